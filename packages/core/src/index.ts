@@ -1,0 +1,19 @@
+/**
+ * @packageDocumentation
+ * `@atlas/core`: tensors and backend selection, seeded randomness, datasets, model files, network
+ * building blocks, the training loop, images, the `AtlasModel` interface and errors.
+ */
+export {
+  AtlasError,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  CorruptFileError,
+  FileNotFoundError,
+  MissingDependencyError,
+  describeValue,
+  type AtlasErrorCode,
+} from "./errors.js";
+export { checkNumber, checkInteger, checkOneOf, checkFinite, checkChart, type NumberBounds } from "./validate.js";
+export { Rng, toRng, type RngLike } from "./rng.js";
+export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
+export { singleChartAtlas, hasEncoder, type AtlasModel, type SingleChartGenerator } from "./atlas-model.js";

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "./errors.js";
+import { Rng, toRng } from "./rng.js";
+
+describe("Rng", () => {
+  it("is reproducible from a seed and differs between seeds", () => {
+    const a = new Rng(7);
+    const b = new Rng(7);
+    const c = new Rng(8);
+    const sa = Array.from({ length: 20 }, () => a.next());
+    expect(Array.from({ length: 20 }, () => b.next())).toEqual(sa);
+    expect(Array.from({ length: 20 }, () => c.next())).not.toEqual(sa);
+  });
+
+  it("draws uniforms in [0,1) with mean 1/2 and variance 1/12", () => {
+    const rng = new Rng(1);
+    const n = 200_000;
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const u = rng.next();
+      expect(u >= 0 && u < 1).toBe(true);
+      s += u;
+      s2 += u * u;
+    }
+    const mean = s / n;
+    // standard error of the mean is sqrt(1/12/n) ≈ 6.5e-4; 5 s.e. bound
+    expect(Math.abs(mean - 0.5)).toBeLessThan(3.3e-3);
+    expect(Math.abs(s2 / n - mean * mean - 1 / 12)).toBeLessThan(2e-3);
+  });
+
+  it("draws standard normals with mean 0, variance 1 and kurtosis 3", () => {
+    const rng = new Rng(2);
+    const n = 200_000;
+    let s = 0;
+    let s2 = 0;
+    let s4 = 0;
+    for (let i = 0; i < n; i++) {
+      const z = rng.normal();
+      s += z;
+      s2 += z * z;
+      s4 += z ** 4;
+    }
+    expect(Math.abs(s / n)).toBeLessThan(0.012);
+    expect(Math.abs(s2 / n - 1)).toBeLessThan(0.015);
+    expect(Math.abs(s4 / n - 3)).toBeLessThan(0.1);
+  });
+
+  it("int(n) is uniform over [0, n)", () => {
+    const rng = new Rng(3);
+    const counts = new Array(7).fill(0);
+    for (let i = 0; i < 70_000; i++) counts[rng.int(7)]++;
+    // chi-square with 6 dof; 99.9% quantile is 22.46
+    const chi2 = counts.reduce((acc, c) => acc + (c - 10_000) ** 2 / 10_000, 0);
+    expect(chi2).toBeLessThan(22.46);
+  });
+
+  it("shuffle and permutation give permutations; choice without replacement is distinct", () => {
+    const rng = new Rng(4);
+    const p = rng.permutation(100);
+    expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    const c = rng.choice(50, 50);
+    expect(new Set(c).size).toBe(50);
+    expect(() => rng.choice(5, 6)).toThrow(InvalidArgumentError);
+  });
+
+  it("choice with weights follows the weights", () => {
+    const rng = new Rng(5);
+    const draws = rng.choice(3, 60_000, { weights: [1, 0, 2] });
+    const counts = [0, 0, 0];
+    for (const d of draws) counts[d]!++;
+    expect(counts[1]).toBe(0);
+    expect(Math.abs((counts[0] as number) / 60_000 - 1 / 3)).toBeLessThan(0.01);
+    expect(() => rng.choice(3, 1, { weights: [0, 0, 0] })).toThrow(/weights/);
+    expect(() => rng.choice(3, 1, { weights: [1, Number.NaN, 0] })).toThrow(/weights\[1\]/);
+  });
+
+  it("rejects bad seeds with an error naming the argument", () => {
+    expect(() => new Rng(-1)).toThrow(/seed/);
+    expect(() => new Rng(1.5)).toThrow(InvalidArgumentError);
+    expect(() => toRng(Number.NaN as number)).toThrow(/seed: .*NaN/);
+    const r = new Rng(9);
+    expect(toRng(r)).toBe(r);
+  });
+});

@@ -1,0 +1,184 @@
+import { InvalidArgumentError, describeValue } from "./errors.js";
+import { checkInteger, checkNumber } from "./validate.js";
+
+/**
+ * A seeded pseudo-random stream (xoshiro128**, seeded through splitmix32). Every public Atlas
+ * function that samples takes a seed or an `Rng`: same seed, same result, on every platform.
+ *
+ * @example
+ * const rng = new Rng(42);
+ * rng.normal(); rng.shuffle([1, 2, 3]);
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spareNormal: number | undefined;
+
+  constructor(seed: number) {
+    checkInteger("seed", seed, { min: 0, max: 2 ** 53 - 1 });
+    let x = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
+    const next = (): number => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  next(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform in [low, high). */
+  uniform(low = 0, high = 1): number {
+    return low + (high - low) * this.next();
+  }
+
+  /** Normal with the given mean and standard deviation (Marsaglia's polar method). */
+  normal(mean = 0, std = 1): number {
+    if (this.spareNormal !== undefined) {
+      const s = this.spareNormal;
+      this.spareNormal = undefined;
+      return mean + std * s;
+    }
+    let u: number;
+    let v: number;
+    let q: number;
+    do {
+      u = 2 * this.next() - 1;
+      v = 2 * this.next() - 1;
+      q = u * u + v * v;
+    } while (q >= 1 || q === 0);
+    const f = Math.sqrt((-2 * Math.log(q)) / q);
+    this.spareNormal = v * f;
+    return mean + std * u * f;
+  }
+
+  /** An integer uniform in [0, n). */
+  int(n: number): number {
+    checkInteger("n", n, { min: 1, max: 2 ** 32 });
+    // rejection sampling keeps it exactly uniform
+    const limit = 2 ** 32 - (2 ** 32 % n);
+    let r: number;
+    do r = this.nextUint32();
+    while (r >= limit);
+    return r % n;
+  }
+
+  /** Fill a new Float32Array (or the given array) with uniform values in [low, high). */
+  uniformArray(length: number, low = 0, high = 1): Float32Array {
+    const out = new Float32Array(checkInteger("length", length, { min: 0 }));
+    for (let i = 0; i < length; i++) out[i] = this.uniform(low, high);
+    return out;
+  }
+
+  /** A new Float32Array of standard normal values (times std, plus mean). */
+  normalArray(length: number, mean = 0, std = 1): Float32Array {
+    const out = new Float32Array(checkInteger("length", length, { min: 0 }));
+    for (let i = 0; i < length; i++) out[i] = this.normal(mean, std);
+    return out;
+  }
+
+  /** Shuffle an array in place (Fisher–Yates) and return it. */
+  shuffle<T, A extends { length: number; [i: number]: T }>(array: A): A {
+    for (let i = array.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = array[i] as T;
+      array[i] = array[j] as T;
+      array[j] = t;
+    }
+    return array;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(checkInteger("n", n, { min: 0 }));
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
+  /**
+   * `count` indices from [0, n): without replacement (default) or with it; with `weights`,
+   * drawn with probability proportional to the weights (with replacement).
+   */
+  choice(n: number, count: number, options: { replace?: boolean; weights?: ArrayLike<number> } = {}): Int32Array {
+    checkInteger("n", n, { min: 1 });
+    checkInteger("count", count, { min: 0 });
+    const out = new Int32Array(count);
+    if (options.weights) {
+      const w = options.weights;
+      if (w.length !== n) throw new InvalidArgumentError("weights", `expected ${n} weights, got ${w.length}`);
+      const cum = new Float64Array(n);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = checkNumber(`weights[${i}]`, w[i], { min: 0 });
+        total += wi;
+        cum[i] = total;
+      }
+      if (!(total > 0)) throw new InvalidArgumentError("weights", "expected at least one positive weight, got all zeros");
+      for (let c = 0; c < count; c++) {
+        const r = this.next() * total;
+        let lo = 0;
+        let hi = n - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((cum[mid] as number) > r) hi = mid;
+          else lo = mid + 1;
+        }
+        out[c] = lo;
+      }
+      return out;
+    }
+    if (options.replace) {
+      for (let c = 0; c < count; c++) out[c] = this.int(n);
+      return out;
+    }
+    if (count > n) throw new InvalidArgumentError("count", `expected at most n = ${n} draws without replacement, got ${count}`);
+    const p = this.permutation(n);
+    out.set(p.subarray(0, count));
+    return out;
+  }
+
+  /** A new, independent stream derived from this one (for handing to a sub-task). */
+  fork(): Rng {
+    return new Rng(this.nextUint32() * 2 ** 21 + (this.nextUint32() >>> 11));
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** A seed or a stream: what every sampling function accepts. */
+export type RngLike = number | Rng;
+
+/** Turn a seed or an `Rng` into an `Rng` (a number starts a new stream; an `Rng` is used as is). */
+export function toRng(seedOrRng: RngLike, name = "seed"): Rng {
+  if (seedOrRng instanceof Rng) return seedOrRng;
+  if (typeof seedOrRng === "number" && Number.isInteger(seedOrRng) && seedOrRng >= 0) return new Rng(seedOrRng);
+  throw new InvalidArgumentError(name, `expected a non-negative integer seed or an Rng, got ${describeValue(seedOrRng)}`);
+}

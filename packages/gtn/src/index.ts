@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Generative Topological Networks: exact GTN labelling, the MLP h, sampling, interpolation, clustered GTN and the latent autoencoder.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * FID, Inception Score, KID and precision/recall matching the reference implementations, with feature extractors.
+ */
+export {};

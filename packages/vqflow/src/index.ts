@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * VQ-Flows: normalizing flows as chart maps over a VQ autoencoder's chart centres, with exact mixture density.
+ */
+export {};
