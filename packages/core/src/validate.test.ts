@@ -1,0 +1,80 @@
+import * as tf from "@tensorflow/tfjs";
+import { describe, expect, it } from "vitest";
+import { AtlasError, InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
+import { toMatrix } from "./matrix.js";
+import { checkChart, checkFinite, checkInteger, checkNumber, checkOneOf } from "./validate.js";
+
+describe("AtlasError", () => {
+  it("carries a stable code, the argument name and the cause", () => {
+    const cause = new Error("inner");
+    const e = new InvalidArgumentError("options.k", "expected an integer ≥ 1, got 0", { cause });
+    expect(e).toBeInstanceOf(AtlasError);
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe("INVALID_ARGUMENT");
+    expect(e.argument).toBe("options.k");
+    expect(e.name).toBe("InvalidArgumentError");
+    expect(e.message).toBe("options.k: expected an integer ≥ 1, got 0");
+    expect(e.cause).toBe(cause);
+  });
+
+  it("describes values briefly", () => {
+    expect(describeValue(Number.NaN)).toBe("NaN");
+    expect(describeValue([1, 2, 3])).toBe("array(3)");
+    expect(describeValue(new Float32Array(4))).toBe("Float32Array(4)");
+    expect(describeValue(null)).toBe("null");
+    expect(describeValue("x")).toBe('"x"');
+  });
+});
+
+describe("validation helpers", () => {
+  it("accept valid values and return them", () => {
+    expect(checkNumber("lr", 0.1, { above: 0 })).toBe(0.1);
+    expect(checkInteger("k", 3, { min: 1, below: 4 })).toBe(3);
+    expect(checkOneOf("method", "fast", ["scan", "fast"] as const)).toBe("fast");
+    expect(checkChart("chart", 1, 2)).toBe(1);
+  });
+
+  it("name the argument, what was expected and what was given", () => {
+    expect(() => checkNumber("epsilon", 1, { min: 0, below: 1 })).toThrow("epsilon: expected a number ≥ 0 and < 1, got 1");
+    expect(() => checkNumber("lr", Number.NaN)).toThrow("lr: expected a finite number, got NaN");
+    expect(() => checkInteger("k", 2.5, { min: 1 })).toThrow("k: expected an integer ≥ 1, got 2.5");
+    expect(() => checkChart("chart", 2, 2)).toThrow("chart: expected an integer ≥ 0 and ≤ 1, got 2");
+    expect(() => checkOneOf("method", "slow", ["scan", "fast"])).toThrow("method: expected one of 'scan', 'fast', got \"slow\"");
+    expect(() => checkFinite("x", [1, Number.POSITIVE_INFINITY])).toThrow("x: expected finite values, found Infinity at index 1");
+  });
+});
+
+describe("toMatrix", () => {
+  it("reads nested arrays, row-major arrays and tensors to the same matrix", () => {
+    const rows = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const a = toMatrix("x", rows);
+    const b = toMatrix("x", { data: new Float32Array([1, 2, 3, 4, 5, 6]), dim: 3 });
+    const t = tf.tensor2d(rows);
+    const c = toMatrix("x", t);
+    t.dispose();
+    for (const m of [a, b, c]) {
+      expect(m.n).toBe(2);
+      expect(m.dim).toBe(3);
+      expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(m.data).toBeInstanceOf(Float64Array);
+    }
+    expect(toMatrix("x", rows, { dtype: "float32" }).data).toBeInstanceOf(Float32Array);
+  });
+
+  it("rejects ragged rows, NaN, empty sets and wrong dimensions, naming the argument", () => {
+    expect(() => toMatrix("features", [[1, 2], [3]])).toThrow(ShapeMismatchError);
+    expect(() => toMatrix("features", [[1, 2], [3]])).toThrow(/features: row 1 has length 1, expected 2/);
+    expect(() => toMatrix("features", [[1, Number.NaN]])).toThrow(/features: expected finite values, found NaN at row 0, column 1/);
+    expect(() => toMatrix("features", [])).toThrow(/features: expected at least 1 row, got 0/);
+    expect(() => toMatrix("features", [[1], [2]], { minRows: 3 })).toThrow(/at least 3 rows, got 2/);
+    expect(() => toMatrix("y", [[1, 2]], { dim: 3 })).toThrow(/y: expected rows of dimension 3, got 2/);
+    expect(() => toMatrix("y", { data: new Float32Array(5), dim: 2 })).toThrow(/not a whole number of rows/);
+    const t = tf.zeros([2, 2, 2]);
+    expect(() => toMatrix("y", t as unknown as tf.Tensor2D)).toThrow(/expected a 2-D tensor/);
+    t.dispose();
+    expect(() => toMatrix("y", "abc" as unknown as number[][])).toThrow(InvalidArgumentError);
+  });
+});
