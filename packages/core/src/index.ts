@@ -14,6 +14,6 @@ export {
   type AtlasErrorCode,
 } from "./errors.js";
 export { checkNumber, checkInteger, checkOneOf, checkFinite, checkChart, type NumberBounds } from "./validate.js";
-export { Rng, toRng, type RngLike } from "./rng.js";
+export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { singleChartAtlas, hasEncoder, type AtlasModel, type SingleChartGenerator } from "./atlas-model.js";

@@ -85,3 +85,27 @@ describe("Rng", () => {
     expect(toRng(r)).toBe(r);
   });
 });
+
+describe("Rng state", () => {
+  it("getState/fromState continue the exact same stream, including a cached normal", () => {
+    const a = new Rng(123);
+    for (let i = 0; i < 5; i++) a.next();
+    a.normal(); // leaves a spare normal cached
+    const saved = JSON.parse(JSON.stringify(a.getState())) as ReturnType<Rng["getState"]>;
+    expect(saved.spareNormal).not.toBeNull();
+    const b = Rng.fromState(saved);
+    expect([b.normal(), b.next(), b.int(1000), b.normal()]).toEqual([a.normal(), a.next(), a.int(1000), a.normal()]);
+    const c = new Rng(9);
+    c.setState(saved);
+    const d = Rng.fromState(saved);
+    expect(Array.from(c.permutation(50))).toEqual(Array.from(d.permutation(50)));
+  });
+
+  it("rejects a malformed state, naming the field", () => {
+    const rng = new Rng(1);
+    expect(() => rng.setState({ words: [0, 0, 0, 0], spareNormal: null })).toThrow(/state\.words/);
+    expect(() => Rng.fromState({ words: [1, 2, 3] as unknown as [number, number, number, number], spareNormal: null })).toThrow(InvalidArgumentError);
+    expect(() => Rng.fromState({ words: [1, 2, 3, 2 ** 32], spareNormal: null })).toThrow(/state\.words\[3\]/);
+    expect(() => Rng.fromState({ words: [1, 2, 3, 4], spareNormal: Number.NaN })).toThrow(/state\.spareNormal/);
+  });
+});

@@ -163,10 +163,61 @@ export class Rng {
     return out;
   }
 
+  /**
+   * The stream's position, as plain JSON: hand it to {@link Rng.fromState} (or
+   * {@link Rng.setState}) to continue exactly where this stream is now, e.g. when a training run
+   * resumes from a checkpoint.
+   *
+   * @example
+   * const a = new Rng(1); a.next();
+   * const b = Rng.fromState(a.getState());
+   * a.next() === b.next(); // true
+   */
+  getState(): RngState {
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal ?? null };
+  }
+
+  /** Move this stream to a position saved by {@link Rng.getState}; validates the state first. */
+  setState(state: RngState): void {
+    const words = checkRngState(state);
+    this.s0 = words[0];
+    this.s1 = words[1];
+    this.s2 = words[2];
+    this.s3 = words[3];
+    this.spareNormal = state.spareNormal ?? undefined;
+  }
+
+  /** A new stream at a position saved by {@link Rng.getState}. */
+  static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
+  }
+
   /** A new, independent stream derived from this one (for handing to a sub-task). */
   fork(): Rng {
     return new Rng(this.nextUint32() * 2 ** 21 + (this.nextUint32() >>> 11));
   }
+}
+
+/** A saved position of an {@link Rng} (plain JSON): four 32-bit state words and a cached normal. */
+export interface RngState {
+  /** xoshiro128** state: four unsigned 32-bit integers, not all zero. */
+  readonly words: readonly [number, number, number, number];
+  /** The second normal of the last polar-method pair, not yet returned (or null). */
+  readonly spareNormal: number | null;
+}
+
+function checkRngState(state: unknown): [number, number, number, number] {
+  const words = (state as { words?: unknown } | null)?.words;
+  if (!Array.isArray(words) || words.length !== 4) {
+    throw new InvalidArgumentError("state.words", `expected an array of 4 unsigned 32-bit integers, got ${describeValue(words)}`);
+  }
+  const out = words.map((w, i) => checkInteger(`state.words[${i}]`, w, { min: 0, max: 2 ** 32 - 1 })) as [number, number, number, number];
+  if ((out[0] | out[1] | out[2] | out[3]) === 0) throw new InvalidArgumentError("state.words", "expected at least one non-zero word, got all zeros");
+  const spare = (state as { spareNormal?: unknown }).spareNormal;
+  if (spare !== null && spare !== undefined) checkNumber("state.spareNormal", spare);
+  return [out[0] | 0, out[1] | 0, out[2] | 0, out[3] | 0];
 }
 
 function rotl(x: number, k: number): number {
