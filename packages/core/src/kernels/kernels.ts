@@ -1,0 +1,8 @@
+/**
+ * Side-effect module: importing it registers Atlas's kernels on the wasm and cpu backends (as
+ * tfjs backends register theirs on import). `initBackend()` imports it; it is listed in
+ * `sideEffects` in package.json so bundlers keep it.
+ */
+import { ATLAS_KERNEL_BACKENDS, registerAtlasKernels } from "./registry.js";
+
+for (const backendName of ATLAS_KERNEL_BACKENDS) registerAtlasKernels(backendName);
