@@ -1,0 +1,562 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "./errors.js";
+
+/** File names inside a model directory written by {@link saveModel}. */
+export const MODEL_JSON = "model.json";
+/** The one weights file of a model directory written by {@link saveModel}. */
+export const MODEL_WEIGHTS = "weights.bin";
+/** The manifest of a state directory written by {@link saveState}. */
+export const STATE_JSON = "state.json";
+/** The tensor data of a state directory written by {@link saveState}. */
+export const STATE_TENSORS = "tensors.bin";
+
+const STATE_FORMAT = "atlas-state";
+const STATE_VERSION = 1;
+
+/** Bytes per element of the dtypes Atlas writes and reads. */
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+/** Bytes per element of quantised weights (tfjs converter output). */
+const QUANT_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };
+
+// ---------------------------------------------------------------------------------------------
+// Atomic directory writes
+// ---------------------------------------------------------------------------------------------
+
+function checkDir(name: string, dir: unknown): string {
+  if (typeof dir !== "string" || dir.trim() === "") {
+    throw new InvalidArgumentError(name, `expected a directory path (non-empty string), got ${describeValue(dir)}`);
+  }
+  return path.resolve(dir);
+}
+
+function uniqueSuffix(): string {
+  return `${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** fsync a directory so a rename inside it is durable; not every platform allows it (Windows). */
+async function syncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, "r");
+    await handle.sync();
+  } catch {
+    // directories cannot be opened or fsynced on some platforms; the rename is still atomic
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Write `data` (chunk by chunk, so large tensors need no single buffer) to a new file and fsync it.
+ * Used for every file Atlas writes inside a temporary directory.
+ */
+export async function writeFileSynced(file: string, data: string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+  const handle = await fs.open(file, "wx");
+  try {
+    if (typeof data === "string" || data instanceof Uint8Array) {
+      await handle.writeFile(data);
+    } else {
+      for await (const chunk of data) {
+        let written = 0;
+        while (written < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
+          written += bytesWritten;
+        }
+      }
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Create or replace the directory `target` atomically: `write` fills a fresh temporary directory
+ * beside it (`<target>.tmp-<pid>-<random>`); on success every file in it has been fsynced and it is
+ * swapped into place (an existing `target` is first renamed to `<target>.old-…`, the new one renamed
+ * in, the old one removed). If `write` throws, the temporary directory is removed and `target` is
+ * untouched. A process killed between the two renames leaves the previous version as
+ * `<target>.old-…`, which {@link loadModel} and {@link loadState} fall back to.
+ *
+ * @example
+ * await writeDirAtomic("out/run1", async (tmp) => { await writeFileSynced(`${tmp}/a.txt`, "hi"); });
+ */
+export async function writeDirAtomic(target: string, write: (tempDir: string) => Promise<void>): Promise<void> {
+  const dir = checkDir("dir", target);
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
+  await fs.mkdir(parent, { recursive: true });
+  const temp = path.join(parent, `${base}.tmp-${uniqueSuffix()}`);
+  await fs.mkdir(temp);
+  try {
+    await write(temp);
+    await syncDir(temp);
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  if (await exists(dir)) {
+    const old = path.join(parent, `${base}.old-${uniqueSuffix()}`);
+    await fs.rename(dir, old);
+    try {
+      await fs.rename(temp, dir);
+    } catch (error) {
+      await fs.rename(old, dir).catch(() => undefined);
+      await fs.rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    await syncDir(parent);
+    await fs.rm(old, { recursive: true, force: true });
+  } else {
+    await fs.rename(temp, dir);
+    await syncDir(parent);
+  }
+}
+
+/**
+ * The directory to read: `dir` itself, or, when it is missing because a save was interrupted
+ * between its two renames, the newest `<dir>.old-…` beside it that holds `requiredFile`.
+ */
+async function resolveReadDir(name: string, dir: unknown, requiredFile: string): Promise<string> {
+  const abs = checkDir(name, dir);
+  if (await exists(abs)) {
+    const st = await fs.stat(abs);
+    if (!st.isDirectory()) throw new FileNotFoundError(abs, `expected a directory, found a file`);
+    return abs;
+  }
+  const parent = path.dirname(abs);
+  const prefix = `${path.basename(abs)}.old-`;
+  let entries: string[] = [];
+  try {
+    entries = (await fs.readdir(parent)).filter((e) => e.startsWith(prefix));
+  } catch {
+    // parent missing: fall through to the not-found error
+  }
+  let best: { dir: string; mtime: number } | undefined;
+  for (const e of entries) {
+    const candidate = path.join(parent, e);
+    try {
+      const st = await fs.stat(path.join(candidate, requiredFile));
+      if (!best || st.mtimeMs > best.mtime) best = { dir: candidate, mtime: st.mtimeMs };
+    } catch {
+      // not a complete backup
+    }
+  }
+  if (best) return best.dir;
+  throw new FileNotFoundError(abs, `directory does not exist (expected ${requiredFile} in it)`);
+}
+
+async function readFileOrThrow(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT") throw new FileNotFoundError(file, "file is missing", { cause: error });
+    throw new FileNotFoundError(file, `cannot be read (${code ?? String(error)})`, { cause: error });
+  }
+}
+
+function parseJsonFile(file: string, bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    throw new CorruptFileError(file, `not valid JSON (${(error as Error).message}); the file is truncated or corrupt`, { cause: error });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkShape(file: string, what: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+    throw new CorruptFileError(file, `${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  return shape as number[];
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function toUint8(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** A standalone ArrayBuffer holding exactly `bytes` (Buffer slices share a pool). */
+function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers models
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Save a tf.LayersModel to `dir` as `model.json` (topology, training config, weights manifest; the
+ * tfjs "layers-model" format, so `tf.loadLayersModel` over http reads it too) and one `weights.bin`,
+ * without tfjs-node. The directory is written atomically (see {@link writeDirAtomic}): a crash never
+ * leaves a half-written model, and an existing model in `dir` is replaced only once the new one is
+ * complete. Custom layers round-trip when registered with `tf.serialization.registerClass`.
+ *
+ * @example
+ * await saveModel("models/ae", model);
+ * const again = await loadModel("models/ae");
+ */
+export async function saveModel(dir: string, model: tf.LayersModel): Promise<void> {
+  const target = checkDir("dir", dir);
+  if (typeof (model as { save?: unknown } | null)?.save !== "function" || typeof (model as { getWeights?: unknown }).getWeights !== "function") {
+    throw new InvalidArgumentError("model", `expected a tf.LayersModel, got ${describeValue(model)}`);
+  }
+  await writeDirAtomic(target, async (temp) => {
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
+        const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+        const modelJson: tf.io.ModelJSON = {
+          modelTopology: artifacts.modelTopology as tf.io.ModelJSON["modelTopology"],
+          weightsManifest: [{ paths: [`./${MODEL_WEIGHTS}`], weights: artifacts.weightSpecs ?? [] }],
+          format: artifacts.format ?? "layers-model",
+          generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+          convertedBy: artifacts.convertedBy ?? null,
+        };
+        if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
+        if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+        if (artifacts.modelInitializer) modelJson.modelInitializer = artifacts.modelInitializer;
+        await writeFileSynced(path.join(temp, MODEL_WEIGHTS), new Uint8Array(weightData));
+        await writeFileSynced(path.join(temp, MODEL_JSON), JSON.stringify(modelJson));
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
+      }),
+    );
+  });
+}
+
+function weightBytes(file: string, spec: unknown, index: number): number {
+  if (!isRecord(spec) || typeof spec.name !== "string") {
+    throw new CorruptFileError(file, `weightsManifest weight ${index}: expected {name, shape, dtype}, got ${JSON.stringify(spec)}`);
+  }
+  const shape = checkShape(file, `weight '${spec.name}'`, spec.shape);
+  const quant = spec.quantization;
+  if (isRecord(quant)) {
+    const q = QUANT_BYTES[String(quant.dtype)];
+    if (q === undefined) throw new CorruptFileError(file, `weight '${spec.name}': unknown quantization dtype ${JSON.stringify(quant.dtype)}`);
+    return sizeOf(shape) * q;
+  }
+  const b = DTYPE_BYTES[String(spec.dtype)];
+  if (b === undefined) {
+    throw new CorruptFileError(file, `weight '${spec.name}': unknown dtype ${JSON.stringify(spec.dtype)} (expected float32, int32, bool or complex64)`);
+  }
+  return sizeOf(shape) * b;
+}
+
+/**
+ * Load a model saved by {@link saveModel} (or any tfjs "layers-model" directory with a
+ * `model.json` and its weight files). Validates before building: a missing directory or file gives
+ * a `FileNotFoundError`; bad JSON, a manifest without topology or weights, an unknown dtype, or
+ * weight files whose length differs from the manifest give a `CorruptFileError` naming the file.
+ *
+ * @example
+ * const model = await loadModel("models/ae");
+ */
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const root = await resolveReadDir("dir", dir, MODEL_JSON);
+  const jsonFile = path.join(root, MODEL_JSON);
+  const parsed = parseJsonFile(jsonFile, await readFileOrThrow(jsonFile));
+  if (!isRecord(parsed) || !isRecord(parsed.modelTopology)) {
+    throw new CorruptFileError(jsonFile, "expected an object with a 'modelTopology' object (a tfjs layers model)");
+  }
+  const manifest = parsed.weightsManifest;
+  if (!Array.isArray(manifest)) throw new CorruptFileError(jsonFile, "expected a 'weightsManifest' array");
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (const [g, group] of manifest.entries()) {
+    if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new CorruptFileError(jsonFile, `weightsManifest[${g}]: expected {paths: string[], weights: []}`);
+    }
+    let expected = 0;
+    for (const [i, spec] of group.weights.entries()) {
+      expected += weightBytes(jsonFile, spec, i);
+      specs.push(spec as tf.io.WeightsManifestEntry);
+    }
+    let actual = 0;
+    const names: string[] = [];
+    for (const p of group.paths) {
+      if (typeof p !== "string" || p === "" || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes("..")) {
+        throw new CorruptFileError(jsonFile, `weightsManifest[${g}]: weight path must be a relative file name inside the model directory, got ${JSON.stringify(p)}`);
+      }
+      const file = path.join(root, p);
+      const bytes = await readFileOrThrow(file);
+      actual += bytes.byteLength;
+      names.push(file);
+      chunks.push(bytes);
+    }
+    if (actual !== expected) {
+      throw new CorruptFileError(
+        names.length === 1 ? (names[0] as string) : jsonFile,
+        `weights are ${actual} bytes but the manifest in ${MODEL_JSON} describes ${expected} bytes; the file is truncated or does not belong to this model`,
+      );
+    }
+    total += actual;
+  }
+  const weightData = new ArrayBuffer(total);
+  const view = new Uint8Array(weightData);
+  let offset = 0;
+  for (const c of chunks) {
+    view.set(c, offset);
+    offset += c.byteLength;
+  }
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: parsed.modelTopology as tf.io.ModelArtifacts["modelTopology"],
+    weightSpecs: specs,
+    weightData,
+  };
+  if (isRecord(parsed.trainingConfig)) artifacts.trainingConfig = parsed.trainingConfig as unknown as tf.io.TrainingConfig;
+  if (typeof parsed.format === "string") artifacts.format = parsed.format;
+  if (typeof parsed.generatedBy === "string") artifacts.generatedBy = parsed.generatedBy;
+  if (isRecord(parsed.userDefinedMetadata)) artifacts.userDefinedMetadata = parsed.userDefinedMetadata as { [key: string]: {} };
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (error) {
+    const msg = (error as Error).message ?? String(error);
+    const hint = /Unknown (layer|constraint|initializer|regularizer|activation)/i.test(msg)
+      ? " (a custom class must be registered with tf.serialization.registerClass before loading)"
+      : "";
+    throw new CorruptFileError(jsonFile, `cannot build the model: ${msg}${hint}`, { cause: error });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Named tensors + JSON state
+// ---------------------------------------------------------------------------------------------
+
+/** What {@link saveState} writes and {@link loadState} returns. */
+export interface SavedState {
+  /** Named tensors (codebooks, normalisation constants, optimizer slots). */
+  tensors?: Record<string, tf.Tensor>;
+  /** Any JSON-serialisable value (numbers that are not finite become null, as in JSON.stringify). */
+  json?: unknown;
+}
+
+/** What {@link loadState} returns: the tensors (new, owned by the caller) and the JSON value. */
+export interface LoadedState {
+  tensors: Record<string, tf.Tensor>;
+  json: unknown;
+}
+
+interface TensorEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  byteOffset: number;
+  byteLength: number;
+}
+
+/**
+ * Save named tensors and a JSON value to `dir` atomically: `state.json` (format, version, the JSON
+ * value and a manifest of every tensor's name, dtype, shape, byte offset and length) plus
+ * `tensors.bin` (the tensors' data, little-endian, back to back). Tensors are read one at a time, so
+ * the write never holds more than one tensor's data. The caller keeps ownership of the tensors.
+ *
+ * @example
+ * await saveState("models/vq/state", { tensors: { codebook }, json: { mean: 0.13, std: 0.31 } });
+ * const { tensors, json } = await loadState("models/vq/state");
+ */
+export async function saveState(dir: string, state: SavedState): Promise<void> {
+  const target = checkDir("dir", dir);
+  if (!isRecord(state)) throw new InvalidArgumentError("state", `expected { tensors?, json? }, got ${describeValue(state)}`);
+  const tensors = state.tensors ?? {};
+  if (!isRecord(tensors)) throw new InvalidArgumentError("state.tensors", `expected a record of named tensors, got ${describeValue(tensors)}`);
+  const entries: TensorEntry[] = [];
+  const list: tf.Tensor[] = [];
+  let offset = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t instanceof tf.Tensor)) throw new InvalidArgumentError(`state.tensors.${name}`, `expected a tf.Tensor, got ${describeValue(t)}`);
+    if (t.isDisposed) throw new InvalidArgumentError(`state.tensors.${name}`, "the tensor is disposed");
+    const b = DTYPE_BYTES[t.dtype];
+    if (b === undefined || t.dtype === "complex64") {
+      throw new InvalidArgumentError(`state.tensors.${name}`, `expected dtype float32, int32 or bool, got ${t.dtype}`);
+    }
+    const byteLength = t.size * b;
+    entries.push({ name, dtype: t.dtype, shape: [...t.shape], byteOffset: offset, byteLength });
+    list.push(t);
+    offset += byteLength;
+  }
+  let jsonText: string;
+  try {
+    jsonText = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, tensors: entries, totalBytes: offset, json: state.json ?? null, hasJson: state.json !== undefined });
+  } catch (error) {
+    throw new InvalidArgumentError("state.json", `must be JSON-serialisable: ${(error as Error).message}`, { cause: error });
+  }
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (const [i, t] of list.entries()) {
+      const data = await t.data();
+      const bytes = toUint8(data as Float32Array | Int32Array | Uint8Array);
+      if (bytes.byteLength !== entries[i]?.byteLength) throw new InvalidArgumentError(`state.tensors.${entries[i]?.name}`, "tensor data has an unexpected length");
+      yield bytes;
+    }
+  }
+  await writeDirAtomic(target, async (temp) => {
+    await writeFileSynced(path.join(temp, STATE_TENSORS), chunks());
+    await writeFileSynced(path.join(temp, STATE_JSON), jsonText);
+  });
+}
+
+/**
+ * Load what {@link saveState} wrote. The returned tensors are new and owned by the caller (dispose
+ * them). A missing directory or file gives a `FileNotFoundError`; bad JSON, an unknown format or
+ * dtype, a shape that does not match its byte length, or a `tensors.bin` whose length differs from
+ * the manifest give a `CorruptFileError` naming the file and the problem.
+ *
+ * @example
+ * const { tensors, json } = await loadState("models/vq/state");
+ */
+export async function loadState(dir: string): Promise<LoadedState> {
+  const root = await resolveReadDir("dir", dir, STATE_JSON);
+  const jsonFile = path.join(root, STATE_JSON);
+  const binFile = path.join(root, STATE_TENSORS);
+  const parsed = parseJsonFile(jsonFile, await readFileOrThrow(jsonFile));
+  if (!isRecord(parsed) || parsed.format !== STATE_FORMAT) {
+    throw new CorruptFileError(jsonFile, `not an Atlas state file (expected format '${STATE_FORMAT}')`);
+  }
+  if (parsed.version !== STATE_VERSION) {
+    throw new CorruptFileError(jsonFile, `unsupported state version ${JSON.stringify(parsed.version)} (this build reads version ${STATE_VERSION})`);
+  }
+  if (!Array.isArray(parsed.tensors)) throw new CorruptFileError(jsonFile, "expected a 'tensors' array in the manifest");
+  const entries: TensorEntry[] = [];
+  let expected = 0;
+  for (const [i, e] of parsed.tensors.entries()) {
+    if (!isRecord(e) || typeof e.name !== "string") throw new CorruptFileError(jsonFile, `tensors[${i}]: expected {name, dtype, shape, byteOffset, byteLength}`);
+    const b = DTYPE_BYTES[String(e.dtype)];
+    if (b === undefined || e.dtype === "complex64") {
+      throw new CorruptFileError(jsonFile, `tensor '${e.name}': unknown dtype ${JSON.stringify(e.dtype)} (expected float32, int32 or bool)`);
+    }
+    const shape = checkShape(jsonFile, `tensor '${e.name}'`, e.shape);
+    const byteLength = sizeOf(shape) * b;
+    if (e.byteLength !== byteLength || e.byteOffset !== expected) {
+      throw new CorruptFileError(
+        jsonFile,
+        `tensor '${e.name}': shape [${shape.join(",")}] ${e.dtype} needs ${byteLength} bytes at offset ${expected}, manifest says ${JSON.stringify(e.byteLength)} at ${JSON.stringify(e.byteOffset)}`,
+      );
+    }
+    entries.push({ name: e.name, dtype: e.dtype as string, shape, byteOffset: expected, byteLength });
+    expected += byteLength;
+  }
+  const bin = await readFileOrThrow(binFile);
+  if (bin.byteLength !== expected) {
+    throw new CorruptFileError(binFile, `is ${bin.byteLength} bytes but the manifest in ${STATE_JSON} describes ${expected} bytes; the file is truncated or corrupt`);
+  }
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const e of entries) {
+    const bytes = bin.subarray(e.byteOffset, e.byteOffset + e.byteLength);
+    const buf = exactArrayBuffer(bytes);
+    const values = e.dtype === "float32" ? new Float32Array(buf) : e.dtype === "int32" ? new Int32Array(buf) : new Uint8Array(buf);
+    tensors[e.name] = tf.tensor(values, e.shape, e.dtype as tf.DataType);
+  }
+  return { tensors, json: parsed.hasJson === false ? undefined : parsed.json };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizer state
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Scalar variables an optimizer keeps outside `getWeights()` (Adam's and Adamax's running
+ * powers of beta, Adamax's iteration): saved too, because `setWeights` recomputes them with `pow`,
+ * which can differ from the running product in the last bit and break an exact resume.
+ */
+function extraVariables(optimizer: tf.Optimizer): Record<string, tf.Variable> {
+  const out: Record<string, tf.Variable> = {};
+  for (const [key, value] of Object.entries(optimizer)) {
+    if (value instanceof tf.Variable && !value.isDisposed) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Save an optimizer's state (iteration count and slots, e.g. Adam's first and second moments, and
+ * its running beta powers) to `dir` with {@link saveState}, so a resumed run makes exactly the same
+ * updates. Slots are matched to variables by position when loaded, as tfjs does.
+ *
+ * @example
+ * await saveOptimizer("ckpt/adam", optimizer);
+ * await loadOptimizer("ckpt/adam", freshAdam);
+ */
+export async function saveOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
+  if (typeof (optimizer as { getWeights?: unknown } | null)?.getWeights !== "function") {
+    throw new InvalidArgumentError("optimizer", `expected a tf.Optimizer, got ${describeValue(optimizer)}`);
+  }
+  const weights = await optimizer.getWeights();
+  const tensors: Record<string, tf.Tensor> = {};
+  const names: string[] = [];
+  for (const [i, w] of weights.entries()) {
+    tensors[`w${i}:${w.name}`] = w.tensor;
+    names.push(w.name);
+  }
+  const extras = extraVariables(optimizer);
+  for (const [key, v] of Object.entries(extras)) tensors[`x:${key}`] = v;
+  try {
+    await saveState(dir, { tensors, json: { className: optimizer.getClassName(), names, extras: Object.keys(extras) } });
+  } finally {
+    // the iteration counter is a fresh scalar made by getWeights; slots are the optimizer's own
+    weights[0]?.tensor.dispose();
+  }
+}
+
+/**
+ * Restore an optimizer's state saved by {@link saveOptimizer} into `optimizer` (same class, same
+ * variables in the same order). Replaced slot variables are disposed.
+ */
+export async function loadOptimizer(dir: string, optimizer: tf.Optimizer): Promise<void> {
+  if (typeof (optimizer as { setWeights?: unknown } | null)?.setWeights !== "function") {
+    throw new InvalidArgumentError("optimizer", `expected a tf.Optimizer, got ${describeValue(optimizer)}`);
+  }
+  const { tensors, json } = await loadState(dir);
+  const file = path.join(path.resolve(dir), STATE_JSON);
+  const fail = (error: Error): never => {
+    tf.dispose(Object.values(tensors));
+    throw error;
+  };
+  if (!isRecord(json) || !Array.isArray(json.names) || !Array.isArray(json.extras)) {
+    return fail(new CorruptFileError(file, "not an optimizer state (expected the names of its weights)"));
+  }
+  if (json.className !== optimizer.getClassName()) {
+    return fail(new InvalidArgumentError("optimizer", `the saved state is for a ${String(json.className)} optimizer, got a ${optimizer.getClassName()}`));
+  }
+  const named: { name: string; tensor: tf.Tensor }[] = [];
+  for (const [i, name] of json.names.entries()) {
+    const tensor = tensors[`w${i}:${String(name)}`];
+    if (!tensor) return fail(new CorruptFileError(file, `optimizer weight ${i} ('${String(name)}') is missing`));
+    named.push({ name: String(name), tensor });
+  }
+  const extras = extraVariables(optimizer);
+  for (const key of json.extras) {
+    const saved = tensors[`x:${String(key)}`];
+    const target = extras[String(key)];
+    if (!saved || !target || !tf.util.arraysEqual(saved.shape, target.shape)) {
+      return fail(new CorruptFileError(file, `optimizer variable '${String(key)}' is missing or does not match this optimizer`));
+    }
+  }
+  const previous = await optimizer.getWeights();
+  await optimizer.setWeights(named);
+  for (const key of json.extras) (extras[String(key)] as tf.Variable).assign(tensors[`x:${String(key)}`] as tf.Tensor);
+  // setWeights wraps the loaded tensors in new variables (sharing their data) and drops the old slots
+  tf.dispose(previous.map((w) => w.tensor));
+  tf.dispose(Object.values(tensors));
+}
