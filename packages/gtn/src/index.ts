@@ -2,4 +2,4 @@
  * @packageDocumentation
  * Generative Topological Networks: exact GTN labelling, the MLP h, sampling, interpolation, clustered GTN and the latent autoencoder.
  */
-export {};
+export { gtnLabels, type GtnLabelMethod, type GtnLabelOptions } from "./labels.js";

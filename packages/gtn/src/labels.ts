@@ -1,0 +1,715 @@
+import * as tf from "@tensorflow/tfjs";
+import { ShapeMismatchError, checkInteger, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
+
+/** How {@link gtnLabels} computes Algorithm 1. */
+export type GtnLabelMethod = "scan" | "fast";
+
+/** Options for {@link gtnLabels}. */
+export interface GtnLabelOptions {
+  /** `'fast'` (default): same output as `'scan'`, computed much faster. `'scan'`: the reference greedy scan. */
+  method?: GtnLabelMethod;
+  /**
+   * Advanced, for tests and benchmarks: which exact scheme `'fast'` uses. `'auto'` (default) picks
+   * the direction tree for d ≤ 8 and blocked products above; `'tree'`/`'blocks'` force one.
+   * All give the same assignment.
+   */
+  strategy?: "auto" | "tree" | "blocks";
+  /**
+   * Advanced: the matrix product used by the `'blocks'` strategy. `'float64'`: our typed-array GEMM
+   * with the scan's exact summation order. `'tfjs'`: float32 `tf.matMul` on the active backend used
+   * as a filter with a proven error bound, every possible winner re-checked in float64. `'auto'`
+   * (default) takes `'tfjs'` on an accelerated backend (wasm, tensorflow, webgl, webgpu), else `'float64'`.
+   */
+  gemm?: "auto" | "float64" | "tfjs";
+  /** Advanced: rows of `y` per block in the `'blocks'` strategy (default 256). */
+  blockSize?: number;
+  /**
+   * Advanced: candidates kept per `y` in the `'blocks'` strategy (default = blockSize, which makes a
+   * refill impossible; smaller values exercise the lazy refill).
+   */
+  candidates?: number;
+}
+
+/** Points sorted ascending by norm (stable: ties by original index) and their unit vectors. */
+interface Sorted {
+  /** order[p] = original index of the p-th smallest norm. */
+  readonly order: Int32Array;
+  /** Unit vectors in sorted order, row-major [n, d]; a zero vector stays zero. */
+  readonly unit: Float64Array;
+}
+
+/**
+ * Euclidean norm computed with scaling by the largest magnitude (no overflow or underflow), so that
+ * in 1-D it is exactly |v| and v / ‖v‖ is exactly ±1.
+ */
+function rowNorm(data: Float64Array, offset: number, d: number): number {
+  let scale = 0;
+  for (let k = 0; k < d; k++) {
+    const a = Math.abs(data[offset + k] as number);
+    if (a > scale) scale = a;
+  }
+  if (scale === 0) return 0;
+  let s = 0;
+  for (let k = 0; k < d; k++) {
+    const v = (data[offset + k] as number) / scale;
+    s += v * v;
+  }
+  return scale * Math.sqrt(s);
+}
+
+function sortByNorm(data: Float64Array, n: number, d: number): Sorted {
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) norms[i] = rowNorm(data, i * d, d);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => (norms[a] as number) - (norms[b] as number) || a - b);
+  const order = Int32Array.from(idx);
+  const unit = new Float64Array(n * d);
+  for (let p = 0; p < n; p++) {
+    const i = order[p] as number;
+    const norm = norms[i] as number;
+    if (norm === 0) continue; // zero vector: unit vector 0, cosine 0 with everything
+    for (let k = 0; k < d; k++) unit[p * d + k] = (data[i * d + k] as number) / norm;
+  }
+  return { order, unit };
+}
+
+/** The cosine of two unit rows: a plain left-to-right sum, the one summation order every path uses. */
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number): number {
+  let s = 0;
+  for (let k = 0; k < d; k++) s += (a[ao + k] as number) * (b[bo + k] as number);
+  return s;
+}
+
+/**
+ * GTN labelling (paper Algorithm 1): `assign[i]` is the index in `x` of the label of `y[i]`.
+ *
+ * Both sets are sorted ascending by L2 norm (stable: equal norms keep their original order); `y` is
+ * walked in that order and each `y` takes the remaining `x` of largest cosine similarity, which is
+ * then removed. Exact ties go to the `x` of smaller norm (earlier in sorted order). Cosines are dot
+ * products of unit vectors `v / ‖v‖` in float64 with no epsilon, so in 1-D every same-sign pair has
+ * cosine exactly 1; a zero vector has cosine 0 with everything. `'fast'` returns exactly the
+ * assignment of `'scan'` (the straightforward O(n²d) greedy), see the README for why.
+ *
+ * @param x - the data (latents), n rows of dimension d.
+ * @param y - the same number of samples from N(0, I), same dimension.
+ * @returns an `Int32Array` of length n, a permutation of 0..n-1.
+ * @example
+ * const assign = gtnLabels([[1, 0], [0, 2]], [[0, 1], [3, 0]]);
+ * // assign = Int32Array [1, 0]: y[0] is labelled x[1], y[1] is labelled x[0]
+ */
+export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptions = {}): Int32Array {
+  const method = checkOneOf("options.method", options.method ?? "fast", ["scan", "fast"] as const);
+  const strategy = checkOneOf("options.strategy", options.strategy ?? "auto", ["auto", "tree", "blocks"] as const);
+  const gemm = checkOneOf("options.gemm", options.gemm ?? "auto", ["auto", "float64", "tfjs"] as const);
+  const blockSize = checkInteger("options.blockSize", options.blockSize ?? 256, { min: 1 });
+  const candidates = checkInteger("options.candidates", options.candidates ?? blockSize, { min: 1 });
+  const X = toMatrix("x", x);
+  const Y = toMatrix("y", y);
+  if (X.dim !== Y.dim) throw new ShapeMismatchError("y", `expected rows of dimension ${X.dim} like x, got ${Y.dim}`);
+  if (X.n !== Y.n) throw new ShapeMismatchError("y", `expected as many rows as x (${X.n}), got ${Y.n}`);
+  const n = X.n;
+  const d = X.dim;
+  const sx = sortByNorm(X.data, n, d);
+  const sy = sortByNorm(Y.data, n, d);
+  let labelP: Int32Array; // labelP[q] = sorted position of the x taken by the q-th y
+  if (method === "scan") labelP = scan(sx.unit, sy.unit, n, d);
+  else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n);
+  else if (strategy === "tree" || (strategy === "auto" && d <= 8)) labelP = treeGreedy(sx.unit, sy.unit, n, d);
+  else {
+    const useTf = gemm === "tfjs" || (gemm === "auto" && acceleratedBackend());
+    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), useTf);
+  }
+  const assign = new Int32Array(n);
+  for (let q = 0; q < n; q++) assign[sy.order[q] as number] = sx.order[labelP[q] as number] as number;
+  return assign;
+}
+
+function acceleratedBackend(): boolean {
+  const name = tf.getBackend();
+  return name === "wasm" || name === "tensorflow" || name === "webgl" || name === "webgpu";
+}
+
+/** The reference: for each y in sorted order, a scan over the remaining x (ascending sorted position). */
+function scan(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Array {
+  const remaining = Int32Array.from({ length: n }, (_, p) => p);
+  let count = n;
+  const labelP = new Int32Array(n);
+  for (let q = 0; q < n; q++) {
+    let best = -Infinity;
+    let bestJ = -1;
+    for (let j = 0; j < count; j++) {
+      const c = dot(uy, q * d, ux, (remaining[j] as number) * d, d);
+      if (c > best) {
+        best = c;
+        bestJ = j; // strict >: an equal cosine later in the (ascending) list never wins
+      }
+    }
+    labelP[q] = remaining[bestJ] as number;
+    remaining.copyWithin(bestJ, bestJ + 1, count);
+    count--;
+  }
+  return labelP;
+}
+
+/**
+ * d = 1: unit values are exactly -1, 0 or +1, so cosines are exactly ±1 or 0 and the greedy
+ * reduces to queues: a positive y takes the smallest remaining positive x, else the smallest zero
+ * x, else the smallest negative x (symmetric for negative y); a zero y (cosine 0 with all) takes
+ * the smallest remaining x of any kind.
+ */
+function oneDimensional(ux: Float64Array, uy: Float64Array, n: number): Int32Array {
+  const pos: number[] = [];
+  const neg: number[] = [];
+  const zero: number[] = [];
+  for (let p = 0; p < n; p++) {
+    const v = ux[p] as number;
+    (v > 0 ? pos : v < 0 ? neg : zero).push(p);
+  }
+  const taken = new Uint8Array(n);
+  const heads = { pos: 0, neg: 0, zero: 0, all: 0 };
+  const take = (list: number[], key: "pos" | "neg" | "zero"): number => {
+    while (heads[key] < list.length && taken[list[heads[key]] as number]) heads[key]++;
+    return heads[key] < list.length ? (list[heads[key]] as number) : -1;
+  };
+  const labelP = new Int32Array(n);
+  for (let q = 0; q < n; q++) {
+    const v = uy[q] as number;
+    let p: number;
+    if (v > 0) {
+      p = take(pos, "pos");
+      if (p < 0) p = take(zero, "zero");
+      if (p < 0) p = take(neg, "neg");
+    } else if (v < 0) {
+      p = take(neg, "neg");
+      if (p < 0) p = take(zero, "zero");
+      if (p < 0) p = take(pos, "pos");
+    } else {
+      while (taken[heads.all]) heads.all++;
+      p = heads.all;
+    }
+    taken[p] = 1;
+    labelP[q] = p;
+  }
+  return labelP;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Low dimension: exact branch and bound over a k-d tree of the unit x.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * For a box [lo, hi] of unit vectors, max over the box of u·v is Σ_k max(u_k lo_k, u_k hi_k). The
+ * computed dot of a member can exceed the real one by rounding (< d·2⁻⁵² for unit vectors), so a
+ * node is skipped only when its bound plus this slack is strictly below the best cosine so far:
+ * then no member can beat or tie it.
+ */
+const TREE_SLACK = 1e-9;
+const LEAF = 12;
+
+class DirectionTree {
+  private lo!: Float64Array;
+  private hi!: Float64Array;
+  private start!: Int32Array;
+  private end!: Int32Array;
+  private left!: Int32Array;
+  private parent!: Int32Array;
+  private count!: Int32Array;
+  private perm!: Int32Array;
+  private leafOf: Int32Array;
+  private nodes = 0;
+  builtSize = 0;
+  remaining: number;
+
+  constructor(
+    private readonly ux: Float64Array,
+    private readonly d: number,
+    private readonly taken: Uint8Array,
+    n: number,
+  ) {
+    this.leafOf = new Int32Array(n);
+    this.remaining = n;
+    this.build();
+  }
+
+  /** (Re)build over the x not yet taken. */
+  build(): void {
+    const { ux, d, taken } = this;
+    const ids: number[] = [];
+    for (let p = 0; p < taken.length; p++) if (!taken[p]) ids.push(p);
+    const m = ids.length;
+    this.perm = Int32Array.from(ids);
+    const maxNodes = 2 * Math.ceil(m / LEAF) * 2 + 4;
+    this.lo = new Float64Array(maxNodes * d);
+    this.hi = new Float64Array(maxNodes * d);
+    this.start = new Int32Array(maxNodes);
+    this.end = new Int32Array(maxNodes);
+    this.left = new Int32Array(maxNodes).fill(-1);
+    this.parent = new Int32Array(maxNodes).fill(-1);
+    this.count = new Int32Array(maxNodes);
+    this.nodes = 0;
+    this.builtSize = m;
+    const perm = this.perm;
+    const stack: number[] = [this.newNode(0, m, -1)];
+    while (stack.length > 0) {
+      const node = stack.pop() as number;
+      const s = this.start[node] as number;
+      const e = this.end[node] as number;
+      let widest = 0;
+      let width = -1;
+      for (let k = 0; k < d; k++) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let i = s; i < e; i++) {
+          const v = ux[(perm[i] as number) * d + k] as number;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        this.lo[node * d + k] = lo;
+        this.hi[node * d + k] = hi;
+        if (hi - lo > width) {
+          width = hi - lo;
+          widest = k;
+        }
+      }
+      if (e - s <= LEAF || width <= 0) {
+        for (let i = s; i < e; i++) this.leafOf[perm[i] as number] = node;
+        continue;
+      }
+      const seg = Array.from(perm.subarray(s, e));
+      seg.sort((a, b) => (ux[a * d + widest] as number) - (ux[b * d + widest] as number));
+      perm.set(seg, s);
+      const mid = (s + e) >> 1;
+      const l = this.newNode(s, mid, node);
+      this.newNode(mid, e, node);
+      this.left[node] = l;
+      stack.push(l, l + 1);
+    }
+  }
+
+  private newNode(s: number, e: number, parent: number): number {
+    const id = this.nodes++;
+    this.start[id] = s;
+    this.end[id] = e;
+    this.count[id] = e - s;
+    this.parent[id] = parent;
+    return id;
+  }
+
+  remove(p: number): void {
+    this.taken[p] = 1;
+    this.remaining--;
+    for (let node = this.leafOf[p] as number; node >= 0; node = this.parent[node] as number) this.count[node]--;
+  }
+
+  private bound(uy: Float64Array, yo: number, node: number): number {
+    const d = this.d;
+    const o = node * d;
+    let s = 0;
+    for (let k = 0; k < d; k++) {
+      const u = uy[yo + k] as number;
+      s += u >= 0 ? u * (this.hi[o + k] as number) : u * (this.lo[o + k] as number);
+    }
+    return s + TREE_SLACK;
+  }
+
+  /** The remaining x of largest cosine with uy[yo..], ties to the smaller sorted position. */
+  query(uy: Float64Array, yo: number, stackNodes: Int32Array, stackBounds: Float64Array): number {
+    const { ux, d, taken, perm } = this;
+    let best = -Infinity;
+    let bestP = -1;
+    let top = 0;
+    stackNodes[top] = 0;
+    stackBounds[top] = Infinity;
+    top++;
+    while (top > 0) {
+      top--;
+      const node = stackNodes[top] as number;
+      if ((stackBounds[top] as number) < best || (this.count[node] as number) === 0) continue;
+      const l = this.left[node] as number;
+      if (l < 0) {
+        const e = this.end[node] as number;
+        for (let i = this.start[node] as number; i < e; i++) {
+          const p = perm[i] as number;
+          if (taken[p]) continue;
+          const c = dot(uy, yo, ux, p * d, d);
+          if (c > best || (c === best && p < bestP)) {
+            best = c;
+            bestP = p;
+          }
+        }
+        continue;
+      }
+      const r = l + 1;
+      const bl = (this.count[l] as number) > 0 ? this.bound(uy, yo, l) : -Infinity;
+      const br = (this.count[r] as number) > 0 ? this.bound(uy, yo, r) : -Infinity;
+      // push the weaker child first so the stronger one is explored first
+      if (bl >= br) {
+        if (br >= best) {
+          stackNodes[top] = r;
+          stackBounds[top++] = br;
+        }
+        if (bl >= best) {
+          stackNodes[top] = l;
+          stackBounds[top++] = bl;
+        }
+      } else {
+        if (bl >= best) {
+          stackNodes[top] = l;
+          stackBounds[top++] = bl;
+        }
+        if (br >= best) {
+          stackNodes[top] = r;
+          stackBounds[top++] = br;
+        }
+      }
+    }
+    return bestP;
+  }
+}
+
+function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Array {
+  const taken = new Uint8Array(n);
+  const tree = new DirectionTree(ux, d, taken, n);
+  const stackNodes = new Int32Array(256);
+  const stackBounds = new Float64Array(256);
+  const labelP = new Int32Array(n);
+  for (let q = 0; q < n; q++) {
+    if (tree.remaining >= 64 && tree.remaining * 2 < tree.builtSize) tree.build();
+    const p = tree.query(uy, q * d, stackNodes, stackBounds);
+    labelP[q] = p;
+    tree.remove(p);
+  }
+  return labelP;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Higher dimension: lazy blocks of y against the remaining x, per-y candidate lists.
+// ---------------------------------------------------------------------------------------------
+
+/** Scores a block of y rows against the remaining x, chunk by chunk. */
+interface Scorer {
+  /** |computed score − float64 cosine| ≤ delta for every pair. */
+  readonly delta: number;
+  /** Rebuild the x chunks from the given sorted positions (ascending). */
+  setRemaining(rem: Int32Array, count: number): void;
+  /** Calls `visit(scores, cols, width)` per chunk; scores row-major [rows, width]. */
+  score(uy: Float64Array, q0: number, rows: number, visit: (scores: Float64Array | Float32Array, cols: Int32Array, width: number) => void): void;
+  dispose(): void;
+}
+
+const CHUNK = 4096;
+
+/** Exact float64 GEMM on typed arrays, 4×4 register tiles, each entry summed k = 0..d-1 like {@link dot}. */
+class Float64Scorer implements Scorer {
+  readonly delta = 0;
+  private xs = new Float64Array(0);
+  private cols = new Int32Array(0);
+  private count = 0;
+  private out: Float64Array;
+
+  constructor(
+    private readonly ux: Float64Array,
+    private readonly d: number,
+    blockSize: number,
+  ) {
+    this.out = new Float64Array(blockSize * CHUNK);
+  }
+
+  setRemaining(rem: Int32Array, count: number): void {
+    const d = this.d;
+    if (this.xs.length < count * d) this.xs = new Float64Array(count * d);
+    for (let j = 0; j < count; j++) {
+      const p = rem[j] as number;
+      this.xs.set(this.ux.subarray(p * d, p * d + d), j * d);
+    }
+    this.cols = rem.slice(0, count);
+    this.count = count;
+  }
+
+  score(uy: Float64Array, q0: number, rows: number, visit: (scores: Float64Array, cols: Int32Array, width: number) => void): void {
+    for (let c0 = 0; c0 < this.count; c0 += CHUNK) {
+      const width = Math.min(CHUNK, this.count - c0);
+      gemmTile(uy, q0, rows, this.xs, c0, width, this.d, this.out);
+      visit(this.out, this.cols.subarray(c0, c0 + width), width);
+    }
+  }
+
+  dispose(): void {}
+}
+
+/** out[i * width + j] = dot(uy row q0 + i, xs row c0 + j), each summed left to right over k. */
+function gemmTile(uy: Float64Array, q0: number, rows: number, xs: Float64Array, c0: number, width: number, d: number, out: Float64Array): void {
+  const rows4 = rows - (rows % 4);
+  const width4 = width - (width % 4);
+  for (let i = 0; i < rows4; i += 4) {
+    const a0 = (q0 + i) * d;
+    const a1 = a0 + d;
+    const a2 = a1 + d;
+    const a3 = a2 + d;
+    for (let j = 0; j < width4; j += 4) {
+      const b0 = (c0 + j) * d;
+      const b1 = b0 + d;
+      const b2 = b1 + d;
+      const b3 = b2 + d;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let k = 0; k < d; k++) {
+        const x0 = xs[b0 + k] as number;
+        const x1 = xs[b1 + k] as number;
+        const x2 = xs[b2 + k] as number;
+        const x3 = xs[b3 + k] as number;
+        let v = uy[a0 + k] as number;
+        s00 += v * x0; s01 += v * x1; s02 += v * x2; s03 += v * x3;
+        v = uy[a1 + k] as number;
+        s10 += v * x0; s11 += v * x1; s12 += v * x2; s13 += v * x3;
+        v = uy[a2 + k] as number;
+        s20 += v * x0; s21 += v * x1; s22 += v * x2; s23 += v * x3;
+        v = uy[a3 + k] as number;
+        s30 += v * x0; s31 += v * x1; s32 += v * x2; s33 += v * x3;
+      }
+      let o = i * width + j;
+      out[o] = s00; out[o + 1] = s01; out[o + 2] = s02; out[o + 3] = s03;
+      o += width;
+      out[o] = s10; out[o + 1] = s11; out[o + 2] = s12; out[o + 3] = s13;
+      o += width;
+      out[o] = s20; out[o + 1] = s21; out[o + 2] = s22; out[o + 3] = s23;
+      o += width;
+      out[o] = s30; out[o + 1] = s31; out[o + 2] = s32; out[o + 3] = s33;
+    }
+    for (let j = width4; j < width; j++) {
+      const b = (c0 + j) * d;
+      out[i * width + j] = dot(uy, a0, xs, b, d);
+      out[(i + 1) * width + j] = dot(uy, a1, xs, b, d);
+      out[(i + 2) * width + j] = dot(uy, a2, xs, b, d);
+      out[(i + 3) * width + j] = dot(uy, a3, xs, b, d);
+    }
+  }
+  for (let i = rows4; i < rows; i++) {
+    const a = (q0 + i) * d;
+    for (let j = 0; j < width; j++) out[i * width + j] = dot(uy, a, xs, (c0 + j) * d, d);
+  }
+}
+
+/**
+ * float32 `tf.matMul` as a filter. Rounding the unit vectors to float32 moves a cosine by at most
+ * (2u + u²)·Σ|a_k b_k| ≤ 2.01u (u = 2⁻²⁴, Σ|a_k b_k| ≤ ‖a‖‖b‖ ≤ 1); any float32 summation of d
+ * products (any order, with or without FMA) adds at most γ_d·Σ|ã_k b̃_k| ≤ 1.01·d·u; the float64
+ * reference differs from the real cosine by at most γ_d in double. `delta` bounds the sum, with a
+ * factor 1.25 of margin. Every possible winner is re-checked with {@link dot}.
+ */
+class TfScorer implements Scorer {
+  readonly delta: number;
+  private chunks: { t: tf.Tensor2D; cols: Int32Array }[] = [];
+
+  constructor(
+    private readonly ux: Float64Array,
+    private readonly d: number,
+  ) {
+    const u = 2 ** -24;
+    this.delta = 1.25 * ((d + 3) * u + (d + 2) * 2 ** -52) + 1e-30;
+  }
+
+  setRemaining(rem: Int32Array, count: number): void {
+    this.dispose();
+    const d = this.d;
+    for (let c0 = 0; c0 < count; c0 += CHUNK) {
+      const width = Math.min(CHUNK, count - c0);
+      const buf = new Float32Array(d * width); // x chunk transposed: [d, width]
+      for (let j = 0; j < width; j++) {
+        const p = rem[c0 + j] as number;
+        for (let k = 0; k < d; k++) buf[k * width + j] = this.ux[p * d + k] as number;
+      }
+      this.chunks.push({ t: tf.tensor2d(buf, [d, width]), cols: rem.slice(c0, c0 + width) });
+    }
+  }
+
+  score(uy: Float64Array, q0: number, rows: number, visit: (scores: Float32Array, cols: Int32Array, width: number) => void): void {
+    const d = this.d;
+    const a = tf.tensor2d(Float32Array.from(uy.subarray(q0 * d, (q0 + rows) * d)), [rows, d]);
+    try {
+      for (const { t, cols } of this.chunks) {
+        const prod = tf.matMul(a, t);
+        const scores = prod.dataSync() as Float32Array;
+        prod.dispose();
+        visit(scores, cols, cols.length);
+      }
+    } finally {
+      a.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const c of this.chunks) c.t.dispose();
+    this.chunks = [];
+  }
+}
+
+/**
+ * Candidate list of one y, built from scores against the x remaining at the start of its block.
+ * It keeps every x with score ≥ vL − 2δ, where vL is the L-th largest score seen: any x left out
+ * scored below vL − 2δ. While some kept x with score ≥ vL is still free, the best free kept score
+ * m ≥ vL, so every left-out x has cosine < m − δ ≤ the cosine of that x: it can neither beat nor
+ * tie. Among kept free x, those scoring below m − 2δ are excluded the same way; the rest are
+ * compared exactly in float64 (ties to the smaller sorted position). With L ≥ block size at most
+ * L − 1 of them can be taken before the last y of the block, so a refill (an exact scan of the
+ * remaining x) only happens when `candidates` < block size.
+ */
+class CandidateList {
+  vals: Float64Array;
+  ps: Int32Array;
+  len = 0;
+  thr = -Infinity;
+  vL = -Infinity;
+  private scratch: Float64Array;
+
+  constructor(
+    private readonly L: number,
+    private readonly twoDelta: number,
+  ) {
+    const cap = Math.max(4 * L, 64);
+    this.vals = new Float64Array(cap);
+    this.ps = new Int32Array(cap);
+    this.scratch = new Float64Array(cap);
+  }
+
+  reset(): void {
+    this.len = 0;
+    this.thr = -Infinity;
+    this.vL = -Infinity;
+  }
+
+  push(v: number, p: number): void {
+    if (this.len === this.vals.length) {
+      this.prune();
+      if (this.len * 2 > this.vals.length) this.grow();
+    }
+    this.vals[this.len] = v;
+    this.ps[this.len++] = p;
+  }
+
+  private grow(): void {
+    const cap = this.vals.length * 2;
+    const vals = new Float64Array(cap);
+    vals.set(this.vals);
+    const ps = new Int32Array(cap);
+    ps.set(this.ps);
+    this.vals = vals;
+    this.ps = ps;
+    this.scratch = new Float64Array(cap);
+  }
+
+  /** Sets vL to the L-th largest kept score (if at least L) and drops scores below vL − 2δ. */
+  prune(): void {
+    if (this.len < this.L) return;
+    const s = this.scratch.subarray(0, this.len);
+    s.set(this.vals.subarray(0, this.len));
+    s.sort();
+    this.vL = s[this.len - this.L] as number;
+    this.thr = this.vL - this.twoDelta;
+    let w = 0;
+    for (let i = 0; i < this.len; i++) {
+      const v = this.vals[i] as number;
+      if (v >= this.thr) {
+        this.vals[w] = v;
+        this.ps[w++] = this.ps[i] as number;
+      }
+    }
+    this.len = w;
+  }
+}
+
+function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, useTf: boolean): Int32Array {
+  const B = Math.min(blockSize, n);
+  const scorer: Scorer = useTf ? new TfScorer(ux, d) : new Float64Scorer(ux, d, B);
+  const twoDelta = 2 * scorer.delta;
+  const taken = new Uint8Array(n);
+  const rem = Int32Array.from({ length: n }, (_, p) => p);
+  let remCount = n;
+  let chunkCount = -1; // x count when the scorer's chunks were built
+  const lists = Array.from({ length: B }, () => new CandidateList(L, twoDelta));
+  const labelP = new Int32Array(n);
+  try {
+    for (let q0 = 0; q0 < n; q0 += B) {
+      const rows = Math.min(B, n - q0);
+      // compact the remaining x when an eighth of the scored ones are taken
+      if (chunkCount < 0 || remCount * 8 < chunkCount * 7) {
+        scorer.setRemaining(rem, remCount);
+        chunkCount = remCount;
+      }
+      for (let i = 0; i < rows; i++) (lists[i] as CandidateList).reset();
+      scorer.score(uy, q0, rows, (scores, cols, width) => {
+        for (let i = 0; i < rows; i++) {
+          const list = lists[i] as CandidateList;
+          const o = i * width;
+          let thr = list.thr;
+          for (let j = 0; j < width; j++) {
+            const v = scores[o + j] as number;
+            if (v >= thr) {
+              const p = cols[j] as number;
+              if (taken[p]) continue;
+              list.push(v, p);
+              thr = list.thr;
+            }
+          }
+        }
+      });
+      for (let i = 0; i < rows; i++) {
+        const q = q0 + i;
+        const list = lists[i] as CandidateList;
+        list.prune();
+        let p = pickFromList(list, taken, uy, q * d, ux, d, twoDelta);
+        if (p < 0) p = exactArgmax(uy, q * d, ux, d, rem, remCount, taken);
+        labelP[q] = p;
+        taken[p] = 1;
+      }
+      // drop this block's taken x from the ascending remaining list
+      let w = 0;
+      for (let j = 0; j < remCount; j++) {
+        const p = rem[j] as number;
+        if (!taken[p]) rem[w++] = p;
+      }
+      remCount = w;
+    }
+  } finally {
+    scorer.dispose();
+  }
+  return labelP;
+}
+
+/** The exact winner from a valid list, or −1 when the list is no longer valid (refill). */
+function pickFromList(list: CandidateList, taken: Uint8Array, uy: Float64Array, yo: number, ux: Float64Array, d: number, twoDelta: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < list.len; i++) {
+    if (!taken[list.ps[i] as number] && (list.vals[i] as number) > m) m = list.vals[i] as number;
+  }
+  if (m === -Infinity || m < list.vL) return -1;
+  const cut = m - twoDelta;
+  let best = -Infinity;
+  let bestP = -1;
+  for (let i = 0; i < list.len; i++) {
+    const p = list.ps[i] as number;
+    if (taken[p] || (list.vals[i] as number) < cut) continue;
+    const c = twoDelta === 0 ? (list.vals[i] as number) : dot(uy, yo, ux, p * d, d);
+    if (c > best || (c === best && p < bestP)) {
+      best = c;
+      bestP = p;
+    }
+  }
+  return bestP;
+}
+
+/** Refill: the exact argmax over every remaining x, as the scan computes it. */
+function exactArgmax(uy: Float64Array, yo: number, ux: Float64Array, d: number, rem: Int32Array, remCount: number, taken: Uint8Array): number {
+  let best = -Infinity;
+  let bestP = -1;
+  for (let j = 0; j < remCount; j++) {
+    const p = rem[j] as number;
+    if (taken[p]) continue;
+    const c = dot(uy, yo, ux, p * d, d);
+    if (c > best) {
+      best = c;
+      bestP = p;
+    }
+  }
+  return bestP;
+}
