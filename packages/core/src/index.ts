@@ -17,3 +17,13 @@ export { checkNumber, checkInteger, checkOneOf, checkFinite, checkChart, type Nu
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { singleChartAtlas, hasEncoder, type AtlasModel, type SingleChartGenerator } from "./atlas-model.js";
+export {
+  initBackend,
+  backendMemory,
+  BACKEND_ORDER,
+  type BackendChoice,
+  type BackendInfo,
+  type InitBackendOptions,
+  type PackageLoader,
+} from "./backend.js";
+export { registerAtlasKernels, restoreStockKernels, atlasKernelsRegistered, ATLAS_KERNEL_BACKENDS } from "./kernels/registry.js";
