@@ -27,3 +27,38 @@ export {
   type PackageLoader,
 } from "./backend.js";
 export { registerAtlasKernels, restoreStockKernels, atlasKernelsRegistered, ATLAS_KERNEL_BACKENDS } from "./kernels/registry.js";
+export {
+  saveModel,
+  loadModel,
+  saveState,
+  loadState,
+  saveOptimizer,
+  loadOptimizer,
+  writeDirAtomic,
+  writeFileSynced,
+  MODEL_JSON,
+  MODEL_WEIGHTS,
+  STATE_JSON,
+  STATE_TENSORS,
+  type SavedState,
+  type LoadedState,
+} from "./files.js";
+export {
+  trainLoop,
+  setLearningRate,
+  getLearningRate,
+  learningRateAt,
+  type TrainLoopOptions,
+  type TrainHistory,
+  type TrainProgress,
+  type EpochRecord,
+  type StepContext,
+  type ValidateContext,
+  type StepLosses,
+  type LearningRate,
+  type LearningRateSchedule,
+  type EarlyStoppingOptions,
+  type CheckpointOptions,
+  type StopReason,
+} from "./train.js";
+export { progressBar, formatProgress, formatDuration, formatValue, type ProgressBarOptions, type ProgressStream } from "./progress.js";
