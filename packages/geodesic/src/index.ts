@@ -1,5 +1,14 @@
 /**
  * @packageDocumentation
- * Graph geodesics for any AtlasModel: HNSW kNN, decoded curve-length edge weights, chart-crossing edges and optimal A* paths.
+ * `@atlas/geodesic`: graph geodesics for any AtlasModel (AGM paper section 3.1, Algorithm 1,
+ * generalising Chen et al. 2019): HNSW kNN within charts, decoded curve-length edge weights,
+ * chart-crossing edges, optimal A* paths (admissible heuristic) and path resampling.
  */
-export {};
+export { buildGeodesicGraph, type GeodesicGraphOptions, type GeodesicProgress, type GeodesicBuildTimings } from "./build.js";
+export { GeodesicGraph, type PathEnd, type PathMethod, type ShortestPathOptions } from "./graph.js";
+export { GeodesicPath, decodeResampled, type PathNode, type ResampledPoint } from "./path.js";
+export { loadGeodesicGraph } from "./load.js";
+export { decodedCurveLengths, type DecodeClock } from "./curve.js";
+export { chartKnn, exactKnn, knnRecall, loadHnsw, type KnnOptions, type KnnResult, type KnnMethod } from "./knn.js";
+export { csrSearch, type SearchGraph, type SearchResult } from "./search.js";
+export { EXACT_DIAMETER_LIMIT, type GeodesicGraphStats } from "./stats.js";

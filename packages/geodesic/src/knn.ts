@@ -1,0 +1,208 @@
+import { MissingDependencyError } from "@atlas/core";
+
+/**
+ * k-nearest-neighbour search inside one chart: HNSW through the optional native addon
+ * `hnswlib-node`, or an exact blocked scan (small charts, browsers, addon missing).
+ */
+
+/** The part of hnswlib-node's `HierarchicalNSW` we use (typed here so the addon stays optional). */
+interface HnswIndex {
+  initIndex(maxElements: number, m?: number, efConstruction?: number, randomSeed?: number): void;
+  addPoint(point: number[], label: number): void;
+  setEf(ef: number): void;
+  searchKnn(point: number[], k: number): { distances: number[]; neighbors: number[] };
+}
+interface HnswModule {
+  HierarchicalNSW: new (space: "l2", dim: number) => HnswIndex;
+}
+
+let hnswModule: Promise<HnswModule | null> | undefined;
+
+/**
+ * Load `hnswlib-node` lazily; resolves to `null` wherever the native addon is missing or fails to
+ * load (a browser, an install without a compiler). Never throws.
+ */
+export function loadHnsw(): Promise<HnswModule | null> {
+  hnswModule ??= (async (): Promise<HnswModule | null> => {
+    try {
+      const mod = (await import("hnswlib-node")) as unknown as { default?: HnswModule } & Partial<HnswModule>;
+      const m = (mod.HierarchicalNSW ? mod : mod.default) as HnswModule | undefined;
+      return m && typeof m.HierarchicalNSW === "function" ? m : null;
+    } catch {
+      return null;
+    }
+  })();
+  return hnswModule;
+}
+
+/** How the neighbours of one chart were found. */
+export type KnnMethod = "hnsw" | "exact";
+
+/** Options of {@link chartKnn}. */
+export interface KnnOptions {
+  /** `"auto"` (default): HNSW above `exactBelow` points when the addon loads, else exact. */
+  method?: "auto" | KnnMethod;
+  /** Charts with at most this many points use the exact search under `"auto"` (default 2 048). */
+  exactBelow?: number;
+  /** HNSW graph degree M (default 16 for d ≤ 16, else 32). */
+  M?: number;
+  /** HNSW search breadth ef (default max(4(k+1), 64) for d ≤ 16, else max(8(k+1), 256)). */
+  efSearch?: number;
+  /** HNSW construction breadth (default 200). */
+  efConstruction?: number;
+  /** Seed of HNSW's level generator. */
+  seed?: number;
+}
+
+/** Result of {@link chartKnn}: row i holds the k neighbours of point i (never i itself), nearest first. */
+export interface KnnResult {
+  readonly neighbors: Int32Array;
+  readonly k: number;
+  readonly method: KnnMethod;
+}
+
+/**
+ * Exact k nearest neighbours of each point among the others (squared L2), by a blocked scan;
+ * O(n²d). Ties go to the smaller index.
+ */
+export function exactKnn(points: Float32Array, n: number, dim: number, k: number): Int32Array {
+  const out = new Int32Array(n * k);
+  const bestD = new Float64Array(k);
+  const bestI = new Int32Array(k);
+  const block = 64;
+  for (let q0 = 0; q0 < n; q0 += block) {
+    const q1 = Math.min(n, q0 + block);
+    for (let q = q0; q < q1; q++) {
+      let count = 0;
+      const qo = q * dim;
+      for (let j = 0; j < n; j++) {
+        if (j === q) continue;
+        const jo = j * dim;
+        let s = 0;
+        for (let c = 0; c < dim; c++) {
+          const diff = (points[qo + c] as number) - (points[jo + c] as number);
+          s += diff * diff;
+        }
+        if (count < k) {
+          let p = count++;
+          while (p > 0 && (bestD[p - 1] as number) > s) {
+            bestD[p] = bestD[p - 1] as number;
+            bestI[p] = bestI[p - 1] as number;
+            p--;
+          }
+          bestD[p] = s;
+          bestI[p] = j;
+        } else if (s < (bestD[k - 1] as number)) {
+          let p = k - 1;
+          while (p > 0 && (bestD[p - 1] as number) > s) {
+            bestD[p] = bestD[p - 1] as number;
+            bestI[p] = bestI[p - 1] as number;
+            p--;
+          }
+          bestD[p] = s;
+          bestI[p] = j;
+        }
+      }
+      out.set(bestI.subarray(0, k), q * k);
+    }
+  }
+  return out;
+}
+
+/** Exact k nearest of one query among `n` points (squared L2), nearest first. */
+export function exactQueryKnn(points: Float32Array, n: number, dim: number, query: ArrayLike<number>, k: number): Int32Array {
+  const kk = Math.min(k, n);
+  const bestD = new Float64Array(kk);
+  const bestI = new Int32Array(kk);
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    const jo = j * dim;
+    let s = 0;
+    for (let c = 0; c < dim; c++) {
+      const diff = (query[c] as number) - (points[jo + c] as number);
+      s += diff * diff;
+    }
+    if (count < kk || s < (bestD[kk - 1] as number)) {
+      let p = count < kk ? count++ : kk - 1;
+      while (p > 0 && (bestD[p - 1] as number) > s) {
+        bestD[p] = bestD[p - 1] as number;
+        bestI[p] = bestI[p - 1] as number;
+        p--;
+      }
+      bestD[p] = s;
+      bestI[p] = j;
+    }
+  }
+  return bestI;
+}
+
+/** HNSW k nearest neighbours (hnswlib-node, space `l2`); the query's own label is dropped. */
+export function hnswKnn(
+  mod: HnswModule,
+  points: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  options: KnnOptions = {},
+): Int32Array {
+  const M = options.M ?? (dim <= 16 ? 16 : 32);
+  const ef = Math.max(options.efSearch ?? (dim <= 16 ? Math.max(4 * (k + 1), 64) : Math.max(8 * (k + 1), 256)), k + 1);
+  const index = new mod.HierarchicalNSW("l2", dim);
+  index.initIndex(n, M, options.efConstruction ?? 200, options.seed ?? 100);
+  // hnswlib-node takes plain arrays only (a Float32Array throws).
+  const row: number[] = new Array<number>(dim);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < dim; c++) row[c] = points[i * dim + c] as number;
+    index.addPoint(row, i);
+  }
+  index.setEf(ef); // ef is not persisted and defaults to 10: set it for every built index
+  const out = new Int32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < dim; c++) row[c] = points[i * dim + c] as number;
+    const { neighbors } = index.searchKnn(row, k + 1);
+    let w = 0;
+    for (let r = 0; r < neighbors.length && w < k; r++) {
+      const j = neighbors[r] as number;
+      if (j !== i) out[i * k + w++] = j;
+    }
+    // Fewer than k found (cannot happen with ef ≥ k+1 on a built index, kept as a guard): pad exactly.
+    if (w < k) {
+      const exact = exactQueryKnn(points, n, dim, points.subarray(i * dim, i * dim + dim), k + 1);
+      w = 0;
+      for (const j of exact) if (j !== i && w < k) out[i * k + w++] = j;
+    }
+  }
+  return out;
+}
+
+/**
+ * k nearest neighbours of every point of one chart among the chart's other points
+ * (paper Algorithm 1: "connect each node to its k nearest neighbours in the same chart").
+ */
+export async function chartKnn(points: Float32Array, n: number, dim: number, k: number, options: KnnOptions = {}): Promise<KnnResult> {
+  const method = options.method ?? "auto";
+  const exactBelow = options.exactBelow ?? 2048;
+  if (method === "exact" || (method === "auto" && n <= exactBelow)) {
+    return { neighbors: exactKnn(points, n, dim, k), k, method: "exact" };
+  }
+  const mod = await loadHnsw();
+  if (!mod) {
+    if (method === "hnsw") {
+      throw new MissingDependencyError("hnswlib-node", "knn: 'hnsw'");
+    }
+    return { neighbors: exactKnn(points, n, dim, k), k, method: "exact" };
+  }
+  return { neighbors: hnswKnn(mod, points, n, dim, k, options), k, method: "hnsw" };
+}
+
+/** Fraction of the exact k nearest neighbours that `approx` also found (recall@k). */
+export function knnRecall(approx: Int32Array, exact: Int32Array, n: number, k: number): number {
+  let hit = 0;
+  const set = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    set.clear();
+    for (let r = 0; r < k; r++) set.add(exact[i * k + r] as number);
+    for (let r = 0; r < k; r++) if (set.has(approx[i * k + r] as number)) hit++;
+  }
+  return hit / (n * k);
+}
