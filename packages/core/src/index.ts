@@ -62,3 +62,60 @@ export {
   type StopReason,
 } from "./train.js";
 export { progressBar, formatProgress, formatDuration, formatValue, type ProgressBarOptions, type ProgressStream } from "./progress.js";
+export {
+  createDataset,
+  batchImages,
+  batchLabels,
+  subsetDataset,
+  flattenDataset,
+  type Dataset,
+  type DatasetInit,
+  type DatasetShape,
+} from "./datasets/dataset.js";
+export { parseIdx, readIdxFile, type IdxArray, type IdxType, type IdxExpectation } from "./datasets/idx.js";
+export { resolvePackageDir, type PackageResolver } from "./datasets/files.js";
+export { loadMnist, loadIdxDataset, MNIST_CLASSES, type MnistOptions, type IdxDatasetOptions } from "./datasets/mnist.js";
+export {
+  loadFashionMnist,
+  fashionMnistTestIndices,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_SPLIT_SEED,
+  FASHION_MNIST_PER_CLASS,
+  FASHION_MNIST_TEST_PER_CLASS,
+  type FashionMnistOptions,
+} from "./datasets/fashion-mnist.js";
+export { loadCifar10, CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, type Cifar10Options } from "./datasets/cifar10.js";
+export {
+  swissRoll,
+  uniformSquare,
+  disjointUniforms,
+  circle,
+  sphere,
+  torus,
+  randomOrthonormalMap,
+  embedOrthonormal,
+  type SyntheticSet,
+  type ManifoldSetOptions,
+  type SwissRollParams,
+  type UniformSquareParams,
+  type DisjointUniformsParams,
+  type CircleParams,
+  type SphereParams,
+  type TorusParams,
+} from "./datasets/synthetic.js";
+export { encodeImageGrid, saveImageGrid, imageGridLayout, type ImageBatch, type ImageGridOptions, type ImageGridLayout } from "./image.js";
+export {
+  mlp,
+  convEncoder,
+  convDecoder,
+  gtnMnistAutoencoder,
+  type Activation,
+  type Init,
+  type BatchNormOrder,
+  type PerLayer,
+  type MlpOptions,
+  type ConvStackOptions,
+  type ConvEncoderOptions,
+  type ConvDecoderOptions,
+  type GtnAutoencoderOptions,
+} from "./nn.js";
