@@ -84,9 +84,10 @@ describe("progressBar", () => {
       t = s * 1000; // one step per second
       onProgress(event({ step: s, stepsPerEpoch: 12 }));
     }
+    t = 16_000; // the last step (at 12 s, ≥ 5 s after 6) is left to the epoch-end line
     onProgress(event({ phase: "epoch", step: 12, stepsPerEpoch: 12 }));
     const lines = stream.text.split("\n").filter(Boolean);
-    // steps 1, 6, 11 (≥ 5 s apart), then the epoch end
+    // steps 1 and 6 (≥ 5 s apart), step 11, then the epoch end
     expect(lines.map((l) => l.match(/\] (\d+)\/12/)?.[1])).toEqual(["1", "6", "11", "12"]);
     expect(stream.text).not.toMatch(/[\r\x1b]/);
     expect(lines[0]).toContain("[....]");

@@ -110,7 +110,8 @@ export function progressBar(options: ProgressBarOptions = {}): (event: TrainProg
       stream.write(`\r${line}\x1b[K${isEnd ? "\n" : ""}`);
       return;
     }
-    if (!isEnd && t - last < intervalMs) return;
+    // the epoch's last step is followed by its epoch-end event: print only that one
+    if (!isEnd && (t - last < intervalMs || event.step >= event.stepsPerEpoch)) return;
     last = t;
     stream.write(`${formatProgress(event, { ...(label !== undefined ? { label } : {}), barWidth, ascii: true })}\n`);
   };

@@ -417,7 +417,7 @@ describe("checkpoints and resume", () => {
 describe("progress events and tensors", () => {
   it("emits step and epoch events with counts, rate and ETA", async () => {
     const events: TrainProgress[] = [];
-    await trainLoop({ size: 10, batchSize: 5, epochs: 2, step: () => 0.5, validate: () => 0.25, onProgress: (e) => events.push(e) });
+    await trainLoop({ size: 10, batchSize: 5, epochs: 2, step: (_b, ctx) => (ctx.step === 0 ? 0.5 : 1.5), validate: () => 0.25, onProgress: (e) => events.push(e) });
     expect(events.map((e) => `${e.phase}:${e.epoch}:${e.step}/${e.stepsPerEpoch}`)).toEqual([
       "step:0:1/2",
       "step:0:2/2",
@@ -428,7 +428,14 @@ describe("progress events and tensors", () => {
     ]);
     expect(events[2]!.validationLoss).toBe(0.25);
     expect(events[0]!.losses).toEqual({ loss: 0.5 });
+    // running epoch mean vs the step's own loss
+    expect(events[1]!.losses).toEqual({ loss: 1 });
+    expect(events[1]!.stepLosses).toEqual({ loss: 1.5 });
+    expect(events[2]!.losses).toEqual({ loss: 1 });
     expect(events.at(-1)!.etaSeconds).toBe(0);
+    // after epoch 0 of 2, one whole epoch (10 samples) remains, at the measured rate
+    expect(events[2]!.etaSeconds).toBeCloseTo(10 / events[2]!.samplesPerSecond, 6);
+    expect(events[1]!.etaSeconds).toBeCloseTo(10 / events[1]!.samplesPerSecond, 6);
     expect(events.every((e) => e.epochs === 2 && e.samplesPerSecond >= 0)).toBe(true);
   });
 

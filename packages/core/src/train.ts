@@ -76,8 +76,13 @@ export interface TrainProgress {
   step: number;
   stepsPerEpoch: number;
   globalStep: number;
-  /** This step's losses (phase "step") or the epoch's means (phase "epoch"). */
+  /**
+   * Sample-weighted means of the losses over the epoch so far (at phase "epoch": the epoch's
+   * losses, as in its {@link EpochRecord}).
+   */
   losses: Record<string, number>;
+  /** This step's own losses (phase "step" only). */
+  stepLosses?: Record<string, number>;
   validationLoss?: number;
   learningRate: LearningRate | null;
   /** Training samples per second in this call so far (time inside `step` only). */
@@ -532,7 +537,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
   const rate = (): number => (secondsThisCall > 0 ? samplesThisCall / secondsThisCall : 0);
   const eta = (): number => {
     const r = rate();
-    const remaining = (epochs - st.epoch) * samplesPerEpoch - st.samples;
+    // between epochs (after st.epoch++) the finished epoch's samples no longer count
+    const remaining = (epochs - st.epoch) * samplesPerEpoch - (st.epochRng === null ? 0 : st.samples);
     return r > 0 ? Math.max(0, remaining) / r : Number.NaN;
   };
   let lastTensorCount: number | null = null;
@@ -588,7 +594,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
         step: st.step,
         stepsPerEpoch,
         globalStep: st.globalStep,
-        losses,
+        losses: Object.fromEntries(Object.entries(st.sums).map(([k, v]) => [k, v / st.samples])),
+        stepLosses: losses,
         learningRate: lr,
         samplesPerSecond: rate(),
         etaSeconds: eta(),
