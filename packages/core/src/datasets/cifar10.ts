@@ -20,7 +20,7 @@ export const CIFAR10_CLASSES: readonly string[] = [
 ];
 
 /** Bytes per record of the CIFAR-10 binary format: 1 label byte + 3 × 32 × 32 pixel bytes (CHW). */
-export const CIFAR10_RECORD_BYTES = 1 + 3 * 32 * 32;
+export const CIFAR10_RECORD_BYTES: number = 1 + 3 * 32 * 32;
 
 /** Options of {@link loadCifar10}. */
 export interface Cifar10Options {
