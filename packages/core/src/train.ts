@@ -132,7 +132,12 @@ export interface CheckpointOptions {
   save: (dir: string) => Promise<void> | void;
   /** Restore what `save` wrote (called on resume, before the first step). */
   load: (dir: string) => Promise<void> | void;
-  /** Resume from `dir` when it holds a checkpoint; default true. */
+  /**
+   * Resume from `dir` when it holds a checkpoint; default true. A checkpoint of a finished run
+   * (all epochs, or stopped early) resumes to its end at once: `load` is called and the saved
+   * history returned without a step. A checkpoint of a run with another `size`, `batchSize` or
+   * `dropLast` is refused (InvalidArgumentError on `checkpoint.dir`); a larger `epochs` continues it.
+   */
   resume?: boolean;
   /** Save a (mid-epoch) checkpoint when `signal` aborts the run; default true. */
   saveOnAbort?: boolean;
