@@ -1,0 +1,179 @@
+/**
+ * Blocked float64 matrix products on row-major `Float64Array`s.
+ *
+ * One kernel does all the work: `C (+)= alpha · A · Bᵀ` ("NT"), where A is m×k and B is n×k, both
+ * row-major. Rows of both operands are contiguous, so the packing is cheap; A·B with a symmetric B
+ * and AᵀA (covariance) reduce to it. The loops follow the GotoBLAS layout: k is cut into panels of
+ * `KC`, B's panel is packed into 4-row strips, A's rows into 4-row strips, and a 4×4 register tile
+ * accumulates each strip pair with no allocation inside the loops.
+ */
+
+const KC = 256;
+const NC = 512;
+const MC = 64;
+
+let packA = new Float64Array(MC * KC);
+let packB = new Float64Array(NC * KC);
+
+/** Options for {@link gemmNT}. */
+export interface GemmOptions {
+  /** Multiplier of the product (default 1). */
+  alpha?: number;
+  /** Add to C instead of overwriting it (default false). */
+  accumulate?: boolean;
+  /** Only compute the entries with column ≤ row (C is square, m = n); the rest are left as they were. */
+  lower?: boolean;
+}
+
+/**
+ * `C[i, j] (+)= alpha · Σ_p A[i, p] · B[j, p]` for i < m, j < n: C = alpha·A·Bᵀ with A m×k, B n×k.
+ * Strides (`lda`, `ldb`, `ldc`) are row lengths; offsets let callers address sub-blocks.
+ */
+export function gemmNT(
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  options: GemmOptions = {},
+): void {
+  const alpha = options.alpha ?? 1;
+  const lower = options.lower ?? false;
+  if (!options.accumulate) {
+    for (let i = 0; i < m; i++) {
+      const row = cOff + i * ldc;
+      const end = lower ? Math.min(n, i + 1) : n;
+      C.fill(0, row, row + end);
+    }
+  }
+  if (k === 0 || m === 0 || n === 0) return;
+  if (packB.length < NC * KC) packB = new Float64Array(NC * KC);
+  if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
+  const Ap = packA;
+  const Bp = packB;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    // in lower mode rows above jc have nothing to do in this column block
+    const iStart = lower ? jc - (jc % 4) : 0;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packStrips(B, bOff + jc * ldb + pc, ldb, nc, kc, Bp);
+      for (let ic = iStart; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        packStrips(A, aOff + ic * lda + pc, lda, mc, kc, Ap);
+        for (let ir = 0; ir < mc; ir += 4) {
+          const i0 = ic + ir;
+          const mr = Math.min(4, mc - ir);
+          const aBase = ir * kc;
+          const jEnd = lower ? Math.min(nc, i0 + 4 - jc) : nc;
+          for (let jr = 0; jr < jEnd; jr += 4) {
+            const nr = Math.min(4, nc - jr);
+            let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+            let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+            let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+            let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+            let ap = aBase;
+            let bp = jr * kc;
+            for (let p = 0; p < kc; p++) {
+              const a0 = Ap[ap] as number, a1 = Ap[ap + 1] as number, a2 = Ap[ap + 2] as number, a3 = Ap[ap + 3] as number;
+              const b0 = Bp[bp] as number, b1 = Bp[bp + 1] as number, b2 = Bp[bp + 2] as number, b3 = Bp[bp + 3] as number;
+              ap += 4;
+              bp += 4;
+              c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+              c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+              c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+              c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            }
+            const j0 = jc + jr;
+            if (mr === 4 && nr === 4 && (!lower || j0 + 3 <= i0)) {
+              let o = cOff + i0 * ldc + j0;
+              C[o] = (C[o] as number) + alpha * c00; C[o + 1] = (C[o + 1] as number) + alpha * c01;
+              C[o + 2] = (C[o + 2] as number) + alpha * c02; C[o + 3] = (C[o + 3] as number) + alpha * c03;
+              o += ldc;
+              C[o] = (C[o] as number) + alpha * c10; C[o + 1] = (C[o + 1] as number) + alpha * c11;
+              C[o + 2] = (C[o + 2] as number) + alpha * c12; C[o + 3] = (C[o + 3] as number) + alpha * c13;
+              o += ldc;
+              C[o] = (C[o] as number) + alpha * c20; C[o + 1] = (C[o + 1] as number) + alpha * c21;
+              C[o + 2] = (C[o + 2] as number) + alpha * c22; C[o + 3] = (C[o + 3] as number) + alpha * c23;
+              o += ldc;
+              C[o] = (C[o] as number) + alpha * c30; C[o + 1] = (C[o + 1] as number) + alpha * c31;
+              C[o + 2] = (C[o + 2] as number) + alpha * c32; C[o + 3] = (C[o + 3] as number) + alpha * c33;
+            } else {
+              const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+              for (let r = 0; r < mr; r++) {
+                for (let s = 0; s < nr; s++) {
+                  if (lower && j0 + s > i0 + r) continue;
+                  const o = cOff + (i0 + r) * ldc + j0 + s;
+                  C[o] = (C[o] as number) + alpha * (tile[r * 4 + s] as number);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Pack `rows` rows × `kc` columns (row stride `ld`) into interleaved 4-row strips, zero-padded. */
+function packStrips(src: Float64Array, off: number, ld: number, rows: number, kc: number, dst: Float64Array): void {
+  for (let r0 = 0; r0 < rows; r0 += 4) {
+    const base = r0 * kc;
+    const h = Math.min(4, rows - r0);
+    for (let t = 0; t < 4; t++) {
+      if (t < h) {
+        const s = off + (r0 + t) * ld;
+        for (let p = 0; p < kc; p++) dst[base + p * 4 + t] = src[s + p] as number;
+      } else {
+        for (let p = 0; p < kc; p++) dst[base + p * 4 + t] = 0;
+      }
+    }
+  }
+}
+
+/** Row-major transpose: `out[j, i] = a[i, j]` for an m×n matrix `a` (blocked for cache). */
+export function transpose(a: Float64Array, m: number, n: number, out: Float64Array = new Float64Array(m * n)): Float64Array {
+  const B = 32;
+  for (let ib = 0; ib < m; ib += B) {
+    const ie = Math.min(m, ib + B);
+    for (let jb = 0; jb < n; jb += B) {
+      const je = Math.min(n, jb + B);
+      for (let i = ib; i < ie; i++) {
+        const row = i * n;
+        for (let j = jb; j < je; j++) out[j * m + i] = a[row + j] as number;
+      }
+    }
+  }
+  return out;
+}
+
+/** Copy the lower triangle of a square n×n row-major matrix onto its upper triangle. */
+export function mirrorLower(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j] as number;
+  }
+}
+
+/** C = A·B for row-major A (m×k) and B (k×n): transposes B once and runs {@link gemmNT}. */
+export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n: number): Float64Array {
+  const Bt = transpose(B, k, n);
+  const C = new Float64Array(m * n);
+  gemmNT(m, n, k, A, 0, k, Bt, 0, k, C, 0, n);
+  return C;
+}
+
+/** The symmetric n×n product AᵀA for a row-major m×n A (computed on one triangle and mirrored). */
+export function gram(A: Float64Array, m: number, n: number): Float64Array {
+  const At = transpose(A, m, n);
+  const C = new Float64Array(n * n);
+  gemmNT(n, n, m, At, 0, m, At, 0, m, C, 0, n, { lower: true });
+  mirrorLower(C, n);
+  return C;
+}
