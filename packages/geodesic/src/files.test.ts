@@ -44,7 +44,7 @@ describe("save / load", () => {
     await expect(loadGeodesicGraph(join(dir, "missing"), model)).rejects.toBeInstanceOf(FileNotFoundError);
     await expect(loadGeodesicGraph(target, sphereModel())).rejects.toBeInstanceOf(ShapeMismatchError);
     const bin = await readFile(join(target, "graph.bin"));
-    bin[bin.length >> 1] ^= 0xff;
+    bin[bin.length >> 1] = (bin[bin.length >> 1] as number) ^ 0xff;
     await writeFile(join(target, "graph.bin"), bin);
     await expect(loadGeodesicGraph(target, model)).rejects.toBeInstanceOf(CorruptFileError);
     await writeFile(join(target, "graph.json"), "{ not json");
