@@ -1,0 +1,190 @@
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError, checkInteger, checkNumber, checkOneOf, toRng, type Rng, type RngLike } from "@atlas/core";
+import type { AwaeGan } from "./awae-gan.js";
+import { discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
+import { checkBatch } from "./check.js";
+
+/** A learning-rate schedule of the AGM paper (Appendix A). */
+export interface AwaeGanSchedule {
+  /** Epochs to train. */
+  readonly epochs: number;
+  /** Mini-batch size. */
+  readonly batchSize: number;
+  /** Initial learning rate of the encoders (with ψ) and decoders. */
+  readonly learningRate: number;
+  /** Initial learning rate of the latent discriminators. */
+  readonly discriminatorLearningRate: number;
+  /** Both learning rates are halved after each of these epochs (1-based counts of finished epochs). */
+  readonly halveAfter: readonly number[];
+}
+
+/**
+ * The paper's schedules (Appendix A) and a CPU-sized one: `mnist` (batch 100, lr 2e-4 / 1e-4 for
+ * the discriminators, halved after 5, 25, 50; 80 epochs), `fashionMnist` (batch 128, 1e-4 / 5e-5,
+ * halved after 15, 30, 50, 70; 80 epochs), `cpu` (the MNIST rates, 5 epochs, halved after 3).
+ */
+export const AWAE_GAN_SCHEDULES: Readonly<Record<"mnist" | "fashionMnist" | "cpu", AwaeGanSchedule>> = Object.freeze({
+  mnist: Object.freeze({ epochs: 80, batchSize: 100, learningRate: 2e-4, discriminatorLearningRate: 1e-4, halveAfter: Object.freeze([5, 25, 50]) }),
+  fashionMnist: Object.freeze({ epochs: 80, batchSize: 128, learningRate: 1e-4, discriminatorLearningRate: 5e-5, halveAfter: Object.freeze([15, 30, 50, 70]) }),
+  cpu: Object.freeze({ epochs: 5, batchSize: 100, learningRate: 2e-4, discriminatorLearningRate: 1e-4, halveAfter: Object.freeze([3]) }),
+});
+
+/**
+ * The learning rate in epoch `epoch` (0-based) of a schedule that starts at `initial` and halves
+ * after each epoch count in `halveAfter`: initial · 2^(−#{k ∈ halveAfter : k ≤ epoch}).
+ *
+ * @example
+ * scheduledRate(2e-4, [5, 25, 50], 5); // 1e-4 (epochs 0–4 use 2e-4)
+ */
+export function scheduledRate(initial: number, halveAfter: readonly number[], epoch: number): number {
+  let rate = initial;
+  for (const k of halveAfter) if (epoch >= k) rate /= 2;
+  return rate;
+}
+
+/** Loss options of eq. (6). */
+export interface AwaeGanLossOptions {
+  /** λ of eq. (6). Default 10 (the paper). */
+  lambda?: number;
+  /** The cost c. Default `"l2"` (Euclidean, as the paper writes it). */
+  cost?: ReconstructionCost;
+  /** Adam β₁. Default 0.5. */
+  beta1?: number;
+  /** Adam β₂. Default 0.999. */
+  beta2?: number;
+  /** Seed of the prior samples. Default 0. */
+  seed?: RngLike;
+}
+
+/** Numbers of one training step. */
+export interface AwaeGanStepStats {
+  /** mean_i Σ_y ψ_y(x_i) c(x_i, G_y(F_y(x_i))) on the batch (training-mode BN). */
+  reconstruction: number;
+  /** The encoder's adversarial term (before the λ factor). */
+  adversarial: number;
+  /** The discriminators' loss. */
+  discriminator: number;
+}
+
+function variablesOf(models: readonly tf.LayersModel[]): tf.Variable[] {
+  // LayerVariable.read() is the tf.Variable that holds the weight.
+  return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+}
+
+/**
+ * One optimisation step of eq. (6) at a time: an Adam step of the encoders, ψ and decoders on
+ * reconstruction + λ · adversarial, then an Adam step of the latent discriminators on the codes of
+ * the same forward pass (as the WAE-GAN does). Adam β = (0.5, 0.999) by default.
+ *
+ * @example
+ * const trainer = new AwaeGanTrainer(model, { learningRate: 2e-4, discriminatorLearningRate: 1e-4 });
+ * const stats = trainer.step(batch);
+ */
+export class AwaeGanTrainer {
+  readonly model: AwaeGan;
+  readonly lambda: number;
+  readonly cost: ReconstructionCost;
+  /** Adam of the encoders, ψ and decoders. */
+  readonly optimizer: tf.AdamOptimizer;
+  /** Adam of the discriminators. */
+  readonly discriminatorOptimizer: tf.AdamOptimizer;
+  readonly rng: Rng;
+  private readonly aeVars: tf.Variable[];
+  private readonly discVars: tf.Variable[];
+
+  constructor(model: AwaeGan, options: AwaeGanLossOptions & { learningRate?: number; discriminatorLearningRate?: number } = {}) {
+    this.model = model;
+    this.lambda = checkNumber("options.lambda", options.lambda ?? 10, { min: 0 });
+    this.cost = checkOneOf<ReconstructionCost>("options.cost", options.cost ?? "l2", ["l2", "l2sq"]);
+    const beta1 = checkNumber("options.beta1", options.beta1 ?? 0.5, { min: 0, below: 1 });
+    const beta2 = checkNumber("options.beta2", options.beta2 ?? 0.999, { min: 0, below: 1 });
+    const lr = checkNumber("options.learningRate", options.learningRate ?? 2e-4, { above: 0 });
+    const dlr = checkNumber("options.discriminatorLearningRate", options.discriminatorLearningRate ?? 1e-4, { above: 0 });
+    this.rng = toRng(options.seed ?? 0, "options.seed");
+    this.optimizer = tf.train.adam(lr, beta1, beta2);
+    this.discriminatorOptimizer = tf.train.adam(dlr, beta1, beta2);
+    this.aeVars = variablesOf(model.encoderDecoderModels);
+    this.discVars = variablesOf(model.nets.discriminators);
+  }
+
+  /** Set both learning rates (used by the schedules). */
+  setLearningRates(learningRate: number, discriminatorLearningRate: number): void {
+    checkNumber("learningRate", learningRate, { above: 0 });
+    checkNumber("discriminatorLearningRate", discriminatorLearningRate, { above: 0 });
+    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    (this.discriminatorOptimizer as unknown as { learningRate: number }).learningRate = discriminatorLearningRate;
+  }
+
+  /** Current learning rates `[encoders/decoders, discriminators]`. */
+  get learningRates(): [number, number] {
+    return [
+      (this.optimizer as unknown as { learningRate: number }).learningRate,
+      (this.discriminatorOptimizer as unknown as { learningRate: number }).learningRate,
+    ];
+  }
+
+  /**
+   * One step on the batch `x` `[n, ...dataShape]` (n ≥ 2 for batch normalisation); the prior
+   * samples come from `rng` (default: the trainer's own stream).
+   */
+  step(x: tf.Tensor, rng?: Rng): AwaeGanStepStats {
+    checkBatch("x", x, this.model.dataShape);
+    if ((x.shape[0] ?? 0) < 2) throw new InvalidArgumentError("x", `a training batch needs at least 2 samples (batch normalisation), got ${x.shape[0]}`);
+    return this.stepUnchecked(x, rng);
+  }
+
+  /** {@link step} without the input checks (the caller has validated the data set once). */
+  stepUnchecked(x: tf.Tensor, rng: Rng = this.rng): AwaeGanStepStats {
+    const model = this.model;
+    const n = x.shape[0]!;
+    const m = model.charts;
+    const d = model.latentDim;
+    let kept: { psi: tf.Tensor2D; codes: tf.Tensor2D[] } | undefined;
+    let recValue: tf.Scalar | undefined;
+    let advValue: tf.Scalar | undefined;
+    try {
+      // 1) encoders, ψ, decoders: reconstruction + λ · adversarial.
+      const { value, grads } = tf.variableGrads(() => {
+        const fwd = model.forward(x, true);
+        const rec = weightedReconstruction(x, fwd, this.cost);
+        const adv = encoderAdversarial(model, fwd.psi, fwd.codes, true);
+        kept = { psi: tf.keep(tf.clone(fwd.psi)), codes: fwd.codes.map((c) => tf.keep(tf.clone(c))) };
+        recValue = tf.keep(tf.clone(rec));
+        advValue = tf.keep(tf.clone(adv));
+        return tf.add(rec, tf.mul(adv, this.lambda)) as tf.Scalar;
+      }, this.aeVars);
+      this.optimizer.applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+      tf.dispose([value, ...Object.values(grads)]);
+
+      // 2) discriminators on the same codes against fresh prior draws (n per chart).
+      const prior = tf.tidy(() => tf.unstack(tf.tensor3d(rng.normalArray(m * n * d), [m, n, d])) as tf.Tensor2D[]);
+      const { psi, codes } = kept!;
+      const disc = tf.variableGrads(() => discriminatorLoss(model, psi, codes, prior, true), this.discVars);
+      this.discriminatorOptimizer.applyGradients(disc.grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+      const discValue = disc.value.dataSync()[0]!;
+      tf.dispose([disc.value, ...Object.values(disc.grads), ...prior]);
+      return { reconstruction: recValue!.dataSync()[0]!, adversarial: advValue!.dataSync()[0]!, discriminator: discValue };
+    } finally {
+      if (kept) tf.dispose([kept.psi, ...kept.codes]);
+      tf.dispose([recValue, advValue].filter((t): t is tf.Scalar => t !== undefined));
+    }
+  }
+
+  /** Free the optimizers' slots (not the model). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.discriminatorOptimizer.dispose();
+  }
+}
+
+/** Check a schedule-like object's fields (partial; defaults from `base`). */
+export function resolveSchedule(options: Partial<AwaeGanSchedule>, base: AwaeGanSchedule): AwaeGanSchedule {
+  const epochs = checkInteger("options.epochs", options.epochs ?? base.epochs, { min: 1 });
+  const batchSize = checkInteger("options.batchSize", options.batchSize ?? base.batchSize, { min: 2 });
+  const learningRate = checkNumber("options.learningRate", options.learningRate ?? base.learningRate, { above: 0 });
+  const discriminatorLearningRate = checkNumber("options.discriminatorLearningRate", options.discriminatorLearningRate ?? base.discriminatorLearningRate, { above: 0 });
+  const halveAfter = options.halveAfter ?? base.halveAfter;
+  if (!Array.isArray(halveAfter)) throw new InvalidArgumentError("options.halveAfter", "expected an array of epoch counts");
+  halveAfter.forEach((k, i) => checkInteger(`options.halveAfter[${i}]`, k, { min: 1 }));
+  return { epochs, batchSize, learningRate, discriminatorLearningRate, halveAfter: [...halveAfter] };
+}

@@ -1,0 +1,94 @@
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError, ShapeMismatchError, checkFinite, describeValue } from "@atlas/core";
+import { shapeText } from "./check.js";
+
+/**
+ * Training or evaluation data for the models of this package: a `tf.Tensor` `[n, ...dataShape]`,
+ * an image data set as `@atlas/core`'s loaders return it (`{ images, shape: [n, h, w, c] }`), or
+ * rows `{ data, n, dim }` (`toMatrix`'s output) for vector data.
+ */
+export type AgmData =
+  | tf.Tensor
+  | SampleTable
+  | { readonly images: Float32Array; readonly shape: readonly number[] }
+  | { readonly data: ArrayLike<number>; readonly n: number; readonly dim: number };
+
+/** Samples held as one Float32Array, batched by copying rows. */
+export class SampleTable {
+  readonly n: number;
+  readonly sampleShape: readonly number[];
+  readonly sampleSize: number;
+  readonly values: Float32Array;
+
+  constructor(values: Float32Array, n: number, sampleShape: readonly number[]) {
+    this.values = values;
+    this.n = n;
+    this.sampleShape = sampleShape;
+    this.sampleSize = sampleShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** The samples at `indices` as a new tensor `[indices.length, ...sampleShape]` (caller disposes). */
+  batch(indices: ArrayLike<number>): tf.Tensor {
+    const s = this.sampleSize;
+    const out = new Float32Array(indices.length * s);
+    for (let i = 0; i < indices.length; i++) {
+      const j = indices[i] as number;
+      out.set(this.values.subarray(j * s, (j + 1) * s), i * s);
+    }
+    return tf.tensor(out, [indices.length, ...this.sampleShape], "float32");
+  }
+
+  /** Rows `[start, end)` as a tensor (caller disposes). */
+  slice(start: number, end: number): tf.Tensor {
+    const s = this.sampleSize;
+    return tf.tensor(this.values.slice(start * s, end * s), [end - start, ...this.sampleShape], "float32");
+  }
+}
+
+/**
+ * Validate `data` against a model's `dataShape` and hold it as a {@link SampleTable}: the sample
+ * shape must match, there must be at least `minRows` samples, every value must be finite.
+ */
+export function toSampleTable(name: string, data: unknown, dataShape: readonly number[], minRows = 1): SampleTable {
+  let values: Float32Array;
+  let n: number;
+  let shape: readonly number[];
+  if (data instanceof SampleTable) {
+    if (data.n < minRows) throw new InvalidArgumentError(name, `expected at least ${minRows} sample(s), got ${data.n}`);
+    if (data.sampleShape.length !== dataShape.length || data.sampleShape.some((s, i) => s !== dataShape[i])) {
+      throw new ShapeMismatchError(name, `expected samples of shape ${shapeText(dataShape)}, got ${shapeText(data.sampleShape)}`);
+    }
+    return data;
+  }
+  if (data instanceof tf.Tensor) {
+    shape = data.shape.slice(1);
+    n = data.shape[0] ?? 0;
+    if (data.rank < 2) throw new ShapeMismatchError(name, `expected a tensor [n, ${dataShape.join(", ")}], got shape ${shapeText(data.shape)}`);
+    values = data.dataSync() instanceof Float32Array ? Float32Array.from(data.dataSync() as Float32Array) : Float32Array.from(data.dataSync() as ArrayLike<number>);
+  } else if (data !== null && typeof data === "object" && "images" in data && "shape" in data) {
+    const d = data as { images: unknown; shape: unknown };
+    if (!(d.images instanceof Float32Array) || !Array.isArray(d.shape)) {
+      throw new InvalidArgumentError(name, `expected { images: Float32Array, shape: [n, h, w, c] }, got ${describeValue(data)}`);
+    }
+    n = d.shape[0] as number;
+    shape = (d.shape as number[]).slice(1);
+    values = d.images;
+  } else if (data !== null && typeof data === "object" && "data" in data && "n" in data && "dim" in data) {
+    const d = data as { data: ArrayLike<number>; n: number; dim: number };
+    n = d.n;
+    shape = [d.dim];
+    values = d.data instanceof Float32Array ? d.data : Float32Array.from(d.data);
+  } else {
+    throw new InvalidArgumentError(name, `expected a tf.Tensor, { images, shape } or { data, n, dim }, got ${describeValue(data)}`);
+  }
+  // A flat image set is accepted for a vector model and a [h, w] set for a [h, w, 1] model.
+  const size = dataShape.reduce((a, b) => a * b, 1);
+  const shapeSize = shape.reduce((a, b) => a * b, 1);
+  const sameShape = shape.length === dataShape.length && shape.every((s, i) => s === dataShape[i]);
+  const compatible = sameShape || (shapeSize === size && (dataShape.length === 1 || shape.length === 2 || dataShape.length === shape.length - 1));
+  if (!compatible) throw new ShapeMismatchError(name, `expected samples of shape ${shapeText(dataShape)}, got ${shapeText(shape)}`);
+  if (!Number.isInteger(n) || n < minRows) throw new InvalidArgumentError(name, `expected at least ${minRows} sample(s), got ${String(n)}`);
+  if (values.length !== n * size) throw new ShapeMismatchError(name, `expected ${n}·${size} = ${n * size} values, got ${values.length}`);
+  checkFinite(name, values);
+  return new SampleTable(values, n, dataShape);
+}

@@ -1,0 +1,158 @@
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { CorruptFileError, InvalidArgumentError, STATE_JSON, describeValue, loadState, saveState } from "@atlas/core";
+import { AwaeGan, createAwaeGan, type AwaeGanConfig } from "./awae-gan.js";
+import { AtlasVae, createAtlasVae, type AtlasVaeConfig } from "./atlas-vae.js";
+
+const FORMAT = "atlas-agm";
+const VERSION = 1;
+
+type Kind = "awae-gan" | "atlas-vae";
+
+interface AgmFileJson {
+  format: string;
+  version: number;
+  kind: Kind;
+  config: AwaeGanConfig | AtlasVaeConfig;
+  /** Per sub-model (in `allModels` order): its weights' names (moving BN statistics included). */
+  models: { name: string; weights: string[] }[];
+}
+
+async function saveModels(dir: string, kind: Kind, config: object, models: readonly tf.LayersModel[]): Promise<void> {
+  const tensors: Record<string, tf.Tensor> = {};
+  const manifest: AgmFileJson["models"] = [];
+  models.forEach((model, i) => {
+    const names: string[] = [];
+    model.weights.forEach((w, j) => {
+      tensors[`${i}/${j}`] = w.read();
+      names.push(w.originalName);
+    });
+    manifest.push({ name: model.name, weights: names });
+  });
+  const json: AgmFileJson = { format: FORMAT, version: VERSION, kind, config: config as AgmFileJson["config"], models: manifest };
+  await saveState(dir, { tensors, json });
+}
+
+/** Read a saved file's weights into `models` (built from the file's config, or given: then the configs must agree). */
+async function readWeights(
+  dir: string,
+  kind: Kind,
+  target: (config: unknown, file: string) => { models: tf.LayersModel[]; discard: () => void },
+): Promise<void> {
+  const { tensors, json } = await loadState(dir);
+  const file = path.join(path.resolve(dir), STATE_JSON);
+  let built: { models: tf.LayersModel[]; discard: () => void } | undefined;
+  try {
+    const j = json as Partial<AgmFileJson> | null;
+    if (!j || j.format !== FORMAT) throw new CorruptFileError(file, `not an @atlas/agm model (expected format '${FORMAT}')`);
+    if (j.version !== VERSION) throw new CorruptFileError(file, `unsupported @atlas/agm model version ${JSON.stringify(j.version)}`);
+    if (j.kind !== kind) throw new CorruptFileError(file, `holds a '${String(j.kind)}' model, not a '${kind}'`);
+    if (!Array.isArray(j.models)) throw new CorruptFileError(file, "models: expected the list of sub-models");
+    built = target(j.config, file);
+    const models = built.models;
+    if (models.length !== j.models.length) throw new CorruptFileError(file, `expected ${models.length} sub-models for this config, the file has ${j.models.length}`);
+    models.forEach((sub, i) => {
+      const values = sub.weights.map((w, k) => {
+        const t = tensors[`${i}/${k}`];
+        if (!t) throw new CorruptFileError(file, `sub-model ${sub.name}: weight ${w.originalName} is missing`);
+        const expected = w.shape as number[];
+        if (t.shape.length !== expected.length || t.shape.some((s, q) => s !== expected[q])) {
+          throw new CorruptFileError(file, `sub-model ${sub.name}: weight ${w.originalName} has shape [${t.shape.join(", ")}], expected [${expected.join(", ")}]`);
+        }
+        return t;
+      });
+      if (Object.keys(tensors).filter((key) => key.startsWith(`${i}/`)).length !== values.length) {
+        throw new CorruptFileError(file, `sub-model ${sub.name}: the file has more weights than the model`);
+      }
+      sub.setWeights(values);
+    });
+  } catch (error) {
+    built?.discard();
+    throw error;
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+function sameConfig(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function buildOrThrow<M>(file: string, build: () => M): M {
+  try {
+    return build();
+  } catch (error) {
+    throw new CorruptFileError(file, `config: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function checkModel(name: string, model: unknown, cls: typeof AwaeGan | typeof AtlasVae): void {
+  if (!(model instanceof cls)) throw new InvalidArgumentError(name, `expected an ${cls.name}, got ${describeValue(model)}`);
+}
+
+/**
+ * Save an AWAE-GAN (configuration, every weight including BN moving statistics and the
+ * discriminators) to the directory `dir`, atomically (core's `saveState`).
+ *
+ * @example
+ * await saveAwaeGan("models/awae", model);
+ * const again = await loadAwaeGan("models/awae");
+ */
+export async function saveAwaeGan(dir: string, model: AwaeGan): Promise<void> {
+  checkModel("model", model, AwaeGan);
+  await saveModels(dir, "awae-gan", model.config, model.allModels);
+}
+
+/** Load an AWAE-GAN saved by {@link saveAwaeGan}; a damaged or foreign file gives a `CorruptFileError`. */
+export async function loadAwaeGan(dir: string): Promise<AwaeGan> {
+  let model: AwaeGan | undefined;
+  await readWeights(dir, "awae-gan", (config, file) => {
+    const m = buildOrThrow(file, () => createAwaeGan(config as AwaeGanConfig));
+    model = m;
+    return { models: m.allModels, discard: () => m.dispose() };
+  });
+  return model!;
+}
+
+/**
+ * Overwrite the weights of `model` with those saved in `dir` (same configuration), e.g. to resume
+ * training from a checkpoint.
+ */
+export async function restoreAwaeGan(dir: string, model: AwaeGan): Promise<void> {
+  checkModel("model", model, AwaeGan);
+  await readWeights(dir, "awae-gan", (config, file) => {
+    if (!sameConfig(config, model.config)) throw new CorruptFileError(file, `saved config ${JSON.stringify(config)} differs from the model's ${JSON.stringify(model.config)}`);
+    return { models: model.allModels, discard: () => undefined };
+  });
+}
+
+/**
+ * Save an Atlas VAE to the directory `dir`, atomically.
+ *
+ * @example
+ * await saveAtlasVae("models/vae", vae);
+ */
+export async function saveAtlasVae(dir: string, model: AtlasVae): Promise<void> {
+  checkModel("model", model, AtlasVae);
+  await saveModels(dir, "atlas-vae", model.config, model.allModels);
+}
+
+/** Load an Atlas VAE saved by {@link saveAtlasVae}. */
+export async function loadAtlasVae(dir: string): Promise<AtlasVae> {
+  let model: AtlasVae | undefined;
+  await readWeights(dir, "atlas-vae", (config, file) => {
+    const m = buildOrThrow(file, () => createAtlasVae(config as AtlasVaeConfig));
+    model = m;
+    return { models: m.allModels, discard: () => m.dispose() };
+  });
+  return model!;
+}
+
+/** Overwrite the weights of `model` with those saved in `dir` (same configuration). */
+export async function restoreAtlasVae(dir: string, model: AtlasVae): Promise<void> {
+  checkModel("model", model, AtlasVae);
+  await readWeights(dir, "atlas-vae", (config, file) => {
+    if (!sameConfig(config, model.config)) throw new CorruptFileError(file, `saved config ${JSON.stringify(config)} differs from the model's ${JSON.stringify(model.config)}`);
+    return { models: model.allModels, discard: () => undefined };
+  });
+}

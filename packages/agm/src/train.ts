@@ -1,0 +1,212 @@
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import {
+  InvalidArgumentError,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  describeValue,
+  loadOptimizer,
+  saveOptimizer,
+  trainLoop,
+  type EpochRecord,
+  type TrainHistory,
+  type TrainProgress,
+} from "@atlas/core";
+import { AwaeGan } from "./awae-gan.js";
+import { AWAE_GAN_SCHEDULES, AwaeGanTrainer, resolveSchedule, type AwaeGanLossOptions, type AwaeGanSchedule } from "./awae-gan-trainer.js";
+import { AtlasVae } from "./atlas-vae.js";
+import { toSampleTable, type AgmData } from "./data.js";
+import { reconstructionError } from "./evaluate.js";
+import { restoreAtlasVae, restoreAwaeGan, saveAtlasVae, saveAwaeGan } from "./io.js";
+
+/** Options shared by the two training functions. */
+export interface AgmTrainCommonOptions {
+  /** Seed of the batch order and of all training noise (prior draws, ε). Default 0. */
+  seed?: number;
+  /** Held-out data: its reconstruction error ({@link reconstructionError}, argmax chart) is each epoch's validation loss. */
+  validation?: AgmData;
+  /** Checkpoint directory: saved every `checkpointEvery` epochs and resumed from when it exists. */
+  checkpointDir?: string;
+  /** Epochs between checkpoints. Default 1. */
+  checkpointEvery?: number;
+  /** Progress events (core's `progressBar()` prints them). */
+  onProgress?: (event: TrainProgress) => void;
+  /** Called after each epoch with its record. */
+  onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
+  /** Stop between steps. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link trainAwaeGan}. */
+export interface TrainAwaeGanOptions extends Partial<AwaeGanSchedule>, Omit<AwaeGanLossOptions, "seed">, AgmTrainCommonOptions {
+  /** Base schedule whose fields the options override. Default `"cpu"` ({@link AWAE_GAN_SCHEDULES}). */
+  schedule?: "mnist" | "fashionMnist" | "cpu";
+}
+
+function checkCommon(options: AgmTrainCommonOptions): void {
+  if (options.seed !== undefined) checkInteger("options.seed", options.seed, { min: 0 });
+  if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== "string" || options.checkpointDir === "")) {
+    throw new InvalidArgumentError("options.checkpointDir", `expected a directory path, got ${describeValue(options.checkpointDir)}`);
+  }
+  if (options.checkpointEvery !== undefined) checkInteger("options.checkpointEvery", options.checkpointEvery, { min: 1 });
+}
+
+/**
+ * Train an AWAE-GAN (or the WAE-GAN, m = 1) on eq. (6) of the AGM paper with core's `trainLoop`:
+ * per mini-batch an Adam step of the encoders, ψ and decoders on
+ * mean_i Σ_y ψ_y(x_i) c(x_i, G_y(F_y(x_i))) + λ · (−mean_i Σ_y ψ_y(x_i) log D_y(F_y(x_i))), then an
+ * Adam step of the per-chart latent discriminators on the joint JS-GAN loss against
+ * (z, y) ~ N(0, I) × Uniform{1..m} (see `discriminatorLoss`). Both learning rates follow the
+ * schedule (`"mnist"`, `"fashionMnist"` as in the paper's Appendix A, or `"cpu"`). Batches smaller
+ * than `batchSize` at the end of an epoch are dropped (batch normalisation).
+ *
+ * @example
+ * const history = await trainAwaeGan(model, mnistTrain, { schedule: "mnist", epochs: 5, validation: mnistTest });
+ */
+export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: TrainAwaeGanOptions = {}): Promise<TrainHistory> {
+  if (!(model instanceof AwaeGan)) throw new InvalidArgumentError("model", `expected an AwaeGan, got ${describeValue(model)}`);
+  const base = AWAE_GAN_SCHEDULES[checkOneOf("options.schedule", options.schedule ?? "cpu", ["mnist", "fashionMnist", "cpu"])];
+  const schedule = resolveSchedule(options, base);
+  checkCommon(options);
+  const table = toSampleTable("data", data, model.dataShape, 2);
+  if (schedule.batchSize > table.n) throw new InvalidArgumentError("options.batchSize", `must be at most the number of samples (${table.n}), got ${schedule.batchSize}`);
+  const validation = options.validation === undefined ? undefined : toSampleTable("options.validation", options.validation, model.dataShape);
+  const trainer = new AwaeGanTrainer(model, { ...options, learningRate: schedule.learningRate, discriminatorLearningRate: schedule.discriminatorLearningRate });
+  const ckDir = options.checkpointDir;
+  try {
+    return await trainLoop({
+      size: table.n,
+      batchSize: schedule.batchSize,
+      epochs: schedule.epochs,
+      seed: options.seed ?? 0,
+      dropLast: true,
+      learningRate: {
+        initial: { model: schedule.learningRate, discriminator: schedule.discriminatorLearningRate },
+        halveAtEpochs: schedule.halveAfter,
+      },
+      optimizers: { model: trainer.optimizer, discriminator: trainer.discriminatorOptimizer },
+      step: (batch, ctx) => {
+        const x = table.batch(batch);
+        try {
+          return { ...trainer.stepUnchecked(x, ctx.rng) };
+        } finally {
+          x.dispose();
+        }
+      },
+      ...(validation ? { validate: () => reconstructionError(model, validation).mse } : {}),
+      ...(ckDir
+        ? {
+            checkpoint: {
+              dir: ckDir,
+              every: options.checkpointEvery ?? 1,
+              save: async (dir: string) => {
+                await saveAwaeGan(path.join(dir, "model"), model);
+                await saveOptimizer(path.join(dir, "adam-model"), trainer.optimizer);
+                await saveOptimizer(path.join(dir, "adam-discriminator"), trainer.discriminatorOptimizer);
+              },
+              load: async (dir: string) => {
+                await restoreAwaeGan(path.join(dir, "model"), model);
+                await loadOptimizer(path.join(dir, "adam-model"), trainer.optimizer);
+                await loadOptimizer(path.join(dir, "adam-discriminator"), trainer.discriminatorOptimizer);
+              },
+            },
+          }
+        : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Options of {@link trainAtlasVae}. */
+export interface TrainAtlasVaeOptions extends AgmTrainCommonOptions {
+  /** Default 50. */
+  epochs?: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Adam learning rate. Default 1e-3. */
+  learningRate?: number;
+  /** Halve the learning rate after these epoch counts. Default none. */
+  halveAfter?: readonly number[];
+}
+
+/**
+ * Train an Atlas VAE by maximising the bound (1)–(2) of the AGM paper with Adam: per mini-batch
+ * the exact sum over the m charts of q(y|x)·[KL(q(z|x,y) ‖ N(0,I)) − log p(x|z_y,y)] plus
+ * KL(q(y|x) ‖ Uniform), with one reparameterised z_y = μ_y + σ_y ε per chart (ε from the loop's
+ * seeded stream, so a resumed run is exact). Returns core's training history (losses per epoch:
+ * `loss` = −ELBO, `klChart`, `klLatent`, `reconstruction`).
+ *
+ * @example
+ * const history = await trainAtlasVae(vae, circlePoints, { epochs: 100 });
+ */
+export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: TrainAtlasVaeOptions = {}): Promise<TrainHistory> {
+  if (!(model instanceof AtlasVae)) throw new InvalidArgumentError("model", `expected an AtlasVae, got ${describeValue(model)}`);
+  checkCommon(options);
+  const epochs = checkInteger("options.epochs", options.epochs ?? 50, { min: 1 });
+  const batchSize = checkInteger("options.batchSize", options.batchSize ?? 64, { min: 1 });
+  const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
+  const halveAfter = options.halveAfter ?? [];
+  const table = toSampleTable("data", data, model.dataShape);
+  const validation = options.validation === undefined ? undefined : toSampleTable("options.validation", options.validation, model.dataShape);
+  const optimizer = tf.train.adam(learningRate);
+  const vars = model.allModels.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const { charts: m, latentDim: d } = model;
+  const ckDir = options.checkpointDir;
+  try {
+    return await trainLoop({
+      size: table.n,
+      batchSize,
+      epochs,
+      seed: options.seed ?? 0,
+      learningRate: { initial: learningRate, halveAtEpochs: halveAfter },
+      optimizers: optimizer,
+      step: (batch, ctx) => {
+        const n = batch.length;
+        const x = table.batch(batch);
+        const noise = tf.tidy(() => tf.unstack(tf.tensor3d(ctx.rng.normalArray(m * n * d), [m, n, d])) as tf.Tensor2D[]);
+        let terms: Record<string, tf.Scalar> | undefined;
+        try {
+          const { value, grads } = tf.variableGrads(() => {
+            const t = model.negativeBound(x, noise);
+            terms = { klChart: tf.keep(t.klChart), klLatent: tf.keep(t.klLatent), reconstruction: tf.keep(t.reconstruction) };
+            return t.loss;
+          }, vars);
+          optimizer.applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+          const out: Record<string, number> = { loss: value.dataSync()[0]! };
+          for (const [k, v] of Object.entries(terms!)) out[k] = v.dataSync()[0]!;
+          tf.dispose([value, ...Object.values(grads)]);
+          return out;
+        } finally {
+          tf.dispose([x, ...noise, ...Object.values(terms ?? {})]);
+        }
+      },
+      ...(validation ? { validate: () => reconstructionError(model, validation).mse } : {}),
+      ...(ckDir
+        ? {
+            checkpoint: {
+              dir: ckDir,
+              every: options.checkpointEvery ?? 1,
+              save: async (dir: string) => {
+                await saveAtlasVae(path.join(dir, "model"), model);
+                await saveOptimizer(path.join(dir, "adam"), optimizer);
+              },
+              load: async (dir: string) => {
+                await restoreAtlasVae(path.join(dir, "model"), model);
+                await loadOptimizer(path.join(dir, "adam"), optimizer);
+              },
+            },
+          }
+        : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onEpochEnd ? { onEpochEnd: options.onEpochEnd } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    optimizer.dispose();
+  }
+}
