@@ -48,7 +48,11 @@ describe("encodeImageGrid", () => {
 
   it("writes RGB from a Tensor4D, scaled, and clamps values outside [0,1]", () => {
     const x = tf.tensor4d([1, 0, 0, 0, 0.5, 0, 0, 0, 1, -0.2, 1.7, 0.25], [2, 1, 2, 3]);
+    const before = tf.memory().numTensors;
     const img = decode(encodeImageGrid(x, { columns: 2, padding: 0, scale: 3 }));
+    // reads the tensor, creates none, leaves the caller's tensor alive
+    expect(tf.memory().numTensors).toBe(before);
+    expect(x.isDisposed).toBe(false);
     x.dispose();
     expect([img.width, img.height]).toEqual([12, 3]);
     expect(img.colorType).toBe(2);

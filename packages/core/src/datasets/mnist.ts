@@ -16,6 +16,8 @@ export interface IdxDatasetOptions {
   classes?: readonly string[];
   /** Required number of images, when known. */
   count?: number;
+  /** Required image dimensions after n (`[28, 28]` for MNIST), when known. */
+  imageDims?: readonly number[];
 }
 
 /**
@@ -29,7 +31,7 @@ export interface IdxDatasetOptions {
  */
 export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: IdxDatasetOptions = {}): Promise<Dataset> {
   const classes = options.classes ?? MNIST_CLASSES;
-  const images = await readIdxFile(imagesPath, { type: "uint8" });
+  const images = await readIdxFile(imagesPath, { type: "uint8", dims: options.imageDims ? [undefined, ...options.imageDims] : undefined });
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new CorruptFileError(imagesPath, `has ${images.dims.length} dimensions [${images.dims.join(", ")}], expected 3 ([n, height, width]) or 4 ([n, height, width, channels]) for images`);
   }
@@ -101,5 +103,5 @@ export async function loadMnist(split: "train" | "test", options: MnistOptions =
   const files = MNIST_FILES[split];
   const imagesPath = await findDataFile(dir, files.images);
   const labelsPath = await findDataFile(dir, files.labels);
-  return loadIdxDataset(imagesPath, labelsPath, { name: `mnist-${split}`, classes: MNIST_CLASSES, count: files.count });
+  return loadIdxDataset(imagesPath, labelsPath, { name: `mnist-${split}`, classes: MNIST_CLASSES, count: files.count, imageDims: [28, 28] });
 }
