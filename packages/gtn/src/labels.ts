@@ -24,8 +24,9 @@ export interface GtnLabelOptions {
   /** Advanced: rows of `y` per block in the `'blocks'` strategy (default 256). */
   blockSize?: number;
   /**
-   * Advanced: candidates kept per `y` in the `'blocks'` strategy (default = blockSize, which makes a
-   * refill impossible; smaller values exercise the lazy refill).
+   * Advanced: candidates L kept per `y` in the `'blocks'` strategy (default 16). A `y` whose L best
+   * were all taken by earlier `y`s of its block is refilled by an exact scan of the remaining `x`;
+   * L ≥ blockSize makes that impossible.
    */
   candidates?: number;
 }
@@ -102,7 +103,7 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   const strategy = checkOneOf("options.strategy", options.strategy ?? "auto", ["auto", "tree", "blocks"] as const);
   const gemm = checkOneOf("options.gemm", options.gemm ?? "auto", ["auto", "float64", "tfjs"] as const);
   const blockSize = checkInteger("options.blockSize", options.blockSize ?? 256, { min: 1 });
-  const candidates = checkInteger("options.candidates", options.candidates ?? blockSize, { min: 1 });
+  const candidates = checkInteger("options.candidates", options.candidates ?? 16, { min: 1 });
   const X = toMatrix("x", x);
   const Y = toMatrix("y", y);
   if (X.dim !== Y.dim) throw new ShapeMismatchError("y", `expected rows of dimension ${X.dim} like x, got ${Y.dim}`);
@@ -198,17 +199,20 @@ function oneDimensional(ux: Float64Array, uy: Float64Array, n: number): Int32Arr
 // ---------------------------------------------------------------------------------------------
 
 /**
- * For a box [lo, hi] of unit vectors, max over the box of u·v is Σ_k max(u_k lo_k, u_k hi_k). The
- * computed dot of a member can exceed the real one by rounding (< d·2⁻⁵² for unit vectors), so a
- * node is skipped only when its bound plus this slack is strictly below the best cosine so far:
- * then no member can beat or tie it.
+ * Each node of the tree is bounded by a cone: a unit centre c and the largest angle θ between c and
+ * a member. For a unit u at angle α from c, no member's cosine with u exceeds cos(max(0, α − θ)) =
+ * cos α cos θ + sin α sin θ (α > θ), else 1. The computed dot of a member can exceed the real value
+ * by rounding (< d·2⁻⁵² for unit vectors), and the bound itself is rounded, so a node is skipped
+ * only when its bound plus this slack is strictly below the best cosine so far: then no member can
+ * beat or tie it. A zero x (cosine 0) lies in a cone of θ ≥ 90°, whose bound is ≥ 0.
  */
 const TREE_SLACK = 1e-9;
 const LEAF = 12;
 
 class DirectionTree {
-  private lo!: Float64Array;
-  private hi!: Float64Array;
+  private centre!: Float64Array;
+  private cosT!: Float64Array;
+  private sinT!: Float64Array;
   private start!: Int32Array;
   private end!: Int32Array;
   private left!: Int32Array;
@@ -239,8 +243,9 @@ class DirectionTree {
     const m = ids.length;
     this.perm = Int32Array.from(ids);
     const maxNodes = 2 * Math.ceil(m / LEAF) * 2 + 4;
-    this.lo = new Float64Array(maxNodes * d);
-    this.hi = new Float64Array(maxNodes * d);
+    this.centre = new Float64Array(maxNodes * d);
+    this.cosT = new Float64Array(maxNodes);
+    this.sinT = new Float64Array(maxNodes);
     this.start = new Int32Array(maxNodes);
     this.end = new Int32Array(maxNodes);
     this.left = new Int32Array(maxNodes).fill(-1);
@@ -256,21 +261,24 @@ class DirectionTree {
       const e = this.end[node] as number;
       let widest = 0;
       let width = -1;
+      const co = node * d;
       for (let k = 0; k < d; k++) {
         let lo = Infinity;
         let hi = -Infinity;
+        let sum = 0;
         for (let i = s; i < e; i++) {
           const v = ux[(perm[i] as number) * d + k] as number;
+          sum += v;
           if (v < lo) lo = v;
           if (v > hi) hi = v;
         }
-        this.lo[node * d + k] = lo;
-        this.hi[node * d + k] = hi;
+        this.centre[co + k] = sum;
         if (hi - lo > width) {
           width = hi - lo;
           widest = k;
         }
       }
+      this.setCone(node, s, e);
       if (e - s <= LEAF || width <= 0) {
         for (let i = s; i < e; i++) this.leafOf[perm[i] as number] = node;
         continue;
@@ -284,6 +292,28 @@ class DirectionTree {
       this.left[node] = l;
       stack.push(l, l + 1);
     }
+  }
+
+  /** Normalise the summed centre (any member's direction if it vanishes) and find the cone angle. */
+  private setCone(node: number, s: number, e: number): void {
+    const { ux, d, perm, centre } = this;
+    const co = node * d;
+    let norm = 0;
+    for (let k = 0; k < d; k++) norm += (centre[co + k] as number) ** 2;
+    norm = Math.sqrt(norm);
+    if (norm > 1e-6) for (let k = 0; k < d; k++) centre[co + k] = (centre[co + k] as number) / norm;
+    else {
+      centre.fill(0, co, co + d);
+      centre[co] = 1;
+    }
+    let minCos = 1;
+    for (let i = s; i < e; i++) {
+      const c = dot(centre, co, ux, (perm[i] as number) * d, d);
+      if (c < minCos) minCos = c;
+    }
+    minCos = Math.max(-1, minCos - 1e-12);
+    this.cosT[node] = minCos;
+    this.sinT[node] = Math.sqrt(Math.max(0, 1 - minCos * minCos));
   }
 
   private newNode(s: number, e: number, parent: number): number {
@@ -302,29 +332,47 @@ class DirectionTree {
   }
 
   private bound(uy: Float64Array, yo: number, node: number): number {
-    const d = this.d;
-    const o = node * d;
-    let s = 0;
-    for (let k = 0; k < d; k++) {
-      const u = uy[yo + k] as number;
-      s += u >= 0 ? u * (this.hi[o + k] as number) : u * (this.lo[o + k] as number);
-    }
-    return s + TREE_SLACK;
+    const cosA = dot(uy, yo, this.centre, node * this.d, this.d);
+    const cosT = this.cosT[node] as number;
+    if (cosA >= cosT) return 1 + TREE_SLACK;
+    const sinA = Math.sqrt(Math.max(0, 1 - cosA * cosA));
+    return cosA * cosT + sinA * (this.sinT[node] as number) + TREE_SLACK;
   }
 
-  /** The remaining x of largest cosine with uy[yo..], ties to the smaller sorted position. */
-  query(uy: Float64Array, yo: number, stackNodes: Int32Array, stackBounds: Float64Array): number {
+  /**
+   * The remaining x of largest cosine with uy[yo..], ties to the smaller sorted position. Best-first:
+   * nodes come off a max-heap by bound, and the search ends when the largest bound left is below
+   * the best cosine found.
+   */
+  query(uy: Float64Array, yo: number, heapNodes: Int32Array, heapBounds: Float64Array): number {
     const { ux, d, taken, perm } = this;
     let best = -Infinity;
     let bestP = -1;
-    let top = 0;
-    stackNodes[top] = 0;
-    stackBounds[top] = Infinity;
-    top++;
-    while (top > 0) {
-      top--;
-      const node = stackNodes[top] as number;
-      if ((stackBounds[top] as number) < best || (this.count[node] as number) === 0) continue;
+    let size = 1;
+    heapNodes[0] = 0;
+    heapBounds[0] = Infinity;
+    while (size > 0) {
+      const node = heapNodes[0] as number;
+      if ((heapBounds[0] as number) < best) break;
+      // pop the top
+      size--;
+      if (size > 0) {
+        const lastN = heapNodes[size] as number;
+        const lastB = heapBounds[size] as number;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          if (l >= size) break;
+          const r = l + 1;
+          const c = r < size && (heapBounds[r] as number) > (heapBounds[l] as number) ? r : l;
+          if ((heapBounds[c] as number) <= lastB) break;
+          heapNodes[i] = heapNodes[c] as number;
+          heapBounds[i] = heapBounds[c] as number;
+          i = c;
+        }
+        heapNodes[i] = lastN;
+        heapBounds[i] = lastB;
+      }
       const l = this.left[node] as number;
       if (l < 0) {
         const e = this.end[node] as number;
@@ -339,28 +387,21 @@ class DirectionTree {
         }
         continue;
       }
-      const r = l + 1;
-      const bl = (this.count[l] as number) > 0 ? this.bound(uy, yo, l) : -Infinity;
-      const br = (this.count[r] as number) > 0 ? this.bound(uy, yo, r) : -Infinity;
-      // push the weaker child first so the stronger one is explored first
-      if (bl >= br) {
-        if (br >= best) {
-          stackNodes[top] = r;
-          stackBounds[top++] = br;
+      for (let child = l; child <= l + 1; child++) {
+        if ((this.count[child] as number) === 0) continue;
+        const b = this.bound(uy, yo, child);
+        if (b < best) continue;
+        // push, sift up
+        let i = size++;
+        while (i > 0) {
+          const parent = (i - 1) >> 1;
+          if ((heapBounds[parent] as number) >= b) break;
+          heapNodes[i] = heapNodes[parent] as number;
+          heapBounds[i] = heapBounds[parent] as number;
+          i = parent;
         }
-        if (bl >= best) {
-          stackNodes[top] = l;
-          stackBounds[top++] = bl;
-        }
-      } else {
-        if (bl >= best) {
-          stackNodes[top] = l;
-          stackBounds[top++] = bl;
-        }
-        if (br >= best) {
-          stackNodes[top] = r;
-          stackBounds[top++] = br;
-        }
+        heapNodes[i] = child;
+        heapBounds[i] = b;
       }
     }
     return bestP;
@@ -370,12 +411,12 @@ class DirectionTree {
 function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Array {
   const taken = new Uint8Array(n);
   const tree = new DirectionTree(ux, d, taken, n);
-  const stackNodes = new Int32Array(256);
-  const stackBounds = new Float64Array(256);
+  const heapNodes = new Int32Array(2 * n + 2);
+  const heapBounds = new Float64Array(2 * n + 2);
   const labelP = new Int32Array(n);
   for (let q = 0; q < n; q++) {
     if (tree.remaining >= 64 && tree.remaining * 2 < tree.builtSize) tree.build();
-    const p = tree.query(uy, q * d, stackNodes, stackBounds);
+    const p = tree.query(uy, q * d, heapNodes, heapBounds);
     labelP[q] = p;
     tree.remove(p);
   }
@@ -501,10 +542,16 @@ class TfScorer implements Scorer {
   readonly delta: number;
   private chunks: { t: tf.Tensor2D; cols: Int32Array }[] = [];
 
+  /** The unit x in float32, transposed once: [d, n]. */
+  private readonly uxT: Float32Array;
+
   constructor(
-    private readonly ux: Float64Array,
+    ux: Float64Array,
     private readonly d: number,
+    private readonly n: number,
   ) {
+    this.uxT = new Float32Array(d * n);
+    for (let p = 0; p < n; p++) for (let k = 0; k < d; k++) this.uxT[k * n + p] = ux[p * d + k] as number;
     const u = 2 ** -24;
     this.delta = 1.25 * ((d + 3) * u + (d + 2) * 2 ** -52) + 1e-30;
   }
@@ -515,9 +562,12 @@ class TfScorer implements Scorer {
     for (let c0 = 0; c0 < count; c0 += CHUNK) {
       const width = Math.min(CHUNK, count - c0);
       const buf = new Float32Array(d * width); // x chunk transposed: [d, width]
-      for (let j = 0; j < width; j++) {
-        const p = rem[c0 + j] as number;
-        for (let k = 0; k < d; k++) buf[k * width + j] = this.ux[p * d + k] as number;
+      const n = this.n;
+      const uxT = this.uxT;
+      for (let k = 0; k < d; k++) {
+        const o = k * width;
+        const src = k * n;
+        for (let j = 0; j < width; j++) buf[o + j] = uxT[src + (rem[c0 + j] as number)] as number;
       }
       this.chunks.push({ t: tf.tensor2d(buf, [d, width]), cols: rem.slice(c0, c0 + width) });
     }
@@ -558,33 +608,73 @@ class CandidateList {
   vals: Float64Array;
   ps: Int32Array;
   len = 0;
+  /** Entries scoring below thr are not kept: thr = vL − 2δ once L scores were seen. */
   thr = -Infinity;
+  /** The L-th largest score seen (−∞ before L scores). */
   vL = -Infinity;
-  private scratch: Float64Array;
+  /** Min-heap of the L largest scores seen. */
+  private heap: Float64Array;
+  private heapLen = 0;
 
   constructor(
     private readonly L: number,
     private readonly twoDelta: number,
   ) {
-    const cap = Math.max(4 * L, 64);
+    const cap = Math.max(8 * L, 256);
     this.vals = new Float64Array(cap);
     this.ps = new Int32Array(cap);
-    this.scratch = new Float64Array(cap);
+    this.heap = new Float64Array(L);
   }
 
   reset(): void {
     this.len = 0;
+    this.heapLen = 0;
     this.thr = -Infinity;
     this.vL = -Infinity;
   }
 
+  /** Offer a score (callers skip scores below thr). */
   push(v: number, p: number): void {
+    const heap = this.heap;
+    const L = this.L;
+    if (this.heapLen < L) {
+      // sift up
+      let i = this.heapLen++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if ((heap[parent] as number) <= v) break;
+        heap[i] = heap[parent] as number;
+        i = parent;
+      }
+      heap[i] = v;
+      if (this.heapLen === L) this.setThreshold();
+    } else if (v > (heap[0] as number)) {
+      // replace the minimum, sift down
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= L) break;
+        const r = l + 1;
+        const c = r < L && (heap[r] as number) < (heap[l] as number) ? r : l;
+        if ((heap[c] as number) >= v) break;
+        heap[i] = heap[c] as number;
+        i = c;
+      }
+      heap[i] = v;
+      this.setThreshold();
+    }
+    if (v < this.thr) return;
     if (this.len === this.vals.length) {
-      this.prune();
+      this.compact();
       if (this.len * 2 > this.vals.length) this.grow();
     }
     this.vals[this.len] = v;
     this.ps[this.len++] = p;
+  }
+
+  private setThreshold(): void {
+    this.vL = this.heap[0] as number;
+    this.thr = this.vL - this.twoDelta;
   }
 
   private grow(): void {
@@ -595,21 +685,15 @@ class CandidateList {
     ps.set(this.ps);
     this.vals = vals;
     this.ps = ps;
-    this.scratch = new Float64Array(cap);
   }
 
-  /** Sets vL to the L-th largest kept score (if at least L) and drops scores below vL − 2δ. */
-  prune(): void {
-    if (this.len < this.L) return;
-    const s = this.scratch.subarray(0, this.len);
-    s.set(this.vals.subarray(0, this.len));
-    s.sort();
-    this.vL = s[this.len - this.L] as number;
-    this.thr = this.vL - this.twoDelta;
+  /** Drops kept entries that fell below the (risen) threshold. */
+  compact(): void {
+    const thr = this.thr;
     let w = 0;
     for (let i = 0; i < this.len; i++) {
       const v = this.vals[i] as number;
-      if (v >= this.thr) {
+      if (v >= thr) {
         this.vals[w] = v;
         this.ps[w++] = this.ps[i] as number;
       }
@@ -620,7 +704,7 @@ class CandidateList {
 
 function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, useTf: boolean): Int32Array {
   const B = Math.min(blockSize, n);
-  const scorer: Scorer = useTf ? new TfScorer(ux, d) : new Float64Scorer(ux, d, B);
+  const scorer: Scorer = useTf ? new TfScorer(ux, d, n) : new Float64Scorer(ux, d, B);
   const twoDelta = 2 * scorer.delta;
   const taken = new Uint8Array(n);
   const rem = Int32Array.from({ length: n }, (_, p) => p);
@@ -638,25 +722,12 @@ function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, b
       }
       for (let i = 0; i < rows; i++) (lists[i] as CandidateList).reset();
       scorer.score(uy, q0, rows, (scores, cols, width) => {
-        for (let i = 0; i < rows; i++) {
-          const list = lists[i] as CandidateList;
-          const o = i * width;
-          let thr = list.thr;
-          for (let j = 0; j < width; j++) {
-            const v = scores[o + j] as number;
-            if (v >= thr) {
-              const p = cols[j] as number;
-              if (taken[p]) continue;
-              list.push(v, p);
-              thr = list.thr;
-            }
-          }
-        }
+        if (scores instanceof Float32Array) collect32(scores, cols, width, rows, lists, taken);
+        else collect64(scores, cols, width, rows, lists, taken);
       });
       for (let i = 0; i < rows; i++) {
         const q = q0 + i;
         const list = lists[i] as CandidateList;
-        list.prune();
         let p = pickFromList(list, taken, uy, q * d, ux, d, twoDelta);
         if (p < 0) p = exactArgmax(uy, q * d, ux, d, rem, remCount, taken);
         labelP[q] = p;
@@ -674,6 +745,37 @@ function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, b
     scorer.dispose();
   }
   return labelP;
+}
+
+/** Offers each row's scores to its candidate list (two copies so each loop sees one array type). */
+function collect32(scores: Float32Array, cols: Int32Array, width: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
+  for (let i = 0; i < rows; i++) {
+    const list = lists[i] as CandidateList;
+    const o = i * width;
+    let thr = list.thr;
+    for (let j = 0; j < width; j++) {
+      const v = scores[o + j] as number;
+      if (v >= thr && !taken[cols[j] as number]) {
+        list.push(v, cols[j] as number);
+        thr = list.thr;
+      }
+    }
+  }
+}
+
+function collect64(scores: Float64Array, cols: Int32Array, width: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
+  for (let i = 0; i < rows; i++) {
+    const list = lists[i] as CandidateList;
+    const o = i * width;
+    let thr = list.thr;
+    for (let j = 0; j < width; j++) {
+      const v = scores[o + j] as number;
+      if (v >= thr && !taken[cols[j] as number]) {
+        list.push(v, cols[j] as number);
+        thr = list.thr;
+      }
+    }
+  }
 }
 
 /** The exact winner from a valid list, or −1 when the list is no longer valid (refill). */
