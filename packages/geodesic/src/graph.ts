@@ -253,22 +253,49 @@ export class GeodesicGraph {
     }
     const useLatent = a.crossEdges === 0 && !tempCrossing && Number.isFinite(c);
     const r = a.projDim;
-    const projOf = (id: number): Float64Array => (id < N ? a.nodeProj.subarray(id * r, id * r + r) : (temps[id - N] as TempNode).proj);
+    const d0 = a.latentDim;
+    // Flat copies of the temporary nodes' data so the heuristic indexes typed arrays only.
+    const tLatent = new Float32Array(temps.length * d0);
+    const tProj = new Float64Array(temps.length * r);
+    const tChart = new Int32Array(temps.length);
+    temps.forEach((t, i) => {
+      tLatent.set(t.z, i * d0);
+      tProj.set(t.proj, i * r);
+      tChart[i] = t.chart;
+    });
+    const { nodeLatent, nodeProj, nodeChart } = a;
     const heuristic = (u: number, v: number): number => {
       let best = 0;
-      if (useLatent && chartOf(u) === chartOf(v)) {
-        const zu = latentOf(u);
-        const zv = latentOf(v);
-        let s = 0;
-        for (let i = 0; i < zu.length; i++) s += ((zu[i] as number) - (zv[i] as number)) ** 2;
-        best = c * Math.sqrt(s);
+      const uTemp = u >= N;
+      const vTemp = v >= N;
+      if (useLatent) {
+        const cu = uTemp ? (tChart[u - N] as number) : (nodeChart[u] as number);
+        const cv = vTemp ? (tChart[v - N] as number) : (nodeChart[v] as number);
+        if (cu === cv) {
+          const zu = uTemp ? tLatent : nodeLatent;
+          const zv = vTemp ? tLatent : nodeLatent;
+          const ou = (uTemp ? u - N : u) * d0;
+          const ov = (vTemp ? v - N : v) * d0;
+          let s = 0;
+          for (let i = 0; i < d0; i++) {
+            const diff = (zu[ou + i] as number) - (zv[ov + i] as number);
+            s += diff * diff;
+          }
+          best = c * Math.sqrt(s);
+        }
       }
       if (r > 0) {
-        const pu = projOf(u);
-        const pv = projOf(v);
+        const pu = uTemp ? tProj : nodeProj;
+        const pv = vTemp ? tProj : nodeProj;
+        const ou = (uTemp ? u - N : u) * r;
+        const ov = (vTemp ? v - N : v) * r;
         let s = 0;
-        for (let i = 0; i < r; i++) s += ((pu[i] as number) - (pv[i] as number)) ** 2;
-        best = Math.max(best, Math.sqrt(s));
+        for (let i = 0; i < r; i++) {
+          const diff = (pu[ou + i] as number) - (pv[ov + i] as number);
+          s += diff * diff;
+        }
+        const h = Math.sqrt(s);
+        if (h > best) best = h;
       }
       return best * HEURISTIC_SHRINK;
     };
@@ -277,15 +304,18 @@ export class GeodesicGraph {
     const target = toEnd.primary;
     let ids: number[];
     let expanded = -1;
+    const searchStart = performance.now();
     if (source === target) {
       ids = [source];
     } else if (method === "csr-astar" || method === "csr-dijkstra") {
+      const hasExtra = new Uint8Array(size);
+      for (const u of tempAdj.keys()) hasExtra[u] = 1;
+      const { offsets, targets, weights } = a;
       const sg: SearchGraph = {
         size,
         forEachNeighbour: (u, visit) => {
-          if (u < N) for (let e = a.offsets[u] as number; e < (a.offsets[u + 1] as number); e++) visit(a.targets[e] as number, a.weights[e] as number);
-          const extra = tempAdj.get(u);
-          if (extra) for (const { v, w } of extra) visit(v, w);
+          if (u < N) for (let e = offsets[u] as number, end = offsets[u + 1] as number; e < end; e++) visit(targets[e] as number, weights[e] as number);
+          if (hasExtra[u]) for (const { v, w } of tempAdj.get(u) ?? []) visit(v, w);
         },
       };
       const res = csrSearch(sg, source, target, method === "csr-astar" ? (v) => heuristic(v, target) : undefined);
@@ -317,6 +347,7 @@ export class GeodesicGraph {
       }
     }
 
+    const searchMs = performance.now() - searchStart;
     // Edge lengths, and sub-step lengths of in-chart edges for resampling (re-decoded in one call per chart).
     const nodes: PathNode[] = ids.map((id) => ({
       chart: chartOf(id),
@@ -347,7 +378,7 @@ export class GeodesicGraph {
       await decodedCurveLengths(this.model, y, za, zb, d, a.steps, this.decodeBatchSize, undefined, subs);
       segs.forEach((i, j) => (sub[i] = subs.slice(j * a.steps, (j + 1) * a.steps)));
     }
-    return new GeodesicPath(nodes, edgeLengths, sub, method, expanded);
+    return new GeodesicPath(nodes, edgeLengths, sub, method, expanded, searchMs);
   }
 
   private edgeWeight(u: number, v: number, tempAdj: Map<number, { v: number; w: number }[]>): number {

@@ -42,6 +42,8 @@ export class GeodesicPath {
   readonly method: string;
   /** Nodes settled by the search (only for the package's own searches; -1 for ngraph.path). */
   readonly expanded: number;
+  /** Milliseconds spent in the path search itself (without joining the ends or re-decoding). */
+  readonly searchMs: number;
   /** Per edge: cumulative sub-segment lengths (steps + 1 entries from 0), or null for a crossing edge. */
   private readonly cumulative: (Float64Array | null)[];
 
@@ -52,6 +54,7 @@ export class GeodesicPath {
     subLengths: (Float32Array | null)[],
     method: string,
     expanded: number,
+    searchMs = 0,
   ) {
     this.nodes = nodes;
     this.edgeLengths = edgeLengths;
@@ -64,6 +67,7 @@ export class GeodesicPath {
     this.chartSequence = seq;
     this.method = method;
     this.expanded = expanded;
+    this.searchMs = searchMs;
     this.cumulative = subLengths.map((sub, e) => {
       if (!sub) return null;
       const cum = new Float64Array(sub.length + 1);
