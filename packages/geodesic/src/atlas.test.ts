@@ -100,6 +100,25 @@ describe("two-chart atlas of the circle (explicit F_y, G_y, ψ)", () => {
   });
 });
 
+describe("hygiene", () => {
+  it("a build and queries leak no tensors; progress covers every phase; tensor data work like rows", async () => {
+    const model = circleAtlas();
+    const data = circlePoints(Array.from({ length: 100 }, (_, i) => (TAU * i) / 100));
+    await buildGeodesicGraph(model, data, { k: 5, epsilon: 0.15 }); // warm-up
+    const before = tf.memory().numTensors;
+    const phases = new Set<string>();
+    const g = await buildGeodesicGraph(model, data, { k: 5, epsilon: 0.15, batchSize: 17, onProgress: (e) => phases.add(e.phase) });
+    await g.shortestPath(0, [Math.cos(3), Math.sin(3)]);
+    await g.shortestPath({ chart: 1, z: [0.3] }, 50, { method: "csr-astar" });
+    expect(tf.memory().numTensors).toBe(before);
+    expect([...phases].sort()).toEqual(["assemble", "encode", "knn", "weights"]);
+    const x = tf.tensor2d(data);
+    const gt = await buildGeodesicGraph(model, x, { k: 5, epsilon: 0.15 });
+    x.dispose();
+    expect(Array.from(gt.arrays.weights)).toEqual(Array.from(g.arrays.weights));
+  });
+});
+
 describe("linear decoder", () => {
   it("the geodesic is the straight segment", async () => {
     const A = [

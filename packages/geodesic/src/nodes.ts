@@ -69,7 +69,7 @@ export async function encodeBatch(
     }
     if (rowsList.length === 0) continue;
     const rows = Int32Array.from(rowsList);
-    const sel = rows.length === n ? x : tf.gather(x, tf.tensor1d(rows, "int32"));
+    const sel = rows.length === n ? x : tf.tidy(() => tf.gather(x, tf.tensor1d(rows, "int32")));
     t = performance.now();
     const zT = model.encode(sel, y);
     clock.encoderMs += performance.now() - t;
