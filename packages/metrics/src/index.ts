@@ -1,5 +1,13 @@
 /**
  * @packageDocumentation
- * FID, Inception Score, KID and precision/recall matching the reference implementations, with feature extractors.
+ * `@atlas/metrics`: FID, Inception Score, KID and precision/recall matching the reference
+ * implementations, the float64 linear algebra they need, and feature extractors.
  */
-export {};
+export { gaussianStats, GaussianAccumulator, type GaussianStats } from "./stats.js";
+export { fid, frechetDistance, traceSqrtProduct, type FidResult } from "./fid.js";
+export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./inception-score.js";
+export { kid, type KidOptions, type KidResult } from "./kid.js";
+export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from "./precision-recall.js";
+export type { FeatureInput, LabelledFeatures, Provenance } from "./features.js";
+export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type Tridiagonal } from "./linalg/eigen.js";
+export { gemmNT, matmul, gram, transpose, type GemmOptions } from "./linalg/gemm.js";

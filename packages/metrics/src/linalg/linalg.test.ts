@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { symmetricEigen } from "./eigen.js";
+import { gemmNT, gram, matmul, transpose } from "./gemm.js";
+import { mulberry32 } from "../fixtures/data.js";
+
+function randomMatrix(seed: number, m: number, n: number): Float64Array {
+  const g = mulberry32(seed);
+  return Float64Array.from({ length: m * n }, () => g() - 0.5);
+}
+
+function naiveNT(A: Float64Array, B: Float64Array, m: number, n: number, k: number): Float64Array {
+  const C = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += (A[i * k + p] as number) * (B[j * k + p] as number);
+    C[i * n + j] = s;
+  }
+  return C;
+}
+
+describe("gemmNT", () => {
+  it.each([
+    [1, 1, 1],
+    [5, 3, 7],
+    [37, 23, 301],
+    [70, 600, 260],
+  ])("matches the triple loop for m=%i n=%i k=%i, plain, accumulate, alpha and lower", (m, n, k) => {
+    const A = randomMatrix(1, m, k);
+    const B = randomMatrix(2, n, k);
+    const ref = naiveNT(A, B, m, n, k);
+    const C = new Float64Array(m * n);
+    gemmNT(m, n, k, A, 0, k, B, 0, k, C, 0, n);
+    for (let i = 0; i < m * n; i++) expect(Math.abs((C[i] as number) - (ref[i] as number))).toBeLessThanOrEqual(1e-13 * k);
+    gemmNT(m, n, k, A, 0, k, B, 0, k, C, 0, n, { accumulate: true, alpha: -2 });
+    for (let i = 0; i < m * n; i++) expect(Math.abs((C[i] as number) + (ref[i] as number))).toBeLessThanOrEqual(1e-13 * k);
+    if (m === n) {
+      const L = new Float64Array(m * n).fill(7);
+      gemmNT(m, n, k, A, 0, k, B, 0, k, L, 0, n, { lower: true });
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        if (j <= i) expect(Math.abs((L[i * n + j] as number) - (ref[i * n + j] as number))).toBeLessThanOrEqual(1e-13 * k);
+        else expect(L[i * n + j]).toBe(7);
+      }
+    }
+  });
+  it("matmul, gram and transpose agree with the definitions", () => {
+    const A = randomMatrix(3, 9, 13);
+    const B = randomMatrix(4, 13, 6);
+    const C = matmul(A, B, 9, 13, 6);
+    const ref = naiveNT(A, transpose(B, 13, 6), 9, 6, 13);
+    for (let i = 0; i < C.length; i++) expect(C[i]).toBeCloseTo(ref[i] as number, 14);
+    const G = gram(A, 9, 13);
+    const At = transpose(A, 9, 13);
+    const refG = naiveNT(At, At, 13, 13, 9);
+    for (let i = 0; i < G.length; i++) expect(G[i]).toBeCloseTo(refG[i] as number, 14);
+  });
+});
+
+function checkDecomposition(a: Float64Array, n: number): void {
+  const { values, vectors } = symmetricEigen(a, n, { vectors: true });
+  const V = vectors as Float64Array;
+  let norm = 0;
+  for (const x of a) norm = Math.max(norm, Math.abs(x));
+  for (let i = 0; i < n; i++) {
+    if (i > 0) expect(values[i] as number).toBeGreaterThanOrEqual(values[i - 1] as number);
+    for (let r = 0; r < n; r++) {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += (a[r * n + c] as number) * (V[i * n + c] as number);
+      expect(Math.abs(s - (values[i] as number) * (V[i * n + r] as number))).toBeLessThanOrEqual(1e-13 * Math.max(norm, 1) * n);
+    }
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += (V[i * n + c] as number) * (V[j * n + c] as number);
+      expect(Math.abs(s - (i === j ? 1 : 0))).toBeLessThanOrEqual(1e-13 * n);
+    }
+  }
+}
+
+describe("symmetricEigen", () => {
+  it("tridiagonal Toeplitz [−1, 2, −1] has eigenvalues 2 − 2cos(kπ/(n+1))", () => {
+    const n = 50;
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      a[i * n + i] = 2;
+      if (i + 1 < n) a[i * n + i + 1] = a[(i + 1) * n + i] = -1;
+    }
+    const { values } = symmetricEigen(a, n);
+    for (let k = 1; k <= n; k++) expect(Math.abs((values[k - 1] as number) - (2 - 2 * Math.cos((k * Math.PI) / (n + 1))))).toBeLessThanOrEqual(1e-14);
+  });
+  it("2×2 [[2,1],[1,2]] → 1, 3", () => {
+    const { values } = symmetricEigen(new Float64Array([2, 1, 1, 2]), 2);
+    expect(values[0]).toBeCloseTo(1, 15);
+    expect(values[1]).toBeCloseTo(3, 15);
+  });
+  it.each([1, 2, 3, 4, 9, 33, 80])("dense random n=%i: residual and orthogonality at rounding level", (n) => {
+    const X = randomMatrix(n, n, n);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = (X[i * n + j] as number) + (X[j * n + i] as number);
+    checkDecomposition(a, n);
+  });
+  it("rank-deficient PSD (rank 5 of 60), repeated eigenvalues and a diagonal matrix", () => {
+    const n = 60;
+    const X = randomMatrix(9, 5, n);
+    checkDecomposition(gram(X, 5, n), n);
+    const rep = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) rep[i * n + i] = i % 3;
+    checkDecomposition(rep, n);
+    const eye = new Float64Array(16);
+    for (let i = 0; i < 4; i++) eye[i * 4 + i] = 1;
+    const { values } = symmetricEigen(eye, 4);
+    expect(Array.from(values)).toEqual([1, 1, 1, 1]);
+  });
+  it("does not modify its input", () => {
+    const a = new Float64Array([4, 1, 0, 1, 3, 1, 0, 1, 2]);
+    const copy = Float64Array.from(a);
+    symmetricEigen(a, 3, { vectors: true });
+    expect(Array.from(a)).toEqual(Array.from(copy));
+  });
+});
