@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, Rng, type AtlasModel } from "@atlas/core";
-import { buildGeodesicGraph, type GeodesicGraph, type PathMethod } from "@atlas/geodesic";
+import { buildGeodesicGraph, decodedCurveLengths, type GeodesicGraph, type PathMethod } from "@atlas/geodesic";
 
 /** One measured row of the build part. */
 export interface GeodesicBuildRow {
@@ -34,6 +34,8 @@ export interface GeodesicBuildRow {
   /** Everything but the decoder / total (encoder included). */
   outsideDecoderShare: number;
   knn: string;
+  /** Curve lengths of the same edges: one edge per decoder call / many edges per call (time ratio). */
+  batchedDecodeSpeedup: number;
   backend: string;
 }
 
@@ -135,6 +137,30 @@ async function buildPart(options: GeodesicBenchOptions, backend: string, log: (l
   await buildGeodesicGraph(model, tf.slice(data, 0, 100), { k: 4, steps: 3 });
   const g = await buildGeodesicGraph(model, data, { k, steps });
   data.dispose();
+  // The straightforward version: one decoder call per edge, on the first edges of the graph.
+  const E0 = Math.min(options.quick ? 100 : 300, g.edgeCount);
+  const za = new Float32Array(E0 * 8);
+  const zb = new Float32Array(E0 * 8);
+  {
+    let e = 0;
+    for (let u = 0; u < g.nodeCount && e < E0; u++) {
+      for (const { node } of g.neighbours(u)) {
+        if (node <= u || e >= E0) continue;
+        za.set(g.node(u).z, e * 8);
+        zb.set(g.node(node).z, e * 8);
+        e++;
+      }
+    }
+  }
+  let t0 = performance.now();
+  const one = await decodedCurveLengths(model, 0, za, zb, 8, steps, steps + 1);
+  const oneMs = performance.now() - t0;
+  t0 = performance.now();
+  const many = await decodedCurveLengths(model, 0, za, zb, 8, steps, 4096);
+  const manyMs = performance.now() - t0;
+  let maxDiff = 0;
+  for (let e = 0; e < E0; e++) maxDiff = Math.max(maxDiff, Math.abs((one[e] as number) - (many[e] as number)) / (many[e] as number));
+  log(`decoded curve lengths of ${E0} edges: one edge per decoder call ${oneMs.toFixed(0)} ms, batched ${manyMs.toFixed(0)} ms, ratio ${(oneMs / manyMs).toFixed(1)}× (max relative difference ${maxDiff.toExponential(1)}) [${backend}]`);
   const t = g.timings!;
   const outside = t.knnMs + t.curveArithmeticMs + t.assemblyMs;
   const row: GeodesicBuildRow = {
@@ -152,6 +178,7 @@ async function buildPart(options: GeodesicBenchOptions, backend: string, log: (l
     outsideModelShare: outside / t.totalMs,
     outsideDecoderShare: (t.totalMs - t.decoderMs) / t.totalMs,
     knn: t.knnMethods.join(","),
+    batchedDecodeSpeedup: oneMs / manyMs,
     backend,
   };
   log(
