@@ -1,6 +1,14 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { CorruptFileError, FileNotFoundError, InvalidArgumentError, ShapeMismatchError, type AtlasModel } from "@atlas/core";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  CorruptFileError,
+  FileNotFoundError,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  writeDirAtomic,
+  writeFileSynced,
+  type AtlasModel,
+} from "@atlas/core";
 import type { GraphArrays } from "./arrays.js";
 
 const FORMAT = "atlas-geodesic-graph";
@@ -55,7 +63,7 @@ function fnv1a(bytes: Uint8Array): number {
   return h >>> 0;
 }
 
-/** Write a graph directory atomically: build it beside `dir`, then rename it into place. */
+/** Write a graph directory atomically (core's `writeDirAtomic`: temporary sibling, fsync, rename). */
 export async function writeGraph(dir: string, g: GraphArrays): Promise<void> {
   if (typeof dir !== "string" || dir.length === 0) throw new InvalidArgumentError("dir", "expected a directory path");
   const parts: Uint8Array[] = [];
@@ -98,28 +106,11 @@ export async function writeGraph(dir: string, g: GraphArrays): Promise<void> {
     checksum: fnv1a(bin),
     arrays,
   };
-  const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
-  const old = join(parent, `.${basename(dir)}.old-${process.pid}-${Date.now()}`);
-  await mkdir(tmp, { recursive: true });
-  try {
-    await writeFile(join(tmp, "graph.bin"), bin);
-    await writeFile(join(tmp, "graph.json"), JSON.stringify(manifest, null, 1));
-    let existed = false;
-    try {
-      await stat(dir);
-      existed = true;
-    } catch {
-      existed = false;
-    }
-    if (existed) await rename(dir, old);
-    await rename(tmp, dir);
-    if (existed) await rm(old, { recursive: true, force: true });
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  // core's atomic directory write: temp sibling, fsync, rename into place (old version kept until then)
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFileSynced(join(tmp, "graph.bin"), bin);
+    await writeFileSynced(join(tmp, "graph.json"), JSON.stringify(manifest, null, 1));
+  });
 }
 
 function fail(path: string, msg: string): never {
