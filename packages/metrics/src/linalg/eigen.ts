@@ -1,13 +1,16 @@
 /**
- * Symmetric eigendecomposition on `Float64Array`s: Householder tridiagonalisation followed by the
- * implicit QL algorithm with Wilkinson-type shifts, eigenvectors accumulated as contiguous rows.
+ * Symmetric eigendecomposition on `Float64Array`s: Householder tridiagonalisation, then the
+ * implicit QL algorithm with Wilkinson-type shifts for eigenvalues alone, or divide and conquer
+ * (Cuppen; Gu & Eisenstat) when eigenvectors are wanted.
  *
  * Layout: matrices are n×n row-major. Eigenvectors come back as the ROWS of an n×n array (row i
  * belongs to `values[i]`), which keeps every inner loop (reflector application, Givens rotation)
  * on contiguous memory.
  */
 
-const EPS = 2 ** -52;
+import { tridiagonalQL } from "./eigen-ql.js";
+import { tridiagonalEigenDC } from "./divide-conquer.js";
+import { gemmNT, transpose } from "./gemm.js";
 
 /** Result of {@link symmetricEigen}. */
 export interface SymmetricEigen {
@@ -150,100 +153,64 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
   return { d, e, reflectors: a, beta };
 }
 
-/**
- * Implicit QL iterations with Wilkinson-type shifts on a symmetric tridiagonal matrix
- * (diagonal `d`, off-diagonal `e`, e[i] = T[i, i+1]); both are overwritten, `d` with the
- * (unsorted) eigenvalues. With `zt` (n×n row-major), each rotation is applied to rows i, i+1, so a
- * `zt` that starts as the identity ends with the eigenvectors of T as rows.
- */
-export function tridiagonalQL(d: Float64Array, e: Float64Array, n: number, zt?: Float64Array): void {
-  e[n - 1] = 0;
-  // deflation test as in EISPACK tql2: |e_m| ≤ ε·max_{j ≤ l}(|d_j| + |e_j|), which also settles
-  // clusters of (numerically) zero eigenvalues of rank-deficient matrices
-  let tst1 = 0;
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    let m: number;
-    tst1 = Math.max(tst1, Math.abs(d[l] as number) + Math.abs(e[l] as number));
-    for (;;) {
-      for (m = l; m < n - 1; m++) {
-        const dd = Math.abs(d[m] as number) + Math.abs(d[m + 1] as number);
-        const em = Math.abs(e[m] as number);
-        if (em <= EPS * dd || em <= EPS * tst1) break;
-      }
-      if (m === l) break;
-      if (++iter > 100) throw new Error(`tridiagonalQL: no convergence for eigenvalue ${l} after 100 iterations`);
-      // shift from the leading 2×2 block (the eigenvalue nearer d[l])
-      let g = ((d[l + 1] as number) - (d[l] as number)) / (2 * (e[l] as number));
-      let r = Math.hypot(g, 1);
-      g = (d[m] as number) - (d[l] as number) + (e[l] as number) / (g + (g >= 0 ? r : -r));
-      let s = 1;
-      let c = 1;
-      let p = 0;
-      let i: number;
-      let underflow = false;
-      for (i = m - 1; i >= l; i--) {
-        const f = s * (e[i] as number);
-        const bb = c * (e[i] as number);
-        r = Math.hypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          d[i + 1] = (d[i + 1] as number) - p;
-          e[m] = 0;
-          underflow = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = (d[i + 1] as number) - p;
-        r = ((d[i] as number) - g) * s + 2 * c * bb;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - bb;
-        if (zt) {
-          // rows i and i+1 of zt (contiguous): row_{i+1} ← s·row_i + c·row_{i+1}, row_i ← c·row_i − s·row_{i+1}
-          const r0 = i * n;
-          const r1 = r0 + n;
-          for (let k = 0; k < n; k++) {
-            const z1 = zt[r1 + k] as number;
-            const z0 = zt[r0 + k] as number;
-            zt[r1 + k] = s * z0 + c * z1;
-            zt[r0 + k] = c * z0 - s * z1;
-          }
-        }
-      }
-      if (underflow) continue;
-      d[l] = (d[l] as number) - p;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
-}
+export { tridiagonalQL } from "./eigen-ql.js";
 
 /**
  * Apply Qᵀ from the right to the rows of `rows` (count×n): each row r ← r H_{n−3} ⋯ H_0, i.e. the
- * rows become (Q z)ᵀ. Reflectors are applied in blocks so that a block of them stays in cache
- * while every row passes through it.
+ * rows become (Q z)ᵀ. Reflectors go in blocks of NB with the compact WY form
+ * H_{k0} ⋯ H_{k1} = I − V T Vᵀ (T upper triangular), so each block is two matrix products:
+ * rows ← rows − (rows V) Tᵀ Vᵀ.
  */
-function applyReflectorsToRows(t: Tridiagonal, n: number, rows: Float64Array, count: number): void {
-  const V = t.reflectors;
+export function applyReflectorsToRows(t: Tridiagonal, n: number, rows: Float64Array, count: number): void {
+  const R = t.reflectors;
   const beta = t.beta;
-  const BLOCK = 16;
-  for (let kb = n - 3; kb >= 0; kb -= BLOCK) {
-    const kEnd = Math.max(0, kb - BLOCK + 1);
-    for (let r = 0; r < count; r++) {
-      const ro = r * n;
-      for (let k = kb; k >= kEnd; k--) {
-        const bk = beta[k] as number;
-        if (bk === 0) continue;
-        const vo = k * n;
+  const NB = 48;
+  const Vt = new Float64Array(NB * n); // nb × L: reflector p in row p (zeros before its support)
+  const Vc = new Float64Array(n * NB); // L × nb: the same, column form
+  const G = new Float64Array(NB * NB);
+  const T = new Float64Array(NB * NB);
+  const Y = new Float64Array(count * NB);
+  const Z = new Float64Array(count * NB);
+  const last = n - 3;
+  if (last < 0) return;
+  // blocks from the top: [k0, k1] with k1 = last, last − NB, ...
+  for (let k1 = last; k1 >= 0; k1 -= NB) {
+    const k0 = Math.max(0, k1 - NB + 1);
+    const nb = k1 - k0 + 1;
+    const off = k0 + 1; // first column touched
+    const L = n - off;
+    Vt.fill(0, 0, nb * L);
+    for (let p = 0; p < nb; p++) {
+      const k = k0 + p;
+      if ((beta[k] as number) === 0) continue;
+      const src = k * n;
+      for (let j = k + 1; j < n; j++) Vt[p * L + (j - off)] = R[src + j] as number;
+    }
+    for (let j = 0; j < L; j++) for (let p = 0; p < nb; p++) Vc[j * nb + p] = Vt[p * L + j] as number;
+    // T (forward, columnwise): T[i,i] = β_i, T[0:i, i] = −β_i T[0:i, 0:i] (Vᵀ v_i)[0:i]
+    gemmNT(nb, nb, L, Vt, 0, L, Vt, 0, L, G, 0, nb, { lower: true });
+    T.fill(0, 0, nb * nb);
+    for (let i = 0; i < nb; i++) {
+      const bi = beta[k0 + i] as number;
+      T[i * nb + i] = bi;
+      for (let r = 0; r < i; r++) {
         let s = 0;
-        for (let j = k + 1; j < n; j++) s += (rows[ro + j] as number) * (V[vo + j] as number);
-        s *= bk;
-        if (s === 0) continue;
-        for (let j = k + 1; j < n; j++) rows[ro + j] = (rows[ro + j] as number) - s * (V[vo + j] as number);
+        for (let q = r; q < i; q++) s += (T[r * nb + q] as number) * (G[i * nb + q] as number);
+        T[r * nb + i] = -bi * s;
       }
     }
+    // Y = rows[:, off:] V  (count × nb)
+    gemmNT(count, nb, L, rows, off, n, Vt, 0, L, Y, 0, nb);
+    // Z = Y Tᵀ: Z[r, i] = Σ_q Y[r, q] T[i, q]  (T upper: q ≥ i)
+    for (let r = 0; r < count; r++) {
+      for (let i = 0; i < nb; i++) {
+        let s = 0;
+        for (let q = i; q < nb; q++) s += (Y[r * nb + q] as number) * (T[i * nb + q] as number);
+        Z[r * nb + i] = s;
+      }
+    }
+    // rows[:, off:] −= Z Vᵀ
+    gemmNT(count, L, nb, Z, 0, nb, Vc, 0, nb, rows, off, n, { alpha: -1, accumulate: true });
   }
 }
 
@@ -259,20 +226,15 @@ export function symmetricEigen(a: Float64Array, n: number, options: { vectors?: 
   if (n === 0) return { values: new Float64Array(0), ...(options.vectors ? { vectors: new Float64Array(0) } : {}) };
   const work = Float64Array.from(a.subarray(0, n * n));
   const t = tridiagonalize(work, n);
-  const d = t.d;
-  const e = Float64Array.from(t.e);
-  let zt: Float64Array | undefined;
-  if (options.vectors) {
-    zt = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) zt[i * n + i] = 1;
+  if (!options.vectors) {
+    const d = t.d;
+    const e = Float64Array.from(t.e);
+    tridiagonalQL(d, e, n);
+    return { values: Float64Array.from(d).sort() };
   }
-  tridiagonalQL(d, e, n, zt);
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (d[i] as number) - (d[j] as number));
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = d[order[i] as number] as number;
-  if (!zt) return { values };
-  applyReflectorsToRows(t, n, zt, n);
-  const vectors = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) vectors.set(zt.subarray((order[i] as number) * n, (order[i] as number) * n + n), i * n);
+  // eigenvectors of T by divide and conquer (columns of Q), then as rows through the reflectors
+  const { values, Q } = tridiagonalEigenDC(t.d, t.e, n);
+  const vectors = transpose(Q, n, n);
+  applyReflectorsToRows(t, n, vectors, n);
   return { values, vectors };
 }

@@ -116,3 +116,25 @@ describe("symmetricEigen", () => {
     expect(Array.from(a)).toEqual(Array.from(copy));
   });
 });
+
+describe("divide and conquer (eigenvectors for n > 32)", () => {
+  it("glued Wilkinson matrix, a tight cluster and a wide dynamic range stay orthogonal", () => {
+    const n = 150;
+    const W = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      W[i * n + i] = Math.abs((i % 21) - 10);
+      if (i + 1 < n) W[i * n + i + 1] = W[(i + 1) * n + i] = (i + 1) % 21 === 0 ? 1e-10 : 1;
+    }
+    checkDecomposition(W, n);
+    const C = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) C[i * n + i] = 1 + (i % 2) * 1e-14;
+    for (let i = 0; i + 1 < n; i++) C[i * n + i + 1] = C[(i + 1) * n + i] = 1e-9;
+    checkDecomposition(C, n);
+    const R = new Float64Array(n * n);
+    const g = mulberry32(77);
+    for (let i = 0; i < n; i++) R[i * n + i] = 10 ** (12 * g() - 6);
+    const X = randomMatrix(78, n, n);
+    const Qm = gram(X, n, n);
+    checkDecomposition(Qm, n);
+  });
+});

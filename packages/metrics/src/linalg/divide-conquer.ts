@@ -1,0 +1,284 @@
+/**
+ * Eigenvectors of a symmetric tridiagonal matrix by Cuppen's divide and conquer, with the
+ * stabilisations of Gu & Eisenstat (1995): deflation of small z-components and of close poles
+ * (Givens), secular roots found relative to their nearest pole, and the rank-one vector z
+ * recomputed from the computed roots so the eigenvectors come out orthogonal to working precision.
+ * The eigenvector update is a blocked matrix product that skips the zero blocks of diag(Q₁, Q₂).
+ */
+import { gemmNT } from "./gemm.js";
+import { tridiagonalQL } from "./eigen-ql.js";
+
+const EPS = 2 ** -52;
+const BASE = 32;
+
+/** Eigen-decomposition of a tridiagonal: `values` ascending, `Q` n×n row-major with eigenvector j in column j. */
+export interface TridiagonalEigen {
+  readonly values: Float64Array;
+  readonly Q: Float64Array;
+}
+
+/**
+ * Eigenvalues and eigenvectors of the symmetric tridiagonal matrix with diagonal `d` and
+ * off-diagonal `e` (e[i] = T[i, i+1]); the inputs are not modified.
+ */
+export function tridiagonalEigenDC(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
+  return solve(Float64Array.from(d.subarray(0, n)), Float64Array.from(e.subarray(0, n)), n);
+}
+
+function solve(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
+  if (n <= BASE) return solveSmall(d, e, n);
+  const m = n >> 1;
+  const rho = e[m - 1] as number;
+  const beta = Math.abs(rho);
+  const sgn = rho < 0 ? -1 : 1;
+  const d1 = d.slice(0, m);
+  const e1 = e.slice(0, m);
+  e1[m - 1] = 0;
+  d1[m - 1] = (d1[m - 1] as number) - beta;
+  const d2 = d.slice(m, n);
+  const e2 = e.slice(m, n);
+  d2[0] = (d2[0] as number) - beta;
+  const left = solve(d1, e1, m);
+  const right = solve(d2, e2, n - m);
+  return merge(left, right, m, n, beta, sgn);
+}
+
+function solveSmall(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
+  const zt = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) zt[i * n + i] = 1;
+  const dd = Float64Array.from(d);
+  const ee = Float64Array.from(e);
+  tridiagonalQL(dd, ee, n, zt);
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (dd[i] as number) - (dd[j] as number));
+  const values = new Float64Array(n);
+  const Q = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const src = order[j] as number;
+    values[j] = dd[src] as number;
+    for (let i = 0; i < n; i++) Q[i * n + j] = zt[src * n + i] as number;
+  }
+  return { values, Q };
+}
+
+/**
+ * Merge: T = diag(T₁', T₂') + β u uᵀ with T₁' = Q₁Λ₁Q₁ᵀ, T₂' = Q₂Λ₂Q₂ᵀ, so in the basis
+ * diag(Q₁, Q₂) the problem is D + ρ z zᵀ with z = [last row of Q₁, ±first row of Q₂]/√2, ρ = 2β.
+ */
+function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: number, beta: number, sgn: number): TridiagonalEigen {
+  const n2 = n - m;
+  const Q1 = left.Q;
+  const Q2 = right.Q;
+  // pole order: merge the two ascending lists
+  const D = new Float64Array(n);
+  const z = new Float64Array(n);
+  const src = new Int32Array(n); // < m: column of Q1; ≥ m: m + column of Q2
+  {
+    let a = 0;
+    let b = 0;
+    for (let t = 0; t < n; t++) {
+      const takeLeft = b >= n2 || (a < m && (left.values[a] as number) <= (right.values[b] as number));
+      if (takeLeft) {
+        D[t] = left.values[a] as number;
+        z[t] = (Q1[(m - 1) * m + a] as number) * Math.SQRT1_2;
+        src[t] = a++;
+      } else {
+        D[t] = right.values[b] as number;
+        z[t] = sgn * (Q2[b] as number) * Math.SQRT1_2;
+        src[t] = m + b++;
+      }
+    }
+  }
+  const rho = 2 * beta;
+  // Q0: the basis vectors (columns of diag(Q1, Q2)) in pole order, n×n column-major here
+  // (column t at Q0[t*n .. t*n+n)) so Givens rotations of two columns touch contiguous memory.
+  const Q0 = new Float64Array(n * n);
+  const kind = new Uint8Array(n); // 1: rows < m only, 2: rows ≥ m only, 3: both
+  for (let t = 0; t < n; t++) {
+    const s = src[t] as number;
+    const col = t * n;
+    if (s < m) {
+      for (let i = 0; i < m; i++) Q0[col + i] = Q1[i * m + s] as number;
+      kind[t] = 1;
+    } else {
+      const c = s - m;
+      for (let i = 0; i < n2; i++) Q0[col + m + i] = Q2[i * n2 + c] as number;
+      kind[t] = 2;
+    }
+  }
+  // deflation
+  let dmax = 0;
+  for (let t = 0; t < n; t++) dmax = Math.max(dmax, Math.abs(D[t] as number));
+  const tol = 8 * EPS * Math.max(dmax, rho);
+  const deflated = new Uint8Array(n);
+  let prev = -1;
+  for (let t = 0; t < n; t++) {
+    if (rho * Math.abs(z[t] as number) <= tol) {
+      deflated[t] = 1;
+      continue;
+    }
+    if (prev >= 0) {
+      const zp = z[prev] as number;
+      const zt = z[t] as number;
+      const r = Math.hypot(zp, zt);
+      const c = zt / r;
+      const s = zp / r;
+      if (Math.abs(((D[t] as number) - (D[prev] as number)) * c * s) <= tol) {
+        // rotate so that z[prev] = 0: columns prev, t of Q0; D becomes the rotated diagonal
+        z[t] = r;
+        z[prev] = 0;
+        const dp = D[prev] as number;
+        const dt = D[t] as number;
+        D[prev] = dp * c * c + dt * s * s;
+        D[t] = dp * s * s + dt * c * c;
+        const cp = prev * n;
+        const ct = t * n;
+        for (let i = 0; i < n; i++) {
+          const x = Q0[cp + i] as number;
+          const y = Q0[ct + i] as number;
+          Q0[cp + i] = c * x - s * y;
+          Q0[ct + i] = s * x + c * y;
+        }
+        if (kind[prev] !== kind[t]) kind[prev] = kind[t] = 3;
+        deflated[prev] = 1;
+      }
+    }
+    prev = t;
+  }
+  // non-deflated poles, ascending (the rotations keep them ordered up to tol)
+  const K: number[] = [];
+  for (let t = 0; t < n; t++) if (!deflated[t]) K.push(t);
+  K.sort((a, b) => (D[a] as number) - (D[b] as number));
+  const k = K.length;
+  const values = new Float64Array(n);
+  const Q = new Float64Array(n * n);
+  const outCols: { value: number; from: number }[] = [];
+  if (k > 0) {
+    const dk = new Float64Array(k);
+    const zk = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      dk[j] = D[K[j] as number] as number;
+      zk[j] = z[K[j] as number] as number;
+    }
+    let znorm2 = 0;
+    for (let j = 0; j < k; j++) znorm2 += (zk[j] as number) * (zk[j] as number);
+    // secular roots: λ_j = dk[origin_j] + tau_j
+    const origin = new Int32Array(k);
+    const tau = new Float64Array(k);
+    const delta = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      const upper = j + 1 < k ? (dk[j + 1] as number) : (dk[j] as number) + rho * znorm2;
+      const dj = dk[j] as number;
+      const mid = 0.5 * (upper - dj);
+      // decide the nearer pole from the sign of f at the midpoint
+      for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dj;
+      let fmid = 1;
+      for (let i = 0; i < k; i++) fmid += (rho * (zk[i] as number) * (zk[i] as number)) / ((delta[i] as number) - mid);
+      let lo: number;
+      let hi: number;
+      let o: number;
+      if (fmid >= 0 || j + 1 >= k) {
+        o = j; // root in (d_j, d_j + mid]
+        lo = 0;
+        hi = j + 1 < k ? mid : upper - dj;
+      } else {
+        o = j + 1; // root in [d_{j+1} − mid, d_{j+1})
+        const dn = dk[j + 1] as number;
+        for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dn;
+        lo = -(dn - dj - mid);
+        hi = 0;
+        if (lo >= hi) lo = dj - dn;
+      }
+      // bisection on tau (f increasing in λ): exact to the last bit of tau
+      for (let it = 0; it < 200; it++) {
+        const t = 0.5 * (lo + hi);
+        if (t === lo || t === hi) break;
+        let f = 1;
+        for (let i = 0; i < k; i++) f += (rho * (zk[i] as number) * (zk[i] as number)) / ((delta[i] as number) - t);
+        if (f > 0) hi = t;
+        else lo = t;
+      }
+      origin[j] = o;
+      tau[j] = 0.5 * (lo + hi);
+    }
+    // Gu–Eisenstat: recompute z from the roots, ẑ_i² = Π_j (λ_j − d_i) / (ρ Π_{j≠i} (d_j − d_i))
+    const zhat = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      const di = dk[i] as number;
+      let prod = ((dk[origin[k - 1] as number] as number) - di + (tau[k - 1] as number)) / rho;
+      for (let j = 0; j < k - 1; j++) {
+        const lamMinusDi = (dk[origin[j] as number] as number) - di + (tau[j] as number);
+        const den = j < i ? (dk[j] as number) - di : (dk[j + 1] as number) - di;
+        prod *= lamMinusDi / den;
+      }
+      zhat[i] = Math.sqrt(Math.max(prod, 0)) * ((zk[i] as number) < 0 ? -1 : 1);
+    }
+    // column order for the product: kind 1, then 3, then 2 (zero blocks skipped)
+    const perm: number[] = [];
+    for (const want of [1, 3, 2]) for (let p = 0; p < k; p++) if (kind[K[p] as number] === want) perm.push(p);
+    let k1 = 0;
+    let k3 = 0;
+    for (let p = 0; p < k; p++) {
+      const kd = kind[K[p] as number];
+      if (kd === 1) k1++;
+      else if (kd === 3) k3++;
+    }
+    // Ut: row j = eigenvector j of D + ρzzᵀ (components in perm order)
+    const Ut = new Float64Array(k * k);
+    for (let j = 0; j < k; j++) {
+      const dorig = dk[origin[j] as number] as number;
+      const tj = tau[j] as number;
+      let s = 0;
+      const row = j * k;
+      for (let q = 0; q < k; q++) {
+        const i = perm[q] as number;
+        const v = (zhat[i] as number) / ((dk[i] as number) - dorig - tj);
+        Ut[row + q] = v;
+        s += v * v;
+      }
+      const inv = 1 / Math.sqrt(s);
+      for (let q = 0; q < k; q++) Ut[row + q] = (Ut[row + q] as number) * inv;
+    }
+    // Qc (n×k row-major): basis columns in perm order
+    const Qc = new Float64Array(n * k);
+    for (let q = 0; q < k; q++) {
+      const col = (K[perm[q] as number] as number) * n;
+      for (let i = 0; i < n; i++) Qc[i * k + q] = Q0[col + i] as number;
+    }
+    const W = new Float64Array(n * k);
+    // rows < m: columns of kind 1 and 3; rows ≥ m: kinds 3 and 2
+    if (k1 + k3 > 0) gemmNT(m, k, k1 + k3, Qc, 0, k, Ut, 0, k, W, 0, k);
+    if (k - k1 > 0) gemmNT(n2, k, k - k1, Qc, m * k + k1, k, Ut, k1, k, W, m * k, k);
+    for (let j = 0; j < k; j++) outCols.push({ value: (dk[origin[j] as number] as number) + (tau[j] as number), from: -(j + 1) });
+    // assemble below with W
+    assemble(outCols, D, deflated, n, Q0, W, k, values, Q);
+    return { values, Q };
+  }
+  assemble(outCols, D, deflated, n, Q0, new Float64Array(0), 0, values, Q);
+  return { values, Q };
+}
+
+function assemble(
+  outCols: { value: number; from: number }[],
+  D: Float64Array,
+  deflated: Uint8Array,
+  n: number,
+  Q0: Float64Array,
+  W: Float64Array,
+  k: number,
+  values: Float64Array,
+  Q: Float64Array,
+): void {
+  for (let t = 0; t < n; t++) if (deflated[t]) outCols.push({ value: D[t] as number, from: t });
+  outCols.sort((a, b) => a.value - b.value);
+  for (let j = 0; j < n; j++) {
+    const c = outCols[j] as { value: number; from: number };
+    values[j] = c.value;
+    if (c.from >= 0) {
+      const col = c.from * n;
+      for (let i = 0; i < n; i++) Q[i * n + j] = Q0[col + i] as number;
+    } else {
+      const w = -c.from - 1;
+      for (let i = 0; i < n; i++) Q[i * n + j] = W[i * k + w] as number;
+    }
+  }
+}
