@@ -46,6 +46,8 @@ describe("two-chart atlas of the circle (explicit F_y, G_y, ψ)", () => {
       expect(Math.abs(path.length / arc(angles[a]!, angles[b]!) - 1)).toBeLessThan(0.05);
       const ref = await graph.shortestPath(a, b, { method: "csr-dijkstra" });
       expect(path.length).toBeCloseTo(ref.length, 9);
+      expect((await graph.shortestPath(a, b, { method: "nba" })).length).toBeCloseTo(ref.length, 9);
+      expect((await graph.shortestPath(a, b, { method: "astar" })).length).toBeCloseTo(ref.length, 9);
     }
   });
 

@@ -35,9 +35,11 @@ export type PathMethod = "nba" | "astar" | "dijkstra" | "csr-astar" | "csr-dijks
 /** Options of {@link GeodesicGraph.shortestPath}. */
 export interface ShortestPathOptions {
   /**
-   * `"nba"` (default): ngraph.path's bidirectional NBA* with the admissible heuristic;
-   * `"astar"`: ngraph.path A*; `"dijkstra"`: ngraph.path A* with a zero heuristic;
-   * `"csr-astar"` / `"csr-dijkstra"`: this package's binary-heap searches over the compact graph.
+   * `"csr-astar"` (default): this package's binary-heap A* over the compact graph with the
+   * admissible heuristic (measured 7× faster than ngraph.path's NBA* at N = 100 000, no ngraph view
+   * needed); `"csr-dijkstra"`: the same with h = 0; `"nba"`: ngraph.path's bidirectional NBA*
+   * with the heuristic; `"astar"`: ngraph.path A*; `"dijkstra"`: ngraph.path A* with h = 0.
+   * All return optimal paths (tested equal to Dijkstra's cost).
    */
   method?: PathMethod;
   /** Neighbours an end that is not a graph node is joined to, in each of its charts (default: the graph's k). */
@@ -185,7 +187,7 @@ export class GeodesicGraph {
    */
   async shortestPath(from: PathEnd, to: PathEnd, options: ShortestPathOptions = {}): Promise<GeodesicPath> {
     const a = this.arrays;
-    const method = checkOneOf("options.method", options.method ?? "nba", ["nba", "astar", "dijkstra", "csr-astar", "csr-dijkstra"] as const);
+    const method = checkOneOf("options.method", options.method ?? "csr-astar", ["nba", "astar", "dijkstra", "csr-astar", "csr-dijkstra"] as const);
     const k = checkInteger("options.k", options.k ?? a.k, { min: 1 });
     // Validate both ends fully before any work.
     const fromSpec = this.checkEnd("from", from);
