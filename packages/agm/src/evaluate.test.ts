@@ -69,11 +69,14 @@ describe("chartConfidence", () => {
     expect(Array.from(r.assignment)).toEqual([0, 0, 1]);
   });
 
-  it("gives confidence 1 to a one-chart model", () => {
+  it("gives confidence 1 to a one-chart model and reconstructs with its one chart", () => {
     const one = singleChartAtlas({ latentDim: 1, dataShape: [2], encode: (x) => x.slice([0, 0], [-1, 1]) as tf.Tensor2D, decode: (z) => z });
     const r = chartConfidence(one, { data: [1, 2, 3, 4], n: 2, dim: 2 }, { bins: 4 });
     expect(Array.from(r.histogram.counts)).toEqual([0, 0, 0, 2]);
     expect(r.mean).toBe(1);
+    // G(F(x)) = (x₀) decoded to R^1 would not fit [2]; a decoder padding with 0 reconstructs (x₀, 0)
+    const pad = singleChartAtlas({ latentDim: 1, dataShape: [2], encode: (x) => x.slice([0, 0], [-1, 1]) as tf.Tensor2D, decode: (z) => tf.concat([z, tf.zerosLike(z)], 1) });
+    expect(Array.from(reconstructionError(pad, { data: [1, 2, 3, 4], n: 2, dim: 2 }).perPoint)).toEqual([2, 8]);
   });
 });
 

@@ -73,6 +73,7 @@ export function reconstructionError(model: AtlasModel, data: AgmData, options: R
         const xHat = model.decode(model.encode(x, y), y);
         perChart.push(tf.mean(tf.squaredDifference(x.reshape([end - start, D]), xHat.reshape([end - start, D])), 1) as tf.Tensor1D);
       }
+      if (charts === 1) return perChart[0]!;
       const e = tf.stack(perChart, 1); // [b, m]
       if (mode === "weighted") return tf.sum(tf.mul(psi, e), 1);
       const pick = tf.oneHot(tf.argMax(psi, 1), charts);

@@ -1,0 +1,223 @@
+/**
+ * AGM benchmark (issue 6): AWAE-GAN / WAE-GAN training on MNIST at the CPU defaults.
+ *
+ * 1. Throughput: training samples per second (one step = an encoder/ψ/decoder Adam step and a
+ *    discriminator Adam step, batch 100 as in the paper) for m = 1 (WAE-GAN, h = 16, latent R^8)
+ *    and m = 8 (AWAE-GAN, h = 6, latent R^7), measured over a few steps after a warm-up step; the
+ *    time of one 60 000-image epoch is ESTIMATED from that rate (a full epoch is ~an hour on a
+ *    shared 2-core CPU), plus the measured inference throughput of reconstruction.
+ *    Also, as a ratio from the same run: the decoders' shared tail applied once to all m·n codes
+ *    (what `AwaeGan.decodeAll` does) vs once per chart.
+ * 2. `--train`: an MNIST training run for m = 1 and m = 4 (CPU defaults) on a subset
+ *    (`--train-size`, default 3000 images; `--epochs`, default 3; MNIST schedule rates), reporting
+ *    the test reconstruction error (per-pixel MSE, argmax chart, 1000 test images) next to the
+ *    paper's (0.0142 WAE-GAN; 0.0126–0.0134 AWAE-GAN after 80 epochs on 60 000 images at h = 128…34).
+ *
+ * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/agm.ts [--quick] [--train] [--train-size N] [--epochs E]`
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initBackend, loadMnist, batchImages, subsetDataset } from "@atlas/core";
+import {
+  AwaeGanTrainer,
+  AWAE_GAN_SCHEDULES,
+  chartConfidence,
+  cpuAwaeGanOptions,
+  createAwaeGan,
+  reconstructionError,
+  trainAwaeGan,
+} from "@atlas/agm";
+
+/** One throughput row. */
+export interface AgmThroughputRow {
+  case: "throughput";
+  charts: number;
+  h: number;
+  latentDim: number;
+  /** Trainable parameters of encoders + decoders (what the paper's Table 1 counts). */
+  parameters: number;
+  discriminatorParameters: number;
+  batchSize: number;
+  stepsTimed: number;
+  /** Training samples per second (both optimiser steps). */
+  trainSamplesPerSecond: number;
+  /** Seconds for one 60 000-image epoch, estimated from the measured rate (not measured). */
+  estimatedEpochSeconds: number;
+  /** Reconstruction (inference mode, argmax chart) samples per second. */
+  inferenceSamplesPerSecond: number;
+  /** Tail applied per chart / tail applied once on the concatenation (time ratio, forward pass). */
+  sharedTailSpeedup: number;
+  backend: string;
+}
+
+/** One training row (`--train`). */
+export interface AgmTrainRow {
+  case: "train";
+  charts: number;
+  h: number;
+  trainImages: number;
+  epochs: number;
+  seconds: number;
+  /** Per-pixel MSE on 1000 MNIST test images (argmax chart). */
+  testReconstructionError: number;
+  /** Table 1 of the paper (MNIST) for the same m (80 epochs, 60 000 images, paper widths). */
+  paperReconstructionError: number;
+  /** Mean of max_y ψ_y(x) on the test images. */
+  meanChartConfidence: number;
+  chartCounts: number[];
+  backend: string;
+}
+
+/** Options of {@link runAgmBench}. */
+export interface AgmBenchOptions {
+  /** Fewer timed steps. */
+  quick?: boolean;
+  /** Also run the MNIST training (part 2). */
+  train?: boolean;
+  trainSize?: number;
+  epochs?: number;
+  log?: (line: string) => void;
+}
+
+const PAPER_MNIST: Record<number, number> = { 1: 0.0142, 2: 0.0134, 4: 0.0129, 8: 0.0126, 16: 0.0129 };
+
+function timeMs(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+async function throughput(charts: number, steps: number, backend: string, log: (s: string) => void): Promise<AgmThroughputRow> {
+  const train = await loadMnist("train");
+  const model = createAwaeGan({ ...cpuAwaeGanOptions(charts), seed: 0 });
+  const trainer = new AwaeGanTrainer(model, { learningRate: 2e-4, discriminatorLearningRate: 1e-4, seed: 0 });
+  const batchSize = AWAE_GAN_SCHEDULES.mnist.batchSize;
+  const batch = (k: number): tf.Tensor => batchImages(train, Int32Array.from({ length: batchSize }, (_, i) => (k * batchSize + i) % train.shape[0]));
+  try {
+    const warm = batch(0);
+    trainer.stepUnchecked(warm);
+    warm.dispose();
+    let ms = 0;
+    for (let k = 1; k <= steps; k++) {
+      const x = batch(k);
+      ms += timeMs(() => trainer.stepUnchecked(x));
+      x.dispose();
+    }
+    const trainRate = (steps * batchSize) / (ms / 1000);
+
+    const x = batch(steps + 1);
+    const testSet = { images: x.dataSync() as Float32Array, shape: [batchSize, 28, 28, 1] };
+    reconstructionError(model, testSet); // warm-up
+    const inferMs = timeMs(() => reconstructionError(model, testSet));
+    // shared tail: once on the m·n concatenation vs once per chart
+    const codes = Array.from({ length: charts }, (_, y) => tf.tidy(() => model.nets.chartEncoders[y]!.apply(model.nets.trunk.apply(x, { training: false }), { training: false }) as tf.Tensor2D));
+    const perChart = (): void =>
+      tf.tidy(() => {
+        for (let y = 0; y < charts; y++) model.nets.tail.apply(model.nets.chartDecoders[y]!.apply(codes[y]!, { training: false }), { training: false });
+      });
+    const shared = (): void => tf.tidy(() => void model.decodeAll(codes, false));
+    perChart();
+    shared();
+    let perMs = 0;
+    let sharedMs = 0;
+    for (let r = 0; r < 3; r++) {
+      perMs += timeMs(perChart);
+      sharedMs += timeMs(() => shared());
+    }
+    tf.dispose([x, ...codes]);
+    const count = model.countParameters();
+    const row: AgmThroughputRow = {
+      case: "throughput",
+      charts,
+      h: model.config.h,
+      latentDim: model.latentDim,
+      parameters: count.encodersAndDecoders,
+      discriminatorParameters: count.discriminators,
+      batchSize,
+      stepsTimed: steps,
+      trainSamplesPerSecond: trainRate,
+      estimatedEpochSeconds: 60_000 / trainRate,
+      inferenceSamplesPerSecond: batchSize / (inferMs / 1000),
+      sharedTailSpeedup: perMs / sharedMs,
+      backend,
+    };
+    log(
+      `AWAE-GAN m=${charts} h=${row.h} d=${row.latentDim} (${row.parameters} enc+dec params): train ${trainRate.toFixed(1)} samples/s ` +
+        `→ one MNIST epoch ≈ ${(row.estimatedEpochSeconds / 60).toFixed(0)} min (ESTIMATED from ${steps} steps of ${batchSize}); ` +
+        `reconstruct ${row.inferenceSamplesPerSecond.toFixed(0)} samples/s; shared tail vs per-chart tail ${row.sharedTailSpeedup.toFixed(2)}× [${backend}]`,
+    );
+    return row;
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+async function trainRun(charts: number, trainSize: number, epochs: number, backend: string, log: (s: string) => void): Promise<AgmTrainRow> {
+  const train = subsetDataset(await loadMnist("train"), { start: 0, end: trainSize });
+  const test = subsetDataset(await loadMnist("test"), { start: 0, end: 1000 });
+  const model = createAwaeGan({ ...cpuAwaeGanOptions(charts), seed: 0 });
+  try {
+    const t0 = performance.now();
+    await trainAwaeGan(model, train, {
+      schedule: "mnist",
+      epochs,
+      halveAfter: [],
+      seed: 0,
+      onEpochEnd: (r) => log(`  m=${charts} epoch ${r.epoch + 1}: ${JSON.stringify(r.losses)} (${r.seconds.toFixed(0)} s)`),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const err = reconstructionError(model, test).mse;
+    const conf = chartConfidence(model, test);
+    const row: AgmTrainRow = {
+      case: "train",
+      charts,
+      h: model.config.h,
+      trainImages: trainSize,
+      epochs,
+      seconds,
+      testReconstructionError: err,
+      paperReconstructionError: PAPER_MNIST[charts] ?? Number.NaN,
+      meanChartConfidence: conf.mean,
+      chartCounts: Array.from(conf.chartCounts),
+      backend,
+    };
+    log(
+      `MNIST m=${charts} h=${row.h}, ${trainSize} images × ${epochs} epochs (${seconds.toFixed(0)} s): test reconstruction error ${err.toFixed(4)} ` +
+        `(paper, 60k × 80 epochs at h=${charts === 1 ? 128 : 64}: ${row.paperReconstructionError}); mean max ψ ${conf.mean.toFixed(3)}, charts used ${row.chartCounts.join("/")} [${backend}]`,
+    );
+    return row;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Runs the AGM suite and returns its rows (also logged). */
+export async function runAgmBench(options: AgmBenchOptions = {}): Promise<(AgmThroughputRow | AgmTrainRow)[]> {
+  const log = options.log ?? ((s: string) => console.log(s));
+  const backend = (await initBackend()).tfBackend;
+  const rows: (AgmThroughputRow | AgmTrainRow)[] = [];
+  const steps = options.quick ? 2 : 5;
+  for (const m of [1, 8]) rows.push(await throughput(m, steps, backend, log));
+  if (options.train) {
+    for (const m of [1, 4]) rows.push(await trainRun(m, options.trainSize ?? 3000, options.epochs ?? 3, backend, log));
+  }
+  return rows;
+}
+
+const isMain = typeof process !== "undefined" && process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  const args = process.argv.slice(2);
+  const num = (flag: string): number | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : undefined;
+  };
+  const trainSize = num("--train-size");
+  const epochs = num("--epochs");
+  const rows = await runAgmBench({
+    quick: args.includes("--quick"),
+    train: args.includes("--train"),
+    ...(trainSize !== undefined ? { trainSize } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+  });
+  console.log(JSON.stringify(rows, null, 1));
+}
