@@ -56,3 +56,4 @@ export {
   type ChartConfidenceResult,
 } from "./evaluate.js";
 export { toSampleTable, SampleTable, type AgmData } from "./data.js";
+export { ringImages, type RingImages } from "./toy-data.js";
