@@ -34,8 +34,10 @@ export interface GeodesicBuildRow {
   /** Everything but the decoder / total (encoder included). */
   outsideDecoderShare: number;
   knn: string;
-  /** Curve lengths of the same edges: one edge per decoder call / many edges per call (time ratio). */
+  /** Curve lengths of the same edges: one edge per decoder call / many edges per call (time ratio), conv decoder. */
   batchedDecodeSpeedup: number;
+  /** The same ratio with a cheap decoder (where per-call overhead dominates). */
+  batchedDecodeSpeedupCheap: number;
   backend: string;
 }
 
@@ -138,29 +140,40 @@ async function buildPart(options: GeodesicBenchOptions, backend: string, log: (l
   const g = await buildGeodesicGraph(model, data, { k, steps });
   data.dispose();
   // The straightforward version: one decoder call per edge, on the first edges of the graph.
-  const E0 = Math.min(options.quick ? 100 : 300, g.edgeCount);
-  const za = new Float32Array(E0 * 8);
-  const zb = new Float32Array(E0 * 8);
-  {
+  const oneVsBatched = async (m: AtlasModel, graph: GeodesicGraph, count: number, label: string): Promise<number> => {
+    const d = m.latentDim;
+    const E0 = Math.min(count, graph.edgeCount);
+    const za = new Float32Array(E0 * d);
+    const zb = new Float32Array(E0 * d);
     let e = 0;
-    for (let u = 0; u < g.nodeCount && e < E0; u++) {
-      for (const { node } of g.neighbours(u)) {
+    for (let u = 0; u < graph.nodeCount && e < E0; u++) {
+      for (const { node } of graph.neighbours(u)) {
         if (node <= u || e >= E0) continue;
-        za.set(g.node(u).z, e * 8);
-        zb.set(g.node(node).z, e * 8);
+        za.set(graph.node(u).z, e * d);
+        zb.set(graph.node(node).z, e * d);
         e++;
       }
     }
-  }
-  let t0 = performance.now();
-  const one = await decodedCurveLengths(model, 0, za, zb, 8, steps, steps + 1);
-  const oneMs = performance.now() - t0;
-  t0 = performance.now();
-  const many = await decodedCurveLengths(model, 0, za, zb, 8, steps, 4096);
-  const manyMs = performance.now() - t0;
-  let maxDiff = 0;
-  for (let e = 0; e < E0; e++) maxDiff = Math.max(maxDiff, Math.abs((one[e] as number) - (many[e] as number)) / (many[e] as number));
-  log(`decoded curve lengths of ${E0} edges: one edge per decoder call ${oneMs.toFixed(0)} ms, batched ${manyMs.toFixed(0)} ms, ratio ${(oneMs / manyMs).toFixed(1)}× (max relative difference ${maxDiff.toExponential(1)}) [${backend}]`);
+    let t0 = performance.now();
+    const one = await decodedCurveLengths(m, 0, za, zb, d, steps, steps + 1);
+    const oneMs = performance.now() - t0;
+    t0 = performance.now();
+    const many = await decodedCurveLengths(m, 0, za, zb, d, steps, 4096);
+    const manyMs = performance.now() - t0;
+    let maxDiff = 0;
+    for (let i = 0; i < E0; i++) maxDiff = Math.max(maxDiff, Math.abs((one[i] as number) - (many[i] as number)) / (many[i] as number));
+    log(
+      `decoded curve lengths of ${E0} edges (${label}): one edge per decoder call ${oneMs.toFixed(0)} ms, batched ${manyMs.toFixed(0)} ms, ` +
+        `ratio ${(oneMs / manyMs).toFixed(1)}× (max relative difference ${maxDiff.toExponential(1)}) [${backend}]`,
+    );
+    return oneMs / manyMs;
+  };
+  const convRatio = await oneVsBatched(model, g, options.quick ? 100 : 300, "conv decoder");
+  const cheap = cheapModel(4, 12, 3);
+  const cheapData = tf.tidy(() => cheap.decode(tf.tensor2d(rng.uniformArray(3000 * 4, -1, 1), [3000, 4]), 0));
+  const cheapGraph = await buildGeodesicGraph(cheap, cheapData, { k: 10, steps });
+  cheapData.dispose();
+  const cheapRatio = await oneVsBatched(cheap, cheapGraph, 3000, "cheap decoder R^4 → R^16");
   const t = g.timings!;
   const outside = t.knnMs + t.curveArithmeticMs + t.assemblyMs;
   const row: GeodesicBuildRow = {
@@ -178,7 +191,8 @@ async function buildPart(options: GeodesicBenchOptions, backend: string, log: (l
     outsideModelShare: outside / t.totalMs,
     outsideDecoderShare: (t.totalMs - t.decoderMs) / t.totalMs,
     knn: t.knnMethods.join(","),
-    batchedDecodeSpeedup: oneMs / manyMs,
+    batchedDecodeSpeedup: convRatio,
+    batchedDecodeSpeedupCheap: cheapRatio,
     backend,
   };
   log(
