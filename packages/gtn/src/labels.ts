@@ -328,7 +328,7 @@ class DirectionTree {
   remove(p: number): void {
     this.taken[p] = 1;
     this.remaining--;
-    for (let node = this.leafOf[p] as number; node >= 0; node = this.parent[node] as number) this.count[node]--;
+    for (let node = this.leafOf[p] as number; node >= 0; node = this.parent[node] as number) this.count[node] = (this.count[node] as number) - 1;
   }
 
   private bound(uy: Float64Array, yo: number, node: number): number {

@@ -1,0 +1,101 @@
+/**
+ * GTN labelling benchmark: `gtnLabels` 'fast' beside the reference 'scan' (ratios from one run),
+ * plus absolute times at MNIST-latent scale (n = 60 000, d = 5) and CelebA-train scale
+ * (n = 162 770, d = 100). Data as trainGTN labels it: x a mixture of 10 anisotropic Gaussian
+ * clusters (latent-code-like), standardised per axis as the paper does before labelling; y standard
+ * normal; fixed seeds. 'fast' and 'scan' must return identical assignments (checked every run).
+ *
+ * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/gtn.ts [--quick] [--big]`
+ */
+import { initBackend, Rng } from "@atlas/core";
+import { gtnLabels, type GtnLabelOptions } from "@atlas/gtn";
+
+/** One measured row. */
+export interface GtnBenchRow {
+  case: string;
+  n: number;
+  d: number;
+  fastMs: number;
+  scanMs?: number;
+  /** scanMs / fastMs, both measured in this run. */
+  ratio?: number;
+  /** fast and scan returned identical assignments. */
+  identical?: boolean;
+  backend: string;
+}
+
+/** Options for {@link runGtnBench}. */
+export interface GtnBenchOptions {
+  /** Smaller sizes for a smoke run (default false). */
+  quick?: boolean;
+  /** Include n = 162 770, d = 100 (minutes on 2 cores; default true unless quick). */
+  big?: boolean;
+  log?: (line: string) => void;
+}
+
+function data(n: number, d: number, seed: number): { x: { data: Float64Array; dim: number }; y: { data: Float64Array; dim: number } } {
+  const rng = new Rng(seed);
+  const k = 10;
+  const centres = Float64Array.from(rng.normalArray(k * d, 0, 2));
+  const scales = Float64Array.from(rng.uniformArray(k * d, 0.3, 1.2));
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = rng.int(k);
+    for (let j = 0; j < d; j++) x[i * d + j] = (centres[c * d + j] as number) + (scales[c * d + j] as number) * rng.normal();
+  }
+  for (let j = 0; j < d; j++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += x[i * d + j] as number;
+    m /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += ((x[i * d + j] as number) - m) ** 2;
+    const s = Math.sqrt(v / n);
+    for (let i = 0; i < n; i++) x[i * d + j] = ((x[i * d + j] as number) - m) / s;
+  }
+  return { x: { data: x, dim: d }, y: { data: Float64Array.from(rng.normalArray(n * d)), dim: d } };
+}
+
+function time(f: () => Int32Array): { ms: number; out: Int32Array } {
+  const t = performance.now();
+  const out = f();
+  return { ms: performance.now() - t, out };
+}
+
+/** Runs the GTN labelling suite and returns its rows (also logged as a table). */
+export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBenchRow[]> {
+  const log = options.log ?? ((s: string) => console.log(s));
+  const backend = (await initBackend()).name;
+  const quick = options.quick ?? false;
+  const big = options.big ?? !quick;
+  const rows: GtnBenchRow[] = [];
+  const fast: GtnLabelOptions = { method: "fast" };
+  // warm up the JIT and the wasm kernels
+  {
+    const w = data(2000, 100, 1);
+    gtnLabels(w.x, w.y, fast);
+    const w5 = data(2000, 5, 1);
+    gtnLabels(w5.x, w5.y, fast);
+  }
+  const compared: [number, number][] = quick ? [[2000, 100], [4000, 5]] : [[8000, 100], [16000, 5]];
+  for (const [n, d] of compared) {
+    const { x, y } = data(n, d, n + d);
+    const f = time(() => gtnLabels(x, y, fast));
+    const s = time(() => gtnLabels(x, y, { method: "scan" }));
+    const identical = f.out.every((v, i) => v === s.out[i]);
+    rows.push({ case: "fast vs scan", n, d, fastMs: f.ms, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend });
+    log(`gtnLabels n=${n} d=${d}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical} [${backend}]`);
+  }
+  const absolute: [number, number][] = quick ? [[20000, 5]] : [[60000, 5], ...(big ? ([[162770, 100]] as [number, number][]) : [])];
+  for (const [n, d] of absolute) {
+    const { x, y } = data(n, d, n + d);
+    const f = time(() => gtnLabels(x, y, fast));
+    rows.push({ case: "fast absolute", n, d, fastMs: f.ms, backend });
+    log(`gtnLabels n=${n} d=${d}: fast ${(f.ms / 1000).toFixed(2)} s [${backend}]`);
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await runGtnBench({ quick: process.argv.includes("--quick"), big: process.argv.includes("--big") });
+  console.log(JSON.stringify(rows));
+}

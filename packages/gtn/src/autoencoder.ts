@@ -1,0 +1,229 @@
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import {
+  CorruptFileError,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  checkInteger,
+  checkNumber,
+  describeValue,
+  gtnMnistAutoencoder,
+  loadModel,
+  loadOptimizer,
+  registerAtlasKernels,
+  ATLAS_KERNEL_BACKENDS,
+  saveModel,
+  saveOptimizer,
+  toRng,
+  trainLoop,
+  writeDirAtomic,
+  type Dataset,
+  type RngLike,
+  type TrainHistory,
+  type TrainProgress,
+} from "@atlas/core";
+
+/** Images for the latent autoencoder: a core `Dataset` or a tensor [n, H, W, C] with values in [0, 1]. */
+export type ImageInput = Dataset | tf.Tensor4D;
+
+/** Options for {@link trainLatentAutoencoder} (defaults: the paper's MNIST settings, Appendix F). */
+export interface LatentAutoencoderOptions {
+  /** Latent dimension d (the paper: 5 for MNIST). */
+  latentDim: number;
+  /** Epochs (default 10). */
+  epochs?: number;
+  /** Batch size (default 128). */
+  batchSize?: number;
+  /** Adam learning rate (default 1e-3). */
+  learningRate?: number;
+  /** L2 weight decay as PyTorch's Adam applies it, wd·w added to each gradient (default 1e-5). */
+  weightDecay?: number;
+  /** Seed for initialisation and shuffling (default 0). */
+  seed?: RngLike;
+  onProgress?: (event: TrainProgress) => void;
+  /** Checkpoint encoder, decoder and Adam every `every` epochs; a rerun resumes. */
+  checkpoint?: { dir: string; every?: number; resume?: boolean };
+  signal?: AbortSignal;
+}
+
+const AE_FORMAT = "atlas-gtn-autoencoder";
+
+function toImages(name: string, input: ImageInput): { images: tf.Tensor4D; owned: boolean } {
+  if (input instanceof tf.Tensor) {
+    if (input.rank !== 4) throw new ShapeMismatchError(name, `expected a tensor [n, H, W, C], got shape [${input.shape.join(", ")}]`);
+    if ((input.shape[0] ?? 0) < 1) throw new InvalidArgumentError(name, "expected at least one image");
+    return { images: input, owned: false };
+  }
+  if (typeof input !== "object" || input === null || !(input.images instanceof Float32Array) || !Array.isArray(input.shape)) {
+    throw new InvalidArgumentError(name, `expected a Dataset or a Tensor4D, got ${describeValue(input)}`);
+  }
+  return { images: tf.tensor4d(input.images, input.shape as [number, number, number, number]), owned: true };
+}
+
+/**
+ * The GTN paper's latent autoencoder (Appendix F): conv(64, k4, s2) + ReLU, conv(128, k4, s2) +
+ * ReLU, linear → d, tanh; the decoder mirrors it. Its codes are the data a GTN is trained on; its
+ * decoder turns GTN samples into images (`decode(h(y))`).
+ */
+export class LatentAutoencoder {
+  /** Filled by {@link trainLatentAutoencoder}. */
+  history: TrainHistory | null = null;
+
+  constructor(
+    readonly encoder: tf.LayersModel,
+    readonly decoder: tf.LayersModel,
+    readonly latentDim: number,
+    readonly imageShape: readonly [number, number, number],
+  ) {}
+
+  private checkImages(name: string, x: tf.Tensor): void {
+    const [h, w, c] = this.imageShape;
+    if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) {
+      throw new ShapeMismatchError(name, `expected images [n, ${h}, ${w}, ${c}], got [${x.shape.join(", ")}]`);
+    }
+  }
+
+  /** Latent codes [n, d] of images [n, H, W, C] (inference, in batches). */
+  encode(images: ImageInput): tf.Tensor2D {
+    const { images: x, owned } = toImages("images", images);
+    try {
+      this.checkImages("images", x);
+      return this.encoder.predict(x, { batchSize: 256 }) as tf.Tensor2D;
+    } finally {
+      if (owned) x.dispose();
+    }
+  }
+
+  /** Images [n, H, W, C] from latent codes [n, d]. */
+  decode(z: tf.Tensor2D): tf.Tensor4D {
+    if (z.rank !== 2 || z.shape[1] !== this.latentDim) throw new ShapeMismatchError("z", `expected [n, ${this.latentDim}], got [${z.shape.join(", ")}]`);
+    return this.decoder.predict(z, { batchSize: 256 }) as tf.Tensor4D;
+  }
+
+  /** Mean squared reconstruction error per pixel, ‖x − decode(encode(x))‖² / (n·H·W·C). */
+  reconstructionError(images: ImageInput): number {
+    const { images: x, owned } = toImages("images", images);
+    try {
+      this.checkImages("images", x);
+      const n = x.shape[0];
+      let sum = 0;
+      for (let s = 0; s < n; s += 256) {
+        const size = Math.min(256, n - s);
+        sum += tf.tidy(() => {
+          const xb = x.slice([s, 0, 0, 0], [size, -1, -1, -1]);
+          const r = this.decoder.predict(this.encoder.predict(xb) as tf.Tensor) as tf.Tensor;
+          return (r.sub(xb).square().sum() as tf.Scalar).dataSync()[0] as number;
+        });
+      }
+      return sum / x.size;
+    } finally {
+      if (owned) x.dispose();
+    }
+  }
+
+  /** Save encoder and decoder to `dir` (atomically). */
+  async save(dir: string): Promise<void> {
+    await writeDirAtomic(dir, async (temp) => {
+      await saveModel(join(temp, "encoder"), this.encoder);
+      await saveModel(join(temp, "decoder"), this.decoder);
+    });
+  }
+
+  /** Load an autoencoder saved by {@link LatentAutoencoder.save}. */
+  static async load(dir: string): Promise<LatentAutoencoder> {
+    const encoder = await loadModel(join(dir, "encoder"));
+    const decoder = await loadModel(join(dir, "decoder"));
+    const inShape = encoder.inputs[0]?.shape;
+    const d = encoder.outputs[0]?.shape[1];
+    if (!inShape || inShape.length !== 4 || typeof d !== "number" || decoder.inputs[0]?.shape[1] !== d) {
+      encoder.dispose();
+      decoder.dispose();
+      throw new CorruptFileError(dir, `encoder and decoder do not fit together (${AE_FORMAT})`);
+    }
+    return new LatentAutoencoder(encoder, decoder, d, [inShape[1] as number, inShape[2] as number, inShape[3] as number]);
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.decoder.dispose();
+  }
+}
+
+/**
+ * Train the GTN paper's latent autoencoder (Appendix F; core's `gtnMnistAutoencoder` network) by
+ * MSE with Adam and L2 weight decay.
+ *
+ * @example
+ * const ae = await trainLatentAutoencoder(mnist, { latentDim: 5, epochs: 10 });
+ * const codes = ae.encode(mnist); // train a GTN on these
+ */
+export async function trainLatentAutoencoder(images: ImageInput, options: LatentAutoencoderOptions): Promise<LatentAutoencoder> {
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `expected an object, got ${describeValue(options)}`);
+  const latentDim = checkInteger("options.latentDim", options.latentDim, { min: 1 });
+  const epochs = checkInteger("options.epochs", options.epochs ?? 10, { min: 1 });
+  const batchSize = checkInteger("options.batchSize", options.batchSize ?? 128, { min: 1 });
+  const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
+  const weightDecay = checkNumber("options.weightDecay", options.weightDecay ?? 1e-5, { min: 0 });
+  const rng = toRng(options.seed ?? 0, "options.seed");
+  const { images: x, owned } = toImages("images", images);
+  // conv training on wasm/cpu needs core's Conv2DBackpropFilter
+  const backend = tf.getBackend();
+  if ((ATLAS_KERNEL_BACKENDS as readonly string[]).includes(backend)) registerAtlasKernels(backend);
+  try {
+    const [n, h, w, c] = x.shape;
+    const { encoder, decoder } = gtnMnistAutoencoder({ latentDim, imageShape: [h, w, c], seed: rng.fork() });
+    const ae = new LatentAutoencoder(encoder, decoder, latentDim, [h, w, c]);
+    const optimizer = tf.train.adam(learningRate);
+    const weights = [...encoder.trainableWeights, ...decoder.trainableWeights].map((v) => v.read());
+    try {
+      ae.history = await trainLoop({
+        size: n,
+        batchSize,
+        epochs,
+        rng: rng.fork(),
+        step: (batch) =>
+          tf.tidy(() => {
+            const xb = tf.gather(x, tf.tensor1d(batch, "int32"));
+            const loss = optimizer.minimize(() => {
+              const recon = decoder.apply(encoder.apply(xb, { training: true }), { training: true }) as tf.Tensor;
+              const mse = tf.losses.meanSquaredError(xb, recon) as tf.Scalar;
+              if (weightDecay === 0) return mse;
+              // PyTorch Adam's weight_decay adds wd·w to the gradient: the gradient of (wd/2)·Σw²
+              const l2 = tf.addN(weights.map((v) => v.square().sum()));
+              return mse.add(l2.mul(weightDecay / 2)) as tf.Scalar;
+            }, true) as tf.Scalar;
+            return loss.dataSync()[0] as number;
+          }),
+        ...(options.checkpoint
+          ? {
+              checkpoint: {
+                dir: options.checkpoint.dir,
+                every: options.checkpoint.every ?? 1,
+                resume: options.checkpoint.resume ?? true,
+                save: async (dir: string) => {
+                  await saveModel(join(dir, "encoder"), encoder);
+                  await saveModel(join(dir, "decoder"), decoder);
+                  await saveOptimizer(join(dir, "adam"), optimizer);
+                },
+                load: async (dir: string) => {
+                  for (const [name, model] of [["encoder", encoder], ["decoder", decoder]] as const) {
+                    const saved = await loadModel(join(dir, name));
+                    model.setWeights(saved.getWeights());
+                    saved.dispose();
+                  }
+                  await loadOptimizer(join(dir, "adam"), optimizer);
+                },
+              },
+            }
+          : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } finally {
+      optimizer.dispose();
+    }
+    return ae;
+  } finally {
+    if (owned) x.dispose();
+  }
+}

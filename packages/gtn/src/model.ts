@@ -1,0 +1,473 @@
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import {
+  CorruptFileError,
+  ShapeMismatchError,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  loadModel,
+  loadOptimizer,
+  loadState,
+  mlp,
+  saveModel,
+  saveOptimizer,
+  saveState,
+  toMatrix,
+  toRng,
+  trainLoop,
+  writeDirAtomic,
+  type MatrixInput,
+  type RngLike,
+  type TrainHistory,
+  type TrainProgress,
+} from "@atlas/core";
+import { kMeans } from "./kmeans.js";
+import { gtnLabels, type GtnLabelMethod } from "./labels.js";
+
+/** Sizes and optimiser settings of the MLP `h` (paper Appendix Table 2). */
+export interface GtnArchitecture {
+  hiddenLayers: number;
+  width: number;
+  /** Batch norm after each hidden activation. */
+  batchNorm: boolean;
+  learningRate: number;
+  batchSize: number;
+}
+
+/** The paper's named settings (Appendix Table 2). */
+export type GtnPreset = "swissRoll" | "uniform" | "mnist" | "celeba" | "cifar10";
+
+/**
+ * Appendix Table 2 of the GTN paper. Every `h` uses LeakyReLU(0.5) on its hidden layers, MSE and
+ * Adam; CIFAR-10 keeps CelebA's learning rate and batch size (the paper changed only the width).
+ */
+export const GTN_PRESETS: Readonly<Record<GtnPreset, Readonly<GtnArchitecture>>> = {
+  swissRoll: { hiddenLayers: 4, width: 6, batchNorm: false, learningRate: 1e-3, batchSize: 250 },
+  uniform: { hiddenLayers: 6, width: 6, batchNorm: false, learningRate: 1e-3, batchSize: 250 },
+  mnist: { hiddenLayers: 7, width: 50, batchNorm: true, learningRate: 1e-3, batchSize: 128 },
+  celeba: { hiddenLayers: 26, width: 1200, batchNorm: true, learningRate: 5e-5, batchSize: 200 },
+  cifar10: { hiddenLayers: 26, width: 1500, batchNorm: true, learningRate: 5e-5, batchSize: 200 },
+};
+
+/** Options for {@link trainGTN}. */
+export interface TrainGtnOptions extends Partial<GtnArchitecture> {
+  /** Architecture preset (default `'mnist'`); the fields above override it. */
+  preset?: GtnPreset;
+  /** Most epochs (default 100); early stopping usually ends sooner. */
+  epochs?: number;
+  /** Early-stopping patience in epochs on the validation MSE (default 3, as the paper). */
+  patience?: number;
+  /** Fraction of the labelled pairs held out for validation (default 0.1; 0 disables early stopping). */
+  validationFraction?: number;
+  /** Seed or Rng for the normal samples, clustering, split, initialisation and shuffling (default 0). */
+  seed?: RngLike;
+  /** Standardise each axis of the data before labelling (default true, as the paper). */
+  standardize?: boolean;
+  /**
+   * Number of clusters (default 1: plain GTN). With k ≥ 2 this is the clustered GTN of Appendix C:
+   * seeded k-means++ on the (standardised) data; each cluster gets normal samples with that
+   * cluster's mean and per-axis std; labelling inside each cluster; one `h` for all.
+   */
+  clusters?: number;
+  /** Labelling method (default `'fast'`; same labels as `'scan'`). */
+  labelMethod?: GtnLabelMethod;
+  /** Progress after each step and epoch (core's `trainLoop` events). */
+  onProgress?: (event: TrainProgress) => void;
+  /** Checkpoints of `h` and Adam every `every` epochs in `dir`; a rerun with the same data and seed resumes. */
+  checkpoint?: { dir: string; every?: number; resume?: boolean };
+  /** Stops training between steps (the GTN keeps the weights reached). */
+  signal?: AbortSignal;
+}
+
+/** One cluster of a clustered GTN: its sampling weight and the normal it samples `y` from. */
+export interface GtnCluster {
+  weight: number;
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/** What {@link trainGTN} measured. */
+export interface GtnTrainingReport {
+  history: TrainHistory;
+  /** Seconds spent in gtnLabels. */
+  labelSeconds: number;
+  /** Training and validation pair counts. */
+  trainSize: number;
+  validationSize: number;
+}
+
+const GTN_FORMAT = "atlas-gtn";
+
+/**
+ * A trained Generative Topological Network: the MLP `h` from N(0, I) (or, clustered, a mixture of
+ * normals) to the data, with the data's standardisation undone on output.
+ */
+export class GTN {
+  /** Filled by {@link trainGTN}; null for a loaded model. */
+  report: GtnTrainingReport | null = null;
+
+  constructor(
+    /** The network h: standardised latent space → standardised data space. */
+    readonly h: tf.LayersModel,
+    readonly latentDim: number,
+    /** Per-axis mean and std used to standardise the data (zeros and ones when not standardised). */
+    readonly mean: Float64Array,
+    readonly std: Float64Array,
+    /** Clusters of a clustered GTN, or null. */
+    readonly clusters: readonly GtnCluster[] | null,
+    readonly architecture: Readonly<GtnArchitecture>,
+  ) {}
+
+  /**
+   * Draws `count` inputs of `h`: N(0, I), or for a clustered GTN a cluster by weight then
+   * N(mean_c, diag(std_c²)).
+   */
+  sampleInputs(count: number, seed: RngLike): tf.Tensor2D {
+    checkInteger("count", count, { min: 1 });
+    const rng = toRng(seed);
+    const d = this.latentDim;
+    const y = rng.normalArray(count * d);
+    if (this.clusters) {
+      const picks = rng.choice(this.clusters.length, count, { replace: true, weights: this.clusters.map((c) => c.weight) });
+      for (let i = 0; i < count; i++) {
+        const c = this.clusters[picks[i] as number] as GtnCluster;
+        for (let k = 0; k < d; k++) y[i * d + k] = (c.mean[k] as number) + (c.std[k] as number) * (y[i * d + k] as number);
+      }
+    }
+    return tf.tensor2d(y, [count, d]);
+  }
+
+  /**
+   * Generates `count` samples (paper Algorithm 2): h(y), y drawn as in {@link GTN.sampleInputs}.
+   *
+   * @example
+   * const x = gtn.sample(1000, 7); // tf.Tensor2D [1000, d] in the data's units
+   */
+  sample(count: number, seed: RngLike): tf.Tensor2D {
+    const y = this.sampleInputs(count, seed);
+    try {
+      return this.map(y);
+    } finally {
+      y.dispose();
+    }
+  }
+
+  /** h(y) in the data's units, for any `y` of dimension latentDim (inference mode). */
+  map(y: MatrixInput | tf.Tensor2D): tf.Tensor2D {
+    let input: tf.Tensor2D;
+    let owned = false;
+    if (y instanceof tf.Tensor) {
+      if (y.rank !== 2 || y.shape[1] !== this.latentDim) {
+        throw new ShapeMismatchError("y", `expected a tensor [n, ${this.latentDim}], got [${y.shape.join(", ")}]`);
+      }
+      input = y;
+    } else {
+      const m = toMatrix("y", y, { dim: this.latentDim });
+      input = tf.tensor2d(Float32Array.from(m.data), [m.n, m.dim]);
+      owned = true;
+    }
+    try {
+      return tf.tidy(() => {
+        const out = this.h.predict(input, { batchSize: 4096 }) as tf.Tensor2D;
+        return out.mul(tf.tensor1d(Float32Array.from(this.std))).add(tf.tensor1d(Float32Array.from(this.mean))) as tf.Tensor2D;
+      });
+    } finally {
+      if (owned) input.dispose();
+    }
+  }
+
+  /**
+   * h along the straight line from y0 to y1 (`steps` points, both ends included): the paper's
+   * interpolation, continuous because h is.
+   */
+  interpolate(y0: ArrayLike<number>, y1: ArrayLike<number>, steps: number): tf.Tensor2D {
+    const d = this.latentDim;
+    checkInteger("steps", steps, { min: 2 });
+    for (const [name, v] of [["y0", y0], ["y1", y1]] as const) {
+      if (v.length !== d) throw new ShapeMismatchError(name, `expected ${d} values, got ${v.length}`);
+      for (let k = 0; k < d; k++) checkNumber(`${name}[${k}]`, v[k]);
+    }
+    const line = new Float32Array(steps * d);
+    for (let s = 0; s < steps; s++) {
+      const t = s / (steps - 1);
+      for (let k = 0; k < d; k++) line[s * d + k] = (1 - t) * (y0[k] as number) + t * (y1[k] as number);
+    }
+    const y = tf.tensor2d(line, [steps, d]);
+    try {
+      return this.map(y);
+    } finally {
+      y.dispose();
+    }
+  }
+
+  /** Save `h` and the standardisation/clusters to `dir` (atomically). */
+  async save(dir: string): Promise<void> {
+    await writeDirAtomic(dir, async (temp) => {
+      await saveModel(join(temp, "h"), this.h);
+      await saveState(join(temp, "gtn"), {
+        json: {
+          format: GTN_FORMAT,
+          version: 1,
+          latentDim: this.latentDim,
+          mean: Array.from(this.mean),
+          std: Array.from(this.std),
+          clusters: this.clusters?.map((c) => ({ weight: c.weight, mean: Array.from(c.mean), std: Array.from(c.std) })) ?? null,
+          architecture: this.architecture,
+        },
+      });
+    });
+  }
+
+  /** Load a GTN saved by {@link GTN.save}; CorruptFileError when the files do not describe one. */
+  static async load(dir: string): Promise<GTN> {
+    const { json, tensors } = await loadState(join(dir, "gtn"));
+    for (const t of Object.values(tensors)) t.dispose();
+    const file = join(dir, "gtn", "state.json");
+    const j = json as Record<string, unknown> | null;
+    if (!j || j.format !== GTN_FORMAT) throw new CorruptFileError(file, `not a GTN (expected format '${GTN_FORMAT}')`);
+    const d = j.latentDim;
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 1) throw new CorruptFileError(file, "latentDim must be a positive integer");
+    const vec = (v: unknown, what: string): Float64Array => {
+      if (!Array.isArray(v) || v.length !== d || !v.every((a) => typeof a === "number" && Number.isFinite(a))) {
+        throw new CorruptFileError(file, `${what} must be ${d} finite numbers`);
+      }
+      return Float64Array.from(v as number[]);
+    };
+    const mean = vec(j.mean, "mean");
+    const std = vec(j.std, "std");
+    let clusters: GtnCluster[] | null = null;
+    if (j.clusters !== null) {
+      if (!Array.isArray(j.clusters) || j.clusters.length < 1) throw new CorruptFileError(file, "clusters must be null or a non-empty array");
+      clusters = j.clusters.map((c: unknown, i: number) => {
+        const r = c as Record<string, unknown>;
+        if (typeof r?.weight !== "number" || !(r.weight >= 0)) throw new CorruptFileError(file, `clusters[${i}].weight must be a number ≥ 0`);
+        return { weight: r.weight, mean: vec(r.mean, `clusters[${i}].mean`), std: vec(r.std, `clusters[${i}].std`) };
+      });
+    }
+    const a = j.architecture as GtnArchitecture | undefined;
+    if (!a || typeof a.hiddenLayers !== "number" || typeof a.width !== "number") throw new CorruptFileError(file, "architecture missing");
+    const h = await loadModel(join(dir, "h"));
+    const inShape = h.inputs[0]?.shape;
+    const outShape = h.outputs[0]?.shape;
+    if (inShape?.[1] !== d || outShape?.[1] !== d) {
+      h.dispose();
+      throw new CorruptFileError(join(dir, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
+    }
+    return new GTN(h, d, mean, std, clusters, a);
+  }
+
+  dispose(): void {
+    this.h.dispose();
+  }
+}
+
+/** Per-axis mean and population std (std 0 becomes 1, so a constant axis stays constant). */
+function meanStd(data: Float64Array, rows: ArrayLike<number> | null, n: number, d: number): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(d);
+  const std = new Float64Array(d);
+  const count = rows ? rows.length : n;
+  for (let r = 0; r < count; r++) {
+    const i = rows ? (rows[r] as number) : r;
+    for (let k = 0; k < d; k++) mean[k] = (mean[k] as number) + (data[i * d + k] as number);
+  }
+  for (let k = 0; k < d; k++) mean[k] = (mean[k] as number) / count;
+  for (let r = 0; r < count; r++) {
+    const i = rows ? (rows[r] as number) : r;
+    for (let k = 0; k < d; k++) std[k] = (std[k] as number) + ((data[i * d + k] as number) - (mean[k] as number)) ** 2;
+  }
+  for (let k = 0; k < d; k++) {
+    const s = Math.sqrt((std[k] as number) / count);
+    std[k] = s > 0 ? s : 1;
+  }
+  return { mean, std };
+}
+
+/**
+ * Train a GTN on data latents (paper §2, Algorithms 1 and 2): standardise, label N(0, I) samples
+ * with {@link gtnLabels}, and fit the MLP `h` (LeakyReLU(0.5), batch norm after the activation
+ * where the preset uses it) by MSE with Adam, with a validation split and early stopping.
+ *
+ * @param latents - the data, n × d (for images: the autoencoder's latent codes).
+ * @example
+ * const gtn = await trainGTN(codes, { preset: "mnist", seed: 1 });
+ * const x = gtn.sample(64, 2);
+ */
+export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = {}): Promise<GTN> {
+  const X = toMatrix("latents", latents, { minRows: 2 });
+  const preset = checkOneOf("options.preset", options.preset ?? "mnist", Object.keys(GTN_PRESETS) as GtnPreset[]);
+  const base = GTN_PRESETS[preset];
+  const architecture: GtnArchitecture = {
+    hiddenLayers: checkInteger("options.hiddenLayers", options.hiddenLayers ?? base.hiddenLayers, { min: 0 }),
+    width: checkInteger("options.width", options.width ?? base.width, { min: 1 }),
+    batchNorm: options.batchNorm ?? base.batchNorm,
+    learningRate: checkNumber("options.learningRate", options.learningRate ?? base.learningRate, { above: 0 }),
+    batchSize: checkInteger("options.batchSize", options.batchSize ?? base.batchSize, { min: 1 }),
+  };
+  const epochs = checkInteger("options.epochs", options.epochs ?? 100, { min: 1 });
+  const patience = checkInteger("options.patience", options.patience ?? 3, { min: 1 });
+  const validationFraction = checkNumber("options.validationFraction", options.validationFraction ?? 0.1, { min: 0, below: 1 });
+  const k = checkInteger("options.clusters", options.clusters ?? 1, { min: 1, max: X.n });
+  const labelMethod = checkOneOf("options.labelMethod", options.labelMethod ?? "fast", ["fast", "scan"] as const);
+  if (options.checkpoint) checkInteger("options.checkpoint.every", options.checkpoint.every ?? 1, { min: 1 });
+  const rng = toRng(options.seed ?? 0, "options.seed");
+  const { n, dim: d } = X;
+
+  // standardisation (the paper standardises before labelling)
+  const { mean, std } = options.standardize === false ? { mean: new Float64Array(d), std: new Float64Array(d).fill(1) } : meanStd(X.data, null, n, d);
+  const z = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let kk = 0; kk < d; kk++) z[i * d + kk] = ((X.data[i * d + kk] as number) - (mean[kk] as number)) / (std[kk] as number);
+
+  // labelling: y[i] (input of h) and its label target[i]
+  const yRng = rng.fork();
+  const clusterRng = rng.fork();
+  const y = new Float32Array(n * d);
+  const target = new Float32Array(n * d);
+  let clusters: GtnCluster[] | null = null;
+  const t0 = performance.now();
+  if (k === 1) {
+    const eps = Float64Array.from(yRng.normalArray(n * d));
+    const assign = gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod });
+    y.set(eps);
+    for (let i = 0; i < n; i++) target.set(z.subarray((assign[i] as number) * d, (assign[i] as number) * d + d), i * d);
+  } else {
+    const { assignment } = kMeans(z, n, d, k, clusterRng);
+    clusters = [];
+    let row = 0;
+    for (let c = 0; c < k; c++) {
+      const members: number[] = [];
+      for (let i = 0; i < n; i++) if (assignment[i] === c) members.push(i);
+      if (members.length === 0) continue;
+      const m = members.length;
+      const stats = meanStd(z, members, n, d);
+      clusters.push({ weight: m / n, mean: stats.mean, std: stats.std });
+      // label inside the cluster on its own standardised coordinates: Algorithm 1 needs both sets
+      // centred at the origin; y = mean + std ⊙ eps is h's input
+      const local = new Float64Array(m * d);
+      for (let r = 0; r < m; r++) {
+        const i = members[r] as number;
+        for (let kk = 0; kk < d; kk++) local[r * d + kk] = ((z[i * d + kk] as number) - (stats.mean[kk] as number)) / (stats.std[kk] as number);
+      }
+      const eps = Float64Array.from(yRng.normalArray(m * d));
+      const assign = gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod });
+      for (let r = 0; r < m; r++) {
+        const i = members[assign[r] as number] as number;
+        for (let kk = 0; kk < d; kk++) {
+          y[row * d + kk] = (stats.mean[kk] as number) + (stats.std[kk] as number) * (eps[r * d + kk] as number);
+          target[row * d + kk] = z[i * d + kk] as number;
+        }
+        row++;
+      }
+    }
+  }
+  const labelSeconds = (performance.now() - t0) / 1000;
+
+  // validation split
+  const order = rng.fork().permutation(n);
+  const nVal = Math.min(n - 1, Math.round(validationFraction * n));
+  const nTrain = n - nVal;
+  const pick = (from: number, count: number, src: Float32Array): Float32Array => {
+    const out = new Float32Array(count * d);
+    for (let r = 0; r < count; r++) {
+      const i = order[from + r] as number;
+      out.set(src.subarray(i * d, i * d + d), r * d);
+    }
+    return out;
+  };
+  const yTrain = tf.tensor2d(pick(0, nTrain, y), [nTrain, d]);
+  const tTrain = tf.tensor2d(pick(0, nTrain, target), [nTrain, d]);
+  const yVal = nVal > 0 ? tf.tensor2d(pick(nTrain, nVal, y), [nVal, d]) : null;
+  const tVal = nVal > 0 ? tf.tensor2d(pick(nTrain, nVal, target), [nVal, d]) : null;
+
+  const h = mlp({
+    inputDim: d,
+    outputDim: d,
+    hiddenLayers: architecture.hiddenLayers,
+    width: architecture.width,
+    activation: "leakyRelu",
+    alpha: 0.5,
+    batchNorm: architecture.batchNorm,
+    batchNormOrder: "after-activation",
+    init: "torch",
+    seed: rng.fork(),
+    name: "gtn_h",
+  });
+  const optimizer = tf.train.adam(architecture.learningRate);
+  let best: tf.Tensor[] | null = null;
+  const loopSeed = rng.fork();
+  let history: TrainHistory;
+  try {
+    history = await trainLoop({
+      size: nTrain,
+      batchSize: architecture.batchSize,
+      epochs,
+      rng: loopSeed,
+      step: (batch) =>
+        tf.tidy(() => {
+          const idx = tf.tensor1d(batch, "int32");
+          const yb = tf.gather(yTrain, idx);
+          const tb = tf.gather(tTrain, idx);
+          const loss = optimizer.minimize(() => tf.losses.meanSquaredError(tb, h.apply(yb, { training: true }) as tf.Tensor) as tf.Scalar, true);
+          return (loss as tf.Scalar).dataSync()[0] as number;
+        }),
+      ...(yVal && tVal
+        ? {
+            validate: () => tf.tidy(() => (tf.losses.meanSquaredError(tVal, h.predict(yVal, { batchSize: 4096 }) as tf.Tensor) as tf.Scalar).dataSync()[0] as number),
+            earlyStopping: {
+              patience,
+              onImprovement: () => {
+                if (best) for (const t of best) t.dispose();
+                best = h.getWeights().map((w) => w.clone());
+              },
+              restoreBest: () => {
+                if (best) h.setWeights(best);
+              },
+            },
+          }
+        : {}),
+      ...(options.checkpoint
+        ? {
+            checkpoint: {
+              dir: options.checkpoint.dir,
+              every: options.checkpoint.every ?? 1,
+              resume: options.checkpoint.resume ?? true,
+              save: async (dir: string) => {
+                await saveModel(join(dir, "h"), h);
+                await saveOptimizer(join(dir, "adam"), optimizer);
+                if (best) await saveState(join(dir, "best"), { tensors: Object.fromEntries(best.map((t, i) => [`w${i}`, t])) });
+              },
+              load: async (dir: string) => {
+                const saved = await loadModel(join(dir, "h"));
+                h.setWeights(saved.getWeights());
+                saved.dispose();
+                await loadOptimizer(join(dir, "adam"), optimizer);
+                try {
+                  const { tensors } = await loadState(join(dir, "best"));
+                  if (best) for (const t of best) t.dispose();
+                  best = Object.keys(tensors)
+                    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+                    .map((key) => tensors[key] as tf.Tensor);
+                } catch {
+                  // no best weights saved yet
+                }
+              },
+            },
+          }
+        : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    // keep the weights of the best validation epoch
+    if (best && history.bestEpoch !== null) h.setWeights(best);
+  } finally {
+    yTrain.dispose();
+    tTrain.dispose();
+    yVal?.dispose();
+    tVal?.dispose();
+    optimizer.dispose();
+    if (best) for (const t of best as tf.Tensor[]) t.dispose();
+  }
+  const gtn = new GTN(h, d, mean, std, clusters, architecture);
+  gtn.report = { history, labelSeconds, trainSize: nTrain, validationSize: nVal };
+  return gtn;
+}
