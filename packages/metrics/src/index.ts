@@ -11,3 +11,19 @@ export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResul
 export type { FeatureInput, LabelledFeatures, Provenance } from "./features.js";
 export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type Tridiagonal } from "./linalg/eigen.js";
 export { gemmNT, matmul, gram, transpose, type GemmOptions } from "./linalg/gemm.js";
+export {
+  loadFeatureExtractor,
+  makeExtractor,
+  type LoadFeatureExtractorOptions,
+} from "./extractors/load.js";
+export type { FeatureExtractor, ImageInput, ExtractOptions, Normalization, Preprocess } from "./extractors/extractor.js";
+export {
+  mnistExtractor,
+  fashionMnistExtractor,
+  buildClassifier,
+  classifierAccuracy,
+  defaultCacheDir,
+  type BuiltinExtractor,
+  type BuiltinExtractorOptions,
+  type BuiltinDataset,
+} from "./extractors/builtin.js";

@@ -1,0 +1,192 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { CorruptFileError, FileNotFoundError, InvalidArgumentError, checkOneOf, loadModel } from "@atlas/core";
+import { extractRows, type ExtractOptions, type FeatureExtractor, type ImageInput, type Normalization } from "./extractor.js";
+
+/** Options for {@link loadFeatureExtractor}. */
+export interface LoadFeatureExtractorOptions {
+  /** Identifier reported with every metric (default: `<directory name>/<feature output>`). Name the weights and the layer. */
+  id?: string;
+  /** `"layers"` (tf.LayersModel), `"graph"` (tf.GraphModel, what tensorflowjs_converter makes from a SavedModel / TF-Hub module) or `"auto"` (default: read `format` in model.json). */
+  format?: "layers" | "graph" | "auto";
+  /** Network input `[height, width, channels]` (default: from the model's input shape). */
+  inputSize?: readonly [number, number, number];
+  /** Resize method (default bilinear). */
+  resize?: "bilinear" | "nearest";
+  /** Pixel normalisation after resizing (default `"none"`: the [0, 1] input as is). */
+  normalization?: Normalization;
+  /** Layer name (layers model) or node name (graph model, e.g. `"pool_3"`) giving the features (default: the model's output). */
+  featureOutput?: string;
+  /** Layer or node giving classifier logits, for the Inception Score (optional). */
+  logitsOutput?: string;
+}
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (error) {
+    throw new FileNotFoundError(file, "cannot read the model description (model.json) of the feature extractor", { cause: error });
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new CorruptFileError(file, "model.json is not a JSON object", { cause: error });
+  }
+}
+
+/** A tf.io handler reading a graph model (model.json + weight shards) from a local directory. */
+async function graphArtifacts(dir: string, json: Record<string, unknown>): Promise<tf.io.ModelArtifacts> {
+  const jsonFile = path.join(dir, "model.json");
+  const manifest = json.weightsManifest;
+  if (!Array.isArray(manifest)) throw new CorruptFileError(jsonFile, "expected a 'weightsManifest' array");
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  for (const group of manifest as { paths?: unknown; weights?: unknown }[]) {
+    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new CorruptFileError(jsonFile, "weightsManifest entries need 'paths' and 'weights'");
+    specs.push(...(group.weights as tf.io.WeightsManifestEntry[]));
+    for (const p of group.paths) {
+      if (typeof p !== "string" || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes("..")) {
+        throw new CorruptFileError(jsonFile, `weight paths must be relative file names inside the model directory, got ${JSON.stringify(p)}`);
+      }
+      const file = path.join(dir, p);
+      try {
+        chunks.push(await fs.readFile(file));
+      } catch (error) {
+        throw new FileNotFoundError(file, "a weight shard listed in model.json is missing", { cause: error });
+      }
+    }
+  }
+  const total = chunks.reduce((s, c) => s + c.byteLength, 0);
+  const weightData = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    weightData.set(c, off);
+    off += c.byteLength;
+  }
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"],
+    weightSpecs: specs,
+    weightData: weightData.buffer,
+    format: "graph-model",
+  };
+  if (json.signature) artifacts.signature = json.signature as {};
+  if (json.userDefinedMetadata) artifacts.userDefinedMetadata = json.userDefinedMetadata as { [key: string]: {} };
+  if (json.modelInitializer) artifacts.modelInitializer = json.modelInitializer as {};
+  return artifacts;
+}
+
+function inputSizeOf(shape: readonly (number | null)[] | undefined, given: readonly [number, number, number] | undefined, where: string): [number, number, number] {
+  if (given) {
+    if (given.length !== 3 || !given.every((v) => Number.isInteger(v) && v > 0)) {
+      throw new InvalidArgumentError("options.inputSize", `expected [height, width, channels] of positive integers, got [${given.join(", ")}]`);
+    }
+    return [given[0], given[1], given[2]];
+  }
+  if (shape && shape.length === 4 && shape.slice(1).every((v) => typeof v === "number" && v > 0)) return [shape[1] as number, shape[2] as number, shape[3] as number];
+  throw new InvalidArgumentError("options.inputSize", `${where} does not fix its input size ([${(shape ?? []).join(", ")}]); give inputSize: [height, width, channels]`);
+}
+
+/**
+ * Load a feature extractor from a tfjs model in a local directory (`model.json` + weight files):
+ * a layers model (via `@atlas/core`'s `loadModel`) or a graph model (e.g. InceptionV3 converted
+ * with `tensorflowjs_converter`). Nothing is downloaded. Images are resized to the network's input,
+ * channels matched (grey → RGB by repetition) and normalised as configured.
+ *
+ * @example
+ * const inception = await loadFeatureExtractor("./inception-v3-fid", {
+ *   id: "pt_inception-2015-12-05/pool3", featureOutput: "pool_3", logitsOutput: "logits",
+ *   inputSize: [299, 299, 3], normalization: "minus-one-one" });
+ * const r = fid(await inception.features(real), await inception.features(fake));
+ */
+export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtractorOptions = {}): Promise<FeatureExtractor> {
+  if (typeof dir !== "string" || dir === "") throw new InvalidArgumentError("dir", `expected a directory path, got ${JSON.stringify(dir)}`);
+  const format = checkOneOf("options.format", options.format ?? "auto", ["layers", "graph", "auto"] as const);
+  const root = path.resolve(dir);
+  const json = await readJson(path.join(root, "model.json"));
+  const kind = format !== "auto" ? format : json.format === "graph-model" ? "graph" : "layers";
+  const pre = { resize: options.resize ?? "bilinear", normalization: options.normalization ?? "none" } as const;
+  if (kind === "layers") {
+    const model = await loadModel(root);
+    const pick = (name: string | undefined, what: string): tf.SymbolicTensor => {
+      if (name === undefined) return model.outputs[0] as tf.SymbolicTensor;
+      let layer: tf.layers.Layer;
+      try {
+        layer = model.getLayer(name);
+      } catch (error) {
+        throw new InvalidArgumentError(what, `the model has no layer '${name}'; its layers are ${model.layers.map((l) => l.name).join(", ")}`, { cause: error });
+      }
+      return layer.output as tf.SymbolicTensor;
+    };
+    const featureT = pick(options.featureOutput, "options.featureOutput");
+    const logitsT = options.logitsOutput !== undefined ? pick(options.logitsOutput, "options.logitsOutput") : undefined;
+    const sub = tf.model({ inputs: model.inputs, outputs: logitsT ? [featureT, logitsT] : [featureT] });
+    const inputSize = inputSizeOf(model.inputs[0]?.shape, options.inputSize, "the model");
+    const id = options.id ?? `${path.basename(root)}/${options.featureOutput ?? "output"}`;
+    const p = { inputSize, ...pre };
+    const run = (x: tf.Tensor4D, index: number): tf.Tensor => {
+      const out = sub.predict(x) as tf.Tensor | tf.Tensor[];
+      return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
+    };
+    const featureDim = (featureT.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    return makeExtractor(id, inputSize, featureDim, logitsT ? ((logitsT.shape[1] as number) ?? undefined) : undefined, p, run, logitsT !== undefined, () => {
+      model.dispose();
+    });
+  }
+  const graph = await tf.loadGraphModel({ load: async () => graphArtifacts(root, json) });
+  const inputSize = inputSizeOf(graph.inputs[0]?.shape as (number | null)[] | undefined, options.inputSize, "the graph model");
+  const featureNode = options.featureOutput ?? (graph.outputs[0]?.name as string);
+  const outputs = options.logitsOutput !== undefined ? [featureNode, options.logitsOutput] : [featureNode];
+  const id = options.id ?? `${path.basename(root)}/${featureNode}`;
+  const p = { inputSize, ...pre };
+  const run = (x: tf.Tensor4D, index: number): tf.Tensor => {
+    const out = graph.execute(x, outputs) as tf.Tensor | tf.Tensor[];
+    return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
+  };
+  // the feature dimension: one probe image
+  const probe = tf.tidy(() => run(tf.zeros([1, ...inputSize]) as tf.Tensor4D, 0));
+  const featureDim = probe.size;
+  probe.dispose();
+  let classes: number | undefined;
+  if (options.logitsOutput !== undefined) {
+    const l = tf.tidy(() => run(tf.zeros([1, ...inputSize]) as tf.Tensor4D, 1));
+    classes = l.size;
+    l.dispose();
+  }
+  return makeExtractor(id, inputSize, featureDim, classes, p, run, options.logitsOutput !== undefined, () => graph.dispose());
+}
+
+/** Assemble a {@link FeatureExtractor} from a forward function (output 0: features, 1: logits). */
+export function makeExtractor(
+  id: string,
+  inputSize: readonly [number, number, number],
+  featureDim: number,
+  classes: number | undefined,
+  p: { inputSize: readonly [number, number, number]; resize?: "bilinear" | "nearest"; normalization?: Normalization },
+  run: (x: tf.Tensor4D, output: number) => tf.Tensor,
+  hasLogits: boolean,
+  dispose: () => void,
+): FeatureExtractor {
+  const features = async (images: ImageInput, o?: ExtractOptions): Promise<{ data: Float32Array; dim: number; extractor: string }> => {
+    const r = await extractRows("images", images, o, (x) => run(x, 0), p);
+    return { ...r, extractor: id };
+  };
+  const ext: FeatureExtractor = {
+    id,
+    inputSize,
+    featureDim,
+    ...(classes !== undefined ? { classes } : {}),
+    features,
+    dispose,
+  };
+  if (hasLogits) {
+    (ext as { logits?: FeatureExtractor["logits"] }).logits = async (images: ImageInput, o?: ExtractOptions) => {
+      const r = await extractRows("images", images, o, (x) => run(x, 1), p);
+      return { ...r, extractor: `${id}#logits` };
+    };
+  }
+  return ext;
+}
