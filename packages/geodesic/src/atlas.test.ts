@@ -63,6 +63,16 @@ describe("two-chart atlas of the circle (explicit F_y, G_y, ψ)", () => {
     }
   });
 
+  it("a data-sample end in both charts gets a temporary node in each, joined like graph points", async () => {
+    const theta = Math.PI / 2; // ψ_0 = ψ_1 = 0.5 > ε: in both charts
+    const to = angles.findIndex((t) => Math.abs(t - 2.9) < 0.02);
+    const path = await graph.shortestPath([Math.cos(theta), Math.sin(theta)], to);
+    expect(path.nodes[0]!.node).toBe(-1);
+    expect(Math.abs(path.length / arc(theta, angles[to]!) - 1)).toBeLessThan(0.05);
+    const ref = await graph.shortestPath([Math.cos(theta), Math.sin(theta)], to, { method: "csr-dijkstra" });
+    expect(path.length).toBeCloseTo(ref.length, 9);
+  });
+
   it("resampled points carry their chart and mark crossings; decoded they follow the arc", async () => {
     const from = angles.findIndex((t) => Math.abs(t - 0.2) < 0.02);
     const to = angles.findIndex((t) => Math.abs(t - 3.0) < 0.02);

@@ -93,6 +93,30 @@ describe("graph geodesics on the unit sphere", () => {
     }
   });
 
+  it("an HNSW-built graph has ≥ 99% of the exact graph's edges and the same geodesics within 1%", async () => {
+    const hnsw = await buildGeodesicGraph(model, pts, { k: 20, steps: 15, knn: "hnsw" });
+    expect(hnsw.timings?.knnMethods).toEqual(["hnsw"]);
+    const edges = (g: GeodesicGraph): Set<number> => {
+      const s = new Set<number>();
+      for (let u = 0; u < g.nodeCount; u++) for (const { node } of g.neighbours(u)) if (u < node) s.add(u * 4096 + node);
+      return s;
+    };
+    const exact = edges(graph);
+    const approx = edges(hnsw);
+    let shared = 0;
+    for (const e of exact) if (approx.has(e)) shared++;
+    expect(shared / exact.size).toBeGreaterThanOrEqual(0.99);
+    for (const [a, b] of [
+      [3, 1400],
+      [77, 901],
+      [1500, 20],
+    ] as const) {
+      const p = await graph.shortestPath(a, b);
+      const q = await hnsw.shortestPath(a, b);
+      expect(Math.abs(q.length / p.length - 1)).toBeLessThan(0.01);
+    }
+  });
+
   it("A* settles fewer nodes than Dijkstra with the admissible heuristic", async () => {
     const astar = await graph.shortestPath(5, 1500, { method: "csr-astar" });
     const dijkstra = await graph.shortestPath(5, 1500, { method: "csr-dijkstra" });
