@@ -85,8 +85,13 @@ export async function encodeBatch(
     clock.decoderMs += performance.now() - t;
     const z = (await zT.data()) as Float32Array;
     const decoded = (await xT.data()) as Float32Array;
+    const decodedShape = xT.shape.join(", ");
     zT.dispose();
     xT.dispose();
+    const D = model.dataShape.reduce((p, q) => p * q, 1);
+    if (decoded.length !== rows.length * D) {
+      throw new AtlasError("SHAPE_MISMATCH", `model.decode(z, ${y}) returned shape [${decodedShape}] for ${rows.length} latents, expected [${rows.length}, ${model.dataShape.join(", ")}]`);
+    }
     for (let i = 0; i < z.length; i++) {
       if (!Number.isFinite(z[i] as number)) {
         throw new AtlasError(
