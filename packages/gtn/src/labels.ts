@@ -254,6 +254,7 @@ class DirectionTree {
     this.nodes = 0;
     this.builtSize = m;
     const perm = this.perm;
+    const key = new Float64Array(taken.length);
     const stack: number[] = [this.newNode(0, m, -1)];
     while (stack.length > 0) {
       const node = stack.pop() as number;
@@ -283,8 +284,35 @@ class DirectionTree {
         for (let i = s; i < e; i++) this.leafOf[perm[i] as number] = node;
         continue;
       }
+      // split at the median along the principal direction of the node's points (a few power
+      // iterations from the widest axis): rounder cells, tighter cones than axis-aligned splits
+      const m = e - s;
+      const mean = new Float64Array(d);
+      for (let i = s; i < e; i++) for (let k = 0; k < d; k++) mean[k] = (mean[k] as number) + (ux[(perm[i] as number) * d + k] as number) / m;
+      let v = new Float64Array(d);
+      v[widest] = 1;
+      for (let iter = 0; iter < 3; iter++) {
+        const w = new Float64Array(d);
+        for (let i = s; i < e; i++) {
+          const o = (perm[i] as number) * d;
+          let proj = 0;
+          for (let k = 0; k < d; k++) proj += ((ux[o + k] as number) - (mean[k] as number)) * (v[k] as number);
+          for (let k = 0; k < d; k++) w[k] = (w[k] as number) + proj * ((ux[o + k] as number) - (mean[k] as number));
+        }
+        let norm = 0;
+        for (let k = 0; k < d; k++) norm += (w[k] as number) ** 2;
+        if (!(norm > 0)) break;
+        norm = Math.sqrt(norm);
+        for (let k = 0; k < d; k++) w[k] = (w[k] as number) / norm;
+        v = w;
+      }
       const seg = Array.from(perm.subarray(s, e));
-      seg.sort((a, b) => (ux[a * d + widest] as number) - (ux[b * d + widest] as number));
+      for (const p of seg) {
+        let proj = 0;
+        for (let k = 0; k < d; k++) proj += (ux[p * d + k] as number) * (v[k] as number);
+        key[p] = proj;
+      }
+      seg.sort((a, b) => (key[a] as number) - (key[b] as number));
       perm.set(seg, s);
       const mid = (s + e) >> 1;
       const l = this.newNode(s, mid, node);

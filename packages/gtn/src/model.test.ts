@@ -88,8 +88,8 @@ describe("trainGTN", () => {
     expect(Math.abs(left / 10000 - 0.5)).toBeLessThan(0.03);
     const c = gapFraction(clustered.sample(10000, 97).dataSync());
     clustered.dispose();
-    // measured: 6.7% in the gap at this size (plain GTN 6.5%); the issue's ≤ 1% is not reached
-    expect(c.gap).toBeLessThan(0.1);
+    // measured: 1.8% in the gap at this size (the plain GTN, in the slow test: 6.5%)
+    expect(c.gap).toBeLessThan(0.04);
   });
 
   it("sample is seeded, map accepts rows, interpolate runs between the ends, save/load round-trips", async () => {
