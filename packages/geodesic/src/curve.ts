@@ -47,14 +47,17 @@ export async function decodedCurveLengths(
         for (let c = 0; c < dim; c++) buf[p++] = s * (a[o + c] as number) + t * (b[o + c] as number);
       }
     }
-    const z = tf.tensor2d(buf.subarray(0, ec * per * dim), [ec * per, dim]);
     const t1 = performance.now();
-    const x = model.decode(z, chart);
+    // tidy: the latent batch and the decoder's intermediates go; only the decoded points stay.
+    const x = tf.tidy(() => model.decode(tf.tensor2d(buf.subarray(0, ec * per * dim), [ec * per, dim]), chart));
     const t2 = performance.now();
-    z.dispose();
     // Read back and reduce in JS: cheaper here than slicing tensors on the cpu/wasm backends.
-    const values = x.dataSync();
-    x.dispose();
+    let values: ArrayLike<number>;
+    try {
+      values = x.dataSync();
+    } finally {
+      x.dispose();
+    }
     const D = values.length / (ec * per);
     const sub = new Float32Array(ec * steps);
     for (let e = 0; e < ec; e++) {
