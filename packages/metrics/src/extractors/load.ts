@@ -146,8 +146,18 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
     const out = graph.execute(x, outputs) as tf.Tensor | tf.Tensor[];
     return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
   };
-  // the feature dimension: one probe image
-  const probe = tf.tidy(() => run(tf.zeros([1, ...inputSize]) as tf.Tensor4D, 0));
+  // the feature dimension: one probe image (also checks that the named nodes exist)
+  let probe: tf.Tensor;
+  try {
+    probe = tf.tidy(() => run(tf.zeros([1, ...inputSize]) as tf.Tensor4D, 0));
+  } catch (error) {
+    graph.dispose();
+    throw new InvalidArgumentError(
+      options.logitsOutput !== undefined ? "options.featureOutput/options.logitsOutput" : "options.featureOutput",
+      `cannot run the graph to node(s) ${outputs.join(", ")}: ${(error as Error).message}; the model's outputs are ${graph.outputNodes.join(", ")}`,
+      { cause: error },
+    );
+  }
   const featureDim = probe.size;
   probe.dispose();
   let classes: number | undefined;
