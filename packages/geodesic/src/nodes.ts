@@ -37,7 +37,7 @@ export async function encodeBatch(
   const m = model.charts;
   const d = model.latentDim;
   let t = performance.now();
-  const psiT = model.partition(x);
+  const psiT = tf.tidy(() => model.partition(x));
   clock.encoderMs += performance.now() - t;
   if (psiT.rank !== 2 || psiT.shape[0] !== n || psiT.shape[1] !== m) {
     const shape = psiT.shape.join(", ");
@@ -71,17 +71,26 @@ export async function encodeBatch(
     const rows = Int32Array.from(rowsList);
     const sel = rows.length === n ? x : tf.tidy(() => tf.gather(x, tf.tensor1d(rows, "int32")));
     t = performance.now();
-    const zT = model.encode(sel, y);
+    let zT: tf.Tensor2D | undefined;
+    try {
+      zT = tf.tidy(() => model.encode(sel, y));
+    } finally {
+      if (sel !== x && (zT as tf.Tensor | undefined) !== sel) sel.dispose(); // (an encoder may return its input)
+    }
     clock.encoderMs += performance.now() - t;
     if (zT.rank !== 2 || zT.shape[0] !== rows.length || zT.shape[1] !== d) {
       const shape = zT.shape.join(", ");
       zT.dispose();
-      if (sel !== x) sel.dispose();
       throw new AtlasError("SHAPE_MISMATCH", `model.encode(x, ${y}) returned shape [${shape}], expected [${rows.length}, ${d}]`);
     }
-    if (sel !== x) sel.dispose();
     t = performance.now();
-    const xT = model.decode(zT, y);
+    let xT: tf.Tensor;
+    try {
+      xT = tf.tidy(() => model.decode(zT, y));
+    } catch (err) {
+      zT.dispose();
+      throw err;
+    }
     clock.decoderMs += performance.now() - t;
     const z = (await zT.data()) as Float32Array;
     const decoded = (await xT.data()) as Float32Array;
