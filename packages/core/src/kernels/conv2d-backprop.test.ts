@@ -244,3 +244,20 @@ describe("training a conv net on wasm", () => {
     optimizer.dispose();
   });
 });
+
+describe("registry", () => {
+  it("registers per backend, restores a subset, and names unknown kernels", async () => {
+    const { atlasKernelNames } = await import("./registry.js");
+    expect(atlasKernelNames("wasm")).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+    expect(atlasKernelNames("cpu")).toEqual(["Conv2DBackpropFilter"]);
+    const ours = tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc;
+    expect(restoreStockKernels("wasm", { kernels: ["Conv2DBackpropInput"] })).toEqual(["Conv2DBackpropInput"]);
+    expect(tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc).not.toBe(ours);
+    expect(atlasKernelsRegistered("wasm")).toBe(false);
+    expect(registerAtlasKernels("wasm")).toEqual(["Conv2DBackpropInput"]);
+    expect(registerAtlasKernels("wasm")).toEqual([]);
+    expect(atlasKernelsRegistered("wasm")).toBe(true);
+    expect(() => registerAtlasKernels("cpu", { kernels: ["Conv2DBackpropInput"] })).toThrow(/options\.kernels: Atlas has no 'Conv2DBackpropInput' kernel for 'cpu'/);
+    expect(() => registerAtlasKernels("webgl")).toThrow(/backendName/);
+  });
+});

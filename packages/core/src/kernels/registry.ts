@@ -10,11 +10,43 @@ import { makeConv2DBackpropInput } from "./conv2d-backprop-input.js";
 /** The backends Atlas registers kernels on. */
 export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu"];
 
-/** The kernels Atlas provides, by tfjs kernel name, each built for a given backend. */
-const FACTORIES: ReadonlyArray<[string, (backendName: string) => tf.KernelFunc]> = [
-  ["Conv2DBackpropFilter", makeConv2DBackpropFilter],
-  ["Conv2DBackpropInput", makeConv2DBackpropInput],
+/**
+ * The kernels Atlas provides, by tfjs kernel name, each built for a given backend, and the backends
+ * where each one is faster than the stock kernel. `Conv2DBackpropInput` only on wasm: the cpu
+ * backend's Conv2D is a plain loop, so the sub-pixel form is ~5× slower there than the stock kernel.
+ */
+const FACTORIES: ReadonlyArray<{ name: string; make: (backendName: string) => tf.KernelFunc; backends: readonly string[] }> = [
+  { name: "Conv2DBackpropFilter", make: makeConv2DBackpropFilter, backends: ["wasm", "cpu"] },
+  { name: "Conv2DBackpropInput", make: makeConv2DBackpropInput, backends: ["wasm"] },
 ];
+
+/** The names of the kernels Atlas registers on `backendName` (`'wasm'` or `'cpu'`). */
+export function atlasKernelNames(backendName: string): string[] {
+  return FACTORIES.filter((f) => f.backends.includes(backendName)).map((f) => f.name);
+}
+
+/** Options of {@link registerAtlasKernels} and {@link restoreStockKernels}. */
+export interface AtlasKernelOptions {
+  /** Only these kernels (default: all of {@link atlasKernelNames} for the backend). */
+  kernels?: readonly string[];
+}
+
+function selected(backendName: string, options: AtlasKernelOptions): typeof FACTORIES {
+  const available = FACTORIES.filter((f) => f.backends.includes(backendName));
+  if (options.kernels === undefined) return available;
+  if (!Array.isArray(options.kernels)) {
+    throw new InvalidArgumentError("options.kernels", `expected an array of kernel names, got ${describeValue(options.kernels)}`);
+  }
+  for (const k of options.kernels) {
+    if (!available.some((f) => f.name === k)) {
+      throw new InvalidArgumentError(
+        "options.kernels",
+        `Atlas has no '${String(k)}' kernel for '${backendName}'; it has ${available.map((f) => `'${f.name}'`).join(", ")}`,
+      );
+    }
+  }
+  return available.filter((f) => options.kernels!.includes(f.name));
+}
 
 /** Kernel configs that were registered before ours (the stock ones), by `name/backend`; `null` when none was. */
 const stock = new Map<string, tf.KernelConfig | null>();
@@ -32,18 +64,19 @@ function checkBackendName(backendName: unknown): string {
 }
 
 /**
- * Register Atlas's kernels (`Conv2DBackpropFilter` built from the backend's Transpose/Conv2D) on a
- * backend, replacing the stock kernel where there is one. Idempotent.
+ * Register Atlas's kernels on a backend, replacing the stock kernel where there is one: on wasm
+ * `Conv2DBackpropFilter` (which wasm lacks) and `Conv2DBackpropInput` (stock is a plain loop), both
+ * built from the backend's XNNPACK Conv2D; on cpu `Conv2DBackpropFilter`. Idempotent.
  *
  * @param backendName `'wasm'` or `'cpu'`
  * @returns the names of the kernels registered by this call (empty when they already were)
  * @example
  * registerAtlasKernels("wasm"); // conv nets can now train on the wasm backend
  */
-export function registerAtlasKernels(backendName: string): string[] {
+export function registerAtlasKernels(backendName: string, options: AtlasKernelOptions = {}): string[] {
   checkBackendName(backendName);
   const done: string[] = [];
-  for (const [name, make] of FACTORIES) {
+  for (const { name, make } of selected(backendName, options)) {
     const k = key(name, backendName);
     if (stock.has(k)) continue;
     const previous = tf.getKernel(name, backendName);
@@ -65,10 +98,10 @@ export function registerAtlasKernels(backendName: string): string[] {
  * restoreStockKernels("cpu"); // time the stock CPU Conv2DBackpropFilter
  * registerAtlasKernels("cpu"); // and ours again
  */
-export function restoreStockKernels(backendName: string): string[] {
+export function restoreStockKernels(backendName: string, options: AtlasKernelOptions = {}): string[] {
   checkBackendName(backendName);
   const done: string[] = [];
-  for (const [name] of FACTORIES) {
+  for (const { name } of selected(backendName, options)) {
     const k = key(name, backendName);
     if (!stock.has(k)) continue;
     const previous = stock.get(k);
@@ -82,5 +115,6 @@ export function restoreStockKernels(backendName: string): string[] {
 
 /** Whether {@link registerAtlasKernels} is in effect for `backendName`. */
 export function atlasKernelsRegistered(backendName: string): boolean {
-  return FACTORIES.every(([name]) => stock.has(key(name, backendName)));
+  const names = atlasKernelNames(backendName);
+  return names.length > 0 && names.every((name) => stock.has(key(name, backendName)));
 }
