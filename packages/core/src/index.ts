@@ -26,7 +26,14 @@ export {
   type InitBackendOptions,
   type PackageLoader,
 } from "./backend.js";
-export { registerAtlasKernels, restoreStockKernels, atlasKernelsRegistered, ATLAS_KERNEL_BACKENDS } from "./kernels/registry.js";
+export {
+  registerAtlasKernels,
+  restoreStockKernels,
+  atlasKernelsRegistered,
+  atlasKernelNames,
+  ATLAS_KERNEL_BACKENDS,
+  type AtlasKernelOptions,
+} from "./kernels/registry.js";
 export {
   saveModel,
   loadModel,
