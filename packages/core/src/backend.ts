@@ -3,6 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AtlasError, InvalidArgumentError, describeValue } from "./errors.js";
+import { ATLAS_KERNEL_BACKENDS, registerAtlasKernels } from "./kernels/registry.js";
 
 /** The backends {@link initBackend} knows, fastest first. */
 export const BACKEND_ORDER: readonly BackendChoice[] = ["node-gpu", "node", "wasm", "cpu"];
@@ -169,12 +170,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   const load = options.load ?? defaultLoader;
 
-  kernelsLoaded ??= import("./kernels/kernels.js");
-  await kernelsLoaded;
-
   // idempotent: the same request gets the first answer while that backend is still active; a custom
   // loader (tests of the fall-through) always selects again and is not remembered
   if (options.load === undefined && current !== undefined && current.request === forced && tf.getBackend() === current.info.tfBackend) {
+    for (const b of ATLAS_KERNEL_BACKENDS) registerAtlasKernels(b);
     return { ...current.info };
   }
 
@@ -183,6 +182,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   for (const choice of candidates) {
     const failure = await tryBackend(choice, load);
     if (failure === undefined) {
+      // Register our kernels only now: a backend package registers its stock kernels when it is
+      // imported, replacing any registered before it. (registerAtlasKernels is idempotent.)
+      kernelsLoaded ??= import("./kernels/kernels.js");
+      await kernelsLoaded;
+      for (const b of ATLAS_KERNEL_BACKENDS) registerAtlasKernels(b);
       const tried = failures.length ? `; passed over: ${failures.join("; ")}` : "";
       const why = forced === "auto" ? `first backend that loaded` : `forced by ${forcedBy}`;
       const info: BackendInfo = { name: choice, tfBackend: tf.getBackend(), reason: `${choice}: ${why}${tried}` };

@@ -259,5 +259,24 @@ describe("registry", () => {
     expect(atlasKernelsRegistered("wasm")).toBe(true);
     expect(() => registerAtlasKernels("cpu", { kernels: ["Conv2DBackpropInput"] })).toThrow(/options\.kernels: Atlas has no 'Conv2DBackpropInput' kernel for 'cpu'/);
     expect(() => registerAtlasKernels("webgl")).toThrow(/backendName/);
+    // a backend package imported after us re-registers its stock kernel over ours: detected, and
+    // registering again takes that one as the stock kernel to restore later
+    restoreStockKernels("wasm", { kernels: ["Conv2DBackpropInput"] });
+    const stockInput = tf.getKernel("Conv2DBackpropInput", "wasm")!;
+    registerAtlasKernels("wasm");
+    const replacement: tf.KernelConfig = { kernelName: "Conv2DBackpropInput", backendName: "wasm", kernelFunc: () => { throw new Error("replacement"); } };
+    const warn = console.warn;
+    console.warn = () => {};
+    tf.registerKernel(replacement);
+    console.warn = warn;
+    expect(atlasKernelsRegistered("wasm")).toBe(false);
+    expect(registerAtlasKernels("wasm")).toEqual(["Conv2DBackpropInput"]);
+    expect(tf.getKernel("Conv2DBackpropInput", "wasm")).not.toBe(replacement);
+    restoreStockKernels("wasm", { kernels: ["Conv2DBackpropInput"] });
+    expect(tf.getKernel("Conv2DBackpropInput", "wasm")).toBe(replacement);
+    tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+    tf.registerKernel(stockInput);
+    registerAtlasKernels("wasm");
+    expect(atlasKernelsRegistered("wasm")).toBe(true);
   });
 });

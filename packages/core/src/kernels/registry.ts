@@ -51,6 +51,15 @@ function selected(backendName: string, options: AtlasKernelOptions): typeof FACT
 /** Kernel configs that were registered before ours (the stock ones), by `name/backend`; `null` when none was. */
 const stock = new Map<string, tf.KernelConfig | null>();
 
+/** Our kernel configs currently meant to be registered, by `name/backend`. */
+const ours = new Map<string, tf.KernelConfig>();
+
+/** Whether the kernel registered now for `name/backend` is ours (a backend package imported after us replaces it). */
+function isOurs(name: string, backendName: string): boolean {
+  const mine = ours.get(key(name, backendName));
+  return mine !== undefined && tf.getKernel(name, backendName) === mine;
+}
+
 const key = (name: string, backendName: string): string => `${name}/${backendName}`;
 
 function checkBackendName(backendName: unknown): string {
@@ -78,11 +87,15 @@ export function registerAtlasKernels(backendName: string, options: AtlasKernelOp
   const done: string[] = [];
   for (const { name, make } of selected(backendName, options)) {
     const k = key(name, backendName);
-    if (stock.has(k)) continue;
+    if (isOurs(name, backendName)) continue;
+    // whatever is registered now (and is not ours) is the stock kernel: e.g. the wasm package's,
+    // when it was imported after this module registered ours (it then silently replaced ours)
     const previous = tf.getKernel(name, backendName);
     stock.set(k, previous ?? null);
     if (previous !== undefined) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc: make(backendName) });
+    const config: tf.KernelConfig = { kernelName: name, backendName, kernelFunc: make(backendName) };
+    tf.registerKernel(config);
+    ours.set(k, config);
     done.push(name);
   }
   return done;
@@ -103,9 +116,10 @@ export function restoreStockKernels(backendName: string, options: AtlasKernelOpt
   const done: string[] = [];
   for (const { name } of selected(backendName, options)) {
     const k = key(name, backendName);
-    if (!stock.has(k)) continue;
+    if (!isOurs(name, backendName)) continue;
     const previous = stock.get(k);
     stock.delete(k);
+    ours.delete(k);
     tf.unregisterKernel(name, backendName);
     if (previous) tf.registerKernel(previous);
     done.push(name);
@@ -116,5 +130,5 @@ export function restoreStockKernels(backendName: string, options: AtlasKernelOpt
 /** Whether {@link registerAtlasKernels} is in effect for `backendName`. */
 export function atlasKernelsRegistered(backendName: string): boolean {
   const names = atlasKernelNames(backendName);
-  return names.length > 0 && names.every((name) => stock.has(key(name, backendName)));
+  return names.length > 0 && names.every((name) => isOurs(name, backendName));
 }
