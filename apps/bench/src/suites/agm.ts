@@ -13,7 +13,7 @@
  *    the test reconstruction error (per-pixel MSE, argmax chart, 1000 test images) next to the
  *    paper's (0.0142 WAE-GAN; 0.0126–0.0134 AWAE-GAN after 80 epochs on 60 000 images at h = 128…34).
  *
- * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/agm.ts [--quick] [--train] [--train-size N] [--epochs E]`
+ * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/agm.ts [--quick] [--no-throughput] [--train] [--train-size N] [--epochs E] [--lr R]`
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, loadMnist, batchImages, subsetDataset } from "@atlas/core";
@@ -56,6 +56,7 @@ export interface AgmTrainRow {
   h: number;
   trainImages: number;
   epochs: number;
+  learningRate: number;
   seconds: number;
   /** Per-pixel MSE on 1000 MNIST test images (argmax chart). */
   testReconstructionError: number;
@@ -71,10 +72,14 @@ export interface AgmTrainRow {
 export interface AgmBenchOptions {
   /** Fewer timed steps. */
   quick?: boolean;
+  /** Skip part 1 (throughput). */
+  skipThroughput?: boolean;
   /** Also run the MNIST training (part 2). */
   train?: boolean;
   trainSize?: number;
   epochs?: number;
+  /** Learning rate of the training run (discriminators: half); default the paper's MNIST 2e-4. */
+  learningRate?: number;
   log?: (line: string) => void;
 }
 
@@ -152,7 +157,7 @@ async function throughput(charts: number, steps: number, backend: string, log: (
   }
 }
 
-async function trainRun(charts: number, trainSize: number, epochs: number, backend: string, log: (s: string) => void): Promise<AgmTrainRow> {
+async function trainRun(charts: number, trainSize: number, epochs: number, learningRate: number, backend: string, log: (s: string) => void): Promise<AgmTrainRow> {
   const train = subsetDataset(await loadMnist("train"), { start: 0, end: trainSize });
   const test = subsetDataset(await loadMnist("test"), { start: 0, end: 1000 });
   const model = createAwaeGan({ ...cpuAwaeGanOptions(charts), seed: 0 });
@@ -161,6 +166,8 @@ async function trainRun(charts: number, trainSize: number, epochs: number, backe
     await trainAwaeGan(model, train, {
       schedule: "mnist",
       epochs,
+      learningRate,
+      discriminatorLearningRate: learningRate / 2,
       halveAfter: [],
       seed: 0,
       onEpochEnd: (r) => log(`  m=${charts} epoch ${r.epoch + 1}: ${JSON.stringify(r.losses)} (${r.seconds.toFixed(0)} s)`),
@@ -174,6 +181,7 @@ async function trainRun(charts: number, trainSize: number, epochs: number, backe
       h: model.config.h,
       trainImages: trainSize,
       epochs,
+      learningRate,
       seconds,
       testReconstructionError: err,
       paperReconstructionError: PAPER_MNIST[charts] ?? Number.NaN,
@@ -182,7 +190,7 @@ async function trainRun(charts: number, trainSize: number, epochs: number, backe
       backend,
     };
     log(
-      `MNIST m=${charts} h=${row.h}, ${trainSize} images × ${epochs} epochs (${seconds.toFixed(0)} s): test reconstruction error ${err.toFixed(4)} ` +
+      `MNIST m=${charts} h=${row.h}, ${trainSize} images × ${epochs} epochs, lr ${learningRate} (${seconds.toFixed(0)} s): test reconstruction error ${err.toFixed(4)} ` +
         `(paper, 60k × 80 epochs at h=${charts === 1 ? 128 : 64}: ${row.paperReconstructionError}); mean max ψ ${conf.mean.toFixed(3)}, charts used ${row.chartCounts.join("/")} [${backend}]`,
     );
     return row;
@@ -197,9 +205,9 @@ export async function runAgmBench(options: AgmBenchOptions = {}): Promise<(AgmTh
   const backend = (await initBackend()).tfBackend;
   const rows: (AgmThroughputRow | AgmTrainRow)[] = [];
   const steps = options.quick ? 2 : 5;
-  for (const m of [1, 8]) rows.push(await throughput(m, steps, backend, log));
+  if (!options.skipThroughput) for (const m of [1, 8]) rows.push(await throughput(m, steps, backend, log));
   if (options.train) {
-    for (const m of [1, 4]) rows.push(await trainRun(m, options.trainSize ?? 3000, options.epochs ?? 3, backend, log));
+    for (const m of [1, 4]) rows.push(await trainRun(m, options.trainSize ?? 3000, options.epochs ?? 3, options.learningRate ?? 2e-4, backend, log));
   }
   return rows;
 }
@@ -213,11 +221,14 @@ if (isMain) {
   };
   const trainSize = num("--train-size");
   const epochs = num("--epochs");
+  const learningRate = num("--lr");
   const rows = await runAgmBench({
     quick: args.includes("--quick"),
     train: args.includes("--train"),
     ...(trainSize !== undefined ? { trainSize } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
+    ...(learningRate !== undefined ? { learningRate } : {}),
+    skipThroughput: args.includes("--no-throughput"),
   });
   console.log(JSON.stringify(rows, null, 1));
 }

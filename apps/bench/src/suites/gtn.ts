@@ -7,6 +7,11 @@
  *
  * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/gtn.ts [--quick] [--big]`
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { initBackend, Rng } from "@atlas/core";
 import { gtnLabels, type GtnLabelOptions } from "@atlas/gtn";
 
@@ -21,6 +26,12 @@ export interface GtnBenchRow {
   ratio?: number;
   /** fast and scan returned identical assignments. */
   identical?: boolean;
+  /** The vectorised NumPy peer (gtn-numpy.py), same data, same run; absent without python3 + numpy. */
+  numpyMs?: number;
+  /** numpyMs / fastMs. */
+  numpyRatio?: number;
+  /** NumPy's assignment equals fast's. */
+  numpyIdentical?: boolean;
   backend: string;
 }
 
@@ -30,6 +41,8 @@ export interface GtnBenchOptions {
   quick?: boolean;
   /** Include n = 162 770, d = 100 (minutes on 2 cores; default true unless quick). */
   big?: boolean;
+  /** Run only the fast-vs-scan comparisons or only the absolute timings. */
+  only?: "compare" | "absolute";
   log?: (line: string) => void;
 }
 
@@ -55,6 +68,24 @@ function data(n: number, d: number, seed: number): { x: { data: Float64Array; di
   return { x: { data: x, dim: d }, y: { data: Float64Array.from(rng.normalArray(n * d)), dim: d } };
 }
 
+/** Runs gtn-numpy.py on the same data; null when python3 or NumPy is missing. */
+function numpyPeer(x: Float64Array, y: Float64Array, n: number, d: number): { ms: number; out: Int32Array } | null {
+  const dir = mkdtempSync(join(tmpdir(), "gtn-bench-"));
+  try {
+    writeFileSync(join(dir, "x"), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    writeFileSync(join(dir, "y"), new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+    const script = fileURLToPath(new URL("./gtn-numpy.py", import.meta.url));
+    const r = spawnSync("python3", [script, String(n), String(d), join(dir, "x"), join(dir, "y"), join(dir, "out")], { encoding: "utf8" });
+    if (r.status !== 0) return null;
+    const bytes = readFileSync(join(dir, "out"));
+    return { ms: Number(r.stdout.trim()), out: new Int32Array(bytes.buffer, bytes.byteOffset, n) };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function time(f: () => Int32Array): { ms: number; out: Int32Array } {
   const t = performance.now();
   const out = f();
@@ -76,16 +107,28 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     const w5 = data(2000, 5, 1);
     gtnLabels(w5.x, w5.y, fast);
   }
-  const compared: [number, number][] = quick ? [[2000, 100], [4000, 5]] : [[8000, 100], [16000, 5]];
+  const compared: [number, number][] = options.only === "absolute" ? [] : quick ? [[2000, 100], [4000, 5]] : [[8000, 100], [16000, 5]];
   for (const [n, d] of compared) {
     const { x, y } = data(n, d, n + d);
     const f = time(() => gtnLabels(x, y, fast));
     const s = time(() => gtnLabels(x, y, { method: "scan" }));
     const identical = f.out.every((v, i) => v === s.out[i]);
-    rows.push({ case: "fast vs scan", n, d, fastMs: f.ms, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend });
-    log(`gtnLabels n=${n} d=${d}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical} [${backend}]`);
+    const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend };
+    const np = d >= 100 ? numpyPeer(x.data, y.data, n, d) : null;
+    if (np) {
+      row.numpyMs = np.ms;
+      row.numpyRatio = np.ms / f.ms;
+      row.numpyIdentical = f.out.every((v, i) => v === np.out[i]);
+    }
+    rows.push(row);
+    log(
+      `gtnLabels n=${n} d=${d}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical}` +
+        (np ? `; NumPy peer ${np.ms.toFixed(0)} ms (${(np.ms / f.ms).toFixed(1)}× fast, same labels: ${row.numpyIdentical})` : "") +
+        ` [${backend}]`,
+    );
   }
-  const absolute: [number, number][] = quick ? [[20000, 5]] : [[60000, 5], ...(big ? ([[162770, 100]] as [number, number][]) : [])];
+  const absolute: [number, number][] =
+    options.only === "compare" ? [] : quick ? [[20000, 5]] : [...(big && options.only === "absolute" ? [] : ([[60000, 5]] as [number, number][])), ...(big ? ([[162770, 100]] as [number, number][]) : [])];
   for (const [n, d] of absolute) {
     const { x, y } = data(n, d, n + d);
     const f = time(() => gtnLabels(x, y, fast));
@@ -96,6 +139,11 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await runGtnBench({ quick: process.argv.includes("--quick"), big: process.argv.includes("--big") });
+  const only = process.argv.find((a) => a.startsWith("--only="));
+  const rows = await runGtnBench({
+    quick: process.argv.includes("--quick"),
+    big: process.argv.includes("--big"),
+    ...(only ? { only: only.slice(7) as "compare" | "absolute" } : {}),
+  });
   console.log(JSON.stringify(rows));
 }

@@ -1,0 +1,5 @@
+/** Every benchmark suite, by name. Add a suite: write `suites/<name>.ts` exporting a BenchSuite, list it here. */
+import type { BenchSuite } from "../framework.js";
+import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
+
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite];
