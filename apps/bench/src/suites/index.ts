@@ -1,5 +1,6 @@
 /** Every benchmark suite, by name. Add a suite: write `suites/<name>.ts` exporting a BenchSuite, list it here. */
 import type { BenchSuite } from "../framework.js";
+import { agmSuite } from "./agm.js";
 import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
 
-export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite];
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, agmSuite];
