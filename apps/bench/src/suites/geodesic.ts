@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, Rng, type AtlasModel } from "@atlas/core";
 import { buildGeodesicGraph, decodedCurveLengths, type GeodesicGraph, type PathMethod } from "@atlas/geodesic";
+import type { BenchRow, BenchSuite, SuiteResult } from "../framework.js";
 
 /** One measured row of the build part. */
 export interface GeodesicBuildRow {
@@ -288,6 +289,56 @@ export async function runGeodesicBench(options: GeodesicBenchOptions = {}): Prom
   for (const N of options.quick ? [5000] : [20_000, 100_000]) rows.push(await queryPart(N, options.quick ? 10 : 50, backend, log));
   return rows;
 }
+
+/** The suite for `pnpm bench geodesic [--quick] [--full]`: rows are query searches (ratios vs Dijkstra at the same N) and the build. */
+export const geodesicSuite: BenchSuite = {
+  name: "geodesic",
+  description: "geodesic graph: build split with a conv decoder; A* vs Dijkstra query search at N = 20k/100k; bytes per edge",
+  async run(ctx): Promise<SuiteResult> {
+    const rows = await runGeodesicBench({ quick: ctx.quick, full: ctx.options.full === "true", log: ctx.log });
+    const out: BenchRow[] = [];
+    const notes: string[] = [];
+    let backend = "";
+    for (const r of rows) {
+      backend = r.backend;
+      if (r.case === "build") {
+        const pct = (v: number): string => `${((100 * v) / r.totalMs).toFixed(1)}%`;
+        out.push({
+          variant: `build N=${r.nodes} k=${r.k} steps=${r.steps}, conv decoder`,
+          backend: r.backend,
+          steps: 1,
+          msPerStep: r.totalMs,
+          note: `decoder ${pct(r.decoderMs)}, encoder ${pct(r.encoderMs)}, kNN ${pct(r.knnMs)}, curve arithmetic ${pct(r.curveArithmeticMs)}, assembly ${pct(r.assemblyMs)}`,
+        });
+        notes.push(
+          `build: work outside the model (kNN + curve arithmetic + assembly) ${(100 * r.outsideModelShare).toFixed(1)}% of ${(r.totalMs / 1000).toFixed(1)} s (target < 20%)`,
+          `decoded curve lengths, one edge per decoder call / batched: ${r.batchedDecodeSpeedup.toFixed(1)}× (conv decoder), ${r.batchedDecodeSpeedupCheap.toFixed(1)}× (cheap decoder)`,
+        );
+      } else {
+        const methods: PathMethod[] = ["csr-dijkstra", "csr-astar", "dijkstra", "astar", "nba"];
+        for (const m of methods) {
+          const base = m.startsWith("csr") ? r.searchMs["csr-dijkstra"] : r.searchMs.dijkstra;
+          out.push({
+            variant: `N=${r.nodes} ${m}`,
+            backend: r.backend,
+            steps: r.queries,
+            msPerStep: r.searchMs[m],
+            throughput: 1000 / r.searchMs[m],
+            unit: "queries",
+            ratio: base / r.searchMs[m],
+            note: m === "csr-dijkstra" || m === "dijkstra" ? "baseline of its engine" : undefined,
+          });
+        }
+        notes.push(
+          `N=${r.nodes}: ${r.edges} edges; all queries optimal (= Dijkstra cost): ${r.optimal}; nodes settled A* ${r.settledAstar.toFixed(0)} vs Dijkstra ${r.settledDijkstra.toFixed(0)}; ` +
+            `bytes/edge CSR ${r.csrBytesPerEdge.toFixed(1)}, ngraph view ${r.ngraphBytesPerEdge.toFixed(0)}; build ${(r.buildMs / 1000).toFixed(1)} s`,
+        );
+      }
+    }
+    notes.push("query ratios: search time of Dijkstra in the same engine (CSR or ngraph.path) / this method's; ms/step is search time only");
+    return { suite: "geodesic", description: this.description, backend, baseline: "Dijkstra of the same engine at the same N", rows: out, notes };
+  },
+};
 
 const isMain = typeof process !== "undefined" && process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {

@@ -2,5 +2,6 @@
 import type { BenchSuite } from "../framework.js";
 import { agmSuite } from "./agm.js";
 import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
+import { geodesicSuite } from "./geodesic.js";
 
-export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, agmSuite];
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, agmSuite, geodesicSuite];
