@@ -85,7 +85,11 @@ describe("createAwaeGan: Appendix A architecture", () => {
       for (const v of g.dataSync()) expect(v > 0 && v < 1).toBe(true);
       const dz = model.discriminate(z, 0);
       expect(dz.shape).toEqual([4, 1]);
-      tf.dispose([psi, z, g, dz]);
+      const all = model.encodeAll(x);
+      expect(Array.from(all.psi.dataSync())).toEqual(Array.from(psi.dataSync()));
+      expect(all.codes).toHaveLength(3);
+      expect(Array.from(all.codes[2]!.dataSync())).toEqual(Array.from(z.dataSync()));
+      tf.dispose([psi, z, g, dz, all.psi, ...all.codes]);
     } finally {
       x.dispose();
       model.dispose();

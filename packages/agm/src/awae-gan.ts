@@ -336,6 +336,24 @@ export class AwaeGan implements AtlasModel {
   }
 
   /**
+   * ψ(x) and every chart's code F_y(x) from one trunk pass (inference mode): cheaper than m calls
+   * of {@link encode} when all charts are needed (e.g. building a geodesic graph).
+   *
+   * @example
+   * const { psi, codes } = model.encodeAll(x); // codes[y]: [n, d]
+   */
+  encodeAll(x: tf.Tensor): { psi: tf.Tensor2D; codes: tf.Tensor2D[] } {
+    this.alive();
+    checkBatch("x", x, this.dataShape);
+    const out = tf.tidy(() => {
+      const feat = this.nets.trunk.apply(x, { training: false }) as tf.Tensor;
+      const psi = this.nets.partitionHead ? (this.nets.partitionHead.apply(feat, { training: false }) as tf.Tensor2D) : (tf.ones([x.shape[0]!, 1]) as tf.Tensor2D);
+      return [psi, ...this.nets.chartEncoders.map((e) => e.apply(feat, { training: false }) as tf.Tensor2D)];
+    });
+    return { psi: out[0]!, codes: out.slice(1) };
+  }
+
+  /**
    * Chart decoder G_y(z): `[n, ...dataShape]`.
    *
    * @example
