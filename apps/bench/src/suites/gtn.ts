@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend, Rng } from "@atlas/core";
 import { gtnLabels, type GtnLabelOptions } from "@atlas/gtn";
+import type { BenchRow, BenchSuite, SuiteResult } from "../framework.js";
 
 /** One measured row. */
 export interface GtnBenchRow {
@@ -137,6 +138,33 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   }
   return rows;
 }
+
+/**
+ * The runner's view (`pnpm bench gtn-labels [--quick] [--big=1]`): one row per method and size;
+ * `ratio` = scan time / that row's time within the same comparison (scan = 1).
+ */
+export const gtnLabelsSuite: BenchSuite = {
+  name: "gtn-labels",
+  description: "gtnLabels 'fast' vs the reference 'scan' (and the vectorised NumPy peer) at n=8000 d=100 and n=16000 d=5; absolute times at n=60000 d=5 and (--big=1) n=162770 d=100",
+  async run(ctx): Promise<SuiteResult> {
+    const raw = await runGtnBench({ quick: ctx.quick, big: ctx.options.big === "1", log: ctx.log });
+    const rows: BenchRow[] = [];
+    for (const r of raw) {
+      const size = `n=${r.n} d=${r.d}`;
+      rows.push({ variant: `fast ${size}`, backend: r.backend, steps: 1, msPerStep: r.fastMs, ...(r.scanMs ? { ratio: r.scanMs / r.fastMs } : {}), ...(r.identical === undefined ? {} : { note: `same assignment as scan: ${r.identical}` }) });
+      if (r.scanMs !== undefined) rows.push({ variant: `scan ${size}`, backend: r.backend, steps: 1, msPerStep: r.scanMs, ratio: 1 });
+      if (r.numpyMs !== undefined) rows.push({ variant: `NumPy peer ${size}`, backend: "numpy", steps: 1, msPerStep: r.numpyMs, ...(r.scanMs ? { ratio: r.scanMs / r.numpyMs } : {}), note: `same assignment: ${r.numpyIdentical}` });
+    }
+    return {
+      suite: "gtn-labels",
+      description: this.description,
+      backend: raw[0]?.backend ?? "unknown",
+      baseline: "scan",
+      rows,
+      notes: ["Data: standardised 10-cluster Gaussian mixture x, N(0, I) y, fixed seeds.", "Ratios are scan time / row time within one size (higher is faster)."],
+    };
+  },
+};
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.find((a) => a.startsWith("--only="));

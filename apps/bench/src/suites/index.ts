@@ -3,5 +3,6 @@ import type { BenchSuite } from "../framework.js";
 import { agmSuite } from "./agm.js";
 import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
 import { geodesicSuite } from "./geodesic.js";
+import { gtnLabelsSuite } from "./gtn.js";
 
-export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, agmSuite, geodesicSuite];
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite];
