@@ -4,5 +4,6 @@ import { agmSuite } from "./agm.js";
 import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
 import { geodesicSuite } from "./geodesic.js";
 import { gtnLabelsSuite } from "./gtn.js";
+import { metricsSuite } from "./metrics.js";
 
-export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite];
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite, metricsSuite];

@@ -15,10 +15,11 @@ import { Rng } from "@atlas/core";
 import { frechetDistance, gaussianStats, symmetricEigen, type GaussianStats } from "@atlas/metrics";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { cpus } from "node:os";
+import type { BenchRow, BenchSuite, SuiteResult } from "../framework.js";
 
 /** One measured row. */
 export interface MetricsBenchRow {
-  case: "fid-2048" | "eigensolver" | "frechet-from-stats" | "covariance";
+  case: "fid-full" | "eigensolver" | "frechet-from-stats" | "covariance";
   /** Feature dimension. */
   d: number;
   /** Rows per feature set (covariance / full FID rows). */
@@ -130,7 +131,7 @@ export async function runMetricsBench(options: MetricsBenchOptions = {}): Promis
   log(`gaussianStats n=${n} d=${d}: ${(ca.ms / 1000).toFixed(1)} s, ${(cb.ms / 1000).toFixed(1)} s (float64, two-pass, blocked XᵀX)`);
   const eig = time(() => symmetricEigen(ca.out.cov, d, { vectors: true }));
   const fr = time(() => frechetDistance(ca.out, cb.out));
-  rows.push({ case: "fid-2048", d, n, atlasMs: ca.ms + cb.ms + fr.ms, value: fr.out.fid, cpu, engine });
+  rows.push({ case: "fid-full", d, n, atlasMs: ca.ms + cb.ms + fr.ms, value: fr.out.fid, cpu, engine });
   log(`FID n=${n}+${n} d=${d}: total ${((ca.ms + cb.ms + fr.ms) / 1000).toFixed(1)} s = covariances ${((ca.ms + cb.ms) / 1000).toFixed(1)} s + Fréchet distance ${(fr.ms / 1000).toFixed(1)} s; FID = ${fr.out.fid.toFixed(6)}`);
 
   const peerRow = (dd: number, a: GaussianStats, b: GaussianStats, ours: number, ourEigMs: number, runPeer: boolean): void => {
@@ -174,6 +175,37 @@ export async function runMetricsBench(options: MetricsBenchOptions = {}): Promis
   log(`[${engine}; ${cpu}]`);
   return rows;
 }
+
+/** The suite for the runner (`pnpm bench metrics [--quick] [--no-peer-2048=1] [--small-d=512]`). */
+export const metricsSuite: BenchSuite = {
+  name: "metrics",
+  description: "FID 10 000 vs 10 000 features, d = 2048: covariance, eigensolver and Fréchet distance vs ml-matrix (also at d = 512)",
+  async run(ctx): Promise<SuiteResult> {
+    const out = await runMetricsBench({
+      quick: ctx.quick,
+      peerFull: ctx.options["no-peer-2048"] === undefined && !ctx.quick,
+      ...(ctx.options["small-d"] !== undefined ? { smallD: Number(ctx.options["small-d"]) } : {}),
+      log: ctx.log,
+    });
+    const rows: BenchRow[] = [];
+    for (const r of out) {
+      const label = `d=${r.d} ${r.case}${r.n !== undefined ? ` (n=${r.n})` : ""}`;
+      rows.push({ variant: `${label}, Atlas`, backend: "js-float64", steps: 1, msPerStep: r.atlasMs, ...(r.ratio !== undefined ? { ratio: r.ratio } : {}) });
+      if (r.peerMs !== undefined) rows.push({ variant: `${label}, ml-matrix`, backend: "js-float64", steps: 1, msPerStep: r.peerMs, ratio: 1, ...(r.relDiff !== undefined ? { note: `|ΔFID|/FID ${r.relDiff.toExponential(1)}` } : {}) });
+    }
+    return {
+      suite: "metrics",
+      description: this.description,
+      backend: "js-float64 (no tfjs)",
+      rows,
+      notes: [
+        "ratio on an Atlas row = ml-matrix time / Atlas time for the same step in this run (peer rows = 1)",
+        `${out[0]?.engine ?? ""}; ${out[0]?.cpu ?? ""}`,
+      ],
+      extra: { rows: out },
+    };
+  },
+};
 
 const isMain = typeof process !== "undefined" && process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
