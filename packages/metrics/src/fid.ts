@@ -24,6 +24,9 @@ export interface FidResult extends Provenance {
  * that are zero up to the decomposition's backward error count as 0, which is what "clipped at 0"
  * means in floating point); the dropped rows contribute nothing, which also makes the rank-deficient
  * case (n < d) smaller instead of harder.
+ *
+ * @example
+ * traceSqrtProduct(new Float64Array([2, 1, 1, 2]), new Float64Array([1, 0, 0, 1]), 2); // √3 + 1
  */
 export function traceSqrtProduct(covA: Float64Array, covB: Float64Array, d: number): number {
   const { values, vectors } = symmetricEigen(covA, d, { vectors: true });

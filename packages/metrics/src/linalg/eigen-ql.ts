@@ -5,6 +5,10 @@ const EPS = 2 ** -52;
  * (diagonal `d`, off-diagonal `e`, e[i] = T[i, i+1]); both are overwritten, `d` with the
  * (unsorted) eigenvalues. With `zt` (n×n row-major), each rotation is applied to rows i, i+1, so a
  * `zt` that starts as the identity ends with the eigenvectors of T as rows.
+ *
+ * @example
+ * const d = new Float64Array([2, 2]), e = new Float64Array([1, 0]);
+ * tridiagonalQL(d, e, 2); // d holds 1 and 3 (in some order)
  */
 export function tridiagonalQL(d: Float64Array, e: Float64Array, n: number, zt?: Float64Array): void {
   e[n - 1] = 0;

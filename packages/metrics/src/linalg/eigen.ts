@@ -11,6 +11,7 @@
 import { tridiagonalQL } from "./eigen-ql.js";
 import { tridiagonalEigenDC } from "./divide-conquer.js";
 import { gemmNT, transpose } from "./gemm.js";
+import { simdRowUpdate } from "./simd-kernel.js";
 
 /** Result of {@link symmetricEigen}. */
 export interface SymmetricEigen {
@@ -37,16 +38,36 @@ export interface Tridiagonal {
  * reflectors afterwards. Each step applies the two-sided update A₂₂ ← A₂₂ − v wᵀ − w vᵀ
  * (w = p − (β pᵀv / 2) v, p = β A₂₂ v), and computes the next step's product p' = β' A₂₂' v'
  * in the same sweep over memory as the update.
+ *
+ * @example
+ * const { d, e } = tridiagonalize(Float64Array.from(symmetric), n); // symmetric is consumed
  */
-export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
+export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const beta = new Float64Array(n);
-  const p = new Float64Array(n);
-  const w = new Float64Array(n);
   if (n === 1) {
-    d[0] = a[0] as number;
-    return { d, e, reflectors: a, beta };
+    d[0] = input[0] as number;
+    return { d, e, reflectors: input, beta };
+  }
+  // With WebAssembly SIMD the working matrix lives in the kernel's memory: a = [0, n²), p, w after it.
+  const rows = n >= 16 ? simdRowUpdate() : undefined;
+  const nn = n * n;
+  const pOff = nn;
+  const wOff = nn + n;
+  let a: Float64Array;
+  let p: Float64Array;
+  let w: Float64Array;
+  if (rows) {
+    const mem = rows.view(nn + 2 * n);
+    a = mem.subarray(0, nn);
+    a.set(input.subarray(0, nn));
+    p = mem.subarray(pOff, pOff + n);
+    w = mem.subarray(wOff, wOff + n);
+  } else {
+    a = input;
+    p = new Float64Array(n);
+    w = new Float64Array(n);
   }
   // Only the lower triangle (j ≤ i) is read and kept current; reflector k lives in row k's upper part.
   // Build reflector k from column k below the diagonal (copied into row k, columns k+1…n−1).
@@ -118,11 +139,15 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
           const wi = w[i] as number;
           const v2i = a[v2row + i] as number;
           let s = 0;
-          for (let j = k2; j < i; j++) {
-            const x = (a[ri + j] as number) - vi * (w[j] as number) - wi * (a[vrow + j] as number);
-            a[ri + j] = x;
-            s += x * (a[v2row + j] as number);
-            p[j] = (p[j] as number) + x * v2i;
+          if (rows) {
+            s = rows.run(ri + k2, vrow + k2, wOff + k2, v2row + k2, pOff + k2, i - k2, vi, wi, v2i);
+          } else {
+            for (let j = k2; j < i; j++) {
+              const x = (a[ri + j] as number) - vi * (w[j] as number) - wi * (a[vrow + j] as number);
+              a[ri + j] = x;
+              s += x * (a[v2row + j] as number);
+              p[j] = (p[j] as number) + x * v2i;
+            }
           }
           const xii = (a[ri + i] as number) - 2 * vi * wi;
           a[ri + i] = xii;
@@ -150,7 +175,8 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
   d[n - 1] = a[(n - 1) * n + n - 1] as number;
   e[n - 2] = a[(n - 1) * n + n - 2] as number;
   e[n - 1] = 0;
-  return { d, e, reflectors: a, beta };
+  if (a !== input) input.set(a);
+  return { d, e, reflectors: input, beta };
 }
 
 export { tridiagonalQL } from "./eigen-ql.js";

@@ -8,6 +8,8 @@
  * accumulates each strip pair with no allocation inside the loops.
  */
 
+import { simdKernel } from "./simd-kernel.js";
+
 const KC = 256;
 const NC = 512;
 const MC = 64;
@@ -28,6 +30,12 @@ export interface GemmOptions {
 /**
  * `C[i, j] (+)= alpha · Σ_p A[i, p] · B[j, p]` for i < m, j < n: C = alpha·A·Bᵀ with A m×k, B n×k.
  * Strides (`lda`, `ldb`, `ldc`) are row lengths; offsets let callers address sub-blocks.
+ *
+ * @example
+ * // C (2×2) = A (2×3) · B (2×3)ᵀ
+ * const C = new Float64Array(4);
+ * gemmNT(2, 2, 3, new Float64Array([1, 2, 3, 4, 5, 6]), 0, 3, new Float64Array([1, 0, 0, 0, 1, 0]), 0, 3, C, 0, 2);
+ * // C = [1, 2, 4, 5]
  */
 export function gemmNT(
   m: number,
@@ -56,23 +64,44 @@ export function gemmNT(
   if (k === 0 || m === 0 || n === 0) return;
   if (packB.length < NC * KC) packB = new Float64Array(NC * KC);
   if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
-  const Ap = packA;
-  const Bp = packB;
+  const simd = simdKernel(MC * KC, NC * KC, NC / 4);
+  const Ap = simd ? simd.f64 : packA;
+  const Bp = simd ? simd.f64 : packB;
+  const aBase0 = simd ? simd.aBase : 0;
+  const bBase0 = simd ? simd.bBase : 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     // in lower mode rows above jc have nothing to do in this column block
     const iStart = lower ? jc - (jc % 4) : 0;
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packStrips(B, bOff + jc * ldb + pc, ldb, nc, kc, Bp);
+      packStrips(B, bOff + jc * ldb + pc, ldb, nc, kc, Bp, bBase0);
       for (let ic = iStart; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        packStrips(A, aOff + ic * lda + pc, lda, mc, kc, Ap);
+        packStrips(A, aOff + ic * lda + pc, lda, mc, kc, Ap, aBase0);
         for (let ir = 0; ir < mc; ir += 4) {
           const i0 = ic + ir;
           const mr = Math.min(4, mc - ir);
-          const aBase = ir * kc;
+          const aBase = aBase0 + ir * kc;
           const jEnd = lower ? Math.min(nc, i0 + 4 - jc) : nc;
+          if (simd) {
+            const tiles = Math.ceil(jEnd / 4);
+            simd.run(aBase, bBase0, kc, tiles);
+            const T = simd.f64;
+            for (let t = 0; t < tiles; t++) {
+              const jr = 4 * t;
+              const nr = Math.min(4, nc - jr);
+              const j0 = jc + jr;
+              const src = simd.outBase + 16 * t;
+              for (let r = 0; r < mr; r++) {
+                const o = cOff + (i0 + r) * ldc + j0;
+                const sr = src + 4 * r;
+                const sMax = lower ? Math.min(nr, i0 + r - j0 + 1) : nr;
+                for (let q = 0; q < sMax; q++) C[o + q] = (C[o + q] as number) + alpha * (T[sr + q] as number);
+              }
+            }
+            continue;
+          }
           for (let jr = 0; jr < jEnd; jr += 4) {
             const nr = Math.min(4, nc - jr);
             let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -80,7 +109,7 @@ export function gemmNT(
             let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
             let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
             let ap = aBase;
-            let bp = jr * kc;
+            let bp = bBase0 + jr * kc;
             for (let p = 0; p < kc; p++) {
               const a0 = Ap[ap] as number, a1 = Ap[ap + 1] as number, a2 = Ap[ap + 2] as number, a3 = Ap[ap + 3] as number;
               const b0 = Bp[bp] as number, b1 = Bp[bp + 1] as number, b2 = Bp[bp + 2] as number, b3 = Bp[bp + 3] as number;
@@ -122,10 +151,10 @@ export function gemmNT(
   }
 }
 
-/** Pack `rows` rows × `kc` columns (row stride `ld`) into interleaved 4-row strips, zero-padded. */
-function packStrips(src: Float64Array, off: number, ld: number, rows: number, kc: number, dst: Float64Array): void {
+/** Pack `rows` rows × `kc` columns (row stride `ld`) into interleaved 4-row strips at `dst[at…]`, zero-padded. */
+function packStrips(src: Float64Array, off: number, ld: number, rows: number, kc: number, dst: Float64Array, at: number): void {
   for (let r0 = 0; r0 < rows; r0 += 4) {
-    const base = r0 * kc;
+    const base = at + r0 * kc;
     const h = Math.min(4, rows - r0);
     for (let t = 0; t < 4; t++) {
       if (t < h) {
@@ -138,7 +167,12 @@ function packStrips(src: Float64Array, off: number, ld: number, rows: number, kc
   }
 }
 
-/** Row-major transpose: `out[j, i] = a[i, j]` for an m×n matrix `a` (blocked for cache). */
+/**
+ * Row-major transpose: `out[j, i] = a[i, j]` for an m×n matrix `a` (blocked for cache).
+ *
+ * @example
+ * transpose(new Float64Array([1, 2, 3, 4, 5, 6]), 2, 3); // [1, 4, 2, 5, 3, 6]
+ */
 export function transpose(a: Float64Array, m: number, n: number, out: Float64Array = new Float64Array(m * n)): Float64Array {
   const B = 32;
   for (let ib = 0; ib < m; ib += B) {
@@ -161,7 +195,12 @@ export function mirrorLower(a: Float64Array, n: number): void {
   }
 }
 
-/** C = A·B for row-major A (m×k) and B (k×n): transposes B once and runs {@link gemmNT}. */
+/**
+ * C = A·B for row-major A (m×k) and B (k×n): transposes B once and runs {@link gemmNT}.
+ *
+ * @example
+ * matmul(new Float64Array([1, 2, 3, 4]), new Float64Array([0, 1, 1, 0]), 2, 2, 2); // [2, 1, 4, 3]
+ */
 export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n: number): Float64Array {
   const Bt = transpose(B, k, n);
   const C = new Float64Array(m * n);
@@ -169,7 +208,12 @@ export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n
   return C;
 }
 
-/** The symmetric n×n product AᵀA for a row-major m×n A (computed on one triangle and mirrored). */
+/**
+ * The symmetric n×n product AᵀA for a row-major m×n A (computed on one triangle and mirrored).
+ *
+ * @example
+ * gram(new Float64Array([1, 2, 3, 4]), 2, 2); // [10, 14, 14, 20]
+ */
 export function gram(A: Float64Array, m: number, n: number): Float64Array {
   const At = transpose(A, m, n);
   const C = new Float64Array(n * n);

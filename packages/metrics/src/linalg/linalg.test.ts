@@ -138,3 +138,17 @@ describe("divide and conquer (eigenvectors for n > 32)", () => {
     checkDecomposition(Qm, n);
   });
 });
+
+describe("kernels are exact", () => {
+  it("gemmNT with k ≤ 256 equals the sequential triple loop bit for bit (SIMD and JS kernels alike)", () => {
+    const m = 45;
+    const n = 38;
+    const k = 200;
+    const A = randomMatrix(11, m, k);
+    const B = randomMatrix(12, n, k);
+    const C = new Float64Array(m * n);
+    gemmNT(m, n, k, A, 0, k, B, 0, k, C, 0, n);
+    const ref = naiveNT(A, B, m, n, k);
+    for (let i = 0; i < m * n; i++) expect(Object.is(C[i], ref[i])).toBe(true);
+  });
+});
