@@ -106,7 +106,7 @@ let cached: SimdKernel | null | undefined;
 export function simdKernel(aValues: number, bValues: number, tiles: number): SimdKernel | undefined {
   if (cached !== undefined) return cached ?? undefined;
   try {
-    if (process.env.ATLAS_NO_SIMD === "1") throw new Error("disabled");
+    if (simdDisabled()) throw new Error("disabled");
     const bytesNeeded = (aValues + bValues + tiles * 16) * 8;
     const pages = Math.ceil(bytesNeeded / 65536) + 1;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(buildModule(pages)), {});
@@ -198,7 +198,7 @@ let rowCached: SimdRowUpdate | null | undefined;
 export function simdRowUpdate(): SimdRowUpdate | undefined {
   if (rowCached !== undefined) return rowCached ?? undefined;
   try {
-    if (process.env.ATLAS_NO_SIMD === "1") throw new Error("disabled");
+    if (simdDisabled()) throw new Error("disabled");
     const instance = new WebAssembly.Instance(new WebAssembly.Module(buildRowUpdateModule()), {});
     const memory = instance.exports.memory as WebAssembly.Memory;
     const fn = instance.exports.rowUpdate as (...args: number[]) => number;
@@ -216,4 +216,8 @@ export function simdRowUpdate(): SimdRowUpdate | undefined {
     rowCached = null;
   }
   return rowCached ?? undefined;
+}
+
+function simdDisabled(): boolean {
+  return typeof process !== "undefined" && process.env?.ATLAS_NO_SIMD === "1";
 }
