@@ -36,6 +36,8 @@ export interface SuiteResult {
   baseline?: string;
   rows: BenchRow[];
   notes: string[];
+  /** Anything else the suite measured (e.g. a per-kernel time breakdown). */
+  extra?: Record<string, unknown>;
   /** Filled in by the runner. */
   date?: string;
   /** Filled in by the runner. */

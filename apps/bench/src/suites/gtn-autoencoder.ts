@@ -33,7 +33,7 @@ function int(options: Record<string, string>, key: string, fallback: number): nu
 }
 
 /** Train-step timing of the Appendix F autoencoder on the current backend. */
-async function measureStep(plan: Plan, images: Float32Array): Promise<{ msPerStep: number; loss: number }> {
+async function measureStep(plan: Plan, images: Float32Array, profile = false): Promise<{ msPerStep: number; loss: number; kernels?: Record<string, number> }> {
   const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: LATENT_DIM, seed: 1 });
   const optimizer = tf.train.adam(1e-3);
   const x = tf.tensor4d(images, [BATCH, 28, 28, 1]);
@@ -47,7 +47,14 @@ async function measureStep(plan: Plan, images: Float32Array): Promise<{ msPerSte
   try {
     const { msPerStep } = await timeSteps(step, plan.steps, plan.warmup);
     if (!Number.isFinite(loss)) throw new Error(`training diverged (loss ${loss})`);
-    return { msPerStep, loss };
+    if (!profile) return { msPerStep, loss };
+    // one more step under tf.profile: milliseconds per kernel, summed over the step
+    const info = await tf.profile(() => step());
+    const kernels: Record<string, number> = {};
+    // names ending in __op are op-level wrappers whose time includes their kernels: skip them
+    for (const k of info.kernels) if (!k.name.endsWith("__op")) kernels[k.name] = (kernels[k.name] ?? 0) + Number(k.kernelTimeMs);
+    const sorted = Object.fromEntries(Object.entries(kernels).sort((a, b) => b[1] - a[1]).map(([n, t]) => [n, Math.round(t * 10) / 10]));
+    return { msPerStep, loss, kernels: sorted };
   } finally {
     x.dispose();
     encoder.dispose();
@@ -69,14 +76,16 @@ async function runVariant(
   images: Float32Array,
   setup: () => void | Promise<void>,
   teardown: () => void | Promise<void> = () => {},
+  profile?: (kernels: Record<string, number>) => void,
 ): Promise<void> {
   if (plan.steps === 0) return;
   ctx.log(`  ${variant}: ${plan.warmup} warm-up + ${plan.steps} timed step(s)…`);
   await tf.setBackend(backend);
   await setup();
   try {
-    const { msPerStep } = await measureStep(plan, images);
+    const { msPerStep, kernels } = await measureStep(plan, images, profile !== undefined);
     rows.push(row(variant, backend, plan, msPerStep));
+    if (kernels && profile) profile(kernels);
     ctx.log(`    ${(msPerStep / 1000).toFixed(2)} s/step, ${((BATCH * 1000) / msPerStep).toFixed(1)} samples/s`);
   } catch (err) {
     const msg = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
@@ -115,7 +124,18 @@ export const gtnAutoencoderSuite: BenchSuite = {
     const tfName = selected.tfBackend;
 
     // 1. the selected backend with Atlas kernels (what users get)
-    await runVariant(ctx, rows, `${selected.name}, Atlas kernels (initBackend)`, tfName, { steps: int(o, "steps", q ? 2 : 10), warmup: 2 }, images, () => {});
+    let kernelMs: Record<string, number> | undefined;
+    await runVariant(
+      ctx,
+      rows,
+      `${selected.name}, Atlas kernels (initBackend)`,
+      tfName,
+      { steps: int(o, "steps", q ? 2 : 10), warmup: 2 },
+      images,
+      () => {},
+      () => {},
+      o.profile === "false" ? undefined : (k) => (kernelMs = k),
+    );
     // 2. PyTorch on the same CPU, right after, for a fair comparison under the same load
     if (o.pytorch !== "false") {
       const py = await pytorchRow(ctx, { steps: int(o, "torch-steps", q ? 2 : 10), warmup: 2 });
@@ -142,10 +162,13 @@ export const gtnAutoencoderSuite: BenchSuite = {
     await runVariant(ctx, rows, BASELINE, "cpu", { steps: int(o, "stock-steps", 1), warmup: 0 }, images, () => void restoreStockKernels("cpu"), () => void registerAtlasKernels("cpu"));
     await tf.setBackend(tfName);
 
+    const top = kernelMs ? Object.entries(kernelMs).slice(0, 6).map(([n, t]) => `${n} ${t} ms`).join(", ") : undefined;
     const notes = [
-      "one run, all variants in sequence on the same machine; the stock-cpu baseline is a single step (minutes long), so its first-step overhead is negligible",
+      ...(top ? [`kernel time in one profiled ${selected.name} step (tf.profile): ${top}`] : []),
+      "one run, all variants in sequence on the same machine; the stock-cpu baseline is a single step (10–20 minutes on a loaded 2-core machine), so its first-step overhead is negligible; skip it with --stock-steps=0",
+      "kernels called inside Atlas's kernels (their Conv2D/Transpose) are counted in Conv2DBackpropInput/Filter, not in Conv2D",
       "target: PyTorch speed on this 2-core CPU (~109 samples/s measured earlier, ENVIRONMENT.md); the PyTorch row, when present, is measured in this run",
     ];
-    return { suite: this.name, description: this.description, backend: selected.name, baseline: BASELINE, rows: withRatios(rows, BASELINE), notes };
+    return { suite: this.name, description: this.description, backend: selected.name, baseline: BASELINE, rows: withRatios(rows, BASELINE), notes, ...(kernelMs ? { extra: { kernelMsPerStep: kernelMs } } : {}) };
   },
 };
