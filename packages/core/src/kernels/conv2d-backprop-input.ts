@@ -87,10 +87,57 @@ export function subPixelFilter(
 }
 
 /**
- * Make the `kernelFunc` of a `Conv2DBackpropInput` for the backend named `backendName`, built from
- * that backend's `Conv2D`, `Transpose` and `Slice` kernels.
+ * The flipped sub-filter of one phase: out[t, u, o, c] = w[r_h + s_h·(T_h−1−t), r_w + s_w·(T_w−1−u), c, o]
+ * with T = ⌈(k − r)/s⌉ taps.
  */
-export function makeConv2DBackpropInput(backendName: string): tf.KernelFunc {
+export function phaseFilter(
+  w: Float32Array,
+  kH: number,
+  kW: number,
+  cin: number,
+  cout: number,
+  sH: number,
+  sW: number,
+  rH: number,
+  rW: number,
+): { values: Float32Array; shape: [number, number, number, number] } {
+  const tH = Math.ceil((kH - rH) / sH);
+  const tW = Math.ceil((kW - rW) / sW);
+  const values = new Float32Array(tH * tW * cout * cin);
+  for (let t = 0; t < tH; t++) {
+    const p = rH + sH * (tH - 1 - t);
+    for (let u = 0; u < tW; u++) {
+      const q = rW + sW * (tW - 1 - u);
+      const wBase = (p * kW + q) * cin * cout;
+      const outBase = (t * tW + u) * cout * cin;
+      for (let c = 0; c < cin; c++) {
+        for (let o = 0; o < cout; o++) values[outBase + o * cin + c] = w[wBase + c * cout + o] as number;
+      }
+    }
+  }
+  return { values, shape: [tH, tW, cout, cin] };
+}
+
+/** Padding of one phase's stride-1 correlation along one axis, or undefined when it would be negative. */
+function phasePad(a: number, pad: number, s: number, k: number, outLen: number, dyLen: number): { r: number; taps: number; before: number; after: number } | undefined {
+  const r = (a + pad) % s;
+  const base = Math.floor((a + pad) / s);
+  const taps = Math.ceil((k - r) / s);
+  if (taps < 1) return undefined;
+  const before = taps - 1 - base;
+  const after = outLen - dyLen - before + taps - 1;
+  if (before < 0 || after < 0) return undefined;
+  return { r, taps, before, after };
+}
+
+/**
+ * Make the `kernelFunc` of a `Conv2DBackpropInput` for the backend named `backendName`, built from
+ * that backend's `Conv2D`, `Transpose`, `Concat` and `Slice` kernels. With `exactPhases` (default)
+ * and H, W multiples of the stride, each phase is its own Conv2D computing exactly its rows;
+ * otherwise one Conv2D computes all phases on a common grid and the extra rows are cropped.
+ */
+export function makeConv2DBackpropInput(backendName: string, options: { exactPhases?: boolean } = {}): tf.KernelFunc {
+  const allowExact = options.exactPhases ?? true;
   return (args) => {
     const backend = args.backend as KernelBackend;
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -121,27 +168,68 @@ export function makeConv2DBackpropInput(backendName: string): tf.KernelFunc {
     if (!channelsLast) intermediates.push(dyNhwc);
 
     const w = backend.readSync(filter.dataId) as Float32Array;
-    const sub = subPixelFilter(w, kH, kW, cin, cout, sH, sW);
-    const subInfo: TensorInfo = { dataId: backend.write(sub.values, sub.shape, "float32"), shape: sub.shape, dtype: "float32" };
-    intermediates.push(subInfo);
-
-    const z = runKernel(
-      "Conv2D",
-      backendName,
-      backend,
-      { x: dyNhwc, filter: subInfo },
-      {
-        strides: [1, 1],
-        pad: [
-          [0, 0],
-          [tH - 1, Math.max(0, U - Ho)],
-          [tW - 1, Math.max(0, V - Wo)],
-          [0, 0],
-        ],
-        dataFormat: "NHWC",
-        dilations: [1, 1],
-      },
-    );
+    let z: TensorInfo | undefined;
+    let exact = false;
+    // Exact form when every output phase has the same number of rows/columns (H, W multiples of the
+    // stride) and non-negative paddings: one stride-1 Conv2D per phase computing exactly its rows
+    // (no cropped rows), concatenated along channels in (r_h, r_w, c) order.
+    if (allowExact && H % sH === 0 && W % sW === 0 && (sH > 1 || sW > 1)) {
+      const hs = Array.from({ length: sH }, (_, a) => phasePad(a, top, sH, kH, H / sH, Ho));
+      const ws = Array.from({ length: sW }, (_, a) => phasePad(a, left, sW, kW, W / sW, Wo));
+      if (hs.every((p) => p !== undefined) && ws.every((p) => p !== undefined)) {
+        const parts: TensorInfo[] = [];
+        for (const ph of hs) {
+          for (const pw of ws) {
+            const f = phaseFilter(w, kH, kW, cin, cout, sH, sW, ph!.r, pw!.r);
+            const fInfo: TensorInfo = { dataId: backend.write(f.values, f.shape, "float32"), shape: f.shape, dtype: "float32" };
+            intermediates.push(fInfo);
+            const part = runKernel(
+              "Conv2D",
+              backendName,
+              backend,
+              { x: dyNhwc, filter: fInfo },
+              {
+                strides: [1, 1],
+                pad: [
+                  [0, 0],
+                  [ph!.before, ph!.after],
+                  [pw!.before, pw!.after],
+                  [0, 0],
+                ],
+                dataFormat: "NHWC",
+                dilations: [1, 1],
+              },
+            );
+            intermediates.push(part);
+            parts.push(part);
+          }
+        }
+        z = runKernel("Concat", backendName, backend, parts as unknown as Record<string, TensorInfo>, { axis: 3 });
+        exact = true;
+      }
+    }
+    if (z === undefined) {
+      const sub = subPixelFilter(w, kH, kW, cin, cout, sH, sW);
+      const subInfo: TensorInfo = { dataId: backend.write(sub.values, sub.shape, "float32"), shape: sub.shape, dtype: "float32" };
+      intermediates.push(subInfo);
+      z = runKernel(
+        "Conv2D",
+        backendName,
+        backend,
+        { x: dyNhwc, filter: subInfo },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [tH - 1, Math.max(0, U - Ho)],
+            [tW - 1, Math.max(0, V - Wo)],
+            [0, 0],
+          ],
+          dataFormat: "NHWC",
+          dilations: [1, 1],
+        },
+      );
+    }
     intermediates.push(z);
     const zu = z.shape[1] as number;
     const zv = z.shape[2] as number;
@@ -155,7 +243,7 @@ export function makeConv2DBackpropInput(backendName: string): tf.KernelFunc {
       d = view(t, [n, zu * sH, zv * sW, cin]);
     }
     let dx: TensorInfo;
-    if (top === 0 && left === 0 && d.shape[1] === H && d.shape[2] === W) {
+    if (exact || (top === 0 && left === 0 && d.shape[1] === H && d.shape[2] === W)) {
       dx = d;
     } else {
       dx = runKernel("Slice", backendName, backend, { x: d }, { begin: [0, top, left, 0], size: [n, H, W, cin] });

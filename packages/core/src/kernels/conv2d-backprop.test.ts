@@ -3,7 +3,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendMemory } from "../backend.js";
 import { Rng } from "../rng.js";
-import { subPixelFilter } from "./conv2d-backprop-input.js";
+import { makeConv2DBackpropInput, subPixelFilter } from "./conv2d-backprop-input.js";
 import { atlasKernelsRegistered, registerAtlasKernels, restoreStockKernels } from "./registry.js";
 
 type Pad = "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]];
@@ -194,6 +194,28 @@ for (const backendName of ["wasm", "cpu"] as const) {
     });
   });
 }
+
+describe("Conv2DBackpropInput: the exact per-phase form and the common-grid form", () => {
+  it.each(["wasm", "cpu"] as const)("both match the direct loops on %s for every case", async (backendName) => {
+    await tf.setBackend(backendName);
+    const backend = tf.backend();
+    for (const [i, c] of CASES.entries()) {
+      const d = data[i]!;
+      for (const exactPhases of [true, false]) {
+        const kernel = makeConv2DBackpropInput(backendName, { exactPhases });
+        const dy = tf.tensor4d(d.dy, [c.x[0], d.outH, d.outW, c.k[3]]);
+        const w = tf.tensor4d(d.w, c.k);
+        const ids = backend.numDataIds();
+        const out = kernel({ inputs: { dy, filter: w }, backend, attrs: { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x } }) as tf.TensorInfo;
+        expect(out.shape).toEqual(c.x);
+        expect(relErr(backend.readSync(out.dataId) as Float32Array, d.dx)).toBeLessThanOrEqual(1e-5);
+        backend.disposeData(out.dataId);
+        expect(backend.numDataIds()).toBe(ids); // every intermediate released
+        tf.dispose([dy, w]);
+      }
+    }
+  });
+});
 
 describe("subPixelFilter", () => {
   it("places w[r + s(T−1−a)] at tap a of phase r, and zeros past the kernel", () => {
