@@ -5,7 +5,7 @@
  * (recon-FID, the best reachable). Writes sample and interpolation grids as PNG and a JSON summary.
  *
  * Run: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/gtn-mnist.ts
- *   [--train=12000] [--aeEpochs=2] [--samples=2000] [--out=bench-results/gtn-mnist]`
+ *   [--train=12000] [--aeEpochs=2] [--aeLr=1e-3] [--samples=2000] [--out=bench-results/gtn-mnist]`
  * (paper scale: --train=60000 --aeEpochs=<until converged>; hours on a 2-core CPU).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22,6 +22,7 @@ function arg(name: string, fallback: string): string {
 
 const nTrain = Number(arg("train", "12000"));
 const aeEpochs = Number(arg("aeEpochs", "2"));
+const aeLr = Number(arg("aeLr", "1e-3"));
 const samples = Number(arg("samples", "2000"));
 const out = arg("out", "bench-results/gtn-mnist");
 mkdirSync(out, { recursive: true });
@@ -37,6 +38,7 @@ const test = await loadMnist("test");
 const ae = await trainLatentAutoencoder(train, {
   latentDim: 5,
   epochs: aeEpochs,
+  learningRate: aeLr,
   seed: 1,
   onProgress: (e) => {
     if (e.phase === "epoch" || e.step % 20 === 0) log(`[${secs()} s] autoencoder epoch ${e.epoch + 1}/${e.epochs} step ${e.step}/${e.stepsPerEpoch} loss ${(e.losses.loss ?? NaN).toFixed(4)} (${e.samplesPerSecond.toFixed(0)} samples/s)`);
