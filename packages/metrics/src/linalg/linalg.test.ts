@@ -152,3 +152,31 @@ describe("kernels are exact", () => {
     for (let i = 0; i < m * n; i++) expect(Object.is(C[i], ref[i])).toBe(true);
   });
 });
+
+describe("WebAssembly SIMD kernels", () => {
+  it.skipIf(process.env.ATLAS_NO_SIMD === "1")("load on this runtime, and the row update matches the scalar formula", async () => {
+    const { simdKernel, simdRowUpdate } = await import("./simd-kernel.js");
+    expect(simdKernel(1024, 1024, 4)).toBeDefined();
+    const k = simdRowUpdate();
+    expect(k).toBeDefined();
+    if (!k) return;
+    const g = mulberry32(5);
+    for (let len = 0; len < 10; len++) {
+      const f = k.view(600);
+      for (let i = 0; i < 600; i++) f[i] = g() - 0.5;
+      const a = Array.from(f.subarray(0, len));
+      const v = Array.from(f.subarray(100, 100 + len));
+      const w = Array.from(f.subarray(200, 200 + len));
+      const v2 = Array.from(f.subarray(300, 300 + len));
+      const p = Array.from(f.subarray(400, 400 + len));
+      const [vi, wi, v2i] = [0.3, -0.7, 1.9];
+      let s = 0;
+      const x = a.map((aj, j) => aj - vi * (w[j] as number) - wi * (v[j] as number));
+      x.forEach((xj, j) => (s += xj * (v2[j] as number)));
+      const got = k.run(0, 100, 200, 300, 400, len, vi, wi, v2i);
+      expect(Array.from(f.subarray(0, len))).toEqual(x);
+      expect(Array.from(f.subarray(400, 400 + len))).toEqual(p.map((pj, j) => pj + (x[j] as number) * v2i));
+      expect(Math.abs(got - s)).toBeLessThanOrEqual(1e-15 * (len + 1));
+    }
+  });
+});
