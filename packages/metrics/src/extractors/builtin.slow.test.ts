@@ -10,7 +10,7 @@ beforeAll(async () => {
   console.log(`backend: ${info.name} (${info.reason})`);
 });
 
-async function check(ext: BuiltinExtractor, test: Dataset, minAccuracy: number): Promise<void> {
+async function check(ext: BuiltinExtractor, test: Dataset, minAccuracy: number, minIs: number): Promise<void> {
   console.log(`${ext.id}: test accuracy ${(ext.testAccuracy * 100).toFixed(2)}% (${ext.trainedNow ? "trained now" : "from cache"} at ${ext.cachePath})`);
   expect(ext.testAccuracy).toBeGreaterThanOrEqual(minAccuracy);
   const half = tf.tidy(() => batchImages(test, Int32Array.from({ length: 2000 }, (_, i) => i)));
@@ -27,7 +27,7 @@ async function check(ext: BuiltinExtractor, test: Dataset, minAccuracy: number):
   expect(far.fid).toBeGreaterThan(20 * same.fid);
   const is = inceptionScore(await ext.logits(half));
   console.log(`${ext.id}: IS(test[0:2000]) = ${is.mean.toFixed(3)} ± ${is.std.toFixed(3)}`);
-  expect(is.mean).toBeGreaterThan(8);
+  expect(is.mean).toBeGreaterThan(minIs);
   const pr = precisionRecall(fa, fb, { k: 3 });
   console.log(`${ext.id}: precision/recall(test halves) = ${pr.precision.toFixed(3)} / ${pr.recall.toFixed(3)}`);
   expect(pr.precision).toBeGreaterThan(0.6);
@@ -39,12 +39,13 @@ async function check(ext: BuiltinExtractor, test: Dataset, minAccuracy: number):
 describe("built-in extractors (trained from a fixed seed, cached)", () => {
   it("MNIST: ≥ 98% test accuracy; FID/IS/PR behave", async () => {
     const ext = await mnistExtractor({ log: (l) => console.log(l) });
-    await check(ext, await loadMnist("test"), 0.98);
+    await check(ext, await loadMnist("test"), 0.98, 8);
     ext.dispose();
   }, 3_600_000);
   it("Fashion-MNIST: ≥ 88% test accuracy; FID/IS/PR behave", async () => {
     const ext = await fashionMnistExtractor({ log: (l) => console.log(l) });
-    await check(ext, await loadFashionMnist("test"), 0.88);
+    // real Fashion-MNIST images are classified less confidently, so their IS is lower than MNIST's
+    await check(ext, await loadFashionMnist("test"), 0.88, 6);
     ext.dispose();
   }, 3_600_000);
 });
