@@ -170,7 +170,7 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
 
 /**
  * The built-in MNIST feature extractor: a small conv classifier trained by this package from a
- * fixed seed on the MNIST training split (≈99% test accuracy), cached on disk after its first
+ * fixed seed on the MNIST training split (98.66% test accuracy measured), cached on disk after its first
  * training. Features are its 128-d penultimate layer (FID, KID, precision/recall); logits its
  * 10-way head (Inception Score). Numbers are comparable only with the same extractor id.
  *
@@ -185,7 +185,7 @@ export async function mnistExtractor(options: BuiltinExtractorOptions = {}): Pro
 
 /**
  * The built-in Fashion-MNIST feature extractor (same network as {@link mnistExtractor}, trained
- * on the Fashion-MNIST training split, ≈90% test accuracy).
+ * on the Fashion-MNIST training split, 4 epochs; 89.79% test accuracy measured).
  *
  * @example
  * const ext = await fashionMnistExtractor({ cacheDir: "./.cache" });
