@@ -110,13 +110,16 @@ describe("the GTN Appendix F autoencoder", () => {
   it("has the paper's shapes and parameter counts", () => {
     const d = 5;
     const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: d, seed: 0 });
-    // conv1 4·4·1·64+64, conv2 4·4·64·128+128, dense 7·7·128·d + d
-    expect(encoder.countParams()).toBe(16 * 64 + 64 + (16 * 64 * 128 + 128) + (6272 * d + d));
+    // conv1 4·4·1·64+64, conv2 4·4·64·128+128, dense 7·7·128·d + d, batch norm γ, β, mean, variance (4d)
+    expect(encoder.countParams()).toBe(16 * 64 + 64 + (16 * 64 * 128 + 128) + (6272 * d + d) + 4 * d);
+    const literal = gtnMnistAutoencoder({ latentDim: d, seed: 0, latentBatchNorm: false }).encoder;
+    expect(literal.countParams()).toBe(16 * 64 + 64 + (16 * 64 * 128 + 128) + (6272 * d + d));
+    expect(layerClasses(literal)).toEqual(["Conv2D", "Activation", "Conv2D", "Activation", "Flatten", "Dense", "Activation"]);
     // dense d·6272+6272, convT1 4·4·128·64+64, convT2 4·4·64·1+1
     expect(decoder.countParams()).toBe(d * 6272 + 6272 + (16 * 128 * 64 + 64) + (16 * 64 + 1));
     expect(encoder.outputs[0]!.shape).toEqual([null, d]);
     expect(decoder.outputs[0]!.shape).toEqual([null, 28, 28, 1]);
-    expect(layerClasses(encoder)).toEqual(["Conv2D", "Activation", "Conv2D", "Activation", "Flatten", "Dense", "Activation"]);
+    expect(layerClasses(encoder)).toEqual(["Conv2D", "Activation", "Conv2D", "Activation", "Flatten", "Dense", "BatchNormalization", "Activation"]);
     expect(layerClasses(decoder)).toEqual(["Dense", "Reshape", "Conv2DTranspose", "Activation", "Conv2DTranspose", "Activation"]);
     const z = encoder.predict(tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 1)) as tf.Tensor;
     const zs = z.dataSync();
