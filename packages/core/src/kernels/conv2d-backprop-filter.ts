@@ -16,6 +16,10 @@
  * [Cin, kH, kW, Cout] transposed to [kH, kW, Cin, Cout] is `dw`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { runBackendKernel } from "./run-kernel.js";
+
+const run = (...args: Parameters<typeof runBackendKernel> extends [string, ...infer R] ? R : never): tf.TensorInfo =>
+  runBackendKernel("Conv2DBackpropFilter", ...args);
 
 type TensorInfo = tf.TensorInfo;
 type KernelBackend = tf.KernelBackend;
@@ -30,22 +34,6 @@ interface BackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-/** Run another kernel of the same backend directly (no engine bookkeeping, no tape). */
-function runKernel(
-  name: string,
-  backendName: string,
-  backend: KernelBackend,
-  inputs: Record<string, TensorInfo>,
-  attrs: Record<string, unknown>,
-): TensorInfo {
-  const config = tf.getKernel(name, backendName);
-  if (config === undefined) {
-    throw new Error(`Conv2DBackpropFilter on '${backendName}' needs the '${name}' kernel, which that backend lacks`);
-  }
-  const out = config.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
-  if (Array.isArray(out)) throw new Error(`kernel '${name}' returned several outputs`);
-  return out as TensorInfo;
-}
 
 function release(backend: KernelBackend, info: TensorInfo): void {
   backend.disposeData(info.dataId);
@@ -81,9 +69,9 @@ export function makeConv2DBackpropFilter(backendName: string): tf.KernelFunc {
     const bottom = Math.max(0, kH - 1 + (Ho - 1) * sH - top - (H - 1));
     const right = Math.max(0, kW - 1 + (Wo - 1) * sW - left - (W - 1));
 
-    const xT = runKernel("Transpose", backendName, backend, { x }, { perm: channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0] });
-    const dyT = runKernel("Transpose", backendName, backend, { x: dy }, { perm: channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1] });
-    let conv = runKernel(
+    const xT = run("Transpose", backendName, backend, { x }, { perm: channelsLast ? [3, 1, 2, 0] : [1, 2, 3, 0] });
+    const dyT = run("Transpose", backendName, backend, { x: dy }, { perm: channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1] });
+    let conv = run(
       "Conv2D",
       backendName,
       backend,
@@ -103,11 +91,11 @@ export function makeConv2DBackpropFilter(backendName: string): tf.KernelFunc {
     release(backend, xT);
     release(backend, dyT);
     if (conv.shape[1] !== kH || conv.shape[2] !== kW) {
-      const cropped = runKernel("Slice", backendName, backend, { x: conv }, { begin: [0, 0, 0, 0], size: [cin, kH, kW, cout] });
+      const cropped = run("Slice", backendName, backend, { x: conv }, { begin: [0, 0, 0, 0], size: [cin, kH, kW, cout] });
       release(backend, conv);
       conv = cropped;
     }
-    const dw = runKernel("Transpose", backendName, backend, { x: conv }, { perm: [1, 2, 0, 3] });
+    const dw = run("Transpose", backendName, backend, { x: conv }, { perm: [1, 2, 0, 3] });
     release(backend, conv);
     return dw;
   };

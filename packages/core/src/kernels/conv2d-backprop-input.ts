@@ -14,6 +14,10 @@
  * left:left+W, :]. The work equals the direct product up to the rows the cropping drops.
  */
 import * as tf from "@tensorflow/tfjs";
+import { runBackendKernel } from "./run-kernel.js";
+
+const run = (...args: Parameters<typeof runBackendKernel> extends [string, ...infer R] ? R : never): tf.TensorInfo =>
+  runBackendKernel("Conv2DBackpropInput", ...args);
 
 type TensorInfo = tf.TensorInfo;
 type KernelBackend = tf.KernelBackend;
@@ -26,21 +30,6 @@ interface BackpropInputAttrs {
   inputShape: [number, number, number, number];
 }
 
-function runKernel(
-  name: string,
-  backendName: string,
-  backend: KernelBackend,
-  inputs: Record<string, TensorInfo>,
-  attrs: Record<string, unknown>,
-): TensorInfo {
-  const config = tf.getKernel(name, backendName);
-  if (config === undefined) {
-    throw new Error(`Conv2DBackpropInput on '${backendName}' needs the '${name}' kernel, which that backend lacks`);
-  }
-  const out = config.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
-  if (Array.isArray(out)) throw new Error(`kernel '${name}' returned several outputs`);
-  return out as TensorInfo;
-}
 
 /** A view of the same data with another shape (Reshape without the kernel; not to be disposed). */
 function view(info: TensorInfo, shape: number[]): TensorInfo {
@@ -164,7 +153,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
     const V = Math.floor((left + W - 1) / sW) + 1;
 
     const intermediates: TensorInfo[] = [];
-    const dyNhwc = channelsLast ? dy : runKernel("Transpose", backendName, backend, { x: dy }, { perm: [0, 2, 3, 1] });
+    const dyNhwc = channelsLast ? dy : run("Transpose", backendName, backend, { x: dy }, { perm: [0, 2, 3, 1] });
     if (!channelsLast) intermediates.push(dyNhwc);
 
     const w = backend.readSync(filter.dataId) as Float32Array;
@@ -183,7 +172,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
             const f = phaseFilter(w, kH, kW, cin, cout, sH, sW, ph!.r, pw!.r);
             const fInfo: TensorInfo = { dataId: backend.write(f.values, f.shape, "float32"), shape: f.shape, dtype: "float32" };
             intermediates.push(fInfo);
-            const part = runKernel(
+            const part = run(
               "Conv2D",
               backendName,
               backend,
@@ -204,7 +193,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
             parts.push(part);
           }
         }
-        z = runKernel("Concat", backendName, backend, parts as unknown as Record<string, TensorInfo>, { axis: 3 });
+        z = run("Concat", backendName, backend, parts as unknown as Record<string, TensorInfo>, { axis: 3 });
         exact = true;
       }
     }
@@ -212,7 +201,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
       const sub = subPixelFilter(w, kH, kW, cin, cout, sH, sW);
       const subInfo: TensorInfo = { dataId: backend.write(sub.values, sub.shape, "float32"), shape: sub.shape, dtype: "float32" };
       intermediates.push(subInfo);
-      z = runKernel(
+      z = run(
         "Conv2D",
         backendName,
         backend,
@@ -238,7 +227,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
       d = z;
     } else {
       // Z [n·U, V, s_h, s_w·cin] → [n·U, s_h, V, s_w·cin] ≡ D [n, U·s_h, V·s_w, cin]
-      const t = runKernel("Transpose", backendName, backend, { x: view(z, [n * zu, zv, sH, sW * cin]) }, { perm: [0, 2, 1, 3] });
+      const t = run("Transpose", backendName, backend, { x: view(z, [n * zu, zv, sH, sW * cin]) }, { perm: [0, 2, 1, 3] });
       intermediates.push(t);
       d = view(t, [n, zu * sH, zv * sW, cin]);
     }
@@ -246,11 +235,11 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
     if (exact || (top === 0 && left === 0 && d.shape[1] === H && d.shape[2] === W)) {
       dx = d;
     } else {
-      dx = runKernel("Slice", backendName, backend, { x: d }, { begin: [0, top, left, 0], size: [n, H, W, cin] });
+      dx = run("Slice", backendName, backend, { x: d }, { begin: [0, top, left, 0], size: [n, H, W, cin] });
       intermediates.push(dx);
     }
     if (!channelsLast) {
-      dx = runKernel("Transpose", backendName, backend, { x: dx }, { perm: [0, 3, 1, 2] });
+      dx = run("Transpose", backendName, backend, { x: dx }, { perm: [0, 3, 1, 2] });
       intermediates.push(dx);
     }
     // dx owns its data (it is the last kernel output, or z itself when nothing was left to do)
