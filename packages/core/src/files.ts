@@ -275,11 +275,34 @@ function weightBytes(file: string, spec: unknown, index: number): number {
  * const model = await loadModel("models/ae");
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const artifacts = await readModelArtifacts(dir);
+  const jsonFile = path.join(dir, MODEL_JSON);
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (error) {
+    const msg = (error as Error).message ?? String(error);
+    const hint = /Unknown (layer|constraint|initializer|regularizer|activation)/i.test(msg)
+      ? " (a custom class must be registered with tf.serialization.registerClass before loading)"
+      : "";
+    throw new CorruptFileError(jsonFile, `cannot build the model: ${msg}${hint}`, { cause: error });
+  }
+}
+
+/**
+ * Read a tfjs model directory (`model.json` and the weight files its manifest lists) into
+ * `tf.io.ModelArtifacts`, for `tf.loadLayersModel(tf.io.fromMemory(a))` or
+ * `tf.loadGraphModel({ load: async () => a })`. Validates as {@link loadModel} does: weight paths
+ * inside the directory, known dtypes, and file lengths equal to what the manifest describes.
+ *
+ * @example
+ * const graph = await tf.loadGraphModel({ load: () => readModelArtifacts("inception-v3") });
+ */
+export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const root = await resolveReadDir("dir", dir, MODEL_JSON);
   const jsonFile = path.join(root, MODEL_JSON);
   const parsed = parseJsonFile(jsonFile, await readFileOrThrow(jsonFile));
   if (!isRecord(parsed) || !isRecord(parsed.modelTopology)) {
-    throw new CorruptFileError(jsonFile, "expected an object with a 'modelTopology' object (a tfjs layers model)");
+    throw new CorruptFileError(jsonFile, "expected an object with a 'modelTopology' object (a tfjs model)");
   }
   const manifest = parsed.weightsManifest;
   if (!Array.isArray(manifest)) throw new CorruptFileError(jsonFile, "expected a 'weightsManifest' array");
@@ -331,15 +354,9 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   if (typeof parsed.format === "string") artifacts.format = parsed.format;
   if (typeof parsed.generatedBy === "string") artifacts.generatedBy = parsed.generatedBy;
   if (isRecord(parsed.userDefinedMetadata)) artifacts.userDefinedMetadata = parsed.userDefinedMetadata as { [key: string]: {} };
-  try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  } catch (error) {
-    const msg = (error as Error).message ?? String(error);
-    const hint = /Unknown (layer|constraint|initializer|regularizer|activation)/i.test(msg)
-      ? " (a custom class must be registered with tf.serialization.registerClass before loading)"
-      : "";
-    throw new CorruptFileError(jsonFile, `cannot build the model: ${msg}${hint}`, { cause: error });
-  }
+  if (isRecord(parsed.signature)) artifacts.signature = parsed.signature as {};
+  if (isRecord(parsed.modelInitializer)) artifacts.modelInitializer = parsed.modelInitializer as {};
+  return artifacts;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ export {
 export {
   saveModel,
   loadModel,
+  readModelArtifacts,
   saveState,
   loadState,
   saveOptimizer,

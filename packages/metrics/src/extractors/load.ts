@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { CorruptFileError, FileNotFoundError, InvalidArgumentError, checkOneOf, loadModel } from "@atlas/core";
+import { CorruptFileError, FileNotFoundError, InvalidArgumentError, checkOneOf, loadModel, readModelArtifacts } from "@atlas/core";
 import { extractRows, type ExtractOptions, type FeatureExtractor, type ImageInput, type Normalization } from "./extractor.js";
 
 /** Options for {@link loadFeatureExtractor}. */
@@ -36,47 +36,6 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new CorruptFileError(file, "model.json is not a JSON object", { cause: error });
   }
-}
-
-/** A tf.io handler reading a graph model (model.json + weight shards) from a local directory. */
-async function graphArtifacts(dir: string, json: Record<string, unknown>): Promise<tf.io.ModelArtifacts> {
-  const jsonFile = path.join(dir, "model.json");
-  const manifest = json.weightsManifest;
-  if (!Array.isArray(manifest)) throw new CorruptFileError(jsonFile, "expected a 'weightsManifest' array");
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  for (const group of manifest as { paths?: unknown; weights?: unknown }[]) {
-    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new CorruptFileError(jsonFile, "weightsManifest entries need 'paths' and 'weights'");
-    specs.push(...(group.weights as tf.io.WeightsManifestEntry[]));
-    for (const p of group.paths) {
-      if (typeof p !== "string" || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes("..")) {
-        throw new CorruptFileError(jsonFile, `weight paths must be relative file names inside the model directory, got ${JSON.stringify(p)}`);
-      }
-      const file = path.join(dir, p);
-      try {
-        chunks.push(await fs.readFile(file));
-      } catch (error) {
-        throw new FileNotFoundError(file, "a weight shard listed in model.json is missing", { cause: error });
-      }
-    }
-  }
-  const total = chunks.reduce((s, c) => s + c.byteLength, 0);
-  const weightData = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    weightData.set(c, off);
-    off += c.byteLength;
-  }
-  const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"],
-    weightSpecs: specs,
-    weightData: weightData.buffer,
-    format: "graph-model",
-  };
-  if (json.signature) artifacts.signature = json.signature as {};
-  if (json.userDefinedMetadata) artifacts.userDefinedMetadata = json.userDefinedMetadata as { [key: string]: {} };
-  if (json.modelInitializer) artifacts.modelInitializer = json.modelInitializer as {};
-  return artifacts;
 }
 
 function inputSizeOf(shape: readonly (number | null)[] | undefined, given: readonly [number, number, number] | undefined, where: string): [number, number, number] {
@@ -136,7 +95,7 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
       model.dispose();
     });
   }
-  const graph = await tf.loadGraphModel({ load: async () => graphArtifacts(root, json) });
+  const graph = await tf.loadGraphModel({ load: () => readModelArtifacts(root) });
   const inputSize = inputSizeOf(graph.inputs[0]?.shape as (number | null)[] | undefined, options.inputSize, "the graph model");
   const featureNode = options.featureOutput ?? (graph.outputs[0]?.name as string);
   const outputs = options.logitsOutput !== undefined ? [featureNode, options.logitsOutput] : [featureNode];
