@@ -83,17 +83,9 @@ export function exactKnn(points: Float32Array, n: number, dim: number, k: number
           const diff = (points[qo + c] as number) - (points[jo + c] as number);
           s += diff * diff;
         }
-        if (count < k) {
-          let p = count++;
-          while (p > 0 && (bestD[p - 1] as number) > s) {
-            bestD[p] = bestD[p - 1] as number;
-            bestI[p] = bestI[p - 1] as number;
-            p--;
-          }
-          bestD[p] = s;
-          bestI[p] = j;
-        } else if (s < (bestD[k - 1] as number)) {
-          let p = k - 1;
+        if (count < k || s < (bestD[k - 1] as number)) {
+          // insert into the sorted top-k: grow while filling, else overwrite the current worst
+          let p = count < k ? count++ : k - 1;
           while (p > 0 && (bestD[p - 1] as number) > s) {
             bestD[p] = bestD[p - 1] as number;
             bestI[p] = bestI[p - 1] as number;
