@@ -270,7 +270,7 @@ describe("training a conv net on wasm", () => {
 describe("registry", () => {
   it("registers per backend, restores a subset, and names unknown kernels", async () => {
     const { atlasKernelNames } = await import("./registry.js");
-    expect(atlasKernelNames("wasm")).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput"]);
+    expect(atlasKernelNames("wasm")).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"]);
     expect(atlasKernelNames("cpu")).toEqual(["Conv2DBackpropFilter"]);
     const ours = tf.getKernel("Conv2DBackpropInput", "wasm")!.kernelFunc;
     expect(restoreStockKernels("wasm", { kernels: ["Conv2DBackpropInput"] })).toEqual(["Conv2DBackpropInput"]);

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, describeValue } from "../errors.js";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter.js";
 import { makeConv2DBackpropInput } from "./conv2d-backprop-input.js";
+import { makeTile } from "./tile.js";
 
 /** The backends Atlas registers kernels on. */
 export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu"];
@@ -14,10 +15,13 @@ export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu"];
  * The kernels Atlas provides, by tfjs kernel name, each built for a given backend, and the backends
  * where each one is faster than the stock kernel. `Conv2DBackpropInput` only on wasm: the cpu
  * backend's Conv2D is a plain loop, so the sub-pixel form is ~5× slower there than the stock kernel.
+ * `Tile` (block copies; batch normalisation's gradient tiles to the activation shape) only on wasm,
+ * whose stock `Tile` indexes every output element on its own.
  */
 const FACTORIES: ReadonlyArray<{ name: string; make: (backendName: string) => tf.KernelFunc; backends: readonly string[] }> = [
   { name: "Conv2DBackpropFilter", make: makeConv2DBackpropFilter, backends: ["wasm", "cpu"] },
   { name: "Conv2DBackpropInput", make: makeConv2DBackpropInput, backends: ["wasm"] },
+  { name: "Tile", make: makeTile, backends: ["wasm"] },
 ];
 
 /** The names of the kernels Atlas registers on `backendName` (`'wasm'` or `'cpu'`). */
@@ -75,7 +79,8 @@ function checkBackendName(backendName: unknown): string {
 /**
  * Register Atlas's kernels on a backend, replacing the stock kernel where there is one: on wasm
  * `Conv2DBackpropFilter` (which wasm lacks) and `Conv2DBackpropInput` (stock is a plain loop), both
- * built from the backend's XNNPACK Conv2D; on cpu `Conv2DBackpropFilter`. Idempotent.
+ * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`.
+ * Idempotent.
  *
  * @param backendName `'wasm'` or `'cpu'`
  * @returns the names of the kernels registered by this call (empty when they already were)
