@@ -4,6 +4,8 @@ Run: python3 packages/gtn/scripts/make-label-fixtures.py  (writes src/fixtures/l
 
 Sort X and Y ascending by L2 norm (stable), walk Y in that order, give each y the remaining x of
 largest cosine similarity (np.argmax = first maximum = smallest norm among exact ties), remove it.
+With a tie tolerance eps > 0 (gtnLabels' cosineTolerance): every remaining x with cosine >= best - eps
+is tied, and the first of them in sorted order (smallest norm) is taken.
 """
 import json
 import os
@@ -18,7 +20,7 @@ def unit(v):
     return out, n[:, 0]
 
 
-def labels(x, y):
+def labels(x, y, eps=0.0):
     ux, nx = unit(x)
     uy, ny = unit(y)
     ox = np.argsort(nx, kind="stable")
@@ -28,6 +30,8 @@ def labels(x, y):
     for i in oy:
         cos = ux[remaining] @ uy[i]
         j = int(np.argmax(cos))
+        if eps > 0:
+            j = int(np.flatnonzero(cos >= cos[j] - eps)[0])
         assign[i] = remaining[j]
         del remaining[j]
     return assign
@@ -50,6 +54,19 @@ base = np.vstack([rng.standard_normal((14, 2)), np.zeros((1, 2))])
 x = base[rng.integers(0, 15, size=60)]
 y = np.vstack([rng.standard_normal((50, 2)), np.zeros((3, 2)), base[:7]])
 cases.append({"name": "2-D duplicated rows and zero vectors", "x": x.tolist(), "y": y.tolist(), "assign": labels(x, y).tolist()})
+
+# tie tolerance: the same kinds of data, labelled with eps > 0
+for n, d, eps in [(150, 2, 1e-3), (200, 3, 1e-2), (120, 7, 0.05), (100, 30, 0.1)]:
+    x = rng.uniform(-1, 2, size=(n, d))
+    y = rng.standard_normal((n, d))
+    cases.append({"name": f"uniform-vs-normal n={n} d={d} cosineTolerance={eps}", "x": x.tolist(), "y": y.tolist(), "cosineTolerance": eps, "assign": labels(x, y, eps).tolist()})
+for eps in [0.5, 1.0, 2.0]:
+    x = rng.integers(-4, 5, size=(80, 1)).astype(float)
+    y = rng.integers(-3, 4, size=(80, 1)).astype(float)
+    cases.append({"name": f"1-D integers with ties and zeros, cosineTolerance={eps}", "x": x.tolist(), "y": y.tolist(), "cosineTolerance": eps, "assign": labels(x, y, eps).tolist()})
+x = base[rng.integers(0, 15, size=60)]
+y = np.vstack([rng.standard_normal((50, 2)), np.zeros((3, 2)), base[:7]])
+cases.append({"name": "2-D duplicated rows and zero vectors, cosineTolerance=0.01", "x": x.tolist(), "y": y.tolist(), "cosineTolerance": 0.01, "assign": labels(x, y, 0.01).tolist()})
 
 out = os.path.join(os.path.dirname(__file__), "..", "src", "fixtures", "labels.json")
 with open(out, "w") as f:

@@ -15,6 +15,8 @@ interface Fixture {
   x: number[][];
   y: number[][];
   assign: number[];
+  /** Tie tolerance the case was labelled with (absent: 0). */
+  cosineTolerance?: number;
 }
 const fixtures = (JSON.parse(readFileSync(new URL("./fixtures/labels.json", import.meta.url), "utf8")) as { cases: Fixture[] }).cases;
 
@@ -44,8 +46,14 @@ describe("gtnLabels against an independent NumPy implementation of Algorithm 1",
   // fixtures from packages/gtn/scripts/make-label-fixtures.py (np.argmax over unit-vector cosines)
   for (const f of fixtures) {
     it(`${f.name}: scan and every fast variant reproduce it`, () => {
-      expect(Array.from(gtnLabels(f.x, f.y, { method: "scan" }))).toEqual(f.assign);
-      for (const [, options] of fastVariants) expect(Array.from(gtnLabels(f.x, f.y, options))).toEqual(f.assign);
+      const cosineTolerance = f.cosineTolerance ?? 0;
+      expect(Array.from(gtnLabels(f.x, f.y, { method: "scan", cosineTolerance }))).toEqual(f.assign);
+      for (const [, options] of fastVariants) expect(Array.from(gtnLabels(f.x, f.y, { ...options, cosineTolerance }))).toEqual(f.assign);
+      // a tolerance case must exercise the tolerance: its labels differ from ε = 0 (in 1-D, ε < 1 changes
+      // nothing, and with ε = 1 the zero y take the zero x first either way)
+      if (cosineTolerance > 0 && (f.x[0]?.length !== 1 || cosineTolerance >= 2)) {
+        expect(Array.from(gtnLabels(f.x, f.y, { method: "scan" }))).not.toEqual(f.assign);
+      }
     });
   }
 });
@@ -62,7 +70,8 @@ describe("gtnLabels 'fast' equals 'scan'", () => {
     [200, 100, "duplicates+zeros"],
   ];
   for (const [n, d, kind] of cases) {
-    it(`n=${n}, d=${d}, ${kind}`, () => {
+    for (const eps of d === 1 ? [0, 0.5, 1, 2] : [0, 1e-3, 0.05])
+    it(`n=${n}, d=${d}, ${kind}, cosineTolerance ${eps}`, () => {
       const rng = new Rng(n * 131 + d);
       let x: Float64Array;
       let y: Float64Array;
@@ -83,10 +92,10 @@ describe("gtnLabels 'fast' equals 'scan'", () => {
         x = Float64Array.from(rng.uniformArray(n * d, -1, 3));
         y = normal(rng, n, d);
       }
-      const ref = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan" });
+      const ref = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps });
       expect(isPermutation(ref)).toBe(true);
       for (const [name, options] of fastVariants) {
-        const got = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, options);
+        const got = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { ...options, cosineTolerance: eps });
         expect(Array.from(got), name).toEqual(Array.from(ref));
       }
     });
@@ -118,6 +127,64 @@ describe("gtnLabels 'fast' equals 'scan'", () => {
     const before = tf.memory().numTensors;
     gtnLabels(x, y, { strategy: "blocks", gemm: "tfjs", blockSize: 64 });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("gtnLabels cosineTolerance (ties within ε go to the smallest norm)", () => {
+  /** Brute force, written from the definition: plain arrays, Math.hypot norms, splice removal. */
+  function bruteForce(x: number[][], y: number[][], eps: number): number[] {
+    const unit = (v: number[]): number[] => {
+      const r = Math.hypot(...v);
+      return r === 0 ? v.map(() => 0) : v.map((a) => a / r);
+    };
+    const byNorm = (a: number[][]): number[] => a.map((_, i) => i).sort((i, j) => Math.hypot(...(a[i] as number[])) - Math.hypot(...(a[j] as number[])) || i - j);
+    const remaining = byNorm(x);
+    const assign = new Array<number>(y.length).fill(-1);
+    for (const i of byNorm(y)) {
+      const u = unit(y[i] as number[]);
+      const cos = remaining.map((j) => unit(x[j] as number[]).reduce((s, a, k) => s + a * (u[k] as number), 0));
+      const best = Math.max(...cos);
+      const k = cos.findIndex((c) => c >= best - eps); // first in norm order among the tied
+      assign[i] = remaining[k] as number;
+      remaining.splice(k, 1);
+    }
+    return assign;
+  }
+
+  for (const [d, eps] of [[1, 1], [2, 1e-3], [2, 0.02], [2, 0.3], [3, 0.01]] as const) {
+    it(`d=${d}, ε=${eps}: scan and every fast variant equal the brute force, which differs from ε = 0`, () => {
+      const rng = new Rng(40 + d);
+      const n = 300;
+      const x = Array.from({ length: n }, () => Array.from({ length: d }, () => (d === 1 ? rng.int(7) - 3 : rng.uniform(-1, 2))));
+      const y = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
+      const ref = bruteForce(x, y, eps);
+      expect(Array.from(gtnLabels(x, y, { method: "scan", cosineTolerance: eps }))).toEqual(ref);
+      for (const [name, options] of fastVariants) expect(Array.from(gtnLabels(x, y, { ...options, cosineTolerance: eps })), name).toEqual(ref);
+      expect(Array.from(gtnLabels(x, y))).not.toEqual(ref);
+    });
+  }
+
+  it("ε ≥ 2 ties everything: the q-th smallest y gets the q-th smallest x (norm-rank matching), any d", () => {
+    const rng = new Rng(9);
+    for (const d of [1, 2, 5, 20]) {
+      const n = 200;
+      const x = Float64Array.from(rng.uniformArray(n * d, -1, 3));
+      const y = Float64Array.from(rng.normalArray(n * d));
+      const norm = (a: Float64Array, i: number): number => Math.hypot(...a.subarray(i * d, i * d + d));
+      const rank = (a: Float64Array): number[] => Array.from({ length: n }, (_, i) => i).sort((i, j) => norm(a, i) - norm(a, j) || i - j);
+      const rx = rank(x);
+      const ry = rank(y);
+      const expected = new Array<number>(n);
+      ry.forEach((i, q) => (expected[i] = rx[q] as number));
+      for (const [name, options] of fastVariants) {
+        expect(Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { ...options, cosineTolerance: 2.5 })), `${name} d=${d}`).toEqual(expected);
+      }
+    }
+  });
+
+  it("rejects a negative or non-finite tolerance", () => {
+    expect(() => gtnLabels([[1]], [[1]], { cosineTolerance: -1e-9 })).toThrow(AtlasError);
+    expect(() => gtnLabels([[1]], [[1]], { cosineTolerance: Number.NaN })).toThrow(/cosineTolerance/);
   });
 });
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { ShapeMismatchError, checkInteger, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
+import { ShapeMismatchError, checkInteger, checkNumber, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
 
 /** How {@link gtnLabels} computes Algorithm 1. */
 export type GtnLabelMethod = "scan" | "fast";
@@ -29,6 +29,17 @@ export interface GtnLabelOptions {
    * L ≥ blockSize makes that impossible.
    */
   candidates?: number;
+  /**
+   * Tie tolerance ε ≥ 0 on the cosine similarity (default 0: the paper's Algorithm 1 literally).
+   * With ε > 0, every remaining `x` whose cosine with `y` is ≥ (best cosine − ε) counts as tied
+   * with the best, and the tie goes to the one of smallest norm (earliest in sorted order). This is
+   * the paper's stated intent ("ties in cosine-similarity are broken by distance from the origin",
+   * section Learning and Appendix B): along each direction the labelling becomes 1-D quantile
+   * matching of the norms. Exact float64 cosines almost never tie in d ≥ 2, so ε = 0 matches
+   * directions precisely and radii almost at random. Both methods and every strategy give the
+   * same assignment for every ε.
+   */
+  cosineTolerance?: number;
 }
 
 /** Points sorted ascending by norm (stable: ties by original index) and their unit vectors. */
@@ -104,6 +115,7 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   const gemm = checkOneOf("options.gemm", options.gemm ?? "auto", ["auto", "float64", "tfjs"] as const);
   const blockSize = checkInteger("options.blockSize", options.blockSize ?? 256, { min: 1 });
   const candidates = checkInteger("options.candidates", options.candidates ?? 16, { min: 1 });
+  const eps = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
   const X = toMatrix("x", x);
   const Y = toMatrix("y", y);
   if (X.dim !== Y.dim) throw new ShapeMismatchError("y", `expected rows of dimension ${X.dim} like x, got ${Y.dim}`);
@@ -113,12 +125,12 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   const sx = sortByNorm(X.data, n, d);
   const sy = sortByNorm(Y.data, n, d);
   let labelP: Int32Array; // labelP[q] = sorted position of the x taken by the q-th y
-  if (method === "scan") labelP = scan(sx.unit, sy.unit, n, d);
-  else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n);
-  else if (strategy === "tree" || (strategy === "auto" && d <= 8)) labelP = treeGreedy(sx.unit, sy.unit, n, d);
+  if (method === "scan") labelP = scan(sx.unit, sy.unit, n, d, eps);
+  else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n, eps);
+  else if (strategy === "tree" || (strategy === "auto" && d <= 8)) labelP = treeGreedy(sx.unit, sy.unit, n, d, eps);
   else {
     const useTf = gemm === "tfjs" || (gemm === "auto" && acceleratedBackend());
-    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), useTf);
+    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), useTf, eps);
   }
   const assign = new Int32Array(n);
   for (let q = 0; q < n; q++) assign[sy.order[q] as number] = sx.order[labelP[q] as number] as number;
@@ -130,8 +142,12 @@ function acceleratedBackend(): boolean {
   return name === "wasm" || name === "tensorflow" || name === "webgl" || name === "webgpu";
 }
 
-/** The reference: for each y in sorted order, a scan over the remaining x (ascending sorted position). */
-function scan(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Array {
+/**
+ * The reference: for each y in sorted order, a scan over the remaining x (ascending sorted position).
+ * With a tolerance ε > 0, a second pass takes the first remaining x (smallest sorted position) whose
+ * cosine is ≥ best − ε (float64 `best - eps`, the one threshold every strategy uses).
+ */
+function scan(ux: Float64Array, uy: Float64Array, n: number, d: number, eps: number): Int32Array {
   const remaining = Int32Array.from({ length: n }, (_, p) => p);
   let count = n;
   const labelP = new Int32Array(n);
@@ -145,6 +161,15 @@ function scan(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Ar
         bestJ = j; // strict >: an equal cosine later in the (ascending) list never wins
       }
     }
+    if (eps > 0) {
+      const t = best - eps;
+      for (let j = 0; j < bestJ; j++) {
+        if (dot(uy, q * d, ux, (remaining[j] as number) * d, d) >= t) {
+          bestJ = j;
+          break;
+        }
+      }
+    }
     labelP[q] = remaining[bestJ] as number;
     remaining.copyWithin(bestJ, bestJ + 1, count);
     count--;
@@ -154,39 +179,44 @@ function scan(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Ar
 
 /**
  * d = 1: unit values are exactly -1, 0 or +1, so cosines are exactly ±1 or 0 and the greedy
- * reduces to queues: a positive y takes the smallest remaining positive x, else the smallest zero
- * x, else the smallest negative x (symmetric for negative y); a zero y (cosine 0 with all) takes
- * the smallest remaining x of any kind.
+ * reduces to three queues (positive, zero, negative x, each in sorted order). A y of sign s has
+ * cosine s·v with the queue of sign v (0 for a zero y); the best is the largest cosine of a
+ * non-empty queue, every queue whose cosine is ≥ best − ε is tied, and the smallest head among the
+ * tied queues wins. With ε < 1 (and ε = 0 in particular): a positive y takes the smallest remaining
+ * positive x, else the smallest zero x, else the smallest negative x; a zero y the smallest of all.
  */
-function oneDimensional(ux: Float64Array, uy: Float64Array, n: number): Int32Array {
-  const pos: number[] = [];
-  const neg: number[] = [];
-  const zero: number[] = [];
+function oneDimensional(ux: Float64Array, uy: Float64Array, n: number, eps: number): Int32Array {
+  const queues: number[][] = [[], [], []]; // x of sign +1, 0, -1
+  const signOf = [1, 0, -1] as const;
   for (let p = 0; p < n; p++) {
     const v = ux[p] as number;
-    (v > 0 ? pos : v < 0 ? neg : zero).push(p);
+    (queues[v > 0 ? 0 : v < 0 ? 2 : 1] as number[]).push(p);
   }
   const taken = new Uint8Array(n);
-  const heads = { pos: 0, neg: 0, zero: 0, all: 0 };
-  const take = (list: number[], key: "pos" | "neg" | "zero"): number => {
-    while (heads[key] < list.length && taken[list[heads[key]] as number]) heads[key]++;
-    return heads[key] < list.length ? (list[heads[key]] as number) : -1;
+  const heads = new Int32Array(3);
+  const head = (k: number): number => {
+    const list = queues[k] as number[];
+    let h = heads[k] as number;
+    while (h < list.length && taken[list[h] as number]) h++;
+    heads[k] = h;
+    return h < list.length ? (list[h] as number) : -1;
   };
   const labelP = new Int32Array(n);
+  const cos = new Float64Array(3);
+  const first = new Int32Array(3);
   for (let q = 0; q < n; q++) {
-    const v = uy[q] as number;
-    let p: number;
-    if (v > 0) {
-      p = take(pos, "pos");
-      if (p < 0) p = take(zero, "zero");
-      if (p < 0) p = take(neg, "neg");
-    } else if (v < 0) {
-      p = take(neg, "neg");
-      if (p < 0) p = take(zero, "zero");
-      if (p < 0) p = take(pos, "pos");
-    } else {
-      while (taken[heads.all]) heads.all++;
-      p = heads.all;
+    const s = uy[q] as number; // exactly -1, 0 or 1
+    let best = -Infinity;
+    for (let k = 0; k < 3; k++) {
+      first[k] = head(k);
+      cos[k] = s * (signOf[k] as number) + 0; // + 0: no negative zero
+      if ((first[k] as number) >= 0 && (cos[k] as number) > best) best = cos[k] as number;
+    }
+    const t = best - eps;
+    let p = -1;
+    for (let k = 0; k < 3; k++) {
+      const h = first[k] as number;
+      if (h >= 0 && (cos[k] as number) >= t && (p < 0 || h < p)) p = h;
     }
     taken[p] = 1;
     labelP[q] = p;
@@ -220,15 +250,20 @@ class DirectionTree {
   private count!: Int32Array;
   private perm!: Int32Array;
   private leafOf: Int32Array;
+  /** Smallest sorted position of a remaining member per node (n when none); kept only with ε > 0. */
+  private minPos!: Int32Array;
   private nodes = 0;
   builtSize = 0;
   remaining: number;
+  /** The best cosine found by the last {@link DirectionTree.query}. */
+  lastBest = -Infinity;
 
   constructor(
     private readonly ux: Float64Array,
     private readonly d: number,
     private readonly taken: Uint8Array,
     n: number,
+    private readonly trackMinPos = false,
   ) {
     this.leafOf = new Int32Array(n);
     this.remaining = n;
@@ -320,6 +355,26 @@ class DirectionTree {
       this.left[node] = l;
       stack.push(l, l + 1);
     }
+    if (this.trackMinPos) {
+      // children have larger ids than their parent: fill from the last node back
+      this.minPos = new Int32Array(this.nodes);
+      for (let node = this.nodes - 1; node >= 0; node--) {
+        const l = this.left[node] as number;
+        if (l < 0) this.minPos[node] = this.leafMin(node);
+        else this.minPos[node] = Math.min(this.minPos[l] as number, this.minPos[l + 1] as number);
+      }
+    }
+  }
+
+  private leafMin(node: number): number {
+    const { perm, taken } = this;
+    let m = taken.length;
+    const e = this.end[node] as number;
+    for (let i = this.start[node] as number; i < e; i++) {
+      const p = perm[i] as number;
+      if (!taken[p] && p < m) m = p;
+    }
+    return m;
   }
 
   /** Normalise the summed centre (any member's direction if it vanishes) and find the cone angle. */
@@ -356,7 +411,79 @@ class DirectionTree {
   remove(p: number): void {
     this.taken[p] = 1;
     this.remaining--;
-    for (let node = this.leafOf[p] as number; node >= 0; node = this.parent[node] as number) this.count[node] = (this.count[node] as number) - 1;
+    const leaf = this.leafOf[p] as number;
+    for (let node = leaf; node >= 0; node = this.parent[node] as number) this.count[node] = (this.count[node] as number) - 1;
+    if (this.trackMinPos && this.minPos[leaf] === p) {
+      const minPos = this.minPos;
+      minPos[leaf] = this.leafMin(leaf);
+      for (let node = this.parent[leaf] as number; node >= 0; node = this.parent[node] as number) {
+        const l = this.left[node] as number;
+        const m = Math.min(minPos[l] as number, minPos[l + 1] as number);
+        if (m === minPos[node]) break;
+        minPos[node] = m;
+      }
+    }
+  }
+
+  /**
+   * The tolerance step: the remaining x of smallest sorted position whose cosine with uy[yo..] is
+   * ≥ t (t = best − ε; `bestP`, the query's winner, qualifies). Best-first by each node's smallest
+   * remaining position; a node is skipped when that position is not below the current answer or
+   * when its cone bound (with the rounding slack) is below t, so no member could qualify.
+   */
+  tieSearch(uy: Float64Array, yo: number, t: number, bestP: number, heapNodes: Int32Array, heapKeys: Float64Array): number {
+    const { ux, d, taken, perm, minPos } = this;
+    let answer = bestP;
+    let size = 1;
+    heapNodes[0] = 0;
+    heapKeys[0] = minPos[0] as number;
+    while (size > 0) {
+      const node = heapNodes[0] as number;
+      if ((heapKeys[0] as number) >= answer) break;
+      size--;
+      if (size > 0) {
+        const lastN = heapNodes[size] as number;
+        const lastK = heapKeys[size] as number;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          if (l >= size) break;
+          const r = l + 1;
+          const c = r < size && (heapKeys[r] as number) < (heapKeys[l] as number) ? r : l;
+          if ((heapKeys[c] as number) >= lastK) break;
+          heapNodes[i] = heapNodes[c] as number;
+          heapKeys[i] = heapKeys[c] as number;
+          i = c;
+        }
+        heapNodes[i] = lastN;
+        heapKeys[i] = lastK;
+      }
+      const l = this.left[node] as number;
+      if (l < 0) {
+        const e = this.end[node] as number;
+        for (let i = this.start[node] as number; i < e; i++) {
+          const p = perm[i] as number;
+          if (taken[p] || p >= answer) continue;
+          if (dot(uy, yo, ux, p * d, d) >= t) answer = p;
+        }
+        continue;
+      }
+      for (let child = l; child <= l + 1; child++) {
+        const key = minPos[child] as number;
+        if (key >= answer || this.bound(uy, yo, child) < t) continue;
+        let i = size++;
+        while (i > 0) {
+          const parent = (i - 1) >> 1;
+          if ((heapKeys[parent] as number) <= key) break;
+          heapNodes[i] = heapNodes[parent] as number;
+          heapKeys[i] = heapKeys[parent] as number;
+          i = parent;
+        }
+        heapNodes[i] = child;
+        heapKeys[i] = key;
+      }
+    }
+    return answer;
   }
 
   private bound(uy: Float64Array, yo: number, node: number): number {
@@ -432,19 +559,21 @@ class DirectionTree {
         heapBounds[i] = b;
       }
     }
+    this.lastBest = best;
     return bestP;
   }
 }
 
-function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number): Int32Array {
+function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, eps: number): Int32Array {
   const taken = new Uint8Array(n);
-  const tree = new DirectionTree(ux, d, taken, n);
+  const tree = new DirectionTree(ux, d, taken, n, eps > 0);
   const heapNodes = new Int32Array(2 * n + 2);
   const heapBounds = new Float64Array(2 * n + 2);
   const labelP = new Int32Array(n);
   for (let q = 0; q < n; q++) {
     if (tree.remaining >= 64 && tree.remaining * 2 < tree.builtSize) tree.build();
-    const p = tree.query(uy, q * d, heapNodes, heapBounds);
+    let p = tree.query(uy, q * d, heapNodes, heapBounds);
+    if (eps > 0) p = tree.tieSearch(uy, q * d, tree.lastBest - eps, p, heapNodes, heapBounds);
     labelP[q] = p;
     tree.remove(p);
   }
@@ -646,7 +775,8 @@ class CandidateList {
 
   constructor(
     private readonly L: number,
-    private readonly twoDelta: number,
+    /** How far below vL entries are kept: 2δ, plus ε and a rounding margin with a tolerance ε > 0. */
+    private readonly band: number,
   ) {
     const cap = Math.max(8 * L, 256);
     this.vals = new Float64Array(cap);
@@ -702,7 +832,7 @@ class CandidateList {
 
   private setThreshold(): void {
     this.vL = this.heap[0] as number;
-    this.thr = this.vL - this.twoDelta;
+    this.thr = this.vL - this.band;
   }
 
   private grow(): void {
@@ -730,15 +860,22 @@ class CandidateList {
   }
 }
 
-function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, useTf: boolean): Int32Array {
+/**
+ * Rounding margin added to the kept band when ε > 0: the scan compares against fl(best − ε), which
+ * can lie up to half an ulp (≤ 2⁻⁵³·2 for |values| ≤ 2) below the real best − ε.
+ */
+const TOLERANCE_MARGIN = 2 ** -48;
+
+function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, useTf: boolean, eps: number): Int32Array {
   const B = Math.min(blockSize, n);
   const scorer: Scorer = useTf ? new TfScorer(ux, d, n) : new Float64Scorer(ux, d, B);
   const twoDelta = 2 * scorer.delta;
+  const band = eps > 0 ? twoDelta + eps + TOLERANCE_MARGIN : twoDelta;
   const taken = new Uint8Array(n);
   const rem = Int32Array.from({ length: n }, (_, p) => p);
   let remCount = n;
   let chunkCount = -1; // x count when the scorer's chunks were built
-  const lists = Array.from({ length: B }, () => new CandidateList(L, twoDelta));
+  const lists = Array.from({ length: B }, () => new CandidateList(L, band));
   const labelP = new Int32Array(n);
   try {
     for (let q0 = 0; q0 < n; q0 += B) {
@@ -756,8 +893,8 @@ function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, b
       for (let i = 0; i < rows; i++) {
         const q = q0 + i;
         const list = lists[i] as CandidateList;
-        let p = pickFromList(list, taken, uy, q * d, ux, d, twoDelta);
-        if (p < 0) p = exactArgmax(uy, q * d, ux, d, rem, remCount, taken);
+        let p = pickFromList(list, taken, uy, q * d, ux, d, twoDelta, eps);
+        if (p < 0) p = exactArgmax(uy, q * d, ux, d, rem, remCount, taken, eps);
         labelP[q] = p;
         taken[p] = 1;
       }
@@ -806,32 +943,64 @@ function collect64(scores: Float64Array, cols: Int32Array, width: number, rows: 
   }
 }
 
-/** The exact winner from a valid list, or −1 when the list is no longer valid (refill). */
-function pickFromList(list: CandidateList, taken: Uint8Array, uy: Float64Array, yo: number, ux: Float64Array, d: number, twoDelta: number): number {
+/**
+ * The exact winner from a valid list, or −1 when the list is no longer valid (refill). Let m be the
+ * best free kept score (valid: m ≥ vL). Every x not kept, or kept with score < m − 2δ − ε − margin,
+ * has cosine < m − δ − ε ≤ (cosine of the x scoring m) − ε ≤ best − ε: it is neither the best nor
+ * within the tolerance. The others get their float64 cosine; best = their largest; the winner is
+ * the smallest sorted position with cosine ≥ best − ε (ε = 0: the best, ties to the smaller position).
+ */
+function pickFromList(list: CandidateList, taken: Uint8Array, uy: Float64Array, yo: number, ux: Float64Array, d: number, twoDelta: number, eps: number): number {
   let m = -Infinity;
   for (let i = 0; i < list.len; i++) {
     if (!taken[list.ps[i] as number] && (list.vals[i] as number) > m) m = list.vals[i] as number;
   }
   if (m === -Infinity || m < list.vL) return -1;
-  const cut = m - twoDelta;
+  const exact = twoDelta === 0; // float64 GEMM: the score is the cosine, summed as dot() sums it
+  if (eps === 0) {
+    const cut = m - twoDelta;
+    let best = -Infinity;
+    let bestP = -1;
+    for (let i = 0; i < list.len; i++) {
+      const p = list.ps[i] as number;
+      if (taken[p] || (list.vals[i] as number) < cut) continue;
+      const c = exact ? (list.vals[i] as number) : dot(uy, yo, ux, p * d, d);
+      if (c > best || (c === best && p < bestP)) {
+        best = c;
+        bestP = p;
+      }
+    }
+    return bestP;
+  }
+  const cut = m - twoDelta - eps - TOLERANCE_MARGIN;
+  // first pass: the exact cosines of the survivors (stored over their scores) and the best of them
   let best = -Infinity;
-  let bestP = -1;
+  let w = 0;
   for (let i = 0; i < list.len; i++) {
     const p = list.ps[i] as number;
-    if (taken[p] || (list.vals[i] as number) < cut) continue;
-    const c = twoDelta === 0 ? (list.vals[i] as number) : dot(uy, yo, ux, p * d, d);
-    if (c > best || (c === best && p < bestP)) {
-      best = c;
-      bestP = p;
-    }
+    const v = list.vals[i] as number;
+    if (taken[p] || v < cut) continue;
+    const c = exact ? v : dot(uy, yo, ux, p * d, d);
+    if (c > best) best = c;
+    // the list is rebuilt for the next block, so its entries can be overwritten here
+    list.vals[w] = c;
+    list.ps[w++] = p;
+  }
+  list.len = 0;
+  const t = best - eps;
+  let bestP = -1;
+  for (let i = 0; i < w; i++) {
+    const p = list.ps[i] as number;
+    if ((list.vals[i] as number) >= t && (bestP < 0 || p < bestP)) bestP = p;
   }
   return bestP;
 }
 
-/** Refill: the exact argmax over every remaining x, as the scan computes it. */
-function exactArgmax(uy: Float64Array, yo: number, ux: Float64Array, d: number, rem: Int32Array, remCount: number, taken: Uint8Array): number {
+/** Refill: the exact argmax over every remaining x, as the scan computes it (then its tolerance pass). */
+function exactArgmax(uy: Float64Array, yo: number, ux: Float64Array, d: number, rem: Int32Array, remCount: number, taken: Uint8Array, eps: number): number {
   let best = -Infinity;
   let bestP = -1;
+  let bestJ = -1;
   for (let j = 0; j < remCount; j++) {
     const p = rem[j] as number;
     if (taken[p]) continue;
@@ -839,6 +1008,14 @@ function exactArgmax(uy: Float64Array, yo: number, ux: Float64Array, d: number, 
     if (c > best) {
       best = c;
       bestP = p;
+      bestJ = j;
+    }
+  }
+  if (eps > 0) {
+    const t = best - eps;
+    for (let j = 0; j < bestJ; j++) {
+      const p = rem[j] as number;
+      if (!taken[p] && dot(uy, yo, ux, p * d, d) >= t) return p;
     }
   }
   return bestP;

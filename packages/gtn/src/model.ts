@@ -72,6 +72,12 @@ export interface TrainGtnOptions extends Partial<GtnArchitecture> {
   clusters?: number;
   /** Labelling method (default `'fast'`; same labels as `'scan'`). */
   labelMethod?: GtnLabelMethod;
+  /**
+   * Tie tolerance ε of {@link gtnLabels} (default 0: the paper's Algorithm 1 literally): x whose
+   * cosine with y is within ε of the best count as tied, and the tie goes to the smallest norm, as
+   * the paper intends. Used for every cluster of a clustered GTN.
+   */
+  cosineTolerance?: number;
   /** Progress after each step and epoch (core's `trainLoop` events). */
   onProgress?: (event: TrainProgress) => void;
   /** Checkpoints of `h` and Adam every `every` epochs in `dir`; a rerun with the same data and seed resumes. */
@@ -309,6 +315,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const validationFraction = checkNumber("options.validationFraction", options.validationFraction ?? 0.1, { min: 0, below: 1 });
   const k = checkInteger("options.clusters", options.clusters ?? 1, { min: 1, max: X.n });
   const labelMethod = checkOneOf("options.labelMethod", options.labelMethod ?? "fast", ["fast", "scan"] as const);
+  const cosineTolerance = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
   if (options.checkpoint) checkInteger("options.checkpoint.every", options.checkpoint.every ?? 1, { min: 1 });
   const rng = toRng(options.seed ?? 0, "options.seed");
   const { n, dim: d } = X;
@@ -327,7 +334,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const t0 = performance.now();
   if (k === 1) {
     const eps = Float64Array.from(yRng.normalArray(n * d));
-    const assign = gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod });
+    const assign = gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance });
     y.set(eps);
     for (let i = 0; i < n; i++) target.set(z.subarray((assign[i] as number) * d, (assign[i] as number) * d + d), i * d);
   } else {
@@ -349,7 +356,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
         for (let kk = 0; kk < d; kk++) local[r * d + kk] = ((z[i * d + kk] as number) - (stats.mean[kk] as number)) / (stats.std[kk] as number);
       }
       const eps = Float64Array.from(yRng.normalArray(m * d));
-      const assign = gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod });
+      const assign = gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance });
       for (let r = 0; r < m; r++) {
         const i = members[assign[r] as number] as number;
         for (let kk = 0; kk < d; kk++) {
