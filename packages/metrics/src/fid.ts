@@ -1,9 +1,19 @@
-import { symmetricEigen } from "./linalg/eigen.js";
+import { eigenvaluesOf, eigenvectorsOf } from "./linalg/eigen.js";
 import { gemmNT, mirrorLower } from "./linalg/gemm.js";
+import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
 import { checkSameDim, commonExtractor, readFeatures, type FeatureInput, type Provenance } from "./features.js";
 import { checkStats, gaussianStats, type GaussianStats } from "./stats.js";
 
 const EPS = 2 ** -52;
+
+/** Options of {@link fid}, {@link frechetDistance} and {@link traceSqrtProduct}. */
+export interface FidOptions {
+  /**
+   * Threads for the covariances and matrix products (default: `setThreads` / `ATLAS_THREADS` /
+   * the CPU count, at most 8). The result is bitwise the same for any value.
+   */
+  threads?: number;
+}
 
 /** A Fréchet distance with what it was computed from. */
 export interface FidResult extends Provenance {
@@ -28,17 +38,28 @@ export interface FidResult extends Provenance {
  * @example
  * traceSqrtProduct(new Float64Array([2, 1, 1, 2]), new Float64Array([1, 0, 0, 1]), 2); // √3 + 1
  */
-export function traceSqrtProduct(covA: Float64Array, covB: Float64Array, d: number): number {
-  const { values, vectors } = symmetricEigen(covA, d, { vectors: true });
-  const V = vectors as Float64Array;
+export function traceSqrtProduct(covA: Float64Array, covB: Float64Array, d: number, options: FidOptions = {}): number {
+  const threads = checkThreads(options.threads);
+  return withThreads(threads, () => {
+    const mark = scratchMark();
+    try {
+      return traceSqrtProductWork(covA, covB, d);
+    } finally {
+      scratchRelease(mark);
+    }
+  });
+}
+
+function traceSqrtProductWork(covA: Float64Array, covB: Float64Array, d: number): number {
+  const { values, vectors: V } = eigenvectorsOf(covA, d);
   // eigenvalues below the rounding level of the decomposition (d·ε·λ_max) are zeros of a
   // rank-deficient Σ₁ blurred by rounding; their square roots (~√ε) would only add noise
   const floorA = d * EPS * Math.max(0, values[d - 1] as number);
   let r = 0;
   for (let i = 0; i < d; i++) if ((values[i] as number) > floorA) r++;
   if (r === 0) return 0;
-  // E: r×d, rows √λ_i v_iᵀ for the positive eigenvalues
-  const E = new Float64Array(r * d);
+  // E: r×d, rows √λ_i v_iᵀ for the positive eigenvalues (in place over V's rows: row ≤ i)
+  const E = V.subarray(0, r * d);
   let row = 0;
   for (let i = 0; i < d; i++) {
     const l = values[i] as number;
@@ -50,12 +71,12 @@ export function traceSqrtProduct(covA: Float64Array, covB: Float64Array, d: numb
     row++;
   }
   // F = E Σ₂ (Σ₂ symmetric, so F[i, j] = Σ_p E[i, p] Σ₂[j, p]); M = F Eᵀ (lower triangle)
-  const F = new Float64Array(r * d);
+  const F = scratch(r * d) ?? new Float64Array(r * d);
   gemmNT(r, d, d, E, 0, d, covB, 0, d, F, 0, d);
-  const M = new Float64Array(r * r);
+  const M = scratch(r * r) ?? new Float64Array(r * r);
   gemmNT(r, r, d, F, 0, d, E, 0, d, M, 0, r, { lower: true });
   mirrorLower(M, r);
-  const mu = symmetricEigen(M, r).values;
+  const mu = eigenvaluesOf(M, r);
   const floorM = r * EPS * Math.max(0, mu[r - 1] as number);
   let t = 0;
   for (let i = 0; i < r; i++) {
@@ -74,9 +95,10 @@ export function traceSqrtProduct(covA: Float64Array, covB: Float64Array, d: numb
  * @example
  * const d = frechetDistance(gaussianStats(real), gaussianStats(fake)).fid;
  */
-export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats): FidResult {
+export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats, options: FidOptions = {}): FidResult {
   const a = checkStats("statsA", statsA);
   const b = checkStats("statsB", statsB);
+  const threads = checkThreads(options?.threads);
   checkSameDim("statsA", a.dim, "statsB", b.dim);
   const extractor = commonExtractor("statsA", a.extractor, "statsB", b.extractor);
   const d = a.dim;
@@ -91,7 +113,7 @@ export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats): F
     traceA += a.cov[j * d + j] as number;
     traceB += b.cov[j * d + j] as number;
   }
-  const tsp = traceSqrtProduct(a.cov, b.cov, d);
+  const tsp = traceSqrtProduct(a.cov, b.cov, d, threads !== undefined ? { threads } : {});
   return {
     fid: meanDistance + traceA + traceB - 2 * tsp,
     samples: [a.n, b.n],
@@ -109,12 +131,14 @@ export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats): F
  * @example
  * const { fid: value, extractor, samples } = fid(await ext.features(real), await ext.features(fake));
  */
-export function fid(featuresA: FeatureInput, featuresB: FeatureInput): FidResult {
+export function fid(featuresA: FeatureInput, featuresB: FeatureInput, options: FidOptions = {}): FidResult {
   const a = readFeatures("featuresA", featuresA, { minRows: 2 });
   const b = readFeatures("featuresB", featuresB, { minRows: 2 });
   checkSameDim("featuresA", a.dim, "featuresB", b.dim);
   commonExtractor("featuresA", a.extractor, "featuresB", b.extractor);
-  const sa = gaussianStats({ data: a.data, dim: a.dim, ...(a.extractor !== undefined ? { extractor: a.extractor } : {}) });
-  const sb = gaussianStats({ data: b.data, dim: b.dim, ...(b.extractor !== undefined ? { extractor: b.extractor } : {}) });
-  return frechetDistance(sa, sb);
+  const threads = checkThreads(options?.threads);
+  const opts = threads !== undefined ? { threads } : {};
+  const sa = gaussianStats({ data: a.data, dim: a.dim, ...(a.extractor !== undefined ? { extractor: a.extractor } : {}) }, opts);
+  const sb = gaussianStats({ data: b.data, dim: b.dim, ...(b.extractor !== undefined ? { extractor: b.extractor } : {}) }, opts);
+  return frechetDistance(sa, sb, opts);
 }

@@ -4,12 +4,13 @@
  * implementations, the float64 linear algebra they need, and feature extractors.
  */
 export { gaussianStats, GaussianAccumulator, type GaussianStats } from "./stats.js";
-export { fid, frechetDistance, traceSqrtProduct, type FidResult } from "./fid.js";
+export { fid, frechetDistance, traceSqrtProduct, type FidResult, type FidOptions } from "./fid.js";
 export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./inception-score.js";
 export { kid, type KidOptions, type KidResult } from "./kid.js";
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from "./precision-recall.js";
 export type { FeatureInput, LabelledFeatures, Provenance } from "./features.js";
-export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type Tridiagonal } from "./linalg/eigen.js";
+export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type SymmetricEigenOptions, type Tridiagonal } from "./linalg/eigen.js";
+export { setThreads, getThreads, stopThreads } from "./linalg/parallel.js";
 export { gemmNT, matmul, gram, transpose, type GemmOptions } from "./linalg/gemm.js";
 export {
   loadFeatureExtractor,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, ShapeMismatchError, checkFinite, checkInteger, describeValue } from "@atlas/core";
 import { gemmNT, mirrorLower } from "./linalg/gemm.js";
+import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
 import { readFeatures, type FeatureInput } from "./features.js";
 
 /** Mean and covariance (N−1 divisor) of a feature set, in float64. */
@@ -148,18 +149,25 @@ function batchMoments(x: Float64Array, n: number, d: number): { mean: Float64Arr
   }
   for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (corr[j] as number) / n;
   // scatter of the centred rows, CHUNK rows at a time as (Xcᵀ)(Xcᵀ)ᵀ on transposed chunks
-  const scatter = new Float64Array(d * d);
-  const rows = Math.min(CHUNK, n);
-  const xt = new Float64Array(d * rows);
-  for (let r0 = 0; r0 < n; r0 += CHUNK) {
-    const m = Math.min(CHUNK, n - r0);
-    for (let i = 0; i < m; i++) {
-      const row = (r0 + i) * d;
-      for (let j = 0; j < d; j++) xt[j * m + i] = (x[row + j] as number) - (mean[j] as number);
+  // (with worker threads, the work arrays live in their shared memory, so nothing is copied per chunk)
+  const mark = scratchMark();
+  try {
+    const shared = scratch(d * d);
+    const scatter = shared ?? new Float64Array(d * d);
+    const rows = Math.min(CHUNK, n);
+    const xt = (shared ? scratch(d * rows) : undefined) ?? new Float64Array(d * rows);
+    for (let r0 = 0; r0 < n; r0 += CHUNK) {
+      const m = Math.min(CHUNK, n - r0);
+      for (let i = 0; i < m; i++) {
+        const row = (r0 + i) * d;
+        for (let j = 0; j < d; j++) xt[j * m + i] = (x[row + j] as number) - (mean[j] as number);
+      }
+      gemmNT(d, d, m, xt, 0, m, xt, 0, m, scatter, 0, d, { lower: true, accumulate: true });
     }
-    gemmNT(d, d, m, xt, 0, m, xt, 0, m, scatter, 0, d, { lower: true, accumulate: true });
+    return { mean, scatter: shared ? Float64Array.from(scatter) : scatter };
+  } finally {
+    scratchRelease(mark);
   }
-  return { mean, scatter };
 }
 
 /**
@@ -169,9 +177,10 @@ function batchMoments(x: Float64Array, n: number, d: number): { mean: Float64Arr
  * @example
  * const s = gaussianStats([[0, 1], [2, 3], [4, 5]]); // s.mean = [2, 3], s.cov = [[4, 4], [4, 4]]
  */
-export function gaussianStats(features: FeatureInput): GaussianStats {
+export function gaussianStats(features: FeatureInput, options: { threads?: number } = {}): GaussianStats {
   const f = readFeatures("features", features, { minRows: 2 });
-  const { mean, scatter } = batchMoments(f.data, f.n, f.dim);
+  const threads = checkThreads(options?.threads);
+  const { mean, scatter } = withThreads(threads, () => batchMoments(f.data, f.n, f.dim));
   const d = f.dim;
   const s = 1 / (f.n - 1);
   for (let i = 0; i < d * d; i++) scatter[i] = (scatter[i] as number) * s;

@@ -12,6 +12,7 @@ import { tridiagonalQL } from "./eigen-ql.js";
 import { tridiagonalEigenDC } from "./divide-conquer.js";
 import { gemmNT, transpose } from "./gemm.js";
 import { simdRowUpdate } from "./simd-kernel.js";
+import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./parallel.js";
 
 /** Result of {@link symmetricEigen}. */
 export interface SymmetricEigen {
@@ -240,6 +241,14 @@ export function applyReflectorsToRows(t: Tridiagonal, n: number, rows: Float64Ar
   }
 }
 
+/** Options for {@link symmetricEigen}. */
+export interface SymmetricEigenOptions {
+  /** Also compute the eigenvectors (default false: eigenvalues only, by implicit QL). */
+  vectors?: boolean;
+  /** Threads for the products (default: {@link setThreads} / `ATLAS_THREADS` / CPU count); results do not depend on it. */
+  threads?: number;
+}
+
 /**
  * Eigenvalues (ascending) and, if asked, eigenvectors of a symmetric n×n row-major matrix.
  * The input is not modified.
@@ -248,19 +257,44 @@ export function applyReflectorsToRows(t: Tridiagonal, n: number, rows: Float64Ar
  * const { values, vectors } = symmetricEigen(new Float64Array([2, 1, 1, 2]), 2, { vectors: true });
  * // values = [1, 3]; vectors rows = ±[1, −1]/√2, ±[1, 1]/√2
  */
-export function symmetricEigen(a: Float64Array, n: number, options: { vectors?: boolean } = {}): SymmetricEigen {
-  if (n === 0) return { values: new Float64Array(0), ...(options.vectors ? { vectors: new Float64Array(0) } : {}) };
+export function symmetricEigen(a: Float64Array, n: number, options: SymmetricEigenOptions = {}): SymmetricEigen {
+  const threads = checkThreads(options.threads);
+  return withThreads(threads, () => {
+    if (!options.vectors) return { values: eigenvaluesOf(a, n) };
+    const mark = scratchMark();
+    try {
+      const { values, vectors } = eigenvectorsOf(a, n);
+      return { values, vectors: vectors.buffer instanceof ArrayBuffer ? vectors : Float64Array.from(vectors) };
+    } finally {
+      scratchRelease(mark);
+    }
+  });
+}
+
+/** Eigenvalues (ascending) of a symmetric n×n matrix (not modified). */
+export function eigenvaluesOf(a: Float64Array, n: number): Float64Array {
+  if (n === 0) return new Float64Array(0);
   const work = Float64Array.from(a.subarray(0, n * n));
   const t = tridiagonalize(work, n);
-  if (!options.vectors) {
-    const d = t.d;
-    const e = Float64Array.from(t.e);
-    tridiagonalQL(d, e, n);
-    return { values: Float64Array.from(d).sort() };
-  }
+  const d = t.d;
+  const e = Float64Array.from(t.e);
+  tridiagonalQL(d, e, n);
+  return Float64Array.from(d).sort();
+}
+
+/**
+ * Eigenvalues and eigenvectors (rows) of a symmetric n×n matrix (not modified). The vectors may
+ * live in the threads' shared scratch memory: callers take a {@link scratchMark} before and release
+ * it when done with them.
+ */
+export function eigenvectorsOf(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  const work = Float64Array.from(a.subarray(0, n * n));
+  const t = tridiagonalize(work, n);
   // eigenvectors of T by divide and conquer (columns of Q), then as rows through the reflectors
   const { values, Q } = tridiagonalEigenDC(t.d, t.e, n);
-  const vectors = transpose(Q, n, n);
+  const vectors = scratch(n * n) ?? new Float64Array(n * n);
+  transpose(Q, n, n, vectors);
   applyReflectorsToRows(t, n, vectors, n);
   return { values, vectors };
 }

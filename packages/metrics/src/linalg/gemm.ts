@@ -9,13 +9,15 @@
  */
 
 import { simdKernel } from "./simd-kernel.js";
+import { parallelGemm } from "./parallel.js";
 
 const KC = 256;
 const NC = 512;
 const MC = 64;
+/** Doubles of pack space one thread needs: packed A, packed B, the kernel's tile output. */
+export const PACK_VALUES: number = MC * KC + NC * KC + (NC / 4) * 16;
 
-let packA = new Float64Array(MC * KC);
-let packB = new Float64Array(NC * KC);
+let packJS = new Float64Array(0);
 
 /** Options for {@link gemmNT}. */
 export interface GemmOptions {
@@ -25,6 +27,12 @@ export interface GemmOptions {
   accumulate?: boolean;
   /** Only compute the entries with column ≤ row (C is square, m = n); the rest are left as they were. */
   lower?: boolean;
+  /**
+   * Threads for this product (default: the package setting, see {@link setThreads}). Rows of C are
+   * split between threads; every entry is the same sum in the same order, so the result is bitwise
+   * the same for any thread count.
+   */
+  threads?: number;
 }
 
 /**
@@ -54,50 +62,111 @@ export function gemmNT(
 ): void {
   const alpha = options.alpha ?? 1;
   const lower = options.lower ?? false;
-  if (!options.accumulate) {
-    for (let i = 0; i < m; i++) {
-      const row = cOff + i * ldc;
-      const end = lower ? Math.min(n, i + 1) : n;
-      C.fill(0, row, row + end);
-    }
+  const accumulate = options.accumulate ?? false;
+  if (k === 0 || m === 0 || n === 0) {
+    if (!accumulate) zeroC(C, cOff, ldc, m, n, lower);
+    return;
   }
-  if (k === 0 || m === 0 || n === 0) return;
-  if (packB.length < NC * KC) packB = new Float64Array(NC * KC);
-  if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
+  if (parallelGemm(m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, accumulate, lower, options.threads)) return;
+  if (!accumulate) zeroC(C, cOff, ldc, m, n, lower);
   const simd = simdKernel(MC * KC, NC * KC, NC / 4);
-  const Ap = simd ? simd.f64 : packA;
-  const Bp = simd ? simd.f64 : packB;
-  const aBase0 = simd ? simd.aBase : 0;
-  const bBase0 = simd ? simd.bBase : 0;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = Math.min(NC, n - jc);
-    // in lower mode rows above jc have nothing to do in this column block
-    const iStart = lower ? jc - (jc % 4) : 0;
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
-      packStrips(B, bOff + jc * ldb + pc, ldb, nc, kc, Bp, bBase0);
-      for (let ic = iStart; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
-        packStrips(A, aOff + ic * lda + pc, lda, mc, kc, Ap, aBase0);
+  if (simd) {
+    gemmCore(m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, lower, 0, simd.f64, simd.aBase, simd.bBase, simd.outBase, simd.run);
+  } else {
+    if (packJS.length < PACK_VALUES) packJS = new Float64Array(PACK_VALUES);
+    gemmCore(m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, lower, 0, packJS, 0, MC * KC, MC * KC + NC * KC, null);
+  }
+}
+
+function zeroC(C: Float64Array, cOff: number, ldc: number, m: number, n: number, lower: boolean): void {
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * ldc;
+    C.fill(0, row, row + (lower ? Math.min(n, i + 1) : n));
+  }
+}
+
+/**
+ * The product loops, `C (+)= alpha·A·Bᵀ` (C already zeroed or holding what to add to). With `lower`,
+ * only entries with column ≤ row + `diag` are computed (`diag` = the row offset of this block in a
+ * larger lower-triangular product). `P` holds the packing space (packed A at `aBase`, packed B at
+ * `bBase`) and, with a SIMD `run`, the kernel's tile output at `outBase`; `run === null` uses the
+ * JavaScript 4×4 tile. Self-contained (no outside references) because worker threads run it from
+ * its source text.
+ */
+export function gemmCore(
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  lower: boolean,
+  diag: number,
+  P: Float64Array,
+  aBase0: number,
+  bBase0: number,
+  outBase: number,
+  run: ((aIndex: number, bIndex: number, kc: number, tiles: number) => void) | null,
+): void {
+  const KCc = 256;
+  const NCc = 512;
+  const MCc = 64;
+  // Pack `rows` rows × `kc` columns (row stride `ld`) into interleaved 4-row strips at P[at…], zero-padded.
+  const pack = (src: Float64Array, off: number, ld: number, rows: number, kc: number, at: number): void => {
+    for (let r0 = 0; r0 < rows; r0 += 4) {
+      const base = at + r0 * kc;
+      const h = Math.min(4, rows - r0);
+      for (let t = 0; t < 4; t++) {
+        if (t < h) {
+          const s = off + (r0 + t) * ld;
+          for (let p = 0; p < kc; p++) P[base + p * 4 + t] = src[s + p] as number;
+        } else {
+          for (let p = 0; p < kc; p++) P[base + p * 4 + t] = 0;
+        }
+      }
+    }
+  };
+  for (let jc = 0; jc < n; jc += NCc) {
+    const nc = Math.min(NCc, n - jc);
+    // in lower mode rows with row + diag < jc have nothing to do in this column block
+    let iStart = 0;
+    if (lower) {
+      const first = jc - diag;
+      if (first >= m) break;
+      iStart = first > 0 ? first - (first % 4) : 0;
+    }
+    for (let pc = 0; pc < k; pc += KCc) {
+      const kc = Math.min(KCc, k - pc);
+      pack(B, bOff + jc * ldb + pc, ldb, nc, kc, bBase0);
+      for (let ic = iStart; ic < m; ic += MCc) {
+        const mc = Math.min(MCc, m - ic);
+        pack(A, aOff + ic * lda + pc, lda, mc, kc, aBase0);
         for (let ir = 0; ir < mc; ir += 4) {
           const i0 = ic + ir;
           const mr = Math.min(4, mc - ir);
           const aBase = aBase0 + ir * kc;
-          const jEnd = lower ? Math.min(nc, i0 + 4 - jc) : nc;
-          if (simd) {
+          const jEnd = lower ? Math.min(nc, i0 + diag + 4 - jc) : nc;
+          if (jEnd <= 0) continue;
+          if (run !== null) {
             const tiles = Math.ceil(jEnd / 4);
-            simd.run(aBase, bBase0, kc, tiles);
-            const T = simd.f64;
+            run(aBase, bBase0, kc, tiles);
             for (let t = 0; t < tiles; t++) {
               const jr = 4 * t;
               const nr = Math.min(4, nc - jr);
               const j0 = jc + jr;
-              const src = simd.outBase + 16 * t;
+              const src = outBase + 16 * t;
               for (let r = 0; r < mr; r++) {
                 const o = cOff + (i0 + r) * ldc + j0;
                 const sr = src + 4 * r;
-                const sMax = lower ? Math.min(nr, i0 + r - j0 + 1) : nr;
-                for (let q = 0; q < sMax; q++) C[o + q] = (C[o + q] as number) + alpha * (T[sr + q] as number);
+                const sMax = lower ? Math.min(nr, i0 + r + diag - j0 + 1) : nr;
+                for (let q = 0; q < sMax; q++) C[o + q] = (C[o + q] as number) + alpha * (P[sr + q] as number);
               }
             }
             continue;
@@ -111,8 +180,8 @@ export function gemmNT(
             let ap = aBase;
             let bp = bBase0 + jr * kc;
             for (let p = 0; p < kc; p++) {
-              const a0 = Ap[ap] as number, a1 = Ap[ap + 1] as number, a2 = Ap[ap + 2] as number, a3 = Ap[ap + 3] as number;
-              const b0 = Bp[bp] as number, b1 = Bp[bp + 1] as number, b2 = Bp[bp + 2] as number, b3 = Bp[bp + 3] as number;
+              const a0 = P[ap] as number, a1 = P[ap + 1] as number, a2 = P[ap + 2] as number, a3 = P[ap + 3] as number;
+              const b0 = P[bp] as number, b1 = P[bp + 1] as number, b2 = P[bp + 2] as number, b3 = P[bp + 3] as number;
               ap += 4;
               bp += 4;
               c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
@@ -121,7 +190,7 @@ export function gemmNT(
               c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             }
             const j0 = jc + jr;
-            if (mr === 4 && nr === 4 && (!lower || j0 + 3 <= i0)) {
+            if (mr === 4 && nr === 4 && (!lower || j0 + 3 <= i0 + diag)) {
               let o = cOff + i0 * ldc + j0;
               C[o] = (C[o] as number) + alpha * c00; C[o + 1] = (C[o + 1] as number) + alpha * c01;
               C[o + 2] = (C[o + 2] as number) + alpha * c02; C[o + 3] = (C[o + 3] as number) + alpha * c03;
@@ -138,7 +207,7 @@ export function gemmNT(
               const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
               for (let r = 0; r < mr; r++) {
                 for (let s = 0; s < nr; s++) {
-                  if (lower && j0 + s > i0 + r) continue;
+                  if (lower && j0 + s > i0 + r + diag) continue;
                   const o = cOff + (i0 + r) * ldc + j0 + s;
                   C[o] = (C[o] as number) + alpha * (tile[r * 4 + s] as number);
                 }
@@ -146,22 +215,6 @@ export function gemmNT(
             }
           }
         }
-      }
-    }
-  }
-}
-
-/** Pack `rows` rows × `kc` columns (row stride `ld`) into interleaved 4-row strips at `dst[at…]`, zero-padded. */
-function packStrips(src: Float64Array, off: number, ld: number, rows: number, kc: number, dst: Float64Array, at: number): void {
-  for (let r0 = 0; r0 < rows; r0 += 4) {
-    const base = at + r0 * kc;
-    const h = Math.min(4, rows - r0);
-    for (let t = 0; t < 4; t++) {
-      if (t < h) {
-        const s = off + (r0 + t) * ld;
-        for (let p = 0; p < kc; p++) dst[base + p * 4 + t] = src[s + p] as number;
-      } else {
-        for (let p = 0; p < kc; p++) dst[base + p * 4 + t] = 0;
       }
     }
   }

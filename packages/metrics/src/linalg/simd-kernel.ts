@@ -49,7 +49,12 @@ function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-function buildModule(pages: number): Uint8Array<ArrayBuffer> {
+/**
+ * The kernel module. With `pages` it defines and exports its own memory; with `shared` it instead
+ * imports a shared memory `env.memory` (limits in 64 KiB pages), so worker threads can run the same
+ * kernel on the same data.
+ */
+function buildModule(pages: number, shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
   // params: 0 a (byte ptr), 1 b (byte ptr), 2 kc, 3 tiles, 4 out (byte ptr)
   // locals: 5 p, 6 ai, 7 bi, 8..15 c0..c7 (v128), 16 b01, 17 b23, 18 x
   const get = (i: number): number[] => [0x20, ...uleb(i)];
@@ -89,14 +94,24 @@ function buildModule(pages: number): Uint8Array<ArrayBuffer> {
   emit([0x0b]); // end function
   const locals = [0x02, 0x03, 0x7f, 0x0b, 0x7b]; // 3 × i32, 11 × v128
   const body = [...locals, ...code];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
-    ...section(3, [0x01, 0x00]),
-    ...section(5, [0x01, 0x00, ...uleb(pages)]),
-    ...section(7, [0x02, 0x06, ...Array.from("kernel", (c) => c.charCodeAt(0)), 0x00, 0x00, 0x06, ...Array.from("memory", (c) => c.charCodeAt(0)), 0x02, 0x00]),
-    ...section(10, [0x01, ...uleb(body.length), ...body]),
-  ];
+  const str = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+  const bytes = shared
+    ? [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
+        ...section(2, [0x01, ...str("env"), ...str("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
+        ...section(3, [0x01, 0x00]),
+        ...section(7, [0x01, ...str("kernel"), 0x00, 0x00]),
+        ...section(10, [0x01, ...uleb(body.length), ...body]),
+      ]
+    : [
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
+        ...section(3, [0x01, 0x00]),
+        ...section(5, [0x01, 0x00, ...uleb(pages)]),
+        ...section(7, [0x02, ...str("kernel"), 0x00, 0x00, ...str("memory"), 0x02, 0x00]),
+        ...section(10, [0x01, ...uleb(body.length), ...body]),
+      ];
   return Uint8Array.from(bytes);
 }
 
@@ -127,6 +142,20 @@ export function simdKernel(aValues: number, bValues: number, tiles: number): Sim
     cached = null;
   }
   return cached ?? undefined;
+}
+
+/**
+ * The product kernel compiled against an imported shared memory of `min`…`max` pages (for worker
+ * threads), or undefined without WebAssembly SIMD or shared memories. The export `kernel(a, b, kc,
+ * tiles, out)` takes byte addresses.
+ */
+export function sharedKernelModule(min: number, max: number): WebAssembly.Module | undefined {
+  try {
+    if (simdDisabled()) return undefined;
+    return new WebAssembly.Module(buildModule(0, { min, max }));
+  } catch {
+    return undefined;
+  }
 }
 
 function buildRowUpdateModule(): Uint8Array<ArrayBuffer> {

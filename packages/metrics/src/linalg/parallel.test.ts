@@ -1,0 +1,100 @@
+import { InvalidArgumentError } from "@atlas/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { fid, frechetDistance, gaussianStats, symmetricEigen } from "../index.js";
+import { makePair, mulberry32 } from "../fixtures/data.js";
+import { gemmNT } from "./gemm.js";
+import { getThreads, setThreads, stopThreads, workerCount } from "./parallel.js";
+
+function randomMatrix(seed: number, m: number, n: number): Float64Array {
+  const g = mulberry32(seed);
+  return Float64Array.from({ length: m * n }, () => g() - 0.5);
+}
+
+function sameBits(a: Float64Array, b: Float64Array): number {
+  let bad = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) bad++;
+  return bad;
+}
+
+afterAll(async () => {
+  await stopThreads();
+});
+
+describe("worker threads give the single-thread result bit for bit", () => {
+  it("gemmNT (plain, lower, accumulate with alpha, offsets and strides) with 1, 2 and 3 threads", () => {
+    const m = 203;
+    const n = 181;
+    const k = 301;
+    const lda = k + 3;
+    const A = randomMatrix(1, m + 2, lda);
+    const B = randomMatrix(2, m + 1, k + 5); // enough rows for the square (lower) case too
+    for (const lower of [false, true]) {
+      const nn = lower ? m : n;
+      const results: Float64Array[] = [];
+      for (const threads of [1, 2, 3]) {
+        const C = randomMatrix(3, m + 1, nn + 4); // offset 1 row, stride nn + 4; the rest must stay
+        gemmNT(m, nn, k, A, 2 * lda, lda, B, k + 5, k + 5, C, nn + 4, nn + 4, { lower, threads });
+        gemmNT(m, nn, k, A, 2 * lda, lda, B, k + 5, k + 5, C, nn + 4, nn + 4, { lower, threads, accumulate: true, alpha: -0.75 });
+        results.push(C);
+      }
+      expect(sameBits(results[0] as Float64Array, results[1] as Float64Array)).toBe(0);
+      expect(sameBits(results[0] as Float64Array, results[2] as Float64Array)).toBe(0);
+      // and it really is the product: entry (5, 3) by the definition, 0.25·A·Bᵀ
+      const C = results[1] as Float64Array;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (A[(2 + 5) * lda + p] as number) * (B[(1 + 3) * (k + 5) + p] as number);
+      expect(Math.abs((C[(1 + 5) * (nn + 4) + 3] as number) - 0.25 * s)).toBeLessThan(1e-12);
+      // untouched: the first row, the padding columns, and (lower) the strict upper triangle
+      const orig = randomMatrix(3, m + 1, nn + 4);
+      for (let j = 0; j < nn + 4; j++) expect(C[j]).toBe(orig[j]);
+      if (lower) expect(C[(1 + 2) * (nn + 4) + 50]).toBe(orig[(1 + 2) * (nn + 4) + 50]);
+    }
+    expect(workerCount()).toBeGreaterThanOrEqual(1);
+  });
+
+  it("symmetricEigen with vectors, covariances and the Fréchet distance: threads = 1 and 2 agree exactly", () => {
+    const d = 300;
+    const { a, b } = makePair(21, 420, 380, d);
+    const s1 = gaussianStats(a, { threads: 1 });
+    const s2 = gaussianStats(a, { threads: 2 });
+    expect(sameBits(s1.cov, s2.cov)).toBe(0);
+    const e1 = symmetricEigen(s1.cov, d, { vectors: true, threads: 1 });
+    const e2 = symmetricEigen(s1.cov, d, { vectors: true, threads: 2 });
+    expect(sameBits(e1.values, e2.values)).toBe(0);
+    expect(sameBits(e1.vectors as Float64Array, e2.vectors as Float64Array)).toBe(0);
+    expect((e2.vectors as Float64Array).buffer).toBeInstanceOf(ArrayBuffer); // a copy, not the shared scratch
+    const f1 = fid(a, b, { threads: 1 });
+    const f2 = fid(a, b, { threads: 2 });
+    expect(Object.is(f1.fid, f2.fid)).toBe(true);
+    const sb = gaussianStats(b);
+    expect(Object.is(frechetDistance(s1, sb, { threads: 2 }).fid, f1.fid)).toBe(true);
+  });
+
+  it("rejects a bad threads option before any work, naming it", () => {
+    const { a, b } = makePair(4, 30, 30, 4);
+    for (const bad of [0, 1.5, -2, Number.NaN, "2"]) {
+      expect(() => fid(a, b, { threads: bad as number })).toThrow(InvalidArgumentError);
+      expect(() => fid(a, b, { threads: bad as number })).toThrow(/threads/);
+      expect(() => symmetricEigen(new Float64Array([1]), 1, { threads: bad as number })).toThrow(InvalidArgumentError);
+    }
+    expect(() => setThreads(0)).toThrow(InvalidArgumentError);
+  });
+
+  it("setThreads overrides ATLAS_THREADS, which overrides the CPU count", () => {
+    const saved = process.env.ATLAS_THREADS;
+    try {
+      process.env.ATLAS_THREADS = "3";
+      setThreads(undefined);
+      expect(getThreads()).toBe(3);
+      setThreads(1);
+      expect(getThreads()).toBe(1);
+      setThreads(undefined);
+      delete process.env.ATLAS_THREADS;
+      expect(getThreads()).toBeGreaterThanOrEqual(1);
+    } finally {
+      if (saved === undefined) delete process.env.ATLAS_THREADS;
+      else process.env.ATLAS_THREADS = saved;
+      setThreads(undefined);
+    }
+  });
+});

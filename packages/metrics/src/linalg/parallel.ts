@@ -1,0 +1,431 @@
+/**
+ * Worker threads for the matrix products, behind a synchronous API.
+ *
+ * One shared WebAssembly memory holds the operands (when they are not already in it, they are
+ * copied in) and each thread's packing space; every thread instantiates the same generated SIMD
+ * kernel on it. A product is cut into row blocks of C ("parts"); the calling thread and the workers
+ * claim parts with an atomic counter (so a busy or not-yet-started worker only means the others do
+ * more), and the caller waits with `Atomics.wait` until all parts are done. Each entry of C is the
+ * same sum in the same order whichever thread computes it, so results are bitwise identical to the
+ * single-thread product.
+ *
+ * Workers are created on first use and `unref()`ed (they never keep a process alive). Where
+ * `worker_threads`, `SharedArrayBuffer` or shared WebAssembly memories are missing (a browser
+ * without cross-origin isolation, say) everything runs on the calling thread.
+ */
+import { InvalidArgumentError, checkInteger } from "@atlas/core";
+import { PACK_VALUES, gemmCore } from "./gemm.js";
+import { sharedKernelModule } from "./simd-kernel.js";
+
+const MAX_THREADS = 16;
+const PAGE = 65536;
+const MAX_PAGES = 32768; // 2 GiB of shared memory at most
+const A_PACK = 64 * 256;
+const B_PACK = 512 * 256;
+/** Products below this many multiply-adds run on the calling thread (dispatch costs ~0.1 ms). */
+const MIN_WORK = 1 << 22;
+const MAX_PARTS = 256;
+const BIG = 1 << 30;
+
+// control words (Int32Array over a SharedArrayBuffer)
+const SEQ = 0;
+const NEXT = 1;
+const DONE = 2;
+const NPARTS = 3;
+const ERR = 4;
+const STOP = 5;
+const ACTIVE = 6;
+const READY = 7;
+// job parameters (Float64Array): n, k, aOff, lda, bOff, ldb, cOff, ldc, alpha, lower, then row starts
+const P_HEAD = 10;
+
+let configured: number | undefined;
+let current: number | undefined;
+
+function envThreads(): number | undefined {
+  const v = typeof process !== "undefined" ? process.env?.ATLAS_THREADS : undefined;
+  if (v === undefined || v === "") return undefined;
+  const t = Number(v);
+  return Number.isInteger(t) && t >= 1 ? Math.min(t, MAX_THREADS) : undefined;
+}
+
+function hardwareThreads(): number {
+  try {
+    const os = nodeModule<{ availableParallelism?: () => number; cpus: () => unknown[] }>("node:os");
+    if (os) return Math.max(1, Math.min(8, os.availableParallelism ? os.availableParallelism() : os.cpus().length));
+  } catch {
+    // fall through
+  }
+  return 1;
+}
+
+function nodeModule<T>(name: string): T | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return p?.getBuiltinModule ? (p.getBuiltinModule(name) as T | undefined) : undefined;
+}
+
+/**
+ * Sets how many threads the float64 linear algebra of this package uses (products, covariances,
+ * the eigensolver's back-transformation and divide-and-conquer updates, FID). The default is
+ * `ATLAS_THREADS` from the environment, else the number of available CPU cores (at most 8); 1 turns
+ * the worker threads off. Results do not depend on it (bitwise).
+ *
+ * @example
+ * setThreads(2); // at most one worker thread besides the calling one
+ */
+export function setThreads(threads: number | undefined): void {
+  configured = threads === undefined ? undefined : Math.min(checkInteger("threads", threads, { min: 1 }), MAX_THREADS);
+}
+
+/**
+ * The thread count in effect: the `threads` option of the running call, else {@link setThreads},
+ * else `ATLAS_THREADS`, else the number of CPU cores (at most 8).
+ *
+ * @example
+ * getThreads(); // 2 on a 2-core machine
+ */
+export function getThreads(): number {
+  return current ?? configured ?? envThreads() ?? hardwareThreads();
+}
+
+/** Validates a `threads` option (undefined = the package setting). */
+export function checkThreads(threads: unknown): number | undefined {
+  if (threads === undefined) return undefined;
+  if (typeof threads !== "number") throw new InvalidArgumentError("threads", `expected a positive integer, got ${typeof threads}`);
+  return Math.min(checkInteger("threads", threads, { min: 1 }), MAX_THREADS);
+}
+
+/** Runs `f` with `threads` in effect for the products it calls (undefined: unchanged). */
+export function withThreads<T>(threads: number | undefined, f: () => T): T {
+  if (threads === undefined) return f();
+  const saved = current;
+  current = threads;
+  try {
+    return f();
+  } finally {
+    current = saved;
+  }
+}
+
+interface WorkerLike {
+  unref(): void;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  terminate(): Promise<number>;
+}
+
+interface Pool {
+  memory: WebAssembly.Memory;
+  buffers: WeakSet<ArrayBufferLike>;
+  f64: Float64Array;
+  ctrl: Int32Array;
+  params: Float64Array;
+  workers: WorkerLike[];
+  run: ((a: number, b: number, kc: number, tiles: number) => void) | null;
+  module: WebAssembly.Module | undefined;
+  top: number;
+  broken: boolean;
+}
+
+let pool: Pool | null | undefined;
+
+function workerSource(): string {
+  return `"use strict";
+const { workerData } = require("node:worker_threads");
+// helpers that a transpiler's keep-names mode may have put into the function's source text
+var __name = (f) => f;
+const core = (${gemmCore.toString()});
+const { memory, ctrlBuf, paramBuf, module, id, packBase, aPack, bPack } = workerData;
+const ctrl = new Int32Array(ctrlBuf);
+const par = new Float64Array(paramBuf);
+let run = null;
+if (module) {
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.kernel;
+  const out8 = (packBase + aPack + bPack) * 8;
+  run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
+}
+Atomics.add(ctrl, ${READY}, 1);
+Atomics.notify(ctrl, ${READY});
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctrl, ${SEQ}, seen);
+  if (Atomics.load(ctrl, ${STOP}) !== 0) break;
+  seen = Atomics.load(ctrl, ${SEQ});
+  if (id > Atomics.load(ctrl, ${ACTIVE})) continue;
+  let F = new Float64Array(memory.buffer);
+  for (;;) {
+    const p = Atomics.add(ctrl, ${NEXT}, 1);
+    if (p >= Atomics.load(ctrl, ${NPARTS})) break;
+    const n = par[0], k = par[1], aOff = par[2], lda = par[3], bOff = par[4], ldb = par[5], cOff = par[6], ldc = par[7], alpha = par[8], lower = par[9] !== 0;
+    const r0 = par[${P_HEAD} + p], r1 = par[${P_HEAD} + p + 1];
+    try {
+      if (F.buffer !== memory.buffer) F = new Float64Array(memory.buffer);
+      core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
+    } catch (e) {
+      console.error(e);
+      Atomics.store(ctrl, ${ERR}, 1);
+    }
+    Atomics.add(ctrl, ${DONE}, 1);
+    Atomics.notify(ctrl, ${DONE});
+  }
+}
+`;
+}
+
+function createPool(): Pool | null {
+  try {
+    if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined" || typeof WebAssembly === "undefined") return null;
+    const wt = nodeModule<{ Worker: new (src: string, opts: object) => WorkerLike; isMainThread: boolean }>("node:worker_threads");
+    if (!wt) return null;
+    const initial = Math.ceil(((MAX_THREADS + 1) * PACK_VALUES * 8) / PAGE) + 1;
+    const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
+    if (!(memory.buffer instanceof SharedArrayBuffer)) return null;
+    const module = sharedKernelModule(initial, MAX_PAGES);
+    let run: Pool["run"] = null;
+    if (module) {
+      const kernel = (new WebAssembly.Instance(module, { env: { memory } }).exports.kernel) as (a: number, b: number, kc: number, t: number, out: number) => void;
+      const out8 = (A_PACK + B_PACK) * 8;
+      run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
+    }
+    const buffers = new WeakSet<ArrayBufferLike>();
+    buffers.add(memory.buffer);
+    return {
+      memory,
+      buffers,
+      f64: new Float64Array(memory.buffer),
+      ctrl: new Int32Array(new SharedArrayBuffer(64)),
+      params: new Float64Array(new SharedArrayBuffer((P_HEAD + MAX_PARTS + 1) * 8)),
+      workers: [],
+      run,
+      module,
+      top: (MAX_THREADS + 1) * PACK_VALUES,
+      broken: false,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function ensureWorkers(p: Pool, count: number): void {
+  if (p.broken) return;
+  const wt = nodeModule<{ Worker: new (src: string, opts: object) => WorkerLike }>("node:worker_threads");
+  if (!wt) return;
+  while (p.workers.length < count) {
+    const id = p.workers.length + 1;
+    try {
+      const w = new wt.Worker(workerSource(), {
+        eval: true,
+        workerData: { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, id, packBase: id * PACK_VALUES, aPack: A_PACK, bPack: B_PACK },
+        name: `atlas-metrics-gemm-${id}`,
+      });
+      w.on("error", () => {
+        p.broken = true;
+      });
+      w.unref();
+      p.workers.push(w);
+    } catch {
+      p.broken = true;
+      return;
+    }
+  }
+}
+
+function view(p: Pool): Float64Array {
+  if (p.f64.buffer !== p.memory.buffer) {
+    p.f64 = new Float64Array(p.memory.buffer);
+    p.buffers.add(p.memory.buffer);
+  }
+  return p.f64;
+}
+
+/** Grow the shared memory to hold `elements` doubles; false if it cannot. */
+function ensure(p: Pool, elements: number): boolean {
+  const need = Math.ceil((elements * 8) / PAGE);
+  const have = p.memory.buffer.byteLength / PAGE;
+  if (need <= have) return true;
+  if (need > MAX_PAGES) return false;
+  try {
+    p.memory.grow(need - have);
+  } catch {
+    return false;
+  }
+  view(p);
+  return true;
+}
+
+function activePool(threads: number | undefined): Pool | undefined {
+  const t = threads ?? getThreads();
+  if (t <= 1) return undefined;
+  if (pool === undefined) pool = createPool();
+  if (!pool || pool.broken) return undefined;
+  ensureWorkers(pool, t - 1);
+  return pool;
+}
+
+/**
+ * Scratch space in the shared memory for large work arrays that the products then use in place
+ * (no copying), or undefined when running single-threaded. Allocations are a stack: take a
+ * {@link scratchMark} first and {@link scratchRelease} it when done (also on errors).
+ */
+export function scratch(length: number): Float64Array | undefined {
+  const p = activePool(undefined);
+  if (!p) return undefined;
+  const at = (p.top + 1) & ~1;
+  if (!ensure(p, at + length)) return undefined;
+  p.top = at + length;
+  const f = view(p);
+  const out = f.subarray(at, at + length);
+  out.fill(0);
+  return out;
+}
+
+/** The current top of the scratch stack (see {@link scratch}). */
+export function scratchMark(): number {
+  return pool ? pool.top : 0;
+}
+
+/** Free everything allocated since `mark` (see {@link scratch}). */
+export function scratchRelease(mark: number): void {
+  if (pool && mark > 0 && mark <= pool.top) pool.top = mark;
+}
+
+/**
+ * C (+)= alpha·A·Bᵀ on the worker threads, if the product is large enough and threads are
+ * available; returns false (having done nothing) otherwise. C's untouched entries (above the
+ * diagonal with `lower`) are left as they were.
+ */
+export function parallelGemm(
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+  lower: boolean,
+  threads: number | undefined,
+): boolean {
+  const work = lower ? (m * n * k) / 2 : m * n * k;
+  if (work < MIN_WORK || m < 16) return false;
+  const t = threads ?? getThreads();
+  const p = activePool(t);
+  if (!p) return false;
+  const mark = p.top;
+  try {
+    // operands: in place when already in the shared memory, else copied in (compact strides)
+    const place = (X: Float64Array, off: number, ld: number, rows: number, cols: number): [number, number] | undefined => {
+      if (p.buffers.has(X.buffer)) return [X.byteOffset / 8 + off, ld];
+      const at = (p.top + 1) & ~1;
+      if (!ensure(p, at + rows * cols)) return undefined;
+      p.top = at + rows * cols;
+      const f = view(p);
+      for (let i = 0; i < rows; i++) f.set(X.subarray(off + i * ld, off + i * ld + cols), at + i * cols);
+      return [at, cols];
+    };
+    const a = place(A, aOff, lda, m, k);
+    if (!a) return false;
+    const b = A === B && aOff === bOff && lda === ldb && n <= m ? a : place(B, bOff, ldb, n, k);
+    if (!b) return false;
+    let c: [number, number];
+    const cInPlace = p.buffers.has(C.buffer);
+    const rowLen = (i: number): number => (lower ? Math.min(n, i + 1) : n);
+    if (cInPlace) {
+      c = [C.byteOffset / 8 + cOff, ldc];
+      const f = view(p);
+      if (!accumulate) for (let i = 0; i < m; i++) f.fill(0, c[0] + i * ldc, c[0] + i * ldc + rowLen(i));
+    } else {
+      const at = (p.top + 1) & ~1;
+      if (!ensure(p, at + m * n)) return false;
+      p.top = at + m * n;
+      const f = view(p);
+      for (let i = 0; i < m; i++) {
+        const len = rowLen(i);
+        if (accumulate) f.set(C.subarray(cOff + i * ldc, cOff + i * ldc + len), at + i * n);
+        else f.fill(0, at + i * n, at + i * n + len);
+      }
+      c = [at, n];
+    }
+    // row blocks: equal work (a lower triangle's rows grow in length), multiples of 4 rows
+    const parts = Math.min(MAX_PARTS, 4 * t, Math.floor(m / 8));
+    const starts: number[] = [0];
+    for (let i = 1; i < parts; i++) {
+      const r = Math.round((lower ? m * Math.sqrt(i / parts) : (m * i) / parts) / 4) * 4;
+      if (r > (starts[starts.length - 1] as number) && r < m) starts.push(r);
+    }
+    starts.push(m);
+    const np = starts.length - 1;
+    const par = p.params;
+    par[0] = n;
+    par[1] = k;
+    par[2] = a[0];
+    par[3] = a[1];
+    par[4] = b[0];
+    par[5] = b[1];
+    par[6] = c[0];
+    par[7] = c[1];
+    par[8] = alpha;
+    par[9] = lower ? 1 : 0;
+    for (let i = 0; i <= np; i++) par[P_HEAD + i] = starts[i] as number;
+    const ctrl = p.ctrl;
+    Atomics.store(ctrl, ERR, 0);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, NPARTS, np);
+    Atomics.store(ctrl, ACTIVE, t - 1);
+    Atomics.store(ctrl, NEXT, 0);
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    // the calling thread works too (pack space of thread 0)
+    const f = view(p);
+    const aPack = 0;
+    for (;;) {
+      const part = Atomics.add(ctrl, NEXT, 1);
+      if (part >= np) break;
+      const r0 = starts[part] as number;
+      const r1 = starts[part + 1] as number;
+      gemmCore(r1 - r0, n, k, f, a[0] + r0 * a[1], a[1], f, b[0], b[1], f, c[0] + r0 * c[1], c[1], alpha, lower, r0, f, aPack, aPack + A_PACK, aPack + A_PACK + B_PACK, p.run);
+      Atomics.add(ctrl, DONE, 1);
+    }
+    for (;;) {
+      const done = Atomics.load(ctrl, DONE);
+      if (done >= np) break;
+      Atomics.wait(ctrl, DONE, done, 100);
+    }
+    Atomics.store(ctrl, NEXT, BIG);
+    if (Atomics.load(ctrl, ERR) !== 0) throw new Error("gemmNT: a worker thread failed");
+    if (!cInPlace) {
+      const g = view(p);
+      for (let i = 0; i < m; i++) C.set(g.subarray(c[0] + i * n, c[0] + i * n + rowLen(i)), cOff + i * ldc);
+    }
+    return true;
+  } finally {
+    p.top = mark;
+  }
+}
+
+/**
+ * Stops the worker threads (they are unref()ed, so this is never needed for a process to exit;
+ * use it to free them early). The next threaded call starts new ones.
+ *
+ * @example
+ * await stopThreads();
+ */
+export async function stopThreads(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  if (!p) return;
+  Atomics.store(p.ctrl, STOP, 1);
+  Atomics.add(p.ctrl, SEQ, 1);
+  Atomics.notify(p.ctrl, SEQ);
+  await Promise.all(p.workers.map((w) => w.terminate()));
+}
+
+/** Worker threads running now (for tests). */
+export function workerCount(): number {
+  return pool ? pool.workers.length : 0;
+}
