@@ -68,3 +68,19 @@ export function discriminatorLoss(
     return tf.add(realTerm, fakeTerm) as tf.Scalar;
   });
 }
+
+/**
+ * The chart part of the latent divergence, measured exactly on the batch: KL(q̄ ‖ Uniform{1..m})
+ * = Σ_y q̄_y log(m · q̄_y) with q̄ = mean_i ψ(x_i), the batch estimate of the aggregate chart
+ * distribution Q(Y). For the KL divergence the joint term of eq. (6) splits as
+ * KL(Q(Z, Y) ‖ P(Z, Y)) = KL(Q(Y) ‖ U) + E_{y~Q(Y)} KL(Q(Z|y) ‖ N(0, I)); since Y is discrete, the
+ * first part needs no adversary. 0 when every chart gets the same mean mass, log m when one chart
+ * takes it all. (q̄ is floored at 1e-12 inside the log, so the gradient stays finite.)
+ */
+export function chartBalanceDivergence(psi: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const m = psi.shape[1];
+    const q = tf.mean(psi, 0);
+    return tf.sum(tf.mul(q, tf.log(tf.mul(tf.maximum(q, 1e-12), m)))) as tf.Scalar;
+  });
+}

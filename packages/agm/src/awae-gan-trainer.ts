@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, checkInteger, checkNumber, checkOneOf, toRng, type Rng, type RngLike } from "@atlas/core";
 import type { AwaeGan } from "./awae-gan.js";
-import { discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
+import { chartBalanceDivergence, discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
 import { checkBatch } from "./check.js";
 
 /** A learning-rate schedule of the AGM paper (Appendix A). */
@@ -46,6 +46,14 @@ export function scheduledRate(initial: number, halveAfter: readonly number[], ep
 export interface AwaeGanLossOptions {
   /** λ of eq. (6). Default 10 (the paper). */
   lambda?: number;
+  /**
+   * λ_y: weight of the exact chart-balance term KL(mean_batch ψ ‖ Uniform{1..m}) added to the
+   * encoder/ψ loss ({@link chartBalanceDivergence}). Default: λ (the weight eq. (6) gives the whole
+   * latent divergence, of which this is the chart part), which keeps every chart in use; 0 gives the
+   * literal eq. (6), where Q(Y) meets the uniform prior only through the discriminators (at the CPU
+   * widths a chart can then lose all its points). No effect for m = 1.
+   */
+  chartBalance?: number;
   /** The cost c. Default `"l2"` (Euclidean, as the paper writes it). */
   cost?: ReconstructionCost;
   /** Adam β₁. Default 0.5. */
@@ -64,6 +72,8 @@ export interface AwaeGanStepStats {
   adversarial: number;
   /** The discriminators' loss. */
   discriminator: number;
+  /** KL(mean_batch ψ ‖ Uniform) on the batch (before the λ_y factor; 0 for m = 1). */
+  chartBalance: number;
 }
 
 function variablesOf(models: readonly tf.LayersModel[]): tf.Variable[] {
@@ -83,6 +93,8 @@ function variablesOf(models: readonly tf.LayersModel[]): tf.Variable[] {
 export class AwaeGanTrainer {
   readonly model: AwaeGan;
   readonly lambda: number;
+  /** λ_y of the chart-balance term (see {@link AwaeGanLossOptions.chartBalance}). */
+  readonly chartBalance: number;
   readonly cost: ReconstructionCost;
   /** Adam of the encoders, ψ and decoders. */
   readonly optimizer: tf.AdamOptimizer;
@@ -95,6 +107,7 @@ export class AwaeGanTrainer {
   constructor(model: AwaeGan, options: AwaeGanLossOptions & { learningRate?: number; discriminatorLearningRate?: number } = {}) {
     this.model = model;
     this.lambda = checkNumber("options.lambda", options.lambda ?? 10, { min: 0 });
+    this.chartBalance = checkNumber("options.chartBalance", options.chartBalance ?? this.lambda, { min: 0 });
     this.cost = checkOneOf<ReconstructionCost>("options.cost", options.cost ?? "l2", ["l2", "l2sq"]);
     const beta1 = checkNumber("options.beta1", options.beta1 ?? 0.5, { min: 0, below: 1 });
     const beta2 = checkNumber("options.beta2", options.beta2 ?? 0.999, { min: 0, below: 1 });
@@ -142,6 +155,7 @@ export class AwaeGanTrainer {
     let kept: { psi: tf.Tensor2D; codes: tf.Tensor2D[] } | undefined;
     let recValue: tf.Scalar | undefined;
     let advValue: tf.Scalar | undefined;
+    let balValue: tf.Scalar | undefined;
     try {
       // 1) encoders, ψ, decoders: reconstruction + λ · adversarial.
       const { value, grads } = tf.variableGrads(() => {
@@ -151,7 +165,11 @@ export class AwaeGanTrainer {
         kept = { psi: tf.keep(tf.clone(fwd.psi)), codes: fwd.codes.map((c) => tf.keep(tf.clone(c))) };
         recValue = tf.keep(tf.clone(rec));
         advValue = tf.keep(tf.clone(adv));
-        return tf.add(rec, tf.mul(adv, this.lambda)) as tf.Scalar;
+        const loss = tf.add(rec, tf.mul(adv, this.lambda)) as tf.Scalar;
+        if (m === 1 || this.chartBalance === 0) return loss;
+        const bal = chartBalanceDivergence(fwd.psi);
+        balValue = tf.keep(tf.clone(bal));
+        return tf.add(loss, tf.mul(bal, this.chartBalance)) as tf.Scalar;
       }, this.aeVars);
       this.optimizer.applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
       tf.dispose([value, ...Object.values(grads)]);
@@ -163,10 +181,15 @@ export class AwaeGanTrainer {
       this.discriminatorOptimizer.applyGradients(disc.grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
       const discValue = disc.value.dataSync()[0]!;
       tf.dispose([disc.value, ...Object.values(disc.grads), ...prior]);
-      return { reconstruction: recValue!.dataSync()[0]!, adversarial: advValue!.dataSync()[0]!, discriminator: discValue };
+      return {
+        reconstruction: recValue!.dataSync()[0]!,
+        adversarial: advValue!.dataSync()[0]!,
+        discriminator: discValue,
+        chartBalance: balValue === undefined ? (m === 1 ? 0 : tf.tidy(() => chartBalanceDivergence(kept!.psi).dataSync()[0]!)) : balValue.dataSync()[0]!,
+      };
     } finally {
       if (kept) tf.dispose([kept.psi, ...kept.codes]);
-      tf.dispose([recValue, advValue].filter((t): t is tf.Scalar => t !== undefined));
+      tf.dispose([recValue, advValue, balValue].filter((t): t is tf.Scalar => t !== undefined));
     }
   }
 

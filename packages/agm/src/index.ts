@@ -22,6 +22,7 @@ export {
   weightedReconstruction,
   encoderAdversarial,
   discriminatorLoss,
+  chartBalanceDivergence,
   type ReconstructionCost,
 } from "./awae-gan-loss.js";
 export {
