@@ -14,6 +14,12 @@ const lr = Number(args.lr ?? 1e-3);
 const epochs = Number(args.epochs ?? 100);
 const seed = Number(args.seed ?? 2);
 const batch = args.batch ? Number(args.batch) : undefined;
+const extra = {
+  ...(args.patience ? { patience: Number(args.patience) } : {}),
+  ...(args.width ? { width: Number(args.width) } : {}),
+  ...(args.layers ? { hiddenLayers: Number(args.layers) } : {}),
+  ...(batch ? { batchSize: batch } : {}),
+};
 const experiment = args.exp ?? "uniform";
 const backend = await initBackend();
 console.log(`backend ${backend.name}, n=${n}, lr=${lr}, experiment=${experiment}`);
@@ -50,11 +56,31 @@ for (const eps of epsList) {
     const labelMs = performance.now() - t;
     const corr = corrNorms(z, yv, assign);
     t = performance.now();
-    const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: lr, epochs, seed, cosineTolerance: eps, ...(batch ? { batchSize: batch } : {}) });
+    const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: lr, epochs, seed, cosineTolerance: eps, ...extra });
     const trainS = (performance.now() - t) / 1000;
-    const out = gtn.sample(20000, 98);
-    const stats = uniformSquareStats(out.dataSync());
+    const inputs = gtn.sampleInputs(20000, 98);
+    const out = gtn.map(inputs);
+    const pts = out.dataSync();
+    const ys = inputs.dataSync();
+    const stats = uniformSquareStats(pts);
+    // where the outside samples come from: their excess distance and the norm of their input
+    const excess: number[] = [];
+    const yn: number[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const a = pts[2 * i] as number;
+      const b = pts[2 * i + 1] as number;
+      const e = Math.max(0, -a, a - 1, -b, b - 1);
+      if (e > 0) {
+        excess.push(e);
+        yn.push(Math.hypot(ys[2 * i] as number, ys[2 * i + 1] as number));
+      }
+    }
+    excess.sort((p, q) => p - q);
+    yn.sort((p, q) => p - q);
+    const q = (v: number[], f: number): number => +(v[Math.floor(f * (v.length - 1))] ?? NaN).toFixed(4);
+    console.log("  outside: excess median/p90", q(excess, 0.5), q(excess, 0.9), "‖y‖ p10/median", q(yn, 0.1), q(yn, 0.5));
     out.dispose();
+    inputs.dispose();
     const h = gtn.report?.history;
     console.log(JSON.stringify({ eps, labelMs: Math.round(labelMs), corr: +corr.toFixed(3), ks: stats.ks.map((v) => +v.toFixed(4)), outside: +stats.outside.toFixed(4), epochs: h?.epochs.length, bestVal: h?.bestValidationLoss ?? null, trainS: +trainS.toFixed(1) }));
     gtn.dispose();
@@ -62,7 +88,7 @@ for (const eps of epsList) {
     const data = disjointUniforms(n, seed);
     const res: Record<string, unknown> = { eps };
     for (const k of [2, 1]) {
-      const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: lr, epochs, seed, clusters: k, cosineTolerance: eps });
+      const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: lr, epochs, seed, clusters: k, cosineTolerance: eps, ...extra });
       const out = gtn.sample(20000, 97);
       const g = gapFraction(out.dataSync());
       out.dispose();

@@ -237,7 +237,7 @@ function oneDimensional(ux: Float64Array, uy: Float64Array, n: number, eps: numb
  * beat or tie it. A zero x (cosine 0) lies in a cone of θ ≥ 90°, whose bound is ≥ 0.
  */
 const TREE_SLACK = 1e-9;
-const LEAF = 12;
+const LEAF = 16;
 
 class DirectionTree {
   private centre!: Float64Array;
@@ -249,6 +249,8 @@ class DirectionTree {
   private parent!: Int32Array;
   private count!: Int32Array;
   private perm!: Int32Array;
+  /** The remaining unit x in tree order (row i is x at sorted position perm[i]): leaves are contiguous. */
+  private xs!: Float64Array;
   private leafOf: Int32Array;
   /** Smallest sorted position of a remaining member per node (n when none); kept only with ε > 0. */
   private minPos!: Int32Array;
@@ -277,6 +279,12 @@ class DirectionTree {
     for (let p = 0; p < taken.length; p++) if (!taken[p]) ids.push(p);
     const m = ids.length;
     this.perm = Int32Array.from(ids);
+    const xs = new Float64Array(m * d);
+    for (let i = 0; i < m; i++) {
+      const p = ids[i] as number;
+      for (let k = 0; k < d; k++) xs[i * d + k] = ux[p * d + k] as number;
+    }
+    this.xs = xs;
     const maxNodes = 2 * Math.ceil(m / LEAF) * 2 + 4;
     this.centre = new Float64Array(maxNodes * d);
     this.cosT = new Float64Array(maxNodes);
@@ -289,7 +297,7 @@ class DirectionTree {
     this.nodes = 0;
     this.builtSize = m;
     const perm = this.perm;
-    const key = new Float64Array(taken.length);
+    const key = new Float64Array(m);
     const stack: number[] = [this.newNode(0, m, -1)];
     while (stack.length > 0) {
       const node = stack.pop() as number;
@@ -303,7 +311,7 @@ class DirectionTree {
         let hi = -Infinity;
         let sum = 0;
         for (let i = s; i < e; i++) {
-          const v = ux[(perm[i] as number) * d + k] as number;
+          const v = xs[i * d + k] as number;
           sum += v;
           if (v < lo) lo = v;
           if (v > hi) hi = v;
@@ -323,16 +331,16 @@ class DirectionTree {
       // iterations from the widest axis): rounder cells, tighter cones than axis-aligned splits
       const m = e - s;
       const mean = new Float64Array(d);
-      for (let i = s; i < e; i++) for (let k = 0; k < d; k++) mean[k] = (mean[k] as number) + (ux[(perm[i] as number) * d + k] as number) / m;
+      for (let i = s; i < e; i++) for (let k = 0; k < d; k++) mean[k] = (mean[k] as number) + (xs[i * d + k] as number) / m;
       let v = new Float64Array(d);
       v[widest] = 1;
       for (let iter = 0; iter < 3; iter++) {
         const w = new Float64Array(d);
         for (let i = s; i < e; i++) {
-          const o = (perm[i] as number) * d;
+          const o = i * d;
           let proj = 0;
-          for (let k = 0; k < d; k++) proj += ((ux[o + k] as number) - (mean[k] as number)) * (v[k] as number);
-          for (let k = 0; k < d; k++) w[k] = (w[k] as number) + proj * ((ux[o + k] as number) - (mean[k] as number));
+          for (let k = 0; k < d; k++) proj += ((xs[o + k] as number) - (mean[k] as number)) * (v[k] as number);
+          for (let k = 0; k < d; k++) w[k] = (w[k] as number) + proj * ((xs[o + k] as number) - (mean[k] as number));
         }
         let norm = 0;
         for (let k = 0; k < d; k++) norm += (w[k] as number) ** 2;
@@ -341,15 +349,13 @@ class DirectionTree {
         for (let k = 0; k < d; k++) w[k] = (w[k] as number) / norm;
         v = w;
       }
-      const seg = Array.from(perm.subarray(s, e));
-      for (const p of seg) {
+      for (let i = s; i < e; i++) {
         let proj = 0;
-        for (let k = 0; k < d; k++) proj += (ux[p * d + k] as number) * (v[k] as number);
-        key[p] = proj;
+        for (let k = 0; k < d; k++) proj += (xs[i * d + k] as number) * (v[k] as number);
+        key[i] = proj;
       }
-      seg.sort((a, b) => (key[a] as number) - (key[b] as number));
-      perm.set(seg, s);
       const mid = (s + e) >> 1;
+      this.select(key, s, e, mid);
       const l = this.newNode(s, mid, node);
       this.newNode(mid, e, node);
       this.left[node] = l;
@@ -366,6 +372,47 @@ class DirectionTree {
     }
   }
 
+  /** Quickselect: rows [s, e) reordered (keys, perm and xs together) so that key[mid] has its sorted rank. */
+  private select(key: Float64Array, s: number, e: number, mid: number): void {
+    const { perm, xs, d } = this;
+    const swap = (a: number, b: number): void => {
+      const kv = key[a] as number;
+      key[a] = key[b] as number;
+      key[b] = kv;
+      const pv = perm[a] as number;
+      perm[a] = perm[b] as number;
+      perm[b] = pv;
+      const ao = a * d;
+      const bo = b * d;
+      for (let k = 0; k < d; k++) {
+        const t = xs[ao + k] as number;
+        xs[ao + k] = xs[bo + k] as number;
+        xs[bo + k] = t;
+      }
+    };
+    let lo = s;
+    let hi = e; // exclusive
+    while (hi - lo > 1) {
+      // three-way partition around the median of three (equal keys cannot make it quadratic)
+      const a = key[lo] as number;
+      const b = key[(lo + hi) >> 1] as number;
+      const c = key[hi - 1] as number;
+      const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+      let lt = lo; // [lo, lt) < pivot
+      let i = lo; // [lt, i) == pivot
+      let gt = hi; // [gt, hi) > pivot
+      while (i < gt) {
+        const v = key[i] as number;
+        if (v < pivot) swap(lt++, i++);
+        else if (v > pivot) swap(i, --gt);
+        else i++;
+      }
+      if (mid < lt) hi = lt;
+      else if (mid >= gt) lo = gt;
+      else return;
+    }
+  }
+
   private leafMin(node: number): number {
     const { perm, taken } = this;
     let m = taken.length;
@@ -379,7 +426,7 @@ class DirectionTree {
 
   /** Normalise the summed centre (any member's direction if it vanishes) and find the cone angle. */
   private setCone(node: number, s: number, e: number): void {
-    const { ux, d, perm, centre } = this;
+    const { xs, d, centre } = this;
     const co = node * d;
     let norm = 0;
     for (let k = 0; k < d; k++) norm += (centre[co + k] as number) ** 2;
@@ -391,7 +438,7 @@ class DirectionTree {
     }
     let minCos = 1;
     for (let i = s; i < e; i++) {
-      const c = dot(centre, co, ux, (perm[i] as number) * d, d);
+      const c = dot(centre, co, xs, i * d, d);
       if (c < minCos) minCos = c;
     }
     minCos = Math.max(-1, minCos - 1e-12);
@@ -432,7 +479,7 @@ class DirectionTree {
    * when its cone bound (with the rounding slack) is below t, so no member could qualify.
    */
   tieSearch(uy: Float64Array, yo: number, t: number, bestP: number, heapNodes: Int32Array, heapKeys: Float64Array): number {
-    const { ux, d, taken, perm, minPos } = this;
+    const { xs, d, taken, perm, minPos } = this;
     let answer = bestP;
     let size = 1;
     heapNodes[0] = 0;
@@ -464,7 +511,7 @@ class DirectionTree {
         for (let i = this.start[node] as number; i < e; i++) {
           const p = perm[i] as number;
           if (taken[p] || p >= answer) continue;
-          if (dot(uy, yo, ux, p * d, d) >= t) answer = p;
+          if (dot(uy, yo, xs, i * d, d) >= t) answer = p;
         }
         continue;
       }
@@ -500,7 +547,7 @@ class DirectionTree {
    * the best cosine found.
    */
   query(uy: Float64Array, yo: number, heapNodes: Int32Array, heapBounds: Float64Array): number {
-    const { ux, d, taken, perm } = this;
+    const { xs, d, taken, perm } = this;
     let best = -Infinity;
     let bestP = -1;
     let size = 1;
@@ -534,7 +581,7 @@ class DirectionTree {
         for (let i = this.start[node] as number; i < e; i++) {
           const p = perm[i] as number;
           if (taken[p]) continue;
-          const c = dot(uy, yo, ux, p * d, d);
+          const c = dot(uy, yo, xs, i * d, d);
           if (c > best || (c === best && p < bestP)) {
             best = c;
             bestP = p;
