@@ -3,11 +3,16 @@
  *
  * 1. Throughput: training samples per second (one step = an encoder/ψ/decoder Adam step and a
  *    discriminator Adam step, batch 100 as in the paper) for m = 1 (WAE-GAN, h = 16, latent R^8)
- *    and m = 8 (AWAE-GAN, h = 6, latent R^7), measured over a few steps after a warm-up step; the
- *    time of one 60 000-image epoch is ESTIMATED from that rate (a full epoch is ~an hour on a
- *    shared 2-core CPU), plus the measured inference throughput of reconstruction.
- *    Also, as a ratio from the same run: the decoders' shared tail applied once to all m·n codes
- *    (what `AwaeGan.decodeAll` does) vs once per chart.
+ *    and m = 8 (AWAE-GAN, h = 6, latent R^7), with the kernels `initBackend()` registers and, in
+ *    the same run with steps interleaved (so the ratios survive a noisy shared machine), with
+ *    the stock wasm `Tile` (before core's Tile kernel) and with the stock `Tile` and stock
+ *    `Conv2DBackpropInput` (only the Conv2DBackpropFilter that wasm lacks). The epoch time this
+ *    gives is 60 000 / rate (the MEASURED epoch times come from `packages/agm/scripts/train-mnist.ts`).
+ *    Plus the inference throughput of reconstruction, and as a ratio the decoders' shared tail
+ *    applied once to all m·n codes (what `AwaeGan.decodeAll` does) vs once per chart.
+ *    Kernel ratios (wasm): the 14→28 `conv2dTranspose` of the m = 1 decoder (4h → 2h channels,
+ *    batch 100) with core's Conv2DBackpropInput vs the stock one, and vs the forward `conv2d`
+ *    with the same shapes; `Tile` [1,1,1,C] → [n,28,28,C] (batch norm's gradient) core vs stock.
  * 2. `--train`: an MNIST training run for m = 1 and m = 4 (CPU defaults) on a subset
  *    (`--train-size`, default 3000 images; `--epochs`, default 3; MNIST schedule rates), reporting
  *    the test reconstruction error (per-pixel MSE, argmax chart, 1000 test images) next to the
@@ -16,7 +21,7 @@
  * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/agm.ts [--quick] [--no-throughput] [--train] [--train-size N] [--epochs E] [--lr R]`
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, loadMnist, batchImages, subsetDataset } from "@atlas/core";
+import { initBackend, loadMnist, batchImages, subsetDataset, registerAtlasKernels, restoreStockKernels } from "@atlas/core";
 import {
   AwaeGanTrainer,
   AWAE_GAN_SCHEDULES,
@@ -40,9 +45,11 @@ export interface AgmThroughputRow {
   discriminatorParameters: number;
   batchSize: number;
   stepsTimed: number;
+  /** Kernel set of this row: core's kernels, stock Tile, or stock Tile + stock Conv2DBackpropInput. */
+  kernels: string;
   /** Training samples per second (both optimiser steps). */
   trainSamplesPerSecond: number;
-  /** Seconds for one 60 000-image epoch, estimated from the measured rate (not measured). */
+  /** 60 000 / rate: the epoch time this rate implies (the measured ones come from train-mnist.ts). */
   estimatedEpochSeconds: number;
   /** Reconstruction (inference mode, argmax chart) samples per second. */
   inferenceSamplesPerSecond: number;
@@ -85,6 +92,18 @@ export interface AgmBenchOptions {
   log?: (line: string) => void;
 }
 
+/** One kernel timing row (wasm only). */
+export interface AgmKernelRow {
+  case: "kernel";
+  what: string;
+  /** Mean milliseconds per call. */
+  ms: number;
+  /** Milliseconds of the row it is compared with / this row's (> 1: this row is faster). */
+  speedupVsReference?: number;
+  reference?: string;
+  backend: string;
+}
+
 const PAPER_MNIST: Record<number, number> = { 1: 0.0142, 2: 0.0134, 4: 0.0129, 8: 0.0126, 16: 0.0129 };
 
 function timeMs(fn: () => void): number {
@@ -93,23 +112,46 @@ function timeMs(fn: () => void): number {
   return performance.now() - t0;
 }
 
-async function throughput(charts: number, steps: number, backend: string, log: (s: string) => void): Promise<AgmThroughputRow> {
+/** The kernel sets the throughput rows compare (wasm only; on other backends only "core"). */
+const KERNEL_SETS: readonly { name: string; stock: string[] }[] = [
+  { name: "core kernels (initBackend)", stock: [] },
+  { name: "stock Tile", stock: ["Tile"] },
+  { name: "stock Tile + stock Conv2DBackpropInput", stock: ["Tile", "Conv2DBackpropInput"] },
+];
+
+function useKernels(backend: string, stock: readonly string[]): void {
+  if (backend !== "wasm") return;
+  registerAtlasKernels("wasm");
+  if (stock.length > 0) restoreStockKernels("wasm", { kernels: stock });
+}
+
+async function throughput(charts: number, steps: number, backend: string, log: (s: string) => void): Promise<AgmThroughputRow[]> {
   const train = await loadMnist("train");
   const model = createAwaeGan({ ...cpuAwaeGanOptions(charts), seed: 0 });
   const trainer = new AwaeGanTrainer(model, { learningRate: 2e-4, discriminatorLearningRate: 1e-4, seed: 0 });
   const batchSize = AWAE_GAN_SCHEDULES.mnist.batchSize;
   const batch = (k: number): tf.Tensor => batchImages(train, Int32Array.from({ length: batchSize }, (_, i) => (k * batchSize + i) % train.shape[0]));
+  const sets = backend === "wasm" ? KERNEL_SETS : KERNEL_SETS.slice(0, 1);
   try {
-    const warm = batch(0);
-    trainer.stepUnchecked(warm);
-    warm.dispose();
-    let ms = 0;
-    for (let k = 1; k <= steps; k++) {
-      const x = batch(k);
-      ms += timeMs(() => trainer.stepUnchecked(x));
-      x.dispose();
+    // warm-up: one step with each kernel set (XNNPACK operator caches, optimizer slots)
+    for (const set of sets) {
+      useKernels(backend, set.stock);
+      const warm = batch(0);
+      trainer.stepUnchecked(warm);
+      warm.dispose();
     }
-    const trainRate = (steps * batchSize) / (ms / 1000);
+    // timed steps, interleaved across the kernel sets (the step's cost does not depend on the weights)
+    const ms = sets.map(() => 0);
+    for (let k = 1; k <= steps; k++) {
+      for (const [j, set] of sets.entries()) {
+        useKernels(backend, set.stock);
+        const x = batch(k);
+        ms[j]! += timeMs(() => trainer.stepUnchecked(x));
+        x.dispose();
+      }
+    }
+    useKernels(backend, []);
+    const rates = ms.map((t) => (steps * batchSize) / (t / 1000));
 
     const x = batch(steps + 1);
     const testSet = { images: x.dataSync() as Float32Array, shape: [batchSize, 28, 28, 1] };
@@ -132,7 +174,7 @@ async function throughput(charts: number, steps: number, backend: string, log: (
     }
     tf.dispose([x, ...codes]);
     const count = model.countParameters();
-    const row: AgmThroughputRow = {
+    const rows = sets.map((set, j): AgmThroughputRow => ({
       case: "throughput",
       charts,
       h: model.config.h,
@@ -141,22 +183,74 @@ async function throughput(charts: number, steps: number, backend: string, log: (
       discriminatorParameters: count.discriminators,
       batchSize,
       stepsTimed: steps,
-      trainSamplesPerSecond: trainRate,
-      estimatedEpochSeconds: 60_000 / trainRate,
+      kernels: set.name,
+      trainSamplesPerSecond: rates[j]!,
+      estimatedEpochSeconds: 60_000 / rates[j]!,
       inferenceSamplesPerSecond: batchSize / (inferMs / 1000),
       sharedTailSpeedup: perMs / sharedMs,
       backend,
-    };
-    log(
-      `AWAE-GAN m=${charts} h=${row.h} d=${row.latentDim} (${row.parameters} enc+dec params): train ${trainRate.toFixed(1)} samples/s ` +
-        `→ one MNIST epoch ≈ ${(row.estimatedEpochSeconds / 60).toFixed(0)} min (ESTIMATED from ${steps} steps of ${batchSize}); ` +
-        `reconstruct ${row.inferenceSamplesPerSecond.toFixed(0)} samples/s; shared tail vs per-chart tail ${row.sharedTailSpeedup.toFixed(2)}× [${backend}]`,
-    );
-    return row;
+    }));
+    for (const row of rows) {
+      log(
+        `AWAE-GAN m=${charts} h=${row.h} d=${row.latentDim} (${row.parameters} enc+dec params), ${row.kernels}: train ${row.trainSamplesPerSecond.toFixed(1)} samples/s ` +
+          `(${(row.trainSamplesPerSecond / rows[0]!.trainSamplesPerSecond).toFixed(2)}× core) → 60k/rate = ${(row.estimatedEpochSeconds / 60).toFixed(1)} min per epoch [${backend}]`,
+      );
+    }
+    log(`  reconstruct ${rows[0]!.inferenceSamplesPerSecond.toFixed(0)} samples/s; shared tail vs per-chart tail ${rows[0]!.sharedTailSpeedup.toFixed(2)}×`);
+    return rows;
   } finally {
+    useKernels(backend, []);
     trainer.dispose();
     model.dispose();
   }
+}
+
+/** Kernel ratios on wasm: conv2dTranspose with core's vs the stock Conv2DBackpropInput (and vs the forward conv), Tile core vs stock. */
+function kernelRatios(reps: number, backend: string, log: (s: string) => void): AgmKernelRow[] {
+  if (backend !== "wasm") return [];
+  const h = cpuAwaeGanOptions(1).h ?? 16;
+  const n = AWAE_GAN_SCHEDULES.mnist.batchSize;
+  const dy = tf.randomNormal([n, 14, 14, 4 * h], 0, 1, "float32", 1) as tf.Tensor4D; // decoder input of the 14→28 layer
+  const w = tf.randomNormal([4, 4, 2 * h, 4 * h], 0, 0.1, "float32", 2) as tf.Tensor4D; // [k, k, out=2h, in=4h]
+  const img = tf.randomNormal([n, 28, 28, 2 * h], 0, 1, "float32", 3) as tf.Tensor4D;
+  const inv = tf.randomNormal([1, 1, 1, 2 * h], 0, 1, "float32", 4) as tf.Tensor4D;
+  const time = (fn: () => tf.Tensor): number => {
+    tf.dispose(fn()); // warm-up
+    let ms = 0;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      const out = fn();
+      out.dataSync();
+      ms += performance.now() - t0;
+      out.dispose();
+    }
+    return ms / reps;
+  };
+  const transpose = (): tf.Tensor => tf.conv2dTranspose(dy, w, [n, 28, 28, 2 * h], 2, "same");
+  const forward = (): tf.Tensor => tf.conv2d(img, w, 2, "same");
+  const tile = (): tf.Tensor => tf.tile(inv, [4 * n, 28, 28, 1]);
+  const ms: Record<string, number> = {};
+  // interleave the kernel sets over a few rounds
+  for (let round = 0; round < 2; round++) {
+    useKernels(backend, []);
+    ms.coreT = (ms.coreT ?? 0) + time(transpose);
+    ms.fwd = (ms.fwd ?? 0) + time(forward);
+    ms.coreTile = (ms.coreTile ?? 0) + time(tile);
+    useKernels(backend, ["Tile", "Conv2DBackpropInput"]);
+    ms.stockT = (ms.stockT ?? 0) + time(transpose);
+    ms.stockTile = (ms.stockTile ?? 0) + time(tile);
+  }
+  useKernels(backend, []);
+  tf.dispose([dy, w, img, inv]);
+  const rows: AgmKernelRow[] = [
+    { case: "kernel", what: `conv2dTranspose 14→28, ${4 * h}→${2 * h} ch, batch ${n}: core Conv2DBackpropInput`, ms: ms.coreT! / 2, reference: "stock Conv2DBackpropInput", speedupVsReference: ms.stockT! / ms.coreT!, backend },
+    { case: "kernel", what: `conv2dTranspose 14→28, ${4 * h}→${2 * h} ch, batch ${n}: stock Conv2DBackpropInput`, ms: ms.stockT! / 2, backend },
+    { case: "kernel", what: `conv2d 28→14 (the same layer's forward shapes), batch ${n}`, ms: ms.fwd! / 2, reference: "core conv2dTranspose", speedupVsReference: ms.coreT! / ms.fwd!, backend },
+    { case: "kernel", what: `Tile [1,1,1,${2 * h}] → [${4 * n},28,28,${2 * h}]: core`, ms: ms.coreTile! / 2, reference: "stock Tile", speedupVsReference: ms.stockTile! / ms.coreTile!, backend },
+    { case: "kernel", what: `Tile [1,1,1,${2 * h}] → [${4 * n},28,28,${2 * h}]: stock`, ms: ms.stockTile! / 2, backend },
+  ];
+  for (const r of rows) log(`kernel ${r.what}: ${r.ms.toFixed(1)} ms${r.speedupVsReference !== undefined ? ` (${r.speedupVsReference.toFixed(2)}× vs ${r.reference})` : ""} [${backend}]`);
+  return rows;
 }
 
 async function trainRun(charts: number, trainSize: number, epochs: number, learningRate: number, backend: string, log: (s: string) => void): Promise<AgmTrainRow> {
@@ -202,12 +296,15 @@ async function trainRun(charts: number, trainSize: number, epochs: number, learn
 }
 
 /** Runs the AGM suite and returns its rows (also logged). */
-export async function runAgmBench(options: AgmBenchOptions = {}): Promise<(AgmThroughputRow | AgmTrainRow)[]> {
+export async function runAgmBench(options: AgmBenchOptions = {}): Promise<(AgmThroughputRow | AgmTrainRow | AgmKernelRow)[]> {
   const log = options.log ?? ((s: string) => console.log(s));
   const backend = (await initBackend()).tfBackend;
-  const rows: (AgmThroughputRow | AgmTrainRow)[] = [];
+  const rows: (AgmThroughputRow | AgmTrainRow | AgmKernelRow)[] = [];
   const steps = options.quick ? 2 : 5;
-  if (!options.skipThroughput) for (const m of [1, 8]) rows.push(await throughput(m, steps, backend, log));
+  if (!options.skipThroughput) {
+    rows.push(...kernelRatios(options.quick ? 2 : 5, backend, log));
+    for (const m of [1, 8]) rows.push(...(await throughput(m, steps, backend, log)));
+  }
   if (options.train) {
     for (const m of [1, 4]) rows.push(await trainRun(m, options.trainSize ?? 3000, options.epochs ?? 3, options.learningRate ?? 2e-4, backend, log));
   }
@@ -241,16 +338,19 @@ export const agmSuite: BenchSuite = {
     let backend = "";
     for (const r of out) {
       backend = r.backend;
-      if (r.case === "throughput") {
+      if (r.case === "kernel") {
+        notes.push(`kernel ${r.what}: ${r.ms.toFixed(1)} ms${r.speedupVsReference !== undefined ? ` (${r.speedupVsReference.toFixed(2)}× vs ${r.reference})` : ""}`);
+      } else if (r.case === "throughput") {
         rows.push({
-          variant: `train m=${r.charts} h=${r.h}`,
+          variant: `train m=${r.charts} h=${r.h}${r.kernels === KERNEL_SETS[0]!.name ? "" : `, ${r.kernels}`}`,
           backend: r.backend,
           steps: r.stepsTimed,
           msPerStep: (1000 * r.batchSize) / r.trainSamplesPerSecond,
           throughput: r.trainSamplesPerSecond,
           unit: "samples",
-          note: `batch ${r.batchSize}; one 60k epoch ≈ ${(r.estimatedEpochSeconds / 60).toFixed(0)} min (estimated from the rate); ${r.parameters} enc+dec params`,
+          note: `batch ${r.batchSize}; ${r.kernels}; 60k/rate = ${(r.estimatedEpochSeconds / 60).toFixed(1)} min per epoch; ${r.parameters} enc+dec params`,
         });
+        if (r.kernels !== KERNEL_SETS[0]!.name) continue;
         rows.push({
           variant: `reconstruct m=${r.charts} h=${r.h}`,
           backend: r.backend,
@@ -272,7 +372,7 @@ export const agmSuite: BenchSuite = {
       backend,
       baseline: "train m=1 h=16",
       rows: withRatios(rows, "train m=1 h=16"),
-      notes: [...notes, "throughput on a shared 2-core machine varies run to run; epoch times are estimates from a few timed steps"],
+      notes: [...notes, "throughput on a shared 2-core machine varies run to run (kernel sets interleaved step by step within a run); 60k/rate is not a measured epoch — packages/agm/scripts/train-mnist.ts measures whole epochs"],
     };
   },
 };
