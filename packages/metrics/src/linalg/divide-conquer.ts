@@ -165,40 +165,12 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     const origin = new Int32Array(k);
     const tau = new Float64Array(k);
     const delta = new Float64Array(k);
+    const w = new Float64Array(k); // ρ z_i²
+    for (let i = 0; i < k; i++) w[i] = rho * (zk[i] as number) * (zk[i] as number);
     for (let j = 0; j < k; j++) {
-      const upper = j + 1 < k ? (dk[j + 1] as number) : (dk[j] as number) + rho * znorm2;
-      const dj = dk[j] as number;
-      const mid = 0.5 * (upper - dj);
-      // decide the nearer pole from the sign of f at the midpoint
-      for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dj;
-      let fmid = 1;
-      for (let i = 0; i < k; i++) fmid += (rho * (zk[i] as number) * (zk[i] as number)) / ((delta[i] as number) - mid);
-      let lo: number;
-      let hi: number;
-      let o: number;
-      if (fmid >= 0 || j + 1 >= k) {
-        o = j; // root in (d_j, d_j + mid]
-        lo = 0;
-        hi = j + 1 < k ? mid : upper - dj;
-      } else {
-        o = j + 1; // root in [d_{j+1} − mid, d_{j+1})
-        const dn = dk[j + 1] as number;
-        for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dn;
-        lo = -(dn - dj - mid);
-        hi = 0;
-        if (lo >= hi) lo = dj - dn;
-      }
-      // bisection on tau (f increasing in λ): exact to the last bit of tau
-      for (let it = 0; it < 200; it++) {
-        const t = 0.5 * (lo + hi);
-        if (t === lo || t === hi) break;
-        let f = 1;
-        for (let i = 0; i < k; i++) f += (rho * (zk[i] as number) * (zk[i] as number)) / ((delta[i] as number) - t);
-        if (f > 0) hi = t;
-        else lo = t;
-      }
-      origin[j] = o;
-      tau[j] = 0.5 * (lo + hi);
+      const r = secularRoot(dk, w, j, k, rho * znorm2, delta);
+      origin[j] = r.origin;
+      tau[j] = r.tau;
     }
     // Gu–Eisenstat: recompute z from the roots, ẑ_i² = Π_j (λ_j − d_i) / (ρ Π_{j≠i} (d_j − d_i))
     const zhat = new Float64Array(k);
@@ -281,4 +253,119 @@ function assemble(
       for (let i = 0; i < n; i++) Q[i * n + j] = W[i * k + w] as number;
     }
   }
+}
+
+/**
+ * Root j of the secular equation f(λ) = 1 + Σ_i w_i / (d_i − λ) (w_i = ρ z_i² > 0, d ascending,
+ * λ_j in (d_j, d_{j+1}), or (d_{k−1}, d_{k−1} + ρ‖z‖²) for the last), as λ = d_origin + τ with the
+ * origin the nearer pole, so τ keeps full relative accuracy. The interval half is chosen from the
+ * sign of f at the midpoint; then a bracketed iteration on the two-pole model
+ * c + b₁/(δ_j − τ) + b₂/(δ_{j+1} − τ), fitted to the value and slope of the left and right sums at
+ * the current τ (quadratic convergence), falls back to bisection whenever a step leaves the
+ * bracket, and ends by bisecting a few-ulp bracket to the last bit. `delta` is scratch of length k.
+ */
+function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, span: number, delta: Float64Array): { origin: number; tau: number } {
+  const last = j + 1 >= k;
+  const dj = dk[j] as number;
+  const upper = last ? dj + span : (dk[j + 1] as number);
+  const mid = 0.5 * (upper - dj);
+  for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dj;
+  let fmid = 1;
+  for (let i = 0; i < k; i++) fmid += (w[i] as number) / ((delta[i] as number) - mid);
+  let lo: number;
+  let hi: number;
+  let o: number;
+  if (fmid >= 0 || last) {
+    o = j; // root in (d_j, d_j + mid]
+    lo = 0;
+    hi = last ? upper - dj : mid;
+  } else {
+    o = j + 1; // root in [d_{j+1} − mid, d_{j+1})
+    const dn = dk[j + 1] as number;
+    for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dn;
+    lo = -(dn - dj - mid);
+    hi = 0;
+    if (lo >= hi) lo = dj - dn;
+  }
+  const dl = delta[j] as number; // the poles around the root, relative to the origin
+  const dr = last ? Number.POSITIVE_INFINITY : (delta[j + 1] as number);
+  // f and the two half-sums with their slopes at t; updates the bracket; returns f
+  let psi = 0, dpsi = 0, phi = 0, dphi = 0;
+  const evaluate = (t: number): number => {
+    let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+    for (let i = 0; i <= j; i++) {
+      const r = 1 / ((delta[i] as number) - t);
+      const q = (w[i] as number) * r;
+      s1 += q;
+      s2 += q * r;
+    }
+    for (let i = j + 1; i < k; i++) {
+      const r = 1 / ((delta[i] as number) - t);
+      const q = (w[i] as number) * r;
+      s3 += q;
+      s4 += q * r;
+    }
+    psi = s1;
+    dpsi = s2;
+    phi = s3;
+    dphi = s4;
+    const f = 1 + s1 + s3;
+    if (f > 0) hi = t;
+    else lo = t;
+    return f;
+  };
+  let t = 0.5 * (lo + hi);
+  let evals = 0;
+  while (evals < 100) {
+    const f = evaluate(t);
+    evals++;
+    if (f === 0) return { origin: o, tau: t };
+    // two-pole model: ψ ≈ a₁ + b₁/(dl − τ), φ ≈ a₂ + b₂/(dr − τ), matching value and slope at t
+    const b1 = dpsi * (dl - t) * (dl - t);
+    const a1 = psi - b1 / (dl - t);
+    let next: number;
+    if (last) {
+      const c = 1 + a1 + phi;
+      next = c > 0 ? dl + b1 / c : Number.NaN;
+    } else {
+      const b2 = dphi * (dr - t) * (dr - t);
+      const a2 = phi - b2 / (dr - t);
+      const c = 1 + a1 + a2;
+      // c u² − (c(dl + dr) + b1 + b2) u + (c dl dr + b1 dr + b2 dl) = 0, root in (dl, dr)
+      const B = -(c * (dl + dr) + b1 + b2);
+      const C = c * dl * dr + b1 * dr + b2 * dl;
+      if (c === 0) next = -C / B;
+      else {
+        const disc = B * B - 4 * c * C;
+        if (disc < 0) next = Number.NaN;
+        else {
+          const q = -0.5 * (B + (B >= 0 ? Math.sqrt(disc) : -Math.sqrt(disc)));
+          const u1 = q / c;
+          const u2 = q !== 0 ? C / q : Number.NaN;
+          next = u1 > lo && u1 < hi ? u1 : u2;
+        }
+      }
+    }
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (next === lo || next === hi) break;
+    if (Math.abs(next - t) <= 4 * EPS * Math.abs(next)) {
+      // converged to a few ulps: probe both sides to shrink the bracket, then bisect
+      const eta = 8 * EPS * Math.abs(next) + Number.MIN_VALUE;
+      if (next + eta < hi) evaluate(next + eta);
+      if (next - eta > lo) evaluate(next - eta);
+      evals += 2;
+      break;
+    }
+    t = next;
+  }
+  // bisection on tau (f increasing in λ): exact to the last bit of tau
+  for (let it = 0; it < 200; it++) {
+    const m = 0.5 * (lo + hi);
+    if (m === lo || m === hi) break;
+    let f = 1;
+    for (let i = 0; i < k; i++) f += (w[i] as number) / ((delta[i] as number) - m);
+    if (f > 0) hi = m;
+    else lo = m;
+  }
+  return { origin: o, tau: 0.5 * (lo + hi) };
 }
