@@ -12,7 +12,7 @@ import { tridiagonalQL } from "./eigen-ql.js";
 import { tridiagonalEigenDC } from "./divide-conquer.js";
 import { gemmNT, transpose } from "./gemm.js";
 import { simdRowUpdate } from "./simd-kernel.js";
-import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./parallel.js";
+import { checkThreads, scratch, scratchMark, scratchRelease, sharedRows, withThreads, type SharedRows } from "./parallel.js";
 
 /** Result of {@link symmetricEigen}. */
 export interface SymmetricEigen {
@@ -51,25 +51,46 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
     d[0] = input[0] as number;
     return { d, e, reflectors: input, beta };
   }
-  // With WebAssembly SIMD the working matrix lives in the kernel's memory: a = [0, n²), p, w after it.
-  const rows = n >= 16 ? simdRowUpdate() : undefined;
+  // The working matrix a = [base, base + n²), then p, w and the parts' partial products, live in
+  // the SIMD kernel's memory, or in the worker threads' shared memory when they help.
   const nn = n * n;
-  const pOff = nn;
-  const wOff = nn + n;
+  const parted = n >= SPLIT_FROM;
+  const need = nn + 2 * n + (parted ? ROW_PARTS * n : 0);
+  const mark = scratchMark();
+  const shared: SharedRows | undefined = parted ? sharedRows(need) : undefined;
+  const own = shared ? undefined : n >= 16 ? simdRowUpdate() : undefined;
+  let mem: Float64Array | undefined;
+  let base = 0;
+  let kernel: RowRun | null = null;
+  if (shared) {
+    mem = shared.f64;
+    base = shared.base;
+    kernel = shared.run;
+  } else if (own) {
+    mem = own.view(need);
+    kernel = own.run;
+  }
+  const pOff = base + nn;
+  const wOff = base + nn + n;
+  const ppOff = base + nn + 2 * n;
   let a: Float64Array;
   let p: Float64Array;
   let w: Float64Array;
-  if (rows) {
-    const mem = rows.view(nn + 2 * n);
-    a = mem.subarray(0, nn);
+  let F: Float64Array;
+  if (mem) {
+    F = mem;
+    a = mem.subarray(base, base + nn);
     a.set(input.subarray(0, nn));
     p = mem.subarray(pOff, pOff + n);
     w = mem.subarray(wOff, wOff + n);
   } else {
-    a = input;
-    p = new Float64Array(n);
-    w = new Float64Array(n);
+    F = new Float64Array(need);
+    a = F.subarray(0, nn);
+    a.set(input.subarray(0, nn));
+    p = F.subarray(pOff, pOff + n);
+    w = F.subarray(wOff, wOff + n);
   }
+  const rows = kernel;
   // Only the lower triangle (j ≤ i) is read and kept current; reflector k lives in row k's upper part.
   // Build reflector k from column k below the diagonal (copied into row k, columns k+1…n−1).
   const makeReflector = (k: number): number => {
@@ -131,7 +152,21 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
       }
       const b2 = next ? makeReflector(k1) : 0;
       const v2row = k1 * n;
-      if (b2 !== 0) {
+      if (b2 !== 0 && n - k2 >= SPLIT_ROWS) {
+        // the same, in ROW_PARTS blocks of rows (each with its own partial p, summed in block
+        // order), on the worker threads when there are any — the same result either way
+        const L = n - k2;
+        const starts: number[] = [k2];
+        for (let q = 1; q < ROW_PARTS; q++) starts.push(k2 + Math.round(L * Math.sqrt(q / ROW_PARTS)));
+        starts.push(n);
+        if (shared) shared.rows(n, k2, starts, base, base + vrow, wOff, base + v2row, ppOff);
+        else for (let q = 0; q < ROW_PARTS; q++) tridiagRows(F, n, k2, starts[q] as number, starts[q + 1] as number, base, base + vrow, wOff, base + v2row, ppOff + q * n, rows);
+        for (let i = k2; i < n; i++) {
+          let s = 0;
+          for (let q = 0; q < ROW_PARTS; q++) if ((starts[q + 1] as number) > i) s += F[ppOff + q * n + i] as number;
+          p[i] = b2 * s;
+        }
+      } else if (b2 !== 0) {
         // rank-2 update of rows ≥ k+2 fused with p' = β' A₂₂' v'
         p.fill(0, k2, n);
         for (let i = k2; i < n; i++) {
@@ -141,7 +176,7 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
           const v2i = a[v2row + i] as number;
           let s = 0;
           if (rows) {
-            s = rows.run(ri + k2, vrow + k2, wOff + k2, v2row + k2, pOff + k2, i - k2, vi, wi, v2i);
+            s = rows(base + ri + k2, base + vrow + k2, wOff + k2, base + v2row + k2, pOff + k2, i - k2, vi, wi, v2i);
           } else {
             for (let j = k2; j < i; j++) {
               const x = (a[ri + j] as number) - vi * (w[j] as number) - wi * (a[vrow + j] as number);
@@ -176,8 +211,49 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
   d[n - 1] = a[(n - 1) * n + n - 1] as number;
   e[n - 2] = a[(n - 1) * n + n - 2] as number;
   e[n - 1] = 0;
-  if (a !== input) input.set(a);
+  input.set(a);
+  scratchRelease(mark);
   return { d, e, reflectors: input, beta };
+}
+
+/** Matrices from this size on split each step's fused update into {@link ROW_PARTS} row blocks. */
+const SPLIT_FROM = 256;
+/** ... as long as this many rows are left. */
+const SPLIT_ROWS = 192;
+/** Row blocks per step (fixed, so the result does not depend on the thread count). */
+const ROW_PARTS = 4;
+
+/** The fused row update (see simd-kernel.ts) at element indices of one memory. */
+export type RowRun = (a: number, v: number, w: number, v2: number, p: number, len: number, vi: number, wi: number, v2i: number) => number;
+
+/**
+ * Rows r0 … r1−1 of one fused step of {@link tridiagonalize} on the memory `F` (matrix at `aBase`,
+ * n×n): the rank-2 update A −= v wᵀ + w vᵀ of the row's lower part from column k2, and its
+ * contribution to p' = A v' accumulated into the block's own partial vector at `pp` (zeroed here on
+ * k2 … r1−1). Self-contained: worker threads run it from its source text.
+ */
+export function tridiagRows(F: Float64Array, n: number, k2: number, r0: number, r1: number, aBase: number, vrow: number, wOff: number, v2row: number, pp: number, run: RowRun | null): void {
+  F.fill(0, pp + k2, pp + r1);
+  for (let i = r0; i < r1; i++) {
+    const ri = aBase + i * n;
+    const vi = F[vrow + i] as number;
+    const wi = F[wOff + i] as number;
+    const v2i = F[v2row + i] as number;
+    let s = 0;
+    if (run !== null) {
+      s = run(ri + k2, vrow + k2, wOff + k2, v2row + k2, pp + k2, i - k2, vi, wi, v2i);
+    } else {
+      for (let j = k2; j < i; j++) {
+        const x = (F[ri + j] as number) - vi * (F[wOff + j] as number) - wi * (F[vrow + j] as number);
+        F[ri + j] = x;
+        s += x * (F[v2row + j] as number);
+        F[pp + j] = (F[pp + j] as number) + x * v2i;
+      }
+    }
+    const xii = (F[ri + i] as number) - 2 * vi * wi;
+    F[ri + i] = xii;
+    F[pp + i] = (F[pp + i] as number) + s + xii * v2i;
+  }
 }
 
 export { tridiagonalQL } from "./eigen-ql.js";

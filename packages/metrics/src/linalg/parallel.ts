@@ -15,7 +15,8 @@
  */
 import { InvalidArgumentError, checkInteger } from "@atlas/core";
 import { PACK_VALUES, gemmCore } from "./gemm.js";
-import { sharedKernelModule } from "./simd-kernel.js";
+import { sharedKernelModule, sharedRowUpdateModule } from "./simd-kernel.js";
+import { tridiagRows, type RowRun } from "./eigen.js";
 
 const MAX_THREADS = 16;
 const PAGE = 65536;
@@ -36,8 +37,9 @@ const ERR = 4;
 const STOP = 5;
 const ACTIVE = 6;
 const READY = 7;
-// job parameters (Float64Array): n, k, aOff, lda, bOff, ldb, cOff, ldc, alpha, lower, then row starts
-const P_HEAD = 10;
+// job parameters (Float64Array): [0] kind (0: product, 1: tridiagonalisation rows), then the
+// kind's parameters, then from P_HEAD the row starts of the parts
+const P_HEAD = 16;
 
 let configured: number | undefined;
 let current: number | undefined;
@@ -122,6 +124,8 @@ interface Pool {
   workers: WorkerLike[];
   run: ((a: number, b: number, kc: number, tiles: number) => void) | null;
   module: WebAssembly.Module | undefined;
+  rowRun: RowRun | null;
+  rowModule: WebAssembly.Module | undefined;
   top: number;
   broken: boolean;
 }
@@ -134,7 +138,8 @@ const { workerData } = require("node:worker_threads");
 // helpers that a transpiler's keep-names mode may have put into the function's source text
 var __name = (f) => f;
 const core = (${gemmCore.toString()});
-const { memory, ctrlBuf, paramBuf, module, id, packBase, aPack, bPack } = workerData;
+const tri = (${tridiagRows.toString()});
+const { memory, ctrlBuf, paramBuf, module, rowModule, id, packBase, aPack, bPack } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const par = new Float64Array(paramBuf);
 let run = null;
@@ -142,6 +147,11 @@ if (module) {
   const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.kernel;
   const out8 = (packBase + aPack + bPack) * 8;
   run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
+}
+let rowRun = null;
+if (rowModule) {
+  const ru = new WebAssembly.Instance(rowModule, { env: { memory } }).exports.rowUpdate;
+  rowRun = (a, v, w, v2, p, len, vi, wi, v2i) => ru(a * 8, v * 8, w * 8, v2 * 8, p * 8, len, vi, wi, v2i);
 }
 Atomics.add(ctrl, ${READY}, 1);
 Atomics.notify(ctrl, ${READY});
@@ -155,11 +165,15 @@ for (;;) {
   for (;;) {
     const p = Atomics.add(ctrl, ${NEXT}, 1);
     if (p >= Atomics.load(ctrl, ${NPARTS})) break;
-    const n = par[0], k = par[1], aOff = par[2], lda = par[3], bOff = par[4], ldb = par[5], cOff = par[6], ldc = par[7], alpha = par[8], lower = par[9] !== 0;
     const r0 = par[${P_HEAD} + p], r1 = par[${P_HEAD} + p + 1];
     try {
       if (F.buffer !== memory.buffer) F = new Float64Array(memory.buffer);
-      core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
+      if (par[0] === 1) {
+        tri(F, par[1], par[2], r0, r1, par[3], par[4], par[5], par[6], par[7] + p * par[1], rowRun);
+      } else {
+        const n = par[1], k = par[2], aOff = par[3], lda = par[4], bOff = par[5], ldb = par[6], cOff = par[7], ldc = par[8], alpha = par[9], lower = par[10] !== 0;
+        core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
+      }
     } catch (e) {
       console.error(e);
       Atomics.store(ctrl, ${ERR}, 1);
@@ -186,6 +200,12 @@ function createPool(): Pool | null {
       const out8 = (A_PACK + B_PACK) * 8;
       run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
     }
+    const rowModule = sharedRowUpdateModule(initial, MAX_PAGES);
+    let rowRun: RowRun | null = null;
+    if (rowModule) {
+      const ru = (new WebAssembly.Instance(rowModule, { env: { memory } }).exports.rowUpdate) as (...args: number[]) => number;
+      rowRun = (a, v, w, v2, pp, len, vi, wi, v2i) => ru(a * 8, v * 8, w * 8, v2 * 8, pp * 8, len, vi, wi, v2i);
+    }
     const buffers = new WeakSet<ArrayBufferLike>();
     buffers.add(memory.buffer);
     return {
@@ -197,6 +217,8 @@ function createPool(): Pool | null {
       workers: [],
       run,
       module,
+      rowRun,
+      rowModule,
       top: (MAX_THREADS + 1) * PACK_VALUES,
       broken: false,
     };
@@ -214,7 +236,7 @@ function ensureWorkers(p: Pool, count: number): void {
     try {
       const w = new wt.Worker(workerSource(), {
         eval: true,
-        workerData: { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, id, packBase: id * PACK_VALUES, aPack: A_PACK, bPack: B_PACK },
+        workerData: { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, rowModule: p.rowModule, id, packBase: id * PACK_VALUES, aPack: A_PACK, bPack: B_PACK },
         name: `atlas-metrics-gemm-${id}`,
       });
       w.on("error", () => {
@@ -359,45 +381,22 @@ export function parallelGemm(
       if (r > (starts[starts.length - 1] as number) && r < m) starts.push(r);
     }
     starts.push(m);
-    const np = starts.length - 1;
     const par = p.params;
-    par[0] = n;
-    par[1] = k;
-    par[2] = a[0];
-    par[3] = a[1];
-    par[4] = b[0];
-    par[5] = b[1];
-    par[6] = c[0];
-    par[7] = c[1];
-    par[8] = alpha;
-    par[9] = lower ? 1 : 0;
-    for (let i = 0; i <= np; i++) par[P_HEAD + i] = starts[i] as number;
-    const ctrl = p.ctrl;
-    Atomics.store(ctrl, ERR, 0);
-    Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, NPARTS, np);
-    Atomics.store(ctrl, ACTIVE, t - 1);
-    Atomics.store(ctrl, NEXT, 0);
-    Atomics.add(ctrl, SEQ, 1);
-    Atomics.notify(ctrl, SEQ);
-    // the calling thread works too (pack space of thread 0)
+    par[0] = 0;
+    par[1] = n;
+    par[2] = k;
+    par[3] = a[0];
+    par[4] = a[1];
+    par[5] = b[0];
+    par[6] = b[1];
+    par[7] = c[0];
+    par[8] = c[1];
+    par[9] = alpha;
+    par[10] = lower ? 1 : 0;
     const f = view(p);
-    const aPack = 0;
-    for (;;) {
-      const part = Atomics.add(ctrl, NEXT, 1);
-      if (part >= np) break;
-      const r0 = starts[part] as number;
-      const r1 = starts[part + 1] as number;
-      gemmCore(r1 - r0, n, k, f, a[0] + r0 * a[1], a[1], f, b[0], b[1], f, c[0] + r0 * c[1], c[1], alpha, lower, r0, f, aPack, aPack + A_PACK, aPack + A_PACK + B_PACK, p.run);
-      Atomics.add(ctrl, DONE, 1);
-    }
-    for (;;) {
-      const done = Atomics.load(ctrl, DONE);
-      if (done >= np) break;
-      Atomics.wait(ctrl, DONE, done, 100);
-    }
-    Atomics.store(ctrl, NEXT, BIG);
-    if (Atomics.load(ctrl, ERR) !== 0) throw new Error("gemmNT: a worker thread failed");
+    runParts(p, t, starts, (r0, r1) => {
+      gemmCore(r1 - r0, n, k, f, a[0] + r0 * a[1], a[1], f, b[0], b[1], f, c[0] + r0 * c[1], c[1], alpha, lower, r0, f, 0, A_PACK, A_PACK + B_PACK, p.run);
+    });
     if (!cInPlace) {
       const g = view(p);
       for (let i = 0; i < m; i++) C.set(g.subarray(c[0] + i * n, c[0] + i * n + rowLen(i)), cOff + i * ldc);
@@ -406,6 +405,88 @@ export function parallelGemm(
   } finally {
     p.top = mark;
   }
+}
+
+/**
+ * Runs a job cut into row blocks `starts[q] … starts[q+1]` (parameters already in `p.params` from
+ * index 1): the calling thread and up to t − 1 workers claim blocks until none is left; returns
+ * when all are done.
+ */
+function runParts(p: Pool, t: number, starts: readonly number[], mainPart: (r0: number, r1: number) => void): void {
+  const np = starts.length - 1;
+  const par = p.params;
+  for (let i = 0; i <= np; i++) par[P_HEAD + i] = starts[i] as number;
+  const ctrl = p.ctrl;
+  Atomics.store(ctrl, ERR, 0);
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.store(ctrl, NPARTS, np);
+  Atomics.store(ctrl, ACTIVE, t - 1);
+  Atomics.store(ctrl, NEXT, 0);
+  Atomics.add(ctrl, SEQ, 1);
+  Atomics.notify(ctrl, SEQ);
+  let failure: unknown;
+  for (;;) {
+    const part = Atomics.add(ctrl, NEXT, 1);
+    if (part >= np) break;
+    try {
+      mainPart(starts[part] as number, starts[part + 1] as number);
+    } catch (e) {
+      failure ??= e;
+    }
+    Atomics.add(ctrl, DONE, 1);
+  }
+  for (;;) {
+    const done = Atomics.load(ctrl, DONE);
+    if (done >= np) break;
+    Atomics.wait(ctrl, DONE, done, 100);
+  }
+  Atomics.store(ctrl, NEXT, BIG);
+  if (failure !== undefined) throw failure;
+  if (Atomics.load(ctrl, ERR) !== 0) throw new Error("@atlas/metrics: a worker thread failed");
+}
+
+/** Shared work space for the threaded tridiagonalisation (see {@link tridiagonalize}). */
+export interface SharedRows {
+  /** The whole shared memory as float64; the work space starts at `base`. */
+  readonly f64: Float64Array;
+  readonly base: number;
+  /** The SIMD row update bound to the shared memory (null: the JavaScript loop). */
+  readonly run: RowRun | null;
+  /** Row blocks `starts[q] … starts[q+1]` of step k2 (parameters: see {@link tridiagRows}). */
+  rows(n: number, k2: number, starts: readonly number[], aBase: number, vrow: number, wOff: number, v2row: number, ppBase: number): void;
+}
+
+/** `elements` doubles of shared scratch for a threaded tridiagonalisation, or undefined single-threaded. */
+export function sharedRows(elements: number): SharedRows | undefined {
+  const t = getThreads();
+  const p = activePool(t);
+  if (!p) return undefined;
+  const at = (p.top + 1) & ~1;
+  if (!ensure(p, at + elements)) return undefined;
+  p.top = at + elements;
+  const f = view(p);
+  return {
+    f64: f,
+    base: at,
+    run: p.rowRun,
+    rows(n, k2, starts, aBase, vrow, wOff, v2row, ppBase) {
+      const par = p.params;
+      par[0] = 1;
+      par[1] = n;
+      par[2] = k2;
+      par[3] = aBase;
+      par[4] = vrow;
+      par[5] = wOff;
+      par[6] = v2row;
+      par[7] = ppBase;
+      let q = 0;
+      runParts(p, t, starts, (r0, r1) => {
+        // the part index is found from its first row (parts are claimed in any order)
+        q = starts.indexOf(r0);
+        tridiagRows(f, n, k2, r0, r1, aBase, vrow, wOff, v2row, ppBase + q * n, p.rowRun);
+      });
+    },
+  };
 }
 
 /**

@@ -158,7 +158,7 @@ export function sharedKernelModule(min: number, max: number): WebAssembly.Module
   }
 }
 
-function buildRowUpdateModule(): Uint8Array<ArrayBuffer> {
+function buildRowUpdateModule(shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
   // rowUpdate(a, v, w, v2, p: byte ptrs, len: i32, vi, wi, v2i: f64) -> f64
   // for j < len: x = a[j] − vi·w[j] − wi·v[j]; a[j] = x; s += x·v2[j]; p[j] += x·v2i; returns s
   // params 0..5 i32, 6..8 f64; locals: 9 VI, 10 WI, 11 V2I, 12 X, 13 S (v128), 14 x, 15 ss (f64)
@@ -203,14 +203,38 @@ function buildRowUpdateModule(): Uint8Array<ArrayBuffer> {
   const locals = [0x02, 0x05, 0x7b, 0x02, 0x7c];
   const body = [...locals, ...code];
   const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+  const type = section(1, [0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7c, 0x7c, 0x01, 0x7c]);
+  if (shared) {
+    return Uint8Array.from([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      ...type,
+      ...section(2, [0x01, ...name("env"), ...name("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
+      ...section(3, [0x01, 0x00]),
+      ...section(7, [0x01, ...name("rowUpdate"), 0x00, 0x00]),
+      ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ]);
+  }
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7c, 0x7c, 0x01, 0x7c]),
+    ...type,
     ...section(3, [0x01, 0x00]),
     ...section(5, [0x01, 0x00, 0x01]),
     ...section(7, [0x02, ...name("rowUpdate"), 0x00, 0x00, ...name("memory"), 0x02, 0x00]),
     ...section(10, [0x01, ...uleb(body.length), ...body]),
   ]);
+}
+
+/**
+ * The fused row update compiled against an imported shared memory (for worker threads), or
+ * undefined without WebAssembly SIMD or shared memories. Export `rowUpdate` takes byte addresses.
+ */
+export function sharedRowUpdateModule(min: number, max: number): WebAssembly.Module | undefined {
+  try {
+    if (simdDisabled()) return undefined;
+    return new WebAssembly.Module(buildRowUpdateModule({ min, max }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The fused row update of the tridiagonalisation, with its own growable memory. */
