@@ -1,6 +1,7 @@
 import { eigenvaluesOf, eigenvectorsOf } from "./linalg/eigen.js";
 import { gemmNT, mirrorLower } from "./linalg/gemm.js";
 import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
+import { InvalidArgumentError, describeValue } from "@atlas/core";
 import { checkSameDim, commonExtractor, readFeatures, type FeatureInput, type Provenance } from "./features.js";
 import { checkStats, gaussianStats, type GaussianStats } from "./stats.js";
 
@@ -8,6 +9,15 @@ const EPS = 2 ** -52;
 
 /** Options of {@link fid}, {@link frechetDistance} and {@link traceSqrtProduct}. */
 export interface FidOptions {
+  /**
+   * How tr (Σ₁Σ₂)^½ is computed. `"eigen"` (default): the symmetric route of
+   * {@link traceSqrtProduct}, A = Σ₁^½ from a symmetric eigendecomposition. `"cholesky"` (opt-in,
+   * about twice as fast at d = 2048): Σ₁ = L Lᵀ and the eigenvalues of the symmetric Lᵀ Σ₂ L,
+   * which are those of Σ₁Σ₂ (the same spectrum, so the same value up to rounding); when Σ₁ is not
+   * numerically positive definite (a pivot at the rounding floor d·ε·max Σ₁ᵢᵢ, e.g. n ≤ d) it falls
+   * back to `"eigen"`. The result's `route` says which ran.
+   */
+  route?: "eigen" | "cholesky";
   /**
    * Threads for the covariances and matrix products (default: `setThreads` / `ATLAS_THREADS` /
    * the CPU count, at most 8). The result is bitwise the same for any value.
@@ -21,6 +31,8 @@ export interface FidResult extends Provenance {
   readonly fid: number;
   /** Sample counts of the two sets. */
   readonly samples: readonly [number, number];
+  /** Which route computed tr (Σ₁Σ₂)^½ (see {@link FidOptions.route}). */
+  readonly route: "eigen" | "cholesky";
   /** The parts of the sum, for diagnosis. */
   readonly terms: { readonly meanDistance: number; readonly traceA: number; readonly traceB: number; readonly traceSqrtProduct: number };
 }
@@ -99,6 +111,7 @@ export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats, op
   const a = checkStats("statsA", statsA);
   const b = checkStats("statsB", statsB);
   const threads = checkThreads(options?.threads);
+  const route = checkRoute(options?.route);
   checkSameDim("statsA", a.dim, "statsB", b.dim);
   const extractor = commonExtractor("statsA", a.extractor, "statsB", b.extractor);
   const d = a.dim;
@@ -113,12 +126,26 @@ export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats, op
     traceA += a.cov[j * d + j] as number;
     traceB += b.cov[j * d + j] as number;
   }
-  const tsp = traceSqrtProduct(a.cov, b.cov, d, threads !== undefined ? { threads } : {});
+  let tsp: number | undefined;
+  let used: "eigen" | "cholesky" = "eigen";
+  if (route === "cholesky") {
+    tsp = withThreads(threads, () => {
+      const mark = scratchMark();
+      try {
+        return traceSqrtProductCholesky(a.cov, b.cov, d);
+      } finally {
+        scratchRelease(mark);
+      }
+    });
+    if (tsp !== undefined) used = "cholesky";
+  }
+  tsp ??= traceSqrtProduct(a.cov, b.cov, d, threads !== undefined ? { threads } : {});
   return {
     fid: meanDistance + traceA + traceB - 2 * tsp,
     samples: [a.n, b.n],
     dim: d,
     extractor,
+    route: used,
     terms: { meanDistance, traceA, traceB, traceSqrtProduct: tsp },
   };
 }
@@ -137,8 +164,90 @@ export function fid(featuresA: FeatureInput, featuresB: FeatureInput, options: F
   checkSameDim("featuresA", a.dim, "featuresB", b.dim);
   commonExtractor("featuresA", a.extractor, "featuresB", b.extractor);
   const threads = checkThreads(options?.threads);
+  const route = checkRoute(options?.route);
   const opts = threads !== undefined ? { threads } : {};
   const sa = gaussianStats({ data: a.data, dim: a.dim, ...(a.extractor !== undefined ? { extractor: a.extractor } : {}) }, opts);
   const sb = gaussianStats({ data: b.data, dim: b.dim, ...(b.extractor !== undefined ? { extractor: b.extractor } : {}) }, opts);
-  return frechetDistance(sa, sb, opts);
+  return frechetDistance(sa, sb, { ...opts, route });
+}
+
+function checkRoute(route: unknown): "eigen" | "cholesky" {
+  if (route === undefined) return "eigen";
+  if (route !== "eigen" && route !== "cholesky") throw new InvalidArgumentError("route", `expected "eigen" or "cholesky", got ${describeValue(route)}`);
+  return route;
+}
+
+const CHOL_NB = 64;
+
+/**
+ * Lower Cholesky factor of the symmetric n×n `a` in place (lower triangle; the upper is left as
+ * garbage), blocked: each block column is first updated by one product with the columns to its
+ * left, then factored. Returns false as soon as a pivot is ≤ `floor`.
+ */
+function choleskyInPlace(a: Float64Array, n: number, floor: number): boolean {
+  for (let j0 = 0; j0 < n; j0 += CHOL_NB) {
+    const b = Math.min(CHOL_NB, n - j0);
+    if (j0 > 0) gemmNT(n - j0, b, j0, a, j0 * n, n, a, j0 * n, n, a, j0 * n + j0, n, { alpha: -1, accumulate: true });
+    for (let j = j0; j < j0 + b; j++) {
+      const rj = j * n;
+      let s = a[rj + j] as number;
+      for (let p = j0; p < j; p++) s -= (a[rj + p] as number) * (a[rj + p] as number);
+      if (!(s > floor)) return false;
+      const l = Math.sqrt(s);
+      a[rj + j] = l;
+      for (let i = j + 1; i < n; i++) {
+        const ri = i * n;
+        let t = a[ri + j] as number;
+        for (let p = j0; p < j; p++) t -= (a[ri + p] as number) * (a[rj + p] as number);
+        a[ri + j] = t / l;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * tr (Σ₁Σ₂)^½ as Σ √μᵢ over the eigenvalues of the symmetric Lᵀ Σ₂ L, Σ₁ = L Lᵀ (clipped at the
+ * rounding floor as in {@link traceSqrtProduct}); undefined when Σ₁ is not numerically positive
+ * definite. The products skip the zero triangle of L: F = Lᵀ Σ₂ (d³ multiply-adds), then the lower
+ * triangle of F L (d³/3).
+ */
+function traceSqrtProductCholesky(covA: Float64Array, covB: Float64Array, d: number): number | undefined {
+  let maxDiag = 0;
+  for (let i = 0; i < d; i++) maxDiag = Math.max(maxDiag, covA[i * d + i] as number);
+  if (!(maxDiag > 0)) return undefined;
+  const Lw = scratch(d * d) ?? new Float64Array(d * d);
+  Lw.set(covA.subarray(0, d * d));
+  if (!choleskyInPlace(Lw, d, d * EPS * maxDiag)) return undefined;
+  // H = Lᵀ (upper triangular, row-major), zeros below the diagonal
+  const H = scratch(d * d) ?? new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    for (let p = i; p < d; p++) H[ri + p] = Lw[p * d + i] as number;
+    H.fill(0, ri, ri + i);
+  }
+  // F = H Σ₂: F[i, j] = Σ_{p ≥ i} H[i, p] Σ₂[j, p]; rows in blocks, each from its first nonzero column
+  const F = scratch(d * d) ?? new Float64Array(d * d);
+  const S2 = scratch(d * d); // with threads, Σ₂ once in the shared memory instead of a copy per block
+  if (S2) S2.set(covB.subarray(0, d * d));
+  const B2 = S2 ?? covB;
+  for (let i0 = 0; i0 < d; i0 += CHOL_NB) {
+    const b = Math.min(CHOL_NB, d - i0);
+    gemmNT(b, d, d - i0, H, i0 * d + i0, d, B2, i0, d, F, i0 * d, d);
+  }
+  // M = F Hᵀ (lower): M[i, j] = Σ_{p ≥ j} F[i, p] H[j, p]; columns in blocks
+  const M = scratch(d * d) ?? new Float64Array(d * d);
+  for (let j0 = 0; j0 < d; j0 += CHOL_NB) {
+    const b = Math.min(CHOL_NB, d - j0);
+    gemmNT(d - j0, b, d - j0, F, j0 * d + j0, d, H, j0 * d + j0, d, M, j0 * d + j0, d);
+  }
+  mirrorLower(M, d);
+  const mu = eigenvaluesOf(M, d);
+  const floorM = d * EPS * Math.max(0, mu[d - 1] as number);
+  let t = 0;
+  for (let i = 0; i < d; i++) {
+    const x = mu[i] as number;
+    if (x > floorM) t += Math.sqrt(x);
+  }
+  return t;
 }
