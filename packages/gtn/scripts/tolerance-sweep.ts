@@ -19,6 +19,7 @@ const extra = {
   ...(args.width ? { width: Number(args.width) } : {}),
   ...(args.layers ? { hiddenLayers: Number(args.layers) } : {}),
   ...(batch ? { batchSize: batch } : {}),
+  ...(args.halve ? { halveLearningRateAt: args.halve.split(",").map(Number) } : {}),
 };
 const experiment = args.exp ?? "uniform";
 const backend = await initBackend();
@@ -87,12 +88,34 @@ for (const eps of epsList) {
   } else {
     const data = disjointUniforms(n, seed);
     const res: Record<string, unknown> = { eps };
-    for (const k of [2, 1]) {
+    for (const k of args.plain === "0" ? [2] : [2, 1]) {
       const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: lr, epochs, seed, clusters: k, cosineTolerance: eps, ...extra });
-      const out = gtn.sample(20000, 97);
-      const g = gapFraction(out.dataSync());
+      const inputs = gtn.sampleInputs(20000, 97);
+      const out = gtn.map(inputs);
+      const pts = out.dataSync();
+      const g = gapFraction(pts);
+      // where gap samples come from: their input's distance (in that cluster's x-std) from the
+      // nearest cluster mean, towards the other cluster
+      const ys = inputs.dataSync();
+      const sig: number[] = [];
+      if (gtn.clusters) {
+        for (let i = 0; i < 20000; i++) {
+          const a = pts[2 * i] as number;
+          if (!(a > 1 && a < 2)) continue;
+          const yx = ys[2 * i] as number;
+          let best = Infinity;
+          for (const c of gtn.clusters) {
+            const z = Math.abs(yx - (c.mean[0] as number)) / (c.std[0] as number);
+            if (z < best) best = z;
+          }
+          sig.push(best);
+        }
+        sig.sort((p, q) => p - q);
+      }
+      const q = (v: number[], f: number): number => +(v[Math.floor(f * (v.length - 1))] ?? NaN).toFixed(2);
       out.dispose();
-      res[k === 2 ? "clustered" : "plain"] = { gap: +g.gap.toFixed(4), outside: +g.outside.toFixed(4), epochs: gtn.report?.history.epochs.length };
+      inputs.dispose();
+      res[k === 2 ? "clustered" : "plain"] = { gap: +g.gap.toFixed(4), outside: +g.outside.toFixed(4), epochs: gtn.report?.history.epochs.length, ...(sig.length ? { gapInputSigma: [q(sig, 0.1), q(sig, 0.5), q(sig, 0.9)] } : {}) };
       gtn.dispose();
     }
     console.log(JSON.stringify(res));

@@ -611,6 +611,12 @@ class DirectionTree {
   }
 }
 
+/**
+ * Rebuild the tree over the remaining x once they are fewer than this fraction of those it was built
+ * on: taken x leave loose cones behind, and a rebuild (three-way quickselect, ~n·d·depth) is cheap.
+ */
+const REBUILD_AT = 0.75;
+
 function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, eps: number): Int32Array {
   const taken = new Uint8Array(n);
   const tree = new DirectionTree(ux, d, taken, n, eps > 0);
@@ -618,7 +624,7 @@ function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, ep
   const heapBounds = new Float64Array(2 * n + 2);
   const labelP = new Int32Array(n);
   for (let q = 0; q < n; q++) {
-    if (tree.remaining >= 64 && tree.remaining * 2 < tree.builtSize) tree.build();
+    if (tree.remaining >= 64 && tree.remaining < tree.builtSize * REBUILD_AT) tree.build();
     let p = tree.query(uy, q * d, heapNodes, heapBounds);
     if (eps > 0) p = tree.tieSearch(uy, q * d, tree.lastBest - eps, p, heapNodes, heapBounds);
     labelP[q] = p;

@@ -60,16 +60,25 @@ describe("trainGTN", () => {
     expect(d).toBeLessThan(0.06);
   });
 
-  it("uniform square from a 2-D normal (small): samples stay in the square", async () => {
+  it("uniform square from a 2-D normal (small): the tie tolerance fixes the contraction of Algorithm 1 taken literally", async () => {
     const data = uniformSquare(6000, 2);
-    const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: 1e-2, epochs: 30, seed: 2 });
-    const stats = uniformSquareStats(gtn.sample(10000, 98).dataSync());
-    gtn.dispose();
-    // measured: outside 0.4%, KS 0.09 / 0.14 — the exact float64 labelling pairs radii almost at
-    // random in 2-D at this n (see README), so h learns a contracted conditional mean; a constant
-    // or collapsed h would give KS ≥ 0.3
-    expect(stats.outside).toBeLessThanOrEqual(0.01);
-    expect(Math.max(...stats.ks)).toBeLessThan(0.2);
+    const fit = async (cosineTolerance: number): Promise<{ ks: [number, number]; outside: number }> => {
+      const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", learningRate: 1e-2, epochs: 30, seed: 2, cosineTolerance });
+      const out = gtn.sample(10000, 98);
+      const stats = uniformSquareStats(out.dataSync());
+      out.dispose();
+      gtn.dispose();
+      return stats;
+    };
+    const exact = await fit(0);
+    const tolerant = await fit(1e-3);
+    // measured: ε = 0 KS 0.09 / 0.14, 0.4% outside — exact float64 cosines pair radii almost at
+    // random in 2-D (see README), so h learns a contracted conditional mean; ε = 1e-3: KS 0.034 / 0.034,
+    // 4.3% outside (the small 6×6 h overshoots the edges for inputs in the normal's tail)
+    expect(exact.outside).toBeLessThanOrEqual(0.01);
+    expect(Math.max(...exact.ks)).toBeGreaterThan(0.06);
+    expect(Math.max(...tolerant.ks)).toBeLessThan(0.05);
+    expect(tolerant.outside).toBeLessThan(0.07);
   });
 
   it("clustered GTN on two disjoint squares: one normal per k-means cluster, samples by weight", async () => {
@@ -132,6 +141,14 @@ describe("trainGTN", () => {
     again.dispose();
   });
 
+  it("halves Adam's learning rate after the given epochs", async () => {
+    const rng = new Rng(7);
+    const x = Array.from({ length: 200 }, () => [rng.normal(), rng.uniform()]);
+    const gtn = await trainGTN(x, { preset: "uniform", epochs: 3, seed: 1, validationFraction: 0, halveLearningRateAt: [1, 2] });
+    expect(gtn.report?.history.epochs.map((e) => e.learningRate)).toEqual([1e-3, 5e-4, 2.5e-4]);
+    gtn.dispose();
+  });
+
   it("resumes from a checkpoint", async () => {
     const rng = new Rng(6);
     const x = Array.from({ length: 300 }, () => [rng.normal(), rng.uniform()]);
@@ -151,6 +168,8 @@ describe("trainGTN", () => {
     await expect(trainGTN([[1, 2], [3, 4]], { preset: "imagenet" as "mnist" })).rejects.toThrow(AtlasError);
     await expect(trainGTN([[1, 2], [3, 4]], { clusters: 3 })).rejects.toThrow(AtlasError);
     await expect(trainGTN([[1, 2], [3, 4]], { validationFraction: 1 })).rejects.toThrow(AtlasError);
+    await expect(trainGTN([[1, 2], [3, 4]], { cosineTolerance: -0.1 })).rejects.toThrow(/cosineTolerance/);
+    await expect(trainGTN([[1, 2], [3, 4]], { halveLearningRateAt: [5, 5] })).rejects.toThrow(/halveLearningRateAt\[1\]/);
     await expect(GTN.load(join(dir, "missing"))).rejects.toThrow(AtlasError);
   });
 });

@@ -2,10 +2,12 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   CorruptFileError,
+  InvalidArgumentError,
   ShapeMismatchError,
   checkInteger,
   checkNumber,
   checkOneOf,
+  describeValue,
   loadModel,
   loadOptimizer,
   loadState,
@@ -56,6 +58,11 @@ export interface TrainGtnOptions extends Partial<GtnArchitecture> {
   preset?: GtnPreset;
   /** Most epochs (default 100); early stopping usually ends sooner. */
   epochs?: number;
+  /**
+   * Epoch counts after which Adam's learning rate is halved (default none: constant, as the paper's
+   * Table 2). Strictly increasing integers ≥ 1, as core's `trainLoop` schedule.
+   */
+  halveLearningRateAt?: readonly number[];
   /** Early-stopping patience in epochs on the validation MSE (default 3, as the paper). */
   patience?: number;
   /** Fraction of the labelled pairs held out for validation (default 0.1; 0 disables early stopping). */
@@ -316,6 +323,9 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const k = checkInteger("options.clusters", options.clusters ?? 1, { min: 1, max: X.n });
   const labelMethod = checkOneOf("options.labelMethod", options.labelMethod ?? "fast", ["fast", "scan"] as const);
   const cosineTolerance = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
+  const halveAt = options.halveLearningRateAt ?? [];
+  if (!Array.isArray(halveAt)) throw new InvalidArgumentError("options.halveLearningRateAt", `expected an array of increasing epoch counts, got ${describeValue(halveAt)}`);
+  halveAt.forEach((e, i) => checkInteger(`options.halveLearningRateAt[${i}]`, e, { min: i === 0 ? 1 : (halveAt[i - 1] as number) + 1 }));
   if (options.checkpoint) checkInteger("options.checkpoint.every", options.checkpoint.every ?? 1, { min: 1 });
   const rng = toRng(options.seed ?? 0, "options.seed");
   const { n, dim: d } = X;
@@ -405,6 +415,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   let history: TrainHistory;
   try {
     history = await trainLoop({
+      ...(halveAt.length ? { learningRate: { initial: architecture.learningRate, halveAtEpochs: [...halveAt] }, optimizers: optimizer } : {}),
       size: nTrain,
       batchSize: architecture.batchSize,
       epochs,

@@ -5,7 +5,9 @@
  * clusters (latent-code-like), standardised per axis as the paper does before labelling; y standard
  * normal; fixed seeds. 'fast' and 'scan' must return identical assignments (checked every run).
  *
- * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/gtn.ts [--quick] [--big]`
+ * Also fast vs scan with the tie tolerance the 2-D reproductions use (`--tolerance=1e-4`, 0 skips).
+ *
+ * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/gtn.ts [--quick] [--big] [--tolerance=ε]`
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,12 +24,14 @@ export interface GtnBenchRow {
   n: number;
   d: number;
   fastMs: number;
+  /** gtnLabels' cosineTolerance of this row (0: Algorithm 1 literally). */
+  cosineTolerance: number;
   scanMs?: number;
   /** scanMs / fastMs, both measured in this run. */
   ratio?: number;
   /** fast and scan returned identical assignments. */
   identical?: boolean;
-  /** The vectorised NumPy peer (gtn-numpy.py), same data, same run; absent without python3 + numpy. */
+  /** The vectorised NumPy peer (gtn-numpy.py, single-threaded BLAS), same data, same run; absent without python3 + numpy. */
   numpyMs?: number;
   /** numpyMs / fastMs. */
   numpyRatio?: number;
@@ -44,6 +48,8 @@ export interface GtnBenchOptions {
   big?: boolean;
   /** Run only the fast-vs-scan comparisons or only the absolute timings. */
   only?: "compare" | "absolute";
+  /** cosineTolerance for the extra fast-vs-scan rows (default 1e-4; 0 skips them). */
+  tolerance?: number;
   log?: (line: string) => void;
 }
 
@@ -76,7 +82,10 @@ function numpyPeer(x: Float64Array, y: Float64Array, n: number, d: number): { ms
     writeFileSync(join(dir, "x"), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     writeFileSync(join(dir, "y"), new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
     const script = fileURLToPath(new URL("./gtn-numpy.py", import.meta.url));
-    const r = spawnSync("python3", [script, String(n), String(d), join(dir, "x"), join(dir, "y"), join(dir, "out")], { encoding: "utf8" });
+    // single-threaded BLAS: on a shared 2-core machine threads only oversubscribe it (31.8 s with
+    // threads vs 4.0 s without, measured in one loaded run)
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+    const r = spawnSync("python3", [script, String(n), String(d), join(dir, "x"), join(dir, "y"), join(dir, "out")], { encoding: "utf8", env });
     if (r.status !== 0) return null;
     const bytes = readFileSync(join(dir, "out"));
     return { ms: Number(r.stdout.trim()), out: new Int32Array(bytes.buffer, bytes.byteOffset, n) };
@@ -114,7 +123,7 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     const f = time(() => gtnLabels(x, y, fast));
     const s = time(() => gtnLabels(x, y, { method: "scan" }));
     const identical = f.out.every((v, i) => v === s.out[i]);
-    const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend };
+    const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: 0, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend };
     const np = d >= 100 ? numpyPeer(x.data, y.data, n, d) : null;
     if (np) {
       row.numpyMs = np.ms;
@@ -133,8 +142,20 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   for (const [n, d] of absolute) {
     const { x, y } = data(n, d, n + d);
     const f = time(() => gtnLabels(x, y, fast));
-    rows.push({ case: "fast absolute", n, d, fastMs: f.ms, backend });
+    rows.push({ case: "fast absolute", n, d, fastMs: f.ms, cosineTolerance: 0, backend });
     log(`gtnLabels n=${n} d=${d}: fast ${(f.ms / 1000).toFixed(2)} s [${backend}]`);
+  }
+  // the tie tolerance the 2-D reproductions use, at the compared sizes (fast and scan, same ε)
+  const tolerance = options.tolerance ?? 1e-4;
+  if (tolerance > 0 && options.only !== "absolute") {
+    for (const [n, d] of quick ? ([[4000, 5]] as [number, number][]) : ([[16000, 5], [8000, 100]] as [number, number][])) {
+      const { x, y } = data(n, d, n + d);
+      const f = time(() => gtnLabels(x, y, { ...fast, cosineTolerance: tolerance }));
+      const s = time(() => gtnLabels(x, y, { method: "scan", cosineTolerance: tolerance }));
+      const identical = f.out.every((v, i) => v === s.out[i]);
+      rows.push({ case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: tolerance, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend });
+      log(`gtnLabels n=${n} d=${d} cosineTolerance=${tolerance}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical} [${backend}]`);
+    }
   }
   return rows;
 }
@@ -150,7 +171,7 @@ export const gtnLabelsSuite: BenchSuite = {
     const raw = await runGtnBench({ quick: ctx.quick, big: ctx.options.big === "1", log: ctx.log });
     const rows: BenchRow[] = [];
     for (const r of raw) {
-      const size = `n=${r.n} d=${r.d}`;
+      const size = `n=${r.n} d=${r.d}${r.cosineTolerance > 0 ? ` ε=${r.cosineTolerance}` : ""}`;
       rows.push({ variant: `fast ${size}`, backend: r.backend, steps: 1, msPerStep: r.fastMs, ...(r.scanMs ? { ratio: r.scanMs / r.fastMs } : {}), ...(r.identical === undefined ? {} : { note: `same assignment as scan: ${r.identical}` }) });
       if (r.scanMs !== undefined) rows.push({ variant: `scan ${size}`, backend: r.backend, steps: 1, msPerStep: r.scanMs, ratio: 1 });
       if (r.numpyMs !== undefined) rows.push({ variant: `NumPy peer ${size}`, backend: "numpy", steps: 1, msPerStep: r.numpyMs, ...(r.scanMs ? { ratio: r.scanMs / r.numpyMs } : {}), note: `same assignment: ${r.numpyIdentical}` });
@@ -168,10 +189,12 @@ export const gtnLabelsSuite: BenchSuite = {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.find((a) => a.startsWith("--only="));
+  const tolerance = process.argv.find((a) => a.startsWith("--tolerance="));
   const rows = await runGtnBench({
     quick: process.argv.includes("--quick"),
     big: process.argv.includes("--big"),
     ...(only ? { only: only.slice(7) as "compare" | "absolute" } : {}),
+    ...(tolerance ? { tolerance: Number(tolerance.slice(12)) } : {}),
   });
   console.log(JSON.stringify(rows));
 }
