@@ -575,35 +575,46 @@ class DirectionTree {
         heapNodes[i] = lastN;
         heapBounds[i] = lastB;
       }
-      const l = this.left[node] as number;
-      if (l < 0) {
-        const e = this.end[node] as number;
-        for (let i = this.start[node] as number; i < e; i++) {
-          const p = perm[i] as number;
-          if (taken[p]) continue;
-          const c = dot(uy, yo, xs, i * d, d);
-          if (c > best || (c === best && p < bestP)) {
-            best = c;
-            bestP = p;
+      // descend to a leaf through the child of larger bound, pushing the other one
+      let at = node;
+      for (;;) {
+        const l = this.left[at] as number;
+        if (l < 0) break;
+        const bl = (this.count[l] as number) === 0 ? -Infinity : this.bound(uy, yo, l);
+        const br = (this.count[l + 1] as number) === 0 ? -Infinity : this.bound(uy, yo, l + 1);
+        const near = bl >= br ? l : l + 1;
+        const far = bl >= br ? l + 1 : l;
+        const bNear = bl >= br ? bl : br;
+        const bFar = bl >= br ? br : bl;
+        if (bFar >= best) {
+          // push, sift up
+          let i = size++;
+          while (i > 0) {
+            const parent = (i - 1) >> 1;
+            if ((heapBounds[parent] as number) >= bFar) break;
+            heapNodes[i] = heapNodes[parent] as number;
+            heapBounds[i] = heapBounds[parent] as number;
+            i = parent;
           }
+          heapNodes[i] = far;
+          heapBounds[i] = bFar;
         }
-        continue;
+        if (bNear < best) {
+          at = -1;
+          break;
+        }
+        at = near;
       }
-      for (let child = l; child <= l + 1; child++) {
-        if ((this.count[child] as number) === 0) continue;
-        const b = this.bound(uy, yo, child);
-        if (b < best) continue;
-        // push, sift up
-        let i = size++;
-        while (i > 0) {
-          const parent = (i - 1) >> 1;
-          if ((heapBounds[parent] as number) >= b) break;
-          heapNodes[i] = heapNodes[parent] as number;
-          heapBounds[i] = heapBounds[parent] as number;
-          i = parent;
+      if (at < 0) continue;
+      const e = this.end[at] as number;
+      for (let i = this.start[at] as number; i < e; i++) {
+        const p = perm[i] as number;
+        if (taken[p]) continue;
+        const c = dot(uy, yo, xs, i * d, d);
+        if (c > best || (c === best && p < bestP)) {
+          best = c;
+          bestP = p;
         }
-        heapNodes[i] = child;
-        heapBounds[i] = b;
       }
     }
     this.lastBest = best;
