@@ -267,7 +267,7 @@ export { tridiagonalQL } from "./eigen-ql.js";
 export function applyReflectorsToRows(t: Tridiagonal, n: number, rows: Float64Array, count: number): void {
   const R = t.reflectors;
   const beta = t.beta;
-  const NB = 48;
+  const NB = 96;
   const Vt = new Float64Array(NB * n); // nb × L: reflector p in row p (zeros before its support)
   const Vc = new Float64Array(n * NB); // L × nb: the same, column form
   const G = new Float64Array(NB * NB);
@@ -304,14 +304,8 @@ export function applyReflectorsToRows(t: Tridiagonal, n: number, rows: Float64Ar
     }
     // Y = rows[:, off:] V  (count × nb)
     gemmNT(count, nb, L, rows, off, n, Vt, 0, L, Y, 0, nb);
-    // Z = Y Tᵀ: Z[r, i] = Σ_q Y[r, q] T[i, q]  (T upper: q ≥ i)
-    for (let r = 0; r < count; r++) {
-      for (let i = 0; i < nb; i++) {
-        let s = 0;
-        for (let q = i; q < nb; q++) s += (Y[r * nb + q] as number) * (T[i * nb + q] as number);
-        Z[r * nb + i] = s;
-      }
-    }
+    // Z = Y Tᵀ: Z[r, i] = Σ_q Y[r, q] T[i, q]  (T upper: zeros for q < i)
+    gemmNT(count, nb, nb, Y, 0, nb, T, 0, nb, Z, 0, nb);
     // rows[:, off:] −= Z Vᵀ
     gemmNT(count, L, nb, Z, 0, nb, Vc, 0, nb, rows, off, n, { alpha: -1, accumulate: true });
   }

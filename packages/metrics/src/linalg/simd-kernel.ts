@@ -161,7 +161,7 @@ export function sharedKernelModule(min: number, max: number): WebAssembly.Module
 function buildRowUpdateModule(shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
   // rowUpdate(a, v, w, v2, p: byte ptrs, len: i32, vi, wi, v2i: f64) -> f64
   // for j < len: x = a[j] − vi·w[j] − wi·v[j]; a[j] = x; s += x·v2[j]; p[j] += x·v2i; returns s
-  // params 0..5 i32, 6..8 f64; locals: 9 VI, 10 WI, 11 V2I, 12 X, 13 S (v128), 14 x, 15 ss (f64)
+  // params 0..5 i32, 6..8 f64; locals: 9 VI, 10 WI, 11 V2I, 12 X, 13 S (v128), 14 x, 15 ss (f64), 16 S1 (v128)
   const get = (i: number): number[] => [0x20, ...uleb(i)];
   const set = (i: number): number[] => [0x21, ...uleb(i)];
   const tee = (i: number): number[] => [0x22, ...uleb(i)];
@@ -180,6 +180,21 @@ function buildRowUpdateModule(shared?: { min: number; max: number }): Uint8Array
   };
   emit(get(6), simd(0x14), set(9), get(7), simd(0x14), set(10), get(8), simd(0x14), set(11));
   emit(simd(0x0c, ...new Array<number>(16).fill(0)), set(13));
+  emit(simd(0x0c, ...new Array<number>(16).fill(0)), set(16));
+  // main loop, 8 elements per turn (static offsets, two accumulators S and S1 alternating)
+  emit([0x02, 0x40], [0x03, 0x40]);
+  emit(get(5), i32(8), [0x48], [0x0d, 0x01]); // if len < 8 break
+  for (let u = 0; u < 4; u++) {
+    const o = 16 * u;
+    const acc = u % 2 === 0 ? 13 : 16;
+    emit(get(0), get(0), vload(o), get(9), get(2), vload(o), MUL, SUB, get(10), get(1), vload(o), MUL, SUB, tee(12), vstore(o));
+    emit(get(acc), get(12), get(3), vload(o), MUL, ADD, set(acc));
+    emit(get(4), get(4), vload(o), get(12), get(11), MUL, ADD, vstore(o));
+  }
+  for (const r of [0, 1, 2, 3, 4]) emit(get(r), i32(64), [0x6a], set(r));
+  emit(get(5), i32(8), [0x6b], set(5));
+  emit([0x0c, 0x00], [0x0b], [0x0b]);
+  emit(get(13), get(16), ADD, set(13));
   emit([0x02, 0x40], [0x03, 0x40]); // block, loop
   emit(get(5), i32(2), [0x48], [0x0d, 0x01]); // if len < 2 break
   // X = a − VI·w − WI·v ; a = X
@@ -200,7 +215,7 @@ function buildRowUpdateModule(shared?: { min: number; max: number }): Uint8Array
   // return lane0 + lane1 + ss
   emit(get(13), simd(0x21, 0), get(13), simd(0x21, 1), [0xa0], get(15), [0xa0]);
   emit([0x0b]);
-  const locals = [0x02, 0x05, 0x7b, 0x02, 0x7c];
+  const locals = [0x03, 0x05, 0x7b, 0x02, 0x7c, 0x01, 0x7b]; // 9..13 v128, 14..15 f64, 16 v128 (S1)
   const body = [...locals, ...code];
   const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const type = section(1, [0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7c, 0x7c, 0x01, 0x7c]);
