@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fid, frechetDistance, gaussianStats, symmetricEigen } from "../index.js";
 import { makePair, mulberry32 } from "../fixtures/data.js";
 import { gemmNT } from "./gemm.js";
-import { getThreads, setThreads, stopThreads, workerCount } from "./parallel.js";
+import { getThreads, guidedParts, setThreads, stopThreads, workerCount } from "./parallel.js";
 
 function randomMatrix(seed: number, m: number, n: number): Float64Array {
   const g = mulberry32(seed);
@@ -68,6 +68,20 @@ describe("worker threads give the single-thread result bit for bit", () => {
     expect(Object.is(f1.fid, f2.fid)).toBe(true);
     const sb = gaussianStats(b);
     expect(Object.is(frechetDistance(s1, sb, { threads: 2 }).fid, f1.fid)).toBe(true);
+  });
+
+  it("cuts products into guided blocks: covering, ordered, 4-row aligned, shrinking towards the end", () => {
+    for (const [m, lower, t] of [[2048, true, 2], [2048, false, 2], [100, false, 3], [17, true, 3], [16, false, 8], [4096, false, 16]] as const) {
+      const s = guidedParts(m, lower, t);
+      expect(s[0]).toBe(0);
+      expect(s[s.length - 1]).toBe(m);
+      for (let i = 1; i < s.length; i++) {
+        expect(s[i] as number).toBeGreaterThan(s[i - 1] as number);
+        if (i < s.length - 1) expect((s[i] as number) % 4).toBe(0);
+      }
+      const work = (a: number, b: number): number => (lower ? ((b * (b + 1)) - a * (a + 1)) / 2 : b - a);
+      if (s.length > 3) expect(work(s[s.length - 3] as number, s[s.length - 2] as number)).toBeLessThan(work(s[0] as number, s[1] as number));
+    }
   });
 
   it("rejects a bad threads option before any work, naming it", () => {

@@ -373,14 +373,7 @@ export function parallelGemm(
       }
       c = [at, n];
     }
-    // row blocks: equal work (a lower triangle's rows grow in length), multiples of 4 rows
-    const parts = Math.min(MAX_PARTS, 4 * t, Math.floor(m / 8));
-    const starts: number[] = [0];
-    for (let i = 1; i < parts; i++) {
-      const r = Math.round((lower ? m * Math.sqrt(i / parts) : (m * i) / parts) / 4) * 4;
-      if (r > (starts[starts.length - 1] as number) && r < m) starts.push(r);
-    }
-    starts.push(m);
+    const starts = guidedParts(m, lower, t);
     const par = p.params;
     par[0] = 0;
     par[1] = n;
@@ -405,6 +398,34 @@ export function parallelGemm(
   } finally {
     p.top = mark;
   }
+}
+
+/**
+ * Row blocks for a product of m rows on t threads, by guided self-scheduling: each block takes
+ * about 1/(2t) of the work still left (a lower triangle's rows weigh i + 1), at least 1/64 of the
+ * whole and 8 rows, in multiples of 4 rows. Blocks are claimed in order, so the last ones are
+ * small: a thread that the OS parks in the middle of one (a loaded machine) holds the others up
+ * only briefly.
+ */
+export function guidedParts(m: number, lower: boolean, t: number): number[] {
+  const weight = (i: number): number => (lower ? i + 1 : 1);
+  const total = lower ? (m * (m + 1)) / 2 : m;
+  const minWork = total / 64;
+  const starts: number[] = [0];
+  let left = total;
+  let r = 0;
+  while (r < m && starts.length <= MAX_PARTS) {
+    const want = Math.max(left / (2 * t), minWork);
+    let got = 0;
+    let e = r;
+    while (e < m && (got < want || e - r < 8 || (e - r) % 4 !== 0)) got += weight(e++);
+    if (m - e < 8) e = m; // no sliver at the end
+    starts.push(e);
+    for (let i = r; i < e; i++) left -= weight(i);
+    r = e;
+  }
+  if (starts[starts.length - 1] !== m) starts[starts.length - 1] = m;
+  return starts;
 }
 
 /**
