@@ -237,6 +237,8 @@ function oneDimensional(ux: Float64Array, uy: Float64Array, n: number, eps: numb
  * beat or tie it. A zero x (cosine 0) lies in a cone of θ ≥ 90°, whose bound is ≥ 0.
  */
 const TREE_SLACK = 1e-9;
+/** Bădoiu–Clarkson steps per node towards the smallest enclosing cone. */
+const CONE_STEPS = 4;
 const LEAF = 16;
 
 class DirectionTree {
@@ -252,6 +254,7 @@ class DirectionTree {
   /** The remaining unit x in tree order (row i is x at sorted position perm[i]): leaves are contiguous. */
   private xs!: Float64Array;
   private leafOf: Int32Array;
+  private readonly trial: Float64Array;
   /** Smallest sorted position of a remaining member per node (n when none); kept only with ε > 0. */
   private minPos!: Int32Array;
   private nodes = 0;
@@ -268,6 +271,7 @@ class DirectionTree {
     private readonly trackMinPos = false,
   ) {
     this.leafOf = new Int32Array(n);
+    this.trial = new Float64Array(d);
     this.remaining = n;
     this.build();
   }
@@ -444,10 +448,44 @@ class DirectionTree {
       centre.fill(0, co, co + d);
       centre[co] = 1;
     }
+    // the cone angle: the largest angle between the centre and a member; then a few Bădoiu–Clarkson
+    // steps (move the centre towards the farthest member) shrink it towards the smallest cone
     let minCos = 1;
+    let far = s;
     for (let i = s; i < e; i++) {
       const c = dot(centre, co, xs, i * d, d);
-      if (c < minCos) minCos = c;
+      if (c < minCos) {
+        minCos = c;
+        far = i;
+      }
+    }
+    if (minCos > 0 && e - s > 1) {
+      const trial = this.trial;
+      for (let step = 1; step <= CONE_STEPS; step++) {
+        const f = 1 / (step + 1);
+        let nrm = 0;
+        for (let k = 0; k < d; k++) {
+          const v = (centre[co + k] as number) + f * ((xs[far * d + k] as number) - (centre[co + k] as number));
+          trial[k] = v;
+          nrm += v * v;
+        }
+        nrm = Math.sqrt(nrm);
+        if (!(nrm > 1e-6)) break;
+        for (let k = 0; k < d; k++) trial[k] = (trial[k] as number) / nrm;
+        let tMin = 1;
+        let tFar = s;
+        for (let i = s; i < e; i++) {
+          const c = dot(trial, 0, xs, i * d, d);
+          if (c < tMin) {
+            tMin = c;
+            tFar = i;
+          }
+        }
+        if (tMin <= minCos) break;
+        for (let k = 0; k < d; k++) centre[co + k] = trial[k] as number;
+        minCos = tMin;
+        far = tFar;
+      }
     }
     minCos = Math.max(-1, minCos - 1e-12);
     this.cosT[node] = minCos;
