@@ -82,4 +82,21 @@ describe("GTN reproductions (paper scale)", () => {
     expect(c0.gap).toBeLessThanOrEqual(0.03);
     expect(p0.gap).toBeGreaterThan(2 * c0.gap);
   }, T);
+
+  it("two disjoint squares at n = 100 000 with a 6×32 h (lr 1e-3, patience 6): clustered gap ≤ 1%", async () => {
+    const data = disjointUniforms(100_000, 3);
+    const options = { preset: "uniform" as const, width: 32, learningRate: 1e-3, patience: 6, epochs: 100, seed: 3 };
+    const clustered = await trainGTN({ data: data.data, dim: 2 }, { ...options, clusters: 2 });
+    const c = gapFraction(clustered.sample(20_000, 97).dataSync());
+    clustered.dispose();
+    const plain = await trainGTN({ data: data.data, dim: 2 }, options);
+    const p = gapFraction(plain.sample(20_000, 97).dataSync());
+    plain.dispose();
+    console.log("disjoint n = 100 000, 6×32", { clustered: c, plain: p });
+    // measured (scripts/tolerance-sweep.ts, same settings): clustered 0.51% vs plain 1.72% with
+    // ε = 0; with ε = 1e-5 the exact-quantile labels put more targets at the inner edges and the
+    // overshoot gives 2.6% (plain 2.4%), so the tolerance is not used here
+    expect(c.gap).toBeLessThanOrEqual(0.01);
+    expect(p.gap).toBeGreaterThan(2 * c.gap);
+  }, T);
 });
