@@ -972,7 +972,9 @@ class CandidateList {
 
 /**
  * Rounding margin added to the kept band when ε > 0: the scan compares against fl(best − ε), which
- * can lie up to half an ulp (≤ 2⁻⁵³·2 for |values| ≤ 2) below the real best − ε.
+ * can lie up to half an ulp below the real best − ε (≤ 2⁻⁵² while |best − ε| < 4; an ε large enough
+ * to go beyond keeps every x anyway, since then every cosine ≥ −1 is within it), and the band's own
+ * subtractions round by a few ulps of 1. 2⁻⁴⁸ covers both with room.
  */
 const TOLERANCE_MARGIN = 2 ** -48;
 
