@@ -166,9 +166,9 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
  */
 export const gtnLabelsSuite: BenchSuite = {
   name: "gtn-labels",
-  description: "gtnLabels 'fast' vs the reference 'scan' (and the vectorised NumPy peer) at n=8000 d=100 and n=16000 d=5; absolute times at n=60000 d=5 and (--big=1) n=162770 d=100",
+  description: "gtnLabels 'fast' vs the reference 'scan' (and the single-threaded vectorised NumPy peer) at n=8000 d=100 and n=16000 d=5, also with cosineTolerance 1e-4; absolute times at n=60000 d=5 and (--big=1) n=162770 d=100",
   async run(ctx): Promise<SuiteResult> {
-    const raw = await runGtnBench({ quick: ctx.quick, big: ctx.options.big === "1", log: ctx.log });
+    const raw = await runGtnBench({ quick: ctx.quick, big: ctx.options.big === "1", ...(ctx.options.tolerance ? { tolerance: Number(ctx.options.tolerance) } : {}), log: ctx.log });
     const rows: BenchRow[] = [];
     for (const r of raw) {
       const size = `n=${r.n} d=${r.d}${r.cosineTolerance > 0 ? ` ε=${r.cosineTolerance}` : ""}`;
