@@ -12,6 +12,7 @@ const d = Number(args.d ?? 5);
 const eps = Number(args.eps ?? 0);
 const reps = Number(args.reps ?? 1);
 const strategy = (args.strategy ?? "auto") as "auto" | "tree" | "blocks";
+const extra = { ...(args.block ? { blockSize: Number(args.block) } : {}), ...(args.L ? { candidates: Number(args.L) } : {}), ...(args.gemm ? { gemm: args.gemm as "tfjs" | "float64" } : {}) };
 await initBackend();
 
 const rng = new Rng(n + d);
@@ -37,7 +38,7 @@ let ref: Int32Array | null = null;
 for (let r = 0; r < reps; r++) {
   const t = performance.now();
   const c0 = process.cpuUsage();
-  const out = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { cosineTolerance: eps, strategy });
+  const out = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { cosineTolerance: eps, strategy, ...extra });
   const cpu = process.cpuUsage(c0);
   console.log(`n=${n} d=${d} eps=${eps} ${strategy}: ${(performance.now() - t).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu`);
   if (ref && !out.every((v, i) => v === ref?.[i])) throw new Error("not deterministic");
