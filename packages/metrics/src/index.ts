@@ -10,7 +10,7 @@ export { kid, type KidOptions, type KidResult } from "./kid.js";
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from "./precision-recall.js";
 export type { FeatureInput, LabelledFeatures, Provenance } from "./features.js";
 export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type SymmetricEigenOptions, type Tridiagonal } from "./linalg/eigen.js";
-export { setThreads, getThreads, stopThreads } from "./linalg/parallel.js";
+export { setThreads, getThreads, cpuThreads, stopThreads } from "./linalg/parallel.js";
 export { gemmNT, matmul, gram, transpose, type GemmOptions } from "./linalg/gemm.js";
 export {
   loadFeatureExtractor,

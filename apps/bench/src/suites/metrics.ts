@@ -16,7 +16,7 @@
  * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/metrics.ts [--quick] [--no-peer-2048] [--no-numpy]`
  */
 import { Rng } from "@atlas/core";
-import { fid, frechetDistance, gaussianStats, getThreads, symmetricEigen, type GaussianStats } from "@atlas/metrics";
+import { cpuThreads, fid, frechetDistance, gaussianStats, getThreads, setThreads, symmetricEigen, type GaussianStats } from "@atlas/metrics";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -148,11 +148,15 @@ export async function runMetricsBench(options: MetricsBenchOptions = {}): Promis
   const smallD = options.smallD ?? (quick ? 128 : 512);
   const peerFull = options.peerFull ?? !quick;
   const cpu = `${cpus()[0]?.model ?? "unknown CPU"} ×${cpus().length}`;
-  const T = getThreads();
+  // threaded rows use every CPU (explicitly: the package's default would drop to 1 thread when
+  // the load average says the cores are busy), the others one thread
+  const auto = getThreads();
+  const T = cpuThreads();
+  setThreads(T);
   const engine = (threads: number): string => `plain JS + generated WASM SIMD f64 (Node ${process.versions.node}), ${threads} thread${threads > 1 ? "s" : ""}`;
   const rows: MetricsBenchRow[] = [];
   const rng = new Rng(2048);
-  log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(", ")}; threads = ${T}`);
+  log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(", ")}; threads = ${T} (the package default would pick ${auto} now)`);
 
   // warm up the JIT (and start the worker threads) on a small case
   {
@@ -235,6 +239,7 @@ export async function runMetricsBench(options: MetricsBenchOptions = {}): Promis
   if (T > 1) runs.push({ threads: 1, eigMs: eig1.ms, frMs: fr1.ms });
   peerRow(d, ca.out, cb.out, runs, peerFull);
   log(`[${engine(T)}; ${cpu}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(", ")}]`);
+  setThreads(undefined);
   return rows;
 }
 
@@ -253,7 +258,7 @@ export const metricsSuite: BenchSuite = {
     const rows: BenchRow[] = [];
     for (const r of out) {
       const label = `d=${r.d} ${r.case}${r.n !== undefined ? ` (n=${r.n})` : ""}, ${r.threads} thread${r.threads > 1 ? "s" : ""}`;
-      const note = r.numpyMs !== undefined ? `NumPy ${(r.numpyMs / 1000).toFixed(2)} s (${(r.atlasMs / r.numpyMs).toFixed(1)}× ours)` : undefined;
+      const note = r.numpyMs !== undefined ? `NumPy ${(r.numpyMs / 1000).toFixed(2)} s; ours / NumPy = ${(r.atlasMs / r.numpyMs).toFixed(2)}` : undefined;
       rows.push({ variant: `${label}, Atlas`, backend: "js-float64", steps: 1, msPerStep: r.atlasMs, ...(r.ratio !== undefined ? { ratio: r.ratio } : {}), ...(note ? { note } : {}) });
       if (r.peerMs !== undefined) rows.push({ variant: `${label}, ml-matrix`, backend: "js-float64", steps: 1, msPerStep: r.peerMs, ratio: 1, ...(r.relDiff !== undefined ? { note: `|ΔFID|/FID ${r.relDiff.toExponential(1)}` } : {}) });
     }

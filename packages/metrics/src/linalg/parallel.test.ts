@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fid, frechetDistance, gaussianStats, symmetricEigen } from "../index.js";
 import { makePair, mulberry32 } from "../fixtures/data.js";
 import { gemmNT } from "./gemm.js";
-import { getThreads, guidedParts, setThreads, stopThreads, workerCount } from "./parallel.js";
+import { cpuThreads, getThreads, guidedParts, setThreads, stopThreads, workerCount } from "./parallel.js";
 
 function randomMatrix(seed: number, m: number, n: number): Float64Array {
   const g = mulberry32(seed);
@@ -104,7 +104,10 @@ describe("worker threads give the single-thread result bit for bit", () => {
       expect(getThreads()).toBe(1);
       setThreads(undefined);
       delete process.env.ATLAS_THREADS;
+      // default: the idle cores by the load average, between 1 and the CPU count (at most 8)
       expect(getThreads()).toBeGreaterThanOrEqual(1);
+      expect(getThreads()).toBeLessThanOrEqual(cpuThreads());
+      expect(cpuThreads()).toBeLessThanOrEqual(8);
     } finally {
       if (saved === undefined) delete process.env.ATLAS_THREADS;
       else process.env.ATLAS_THREADS = saved;

@@ -51,6 +51,28 @@ function envThreads(): number | undefined {
   return Number.isInteger(t) && t >= 1 ? Math.min(t, MAX_THREADS) : undefined;
 }
 
+/** Threads our own last threaded job used (its part of the load average). */
+let recentOwn = 1;
+
+/**
+ * The default thread count: the CPU count (at most 8) less what other processes keep busy (the
+ * 1-minute load average minus our own recent threads), at least 1. On a machine whose cores are
+ * already busy, extra threads get no extra CPU time (the OS shares it per process group) and only
+ * add waiting, so the default then stays on one thread.
+ */
+function autoThreads(): number {
+  const cores = hardwareThreads();
+  if (cores <= 1) return 1;
+  let load = 0;
+  try {
+    load = nodeModule<{ loadavg?: () => number[] }>("node:os")?.loadavg?.()[0] ?? 0;
+  } catch {
+    load = 0;
+  }
+  const others = Math.max(0, load - recentOwn);
+  return Math.max(1, Math.min(cores, Math.round(cores - others)));
+}
+
 function hardwareThreads(): number {
   try {
     const os = nodeModule<{ availableParallelism?: () => number; cpus: () => unknown[] }>("node:os");
@@ -69,8 +91,9 @@ function nodeModule<T>(name: string): T | undefined {
 /**
  * Sets how many threads the float64 linear algebra of this package uses (products, covariances,
  * the eigensolver's back-transformation and divide-and-conquer updates, FID). The default is
- * `ATLAS_THREADS` from the environment, else the number of available CPU cores (at most 8); 1 turns
- * the worker threads off. Results do not depend on it (bitwise).
+ * `ATLAS_THREADS` from the environment, else the CPU cores (at most 8) that other processes leave
+ * idle (by the 1-minute load average; at least 1); 1 turns the worker threads off; `undefined`
+ * restores the default. Results do not depend on it (bitwise).
  *
  * @example
  * setThreads(2); // at most one worker thread besides the calling one
@@ -81,13 +104,18 @@ export function setThreads(threads: number | undefined): void {
 
 /**
  * The thread count in effect: the `threads` option of the running call, else {@link setThreads},
- * else `ATLAS_THREADS`, else the number of CPU cores (at most 8).
+ * else `ATLAS_THREADS`, else the idle CPU cores (at most 8, at least 1; see {@link setThreads}).
  *
  * @example
- * getThreads(); // 2 on a 2-core machine
+ * getThreads(); // 2 on an idle 2-core machine, 1 on a busy one
  */
 export function getThreads(): number {
-  return current ?? configured ?? envThreads() ?? hardwareThreads();
+  return current ?? configured ?? envThreads() ?? autoThreads();
+}
+
+/** The CPU count the default starts from (at most 8), for benchmarks that compare thread counts. */
+export function cpuThreads(): number {
+  return hardwareThreads();
 }
 
 /** Validates a `threads` option (undefined = the package setting). */
@@ -97,11 +125,14 @@ export function checkThreads(threads: unknown): number | undefined {
   return Math.min(checkInteger("threads", threads, { min: 1 }), MAX_THREADS);
 }
 
-/** Runs `f` with `threads` in effect for the products it calls (undefined: unchanged). */
+/**
+ * Runs `f` with `threads` in effect for the products it calls (undefined: the setting in effect,
+ * resolved once here, so one call uses one thread count throughout).
+ */
 export function withThreads<T>(threads: number | undefined, f: () => T): T {
-  if (threads === undefined) return f();
+  if (threads === undefined && current !== undefined) return f();
   const saved = current;
-  current = threads;
+  current = threads ?? getThreads();
   try {
     return f();
   } finally {
@@ -276,7 +307,10 @@ function ensure(p: Pool, elements: number): boolean {
 
 function activePool(threads: number | undefined): Pool | undefined {
   const t = threads ?? getThreads();
-  if (t <= 1) return undefined;
+  if (t <= 1) {
+    recentOwn = 1;
+    return undefined;
+  }
   if (pool === undefined) pool = createPool();
   if (!pool || pool.broken) return undefined;
   ensureWorkers(pool, t - 1);
@@ -435,6 +469,7 @@ export function guidedParts(m: number, lower: boolean, t: number): number[] {
  */
 function runParts(p: Pool, t: number, starts: readonly number[], mainPart: (r0: number, r1: number) => void): void {
   const np = starts.length - 1;
+  recentOwn = t;
   const par = p.params;
   for (let i = 0; i <= np; i++) par[P_HEAD + i] = starts[i] as number;
   const ctrl = p.ctrl;

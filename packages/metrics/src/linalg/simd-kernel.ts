@@ -72,28 +72,19 @@ function buildModule(pages: number, shared?: { min: number; max: number }): Uint
   emit([0x03, 0x40]); // loop $tile
   for (let c = 8; c < 16; c++) emit(zero, set(c));
   emit(get(0), set(6), get(1), set(7), get(2), set(5));
-  // one k step at byte offset `off` from ai / bi (c[r] += a[r]·b, in k order as the JS tile)
-  const step = (off: number): void => {
-    emit(get(7), simd(0x00, ...memarg(3, off)), set(16));
-    emit(get(7), simd(0x00, ...memarg(3, off + 16)), set(17));
-    for (let r = 0; r < 4; r++) {
-      emit(get(6), [0x2b, ...memarg(3, off + r * 8)], simd(0x14), set(18)); // x = splat(a[r])
-      emit(get(8 + 2 * r), get(18), get(16), simd(0xf2), simd(0xf0), set(8 + 2 * r)); // c += x * b01
-      emit(get(9 + 2 * r), get(18), get(17), simd(0xf2), simd(0xf0), set(9 + 2 * r)); // c += x * b23
-    }
-  };
-  // two k steps per turn while p ≥ 2, then the odd one
-  emit([0x02, 0x40], [0x03, 0x40]); // block $pairs, loop $k
-  emit(get(5), i32(2), [0x48], [0x0d, 0x01]); // if p < 2 break
-  step(0);
-  step(32);
-  emit(get(6), i32(64), [0x6a], set(6)); // ai += 64
-  emit(get(7), i32(64), [0x6a], set(7)); // bi += 64
-  emit(get(5), i32(2), [0x6b], set(5)); // p -= 2
-  emit([0x0c, 0x00], [0x0b], [0x0b]); // br $k; end loop; end block
-  emit(get(5), [0x04, 0x40]); // if p (= 1)
-  step(0);
-  emit([0x0b]);
+  emit([0x03, 0x40]); // loop $k
+  emit(get(7), simd(0x00, ...memarg(3, 0)), set(16));
+  emit(get(7), simd(0x00, ...memarg(3, 16)), set(17));
+  for (let r = 0; r < 4; r++) {
+    emit(get(6), [0x2b, ...memarg(3, r * 8)], simd(0x14), set(18)); // x = splat(a[r])
+    emit(get(8 + 2 * r), get(18), get(16), simd(0xf2), simd(0xf0), set(8 + 2 * r)); // c += x * b01
+    emit(get(9 + 2 * r), get(18), get(17), simd(0xf2), simd(0xf0), set(9 + 2 * r)); // c += x * b23
+  }
+  emit(get(6), i32(32), [0x6a], set(6)); // ai += 32
+  emit(get(7), i32(32), [0x6a], set(7)); // bi += 32
+  emit(get(5), i32(1), [0x6b], [0x22, ...uleb(5)]); // p = p - 1 (tee)
+  emit([0x0d, 0x00]); // br_if $k
+  emit([0x0b]); // end loop $k
   for (let c = 0; c < 8; c++) emit(get(4), get(8 + c), simd(0x0b, ...memarg(3, c * 16)));
   emit(get(4), i32(128), [0x6a], set(4)); // out += 128
   emit(get(1), get(2), i32(32), [0x6c], [0x6a], set(1)); // b += kc * 32
