@@ -1,5 +1,5 @@
 /**
- * The paper's synthetic experiments at paper scale (ATLAS_SLOW=1; ~20 minutes on a loaded 2-core
+ * The paper's synthetic experiments at paper scale (ATLAS_SLOW=1; ~30 minutes on a loaded 2-core
  * CPU). Each test logs its statistics; the bounds are the issue's where the method reaches them,
  * else the measured values with a margin (see the README's reproduction tables).
  */
@@ -93,7 +93,7 @@ describe("GTN reproductions (paper scale)", () => {
     const p = gapFraction(plain.sample(20_000, 97).dataSync());
     plain.dispose();
     console.log("disjoint n = 100 000, 6×32", { clustered: c, plain: p });
-    // measured (scripts/tolerance-sweep.ts, same settings): clustered 0.51% vs plain 1.72% with
+    // measured here and by scripts/tolerance-sweep.ts (same settings): clustered 0.51% vs plain 1.72% with
     // ε = 0; with ε = 1e-5 the exact-quantile labels put more targets at the inner edges and the
     // overshoot gives 2.6% (plain 2.4%), so the tolerance is not used here
     expect(c.gap).toBeLessThanOrEqual(0.01);
