@@ -5,7 +5,7 @@
  * Run: cd packages/gtn && ../../apps/bench/node_modules/.bin/tsx --conditions=@atlas/source scripts/tolerance-sweep.ts n=20000 eps=0,1e-4,1e-3 [lr=1e-3] [epochs=100] [seed=2]
  */
 import { initBackend, uniformSquare, disjointUniforms, Rng } from "@atlas/core";
-import { gtnLabels, trainGTN, uniformSquareStats, gapFraction } from "../src/index.js";
+import { gtnLabels, trainGTN, uniformSquareStats, gapFraction, ks } from "../src/index.js";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split("=") as [string, string]));
 const n = Number(args.n ?? 20000);
@@ -113,9 +113,21 @@ for (const eps of epsList) {
         sig.sort((p, q) => p - q);
       }
       const q = (v: number[], f: number): number => +(v[Math.floor(f * (v.length - 1))] ?? NaN).toFixed(2);
+      // how evenly the squares are filled: per-axis KS of the samples of each square (x < 1.5 is
+      // the left one) against U(0, 1) after shifting the right one by −2
+      const sq: number[][][] = [[[], []], [[], []]];
+      for (let i = 0; i < 20000; i++) {
+        const a = pts[2 * i] as number;
+        const b = pts[2 * i + 1] as number;
+        const side = a < 1.5 ? 0 : 1;
+        (sq[side]?.[0] as number[]).push(a - 2 * side);
+        (sq[side]?.[1] as number[]).push(b);
+      }
+      const cdf = (v: number): number => Math.min(1, Math.max(0, v));
+      const squareKs = sq.map((axes) => axes.map((v) => +ks(v, cdf).toFixed(3)));
       out.dispose();
       inputs.dispose();
-      res[k === 2 ? "clustered" : "plain"] = { gap: +g.gap.toFixed(4), outside: +g.outside.toFixed(4), epochs: gtn.report?.history.epochs.length, ...(sig.length ? { gapInputSigma: [q(sig, 0.1), q(sig, 0.5), q(sig, 0.9)] } : {}) };
+      res[k === 2 ? "clustered" : "plain"] = { gap: +g.gap.toFixed(4), outside: +g.outside.toFixed(4), epochs: gtn.report?.history.epochs.length, squareKs, ...(sig.length ? { gapInputSigma: [q(sig, 0.1), q(sig, 0.5), q(sig, 0.9)] } : {}) };
       gtn.dispose();
     }
     console.log(JSON.stringify(res));
