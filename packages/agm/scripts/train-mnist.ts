@@ -43,13 +43,14 @@ const test = subsetDataset(await loadMnist("test"), { start: 0, end: testSize })
 const model = createAwaeGan({ ...cpuAwaeGanOptions(charts), seed });
 log(`m=${charts} h=${model.config.h} d=${model.latentDim} backend=${backend} train=${trainSize} epochs=${epochs} lr=${lr} halveAfter=${halveAfter} chartBalance=${chartBalance ?? "default"} load ${load()}`);
 
+// The deadline is checked after every step (a timer would never fire: the steps run synchronously).
 const controller = new AbortController();
+let deadlineAt = Number.POSITIVE_INFINITY;
 if (deadline !== undefined) {
   const [hh, mm] = deadline.split(":").map(Number);
   const at = new Date();
   at.setHours(hh!, mm!, 0, 0);
-  const ms = at.getTime() - Date.now();
-  if (ms > 0) setTimeout(() => { log(`deadline ${deadline}: stopping after this step`); controller.abort(); }, ms).unref();
+  deadlineAt = at.getTime();
 }
 
 const epochSeconds: number[] = [];
@@ -67,6 +68,10 @@ const history = await trainAwaeGan(model, train, {
   signal: controller.signal,
   onProgress: (e) => {
     if (e.phase !== "step") return;
+    if (Date.now() >= deadlineAt && !controller.signal.aborted) {
+      log(`deadline ${deadline}: stopping after this step (checkpoint written)`);
+      controller.abort();
+    }
     if (e.step % 50 === 0) {
       const ms = performance.now() - stepT0;
       stepT0 = performance.now();
