@@ -88,14 +88,7 @@ function traceSqrtProductWork(covA: Float64Array, covB: Float64Array, d: number)
   const M = scratch(r * r) ?? new Float64Array(r * r);
   gemmNT(r, r, d, F, 0, d, E, 0, d, M, 0, r, { lower: true });
   mirrorLower(M, r);
-  const mu = eigenvaluesOf(M, r);
-  const floorM = r * EPS * Math.max(0, mu[r - 1] as number);
-  let t = 0;
-  for (let i = 0; i < r; i++) {
-    const x = mu[i] as number;
-    if (x > floorM) t += Math.sqrt(x);
-  }
-  return t;
+  return sumSqrtAboveFloor(eigenvaluesOf(M, r));
 }
 
 /**
@@ -242,12 +235,21 @@ function traceSqrtProductCholesky(covA: Float64Array, covB: Float64Array, d: num
     gemmNT(d - j0, b, d - j0, F, j0 * d + j0, d, H, j0 * d + j0, d, M, j0 * d + j0, d);
   }
   mirrorLower(M, d);
-  const mu = eigenvaluesOf(M, d);
-  const floorM = d * EPS * Math.max(0, mu[d - 1] as number);
+  return sumSqrtAboveFloor(eigenvaluesOf(M, d));
+}
+
+/**
+ * Σ √μᵢ over the ascending eigenvalues μ of a symmetric PSD product, each route's last step: values
+ * at or below r·ε·max μ are rounding noise of zero eigenvalues (rank-deficient covariances), so
+ * they are clipped to 0.
+ */
+function sumSqrtAboveFloor(mu: Float64Array): number {
+  const r = mu.length;
+  const floor = r * EPS * Math.max(0, (mu[r - 1] as number | undefined) ?? 0);
   let t = 0;
-  for (let i = 0; i < d; i++) {
+  for (let i = 0; i < r; i++) {
     const x = mu[i] as number;
-    if (x > floorM) t += Math.sqrt(x);
+    if (x > floor) t += Math.sqrt(x);
   }
   return t;
 }
