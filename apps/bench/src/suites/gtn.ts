@@ -53,7 +53,11 @@ export interface GtnBenchOptions {
   log?: (line: string) => void;
 }
 
-function data(n: number, d: number, seed: number): { x: { data: Float64Array; dim: number }; y: { data: Float64Array; dim: number } } {
+/**
+ * The labelling bench's data, as trainGTN labels it: x a standardised mixture of 10 anisotropic
+ * Gaussians, y from N(0, I), both n × d (the suite uses seed n + d; scripts/gtn-label-profile.ts too).
+ */
+export function labelBenchData(n: number, d: number, seed: number): { x: { data: Float64Array; dim: number }; y: { data: Float64Array; dim: number } } {
   const rng = new Rng(seed);
   const k = 10;
   const centres = Float64Array.from(rng.normalArray(k * d, 0, 2));
@@ -112,14 +116,14 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   const fast: GtnLabelOptions = { method: "fast" };
   // warm up the JIT and the wasm kernels
   {
-    const w = data(2000, 100, 1);
+    const w = labelBenchData(2000, 100, 1);
     gtnLabels(w.x, w.y, fast);
-    const w5 = data(2000, 5, 1);
+    const w5 = labelBenchData(2000, 5, 1);
     gtnLabels(w5.x, w5.y, fast);
   }
   const compared: [number, number][] = options.only === "absolute" ? [] : quick ? [[2000, 100], [4000, 5]] : [[8000, 100], [16000, 5]];
   for (const [n, d] of compared) {
-    const { x, y } = data(n, d, n + d);
+    const { x, y } = labelBenchData(n, d, n + d);
     const f = time(() => gtnLabels(x, y, fast));
     const s = time(() => gtnLabels(x, y, { method: "scan" }));
     const identical = f.out.every((v, i) => v === s.out[i]);
@@ -140,7 +144,7 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   const absolute: [number, number][] =
     options.only === "compare" ? [] : quick ? [[20000, 5]] : [...(big && options.only === "absolute" ? [] : ([[60000, 5]] as [number, number][])), ...(big ? ([[162770, 100]] as [number, number][]) : [])];
   for (const [n, d] of absolute) {
-    const { x, y } = data(n, d, n + d);
+    const { x, y } = labelBenchData(n, d, n + d);
     const f = time(() => gtnLabels(x, y, fast));
     rows.push({ case: "fast absolute", n, d, fastMs: f.ms, cosineTolerance: 0, backend });
     log(`gtnLabels n=${n} d=${d}: fast ${(f.ms / 1000).toFixed(2)} s [${backend}]`);
@@ -149,7 +153,7 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   const tolerance = options.tolerance ?? 1e-4;
   if (tolerance > 0 && options.only !== "absolute") {
     for (const [n, d] of quick ? ([[4000, 5]] as [number, number][]) : ([[16000, 5], [8000, 100]] as [number, number][])) {
-      const { x, y } = data(n, d, n + d);
+      const { x, y } = labelBenchData(n, d, n + d);
       const f = time(() => gtnLabels(x, y, { ...fast, cosineTolerance: tolerance }));
       const s = time(() => gtnLabels(x, y, { method: "scan", cosineTolerance: tolerance }));
       const identical = f.out.every((v, i) => v === s.out[i]);
