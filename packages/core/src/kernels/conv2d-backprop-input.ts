@@ -156,6 +156,10 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
     const dyNhwc = channelsLast ? dy : run("Transpose", backendName, backend, { x: dy }, { perm: [0, 2, 3, 1] });
     if (!channelsLast) intermediates.push(dyNhwc);
 
+    // the backend's own (fast) stride-1 Conv2D of dy with an NHWC filter and explicit row/column padding
+    const stride1Conv = (f: TensorInfo, padH: [number, number], padW: [number, number]): TensorInfo =>
+      run("Conv2D", backendName, backend, { x: dyNhwc, filter: f }, { strides: [1, 1], pad: [[0, 0], padH, padW, [0, 0]], dataFormat: "NHWC", dilations: [1, 1] });
+
     const w = backend.readSync(filter.dataId) as Float32Array;
     let z: TensorInfo | undefined;
     let exact = false;
@@ -172,23 +176,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
             const f = phaseFilter(w, kH, kW, cin, cout, sH, sW, ph!.r, pw!.r);
             const fInfo: TensorInfo = { dataId: backend.write(f.values, f.shape, "float32"), shape: f.shape, dtype: "float32" };
             intermediates.push(fInfo);
-            const part = run(
-              "Conv2D",
-              backendName,
-              backend,
-              { x: dyNhwc, filter: fInfo },
-              {
-                strides: [1, 1],
-                pad: [
-                  [0, 0],
-                  [ph!.before, ph!.after],
-                  [pw!.before, pw!.after],
-                  [0, 0],
-                ],
-                dataFormat: "NHWC",
-                dilations: [1, 1],
-              },
-            );
+            const part = stride1Conv(fInfo, [ph!.before, ph!.after], [pw!.before, pw!.after]);
             intermediates.push(part);
             parts.push(part);
           }
@@ -201,23 +189,7 @@ export function makeConv2DBackpropInput(backendName: string, options: { exactPha
       const sub = subPixelFilter(w, kH, kW, cin, cout, sH, sW);
       const subInfo: TensorInfo = { dataId: backend.write(sub.values, sub.shape, "float32"), shape: sub.shape, dtype: "float32" };
       intermediates.push(subInfo);
-      z = run(
-        "Conv2D",
-        backendName,
-        backend,
-        { x: dyNhwc, filter: subInfo },
-        {
-          strides: [1, 1],
-          pad: [
-            [0, 0],
-            [tH - 1, Math.max(0, U - Ho)],
-            [tW - 1, Math.max(0, V - Wo)],
-            [0, 0],
-          ],
-          dataFormat: "NHWC",
-          dilations: [1, 1],
-        },
-      );
+      z = stride1Conv(subInfo, [tH - 1, Math.max(0, U - Ho)], [tW - 1, Math.max(0, V - Wo)]);
     }
     intermediates.push(z);
     const zu = z.shape[1] as number;
