@@ -5,6 +5,7 @@
  * multiply and add (no fused multiply-add) — so results are bitwise identical; it is only faster.
  * Where WebAssembly SIMD is unavailable, `simdKernel()` returns undefined and the JS kernel runs.
  */
+import { section, sleb, uleb } from "@atlas/core";
 
 /** Byte offsets inside the module's memory. */
 export interface SimdKernel {
@@ -19,34 +20,6 @@ export interface SimdKernel {
    * tile, row-major, at `outBase + 16·t`.
    */
   run(aIndex: number, bIndex: number, kc: number, tiles: number): void;
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
 }
 
 /**

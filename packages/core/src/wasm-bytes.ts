@@ -1,0 +1,96 @@
+/**
+ * Tiny helpers for generating WebAssembly modules byte by byte (no toolchain, no binary blob), as
+ * the SIMD kernels of `@atlas/metrics` and `@atlas/gtn` do. Encodings from the WebAssembly core
+ * specification, section 5 (binary format): LEB128 integers, sections as id + size + body, names
+ * as length-prefixed UTF-8 (ASCII here).
+ */
+
+/**
+ * Unsigned LEB128 encoding of a non-negative integer < 2³² (WebAssembly spec 5.2.2).
+ *
+ * @example
+ * uleb(624485); // [0xe5, 0x8e, 0x26]
+ */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/**
+ * Signed LEB128 encoding of an integer in [−2³¹, 2³¹) (WebAssembly spec 5.2.2), as `i32.const` takes it.
+ *
+ * @example
+ * sleb(-123456); // [0xc0, 0xbb, 0x78]
+ */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/**
+ * A module section: its id, the body's byte length (unsigned LEB128), the body (spec 5.5.2).
+ *
+ * @example
+ * section(3, [0x01, 0x00]); // function section, one function of type 0: [3, 2, 1, 0]
+ */
+export function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/**
+ * A name (import/export field) as the binary format stores it: length, then the bytes. ASCII only.
+ *
+ * @example
+ * wasmName("env"); // [3, 0x65, 0x6e, 0x76]
+ */
+export function wasmName(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** The module preamble: magic `\0asm` and version 1. */
+export const WASM_HEADER: readonly number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+let simdCached: boolean | undefined;
+
+/**
+ * Whether this engine validates 128-bit WebAssembly SIMD (a one-function module using
+ * `i32x4.dot_i16x8_s`). False where WebAssembly is missing, and when the environment variable
+ * `ATLAS_NO_SIMD=1` asks the kernels to use their plain-JS fallbacks (for tests and comparisons).
+ *
+ * @example
+ * if (wasmSimdAvailable()) {
+ *   // build and run a SIMD kernel
+ * }
+ */
+export function wasmSimdAvailable(): boolean {
+  if (typeof process !== "undefined" && process.env?.ATLAS_NO_SIMD === "1") return false;
+  if (simdCached !== undefined) return simdCached;
+  try {
+    // (func (result v128) v128.const 0 v128.const 0 i32x4.dot_i16x8_s)
+    const body = [0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0xfd, ...uleb(0xba), 0x0b];
+    const bytes = [
+      ...WASM_HEADER,
+      ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7b]),
+      ...section(3, [0x01, 0x00]),
+      ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ];
+    simdCached = typeof WebAssembly !== "undefined" && WebAssembly.validate(Uint8Array.from(bytes));
+  } catch {
+    simdCached = false;
+  }
+  return simdCached;
+}
