@@ -49,7 +49,7 @@ function buildModule(pages: number, shared?: { min: number; max: number }): Uint
   emit(get(7), simd(0x00, ...memarg(3, 0)), set(16));
   emit(get(7), simd(0x00, ...memarg(3, 16)), set(17));
   for (let r = 0; r < 4; r++) {
-    emit(get(6), [0x2b, ...memarg(3, r * 8)], simd(0x14), set(18)); // x = splat(a[r])
+    emit(get(6), simd(0x0a, ...memarg(3, r * 8)), set(18)); // x = v128.load64_splat(a[r]): one instruction instead of f64.load + f64x2.splat
     emit(get(8 + 2 * r), get(18), get(16), simd(0xf2), simd(0xf0), set(8 + 2 * r)); // c += x * b01
     emit(get(9 + 2 * r), get(18), get(17), simd(0xf2), simd(0xf0), set(9 + 2 * r)); // c += x * b23
   }
