@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { AtlasError, Rng } from "@atlas/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Int16Dots } from "./int16-kernel.js";
 import { gtnLabels, type GtnLabelOptions } from "./labels.js";
 
 beforeAll(async () => {
@@ -38,6 +39,8 @@ const fastVariants: [string, GtnLabelOptions][] = [
   ["tree", { strategy: "tree" }],
   ["blocks float64", { strategy: "blocks", gemm: "float64", blockSize: 32 }],
   ["blocks tfjs", { strategy: "blocks", gemm: "tfjs", blockSize: 32 }],
+  ["blocks int16", { strategy: "blocks", gemm: "int16", blockSize: 32 }],
+  ["blocks int16 with refills", { strategy: "blocks", gemm: "int16", blockSize: 16, candidates: 2 }],
   ["blocks float64 with refills", { strategy: "blocks", gemm: "float64", blockSize: 16, candidates: 2 }],
   ["blocks tfjs with refills", { strategy: "blocks", gemm: "tfjs", blockSize: 16, candidates: 3 }],
 ];
@@ -127,6 +130,90 @@ describe("gtnLabels 'fast' equals 'scan'", () => {
     const before = tf.memory().numTensors;
     gtnLabels(x, y, { strategy: "blocks", gemm: "tfjs", blockSize: 64 });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other products", () => {
+  /** x: a mixture of k tight clusters (many near-ties in direction) with duplicated rows and zero rows. */
+  function clustered(rng: Rng, n: number, d: number, k: number): Float64Array {
+    const centres = normal(rng, k, d);
+    const x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      if (i % 29 === 7) continue; // zero row
+      if (i % 11 === 3 && i > 11) {
+        x.copyWithin(i * d, (i - 11) * d, (i - 10) * d); // exact duplicate of an earlier row
+        continue;
+      }
+      const c = rng.int(k);
+      for (let j = 0; j < d; j++) x[i * d + j] = (centres[c * d + j] as number) + 0.05 * rng.normal();
+    }
+    return x;
+  }
+  const cases: [number, number, "normal" | "clustered"][] = [
+    [500, 9, "normal"],
+    [400, 37, "clustered"],
+    [600, 50, "normal"],
+    [400, 100, "clustered"],
+    [300, 300, "normal"],
+  ];
+  for (const [n, d, kind] of cases) {
+    it(`n=${n}, d=${d}, ${kind}: int16 == scan == float64 == tfjs for ε = 0, 10⁻³, 0.05`, () => {
+      const rng = new Rng(7 * n + d);
+      const x = kind === "clustered" ? clustered(rng, n, d, 6) : Float64Array.from(rng.uniformArray(n * d, -1, 3));
+      const y = normal(rng, n, d);
+      for (let i = 0; i < n; i += 37) y.fill(0, i * d, i * d + d); // zero y
+      for (const eps of [0, 1e-3, 0.05]) {
+        const X = { data: x, dim: d };
+        const Y = { data: y, dim: d };
+        const ref = Array.from(gtnLabels(X, Y, { method: "scan", cosineTolerance: eps }));
+        for (const options of [
+          { gemm: "int16" },
+          { gemm: "int16", blockSize: 64, candidates: 4 },
+          { gemm: "int16", blockSize: 8, candidates: 1 },
+          { gemm: "float64" },
+          { gemm: "tfjs" },
+        ] as GtnLabelOptions[]) {
+          expect(Array.from(gtnLabels(X, Y, { strategy: "blocks", cosineTolerance: eps, ...options })), `${JSON.stringify(options)} ε=${eps}`).toEqual(ref);
+        }
+      }
+    });
+  }
+
+  it("exact ties: x made of a few repeated directions (many equal cosines), duplicated y", () => {
+    const rng = new Rng(77);
+    const n = 400;
+    const d = 20;
+    const dirs = normal(rng, 5, d);
+    const x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const s = 0.5 + rng.int(4); // same direction, a few norms: exact cosine ties
+      const c = rng.int(5);
+      for (let j = 0; j < d; j++) x[i * d + j] = s * (dirs[c * d + j] as number);
+    }
+    const y = normal(rng, n, d);
+    y.copyWithin(0, d, 40 * d);
+    for (const eps of [0, 1e-3]) {
+      const ref = Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps }));
+      expect(Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { strategy: "blocks", gemm: "int16", blockSize: 32, cosineTolerance: eps }))).toEqual(ref);
+    }
+  });
+
+  it("falls back to the other products without WebAssembly SIMD (ATLAS_NO_SIMD=1), same labels", () => {
+    const rng = new Rng(78);
+    const x = { data: normal(rng, 300, 30), dim: 30 };
+    const y = { data: normal(rng, 300, 30), dim: 30 };
+    const withSimd = Array.from(gtnLabels(x, y, { strategy: "blocks", gemm: "int16" }));
+    const saved = process.env.ATLAS_NO_SIMD;
+    process.env.ATLAS_NO_SIMD = "1";
+    try {
+      expect(Int16Dots.create(30, 256, 4096)).toBeUndefined();
+      expect(Array.from(gtnLabels(x, y, { strategy: "blocks", gemm: "int16" }))).toEqual(withSimd);
+    } finally {
+      if (saved === undefined) delete process.env.ATLAS_NO_SIMD;
+      else process.env.ATLAS_NO_SIMD = saved;
+    }
+    expect(Int16Dots.create(30, 256, 4096)).toBeDefined();
+    expect(Array.from(gtnLabels(x, y, { method: "scan" }))).toEqual(withSimd);
   });
 });
 

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { ShapeMismatchError, checkInteger, checkNumber, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
+import { Int16Dots } from "./int16-kernel.js";
 
 /** How {@link gtnLabels} computes Algorithm 1. */
 export type GtnLabelMethod = "scan" | "fast";
@@ -15,12 +16,16 @@ export interface GtnLabelOptions {
    */
   strategy?: "auto" | "tree" | "blocks";
   /**
-   * Advanced: the matrix product used by the `'blocks'` strategy. `'float64'`: our typed-array GEMM
-   * with the scan's exact summation order. `'tfjs'`: float32 `tf.matMul` on the active backend used
-   * as a filter with a proven error bound, every possible winner re-checked in float64. `'auto'`
-   * (default) takes `'tfjs'` on an accelerated backend (wasm, tensorflow, webgl, webgpu), else `'float64'`.
+   * Advanced: the matrix product used by the `'blocks'` strategy. `'int16'`: exact integer dot
+   * products of the unit vectors quantised to int16 (a generated WebAssembly SIMD kernel with the
+   * candidate threshold test fused in), used as a filter with a proven error bound, every possible
+   * winner re-checked in float64. `'float64'`: our typed-array GEMM with the scan's exact summation
+   * order. `'tfjs'`: float32 `tf.matMul` on the active backend as a filter with a proven error bound.
+   * `'auto'` (default) takes `'int16'` where WebAssembly SIMD is available, else `'tfjs'` on an
+   * accelerated backend (wasm, tensorflow, webgl, webgpu), else `'float64'`; `'int16'` without
+   * WebAssembly SIMD falls back the same way. All give the same assignment.
    */
-  gemm?: "auto" | "float64" | "tfjs";
+  gemm?: "auto" | "int16" | "float64" | "tfjs";
   /** Advanced: rows of `y` per block in the `'blocks'` strategy (default 256). */
   blockSize?: number;
   /**
@@ -112,7 +117,7 @@ function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number
 export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptions = {}): Int32Array {
   const method = checkOneOf("options.method", options.method ?? "fast", ["scan", "fast"] as const);
   const strategy = checkOneOf("options.strategy", options.strategy ?? "auto", ["auto", "tree", "blocks"] as const);
-  const gemm = checkOneOf("options.gemm", options.gemm ?? "auto", ["auto", "float64", "tfjs"] as const);
+  const gemm = checkOneOf("options.gemm", options.gemm ?? "auto", ["auto", "int16", "float64", "tfjs"] as const);
   const blockSize = checkInteger("options.blockSize", options.blockSize ?? 256, { min: 1 });
   const candidates = checkInteger("options.candidates", options.candidates ?? 16, { min: 1 });
   const eps = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
@@ -129,8 +134,7 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n, eps);
   else if (strategy === "tree" || (strategy === "auto" && d <= 8)) labelP = treeGreedy(sx.unit, sy.unit, n, d, eps);
   else {
-    const useTf = gemm === "tfjs" || (gemm === "auto" && acceleratedBackend());
-    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), useTf, eps);
+    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), gemm, eps);
   }
   const assign = new Int32Array(n);
   for (let q = 0; q < n; q++) assign[sy.order[q] as number] = sx.order[labelP[q] as number] as number;
@@ -694,14 +698,18 @@ function treeGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, ep
 // Higher dimension: lazy blocks of y against the remaining x, per-y candidate lists.
 // ---------------------------------------------------------------------------------------------
 
-/** Scores a block of y rows against the remaining x, chunk by chunk. */
+/** Scores a block of y rows against the remaining x and offers the scores to the candidate lists. */
 interface Scorer {
   /** |computed score − float64 cosine| ≤ delta for every pair. */
   readonly delta: number;
   /** Rebuild the x chunks from the given sorted positions (ascending). */
   setRemaining(rem: Int32Array, count: number): void;
-  /** Calls `visit(scores, cols, width)` per chunk; scores row-major [rows, width]. */
-  score(uy: Float64Array, q0: number, rows: number, visit: (scores: Float64Array | Float32Array, cols: Int32Array, width: number) => void): void;
+  /**
+   * Offers the score of y row q0 + i against every remaining x not `taken` to `lists[i]` (i < rows),
+   * as {@link collect32} does: a score may be left out only when it is below the list's threshold
+   * `thr` at that moment (thresholds only rise), so each list keeps every x scoring ≥ its final vL − band.
+   */
+  collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void;
   dispose(): void;
 }
 
@@ -734,11 +742,11 @@ class Float64Scorer implements Scorer {
     this.count = count;
   }
 
-  score(uy: Float64Array, q0: number, rows: number, visit: (scores: Float64Array, cols: Int32Array, width: number) => void): void {
+  collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
     for (let c0 = 0; c0 < this.count; c0 += CHUNK) {
       const width = Math.min(CHUNK, this.count - c0);
       gemmTile(uy, q0, rows, this.xs, c0, width, this.d, this.out);
-      visit(this.out, this.cols.subarray(c0, c0 + width), width);
+      collect64(this.out, this.cols.subarray(c0, c0 + width), width, rows, lists, taken);
     }
   }
 
@@ -840,7 +848,7 @@ class TfScorer implements Scorer {
     }
   }
 
-  score(uy: Float64Array, q0: number, rows: number, visit: (scores: Float32Array, cols: Int32Array, width: number) => void): void {
+  collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
     const d = this.d;
     const a = tf.tensor2d(Float32Array.from(uy.subarray(q0 * d, (q0 + rows) * d)), [rows, d]);
     try {
@@ -848,7 +856,7 @@ class TfScorer implements Scorer {
         const prod = tf.matMul(a, t);
         const scores = prod.dataSync() as Float32Array;
         prod.dispose();
-        visit(scores, cols, cols.length);
+        collect32(scores, cols, cols.length, rows, lists, taken);
       }
     } finally {
       a.dispose();
@@ -859,6 +867,129 @@ class TfScorer implements Scorer {
     for (const c of this.chunks) c.t.dispose();
     this.chunks = [];
   }
+}
+
+/** Scale of the int16 quantisation: q = round(S·u), so |q_k| ≤ S for |u_k| ≤ 1. */
+const INT16_SCALE = 32767;
+/** Columns of the first kernel call per block; each later call doubles, up to INT16_MAX_CHUNK. */
+const INT16_FIRST_CHUNK = 64;
+const INT16_MAX_CHUNK = 4096;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Rounds unit rows (n × d) to int16 rows of `dp` values (zero padded): q = round(S·u). Also returns max ‖u‖₁. */
+function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: Int16Array; maxL1: number } {
+  const q = new Int16Array(n * dp);
+  let maxL1 = 0;
+  for (let i = 0; i < n; i++) {
+    let l1 = 0;
+    for (let k = 0; k < d; k++) {
+      const v = u[i * d + k] as number;
+      l1 += Math.abs(v);
+      // |v| ≤ 1 + a few ulps for a unit vector, so |S·v| < S + ½ and the clamp never acts
+      q[i * dp + k] = Math.max(-INT16_SCALE, Math.min(INT16_SCALE, Math.round(v * INT16_SCALE)));
+    }
+    if (l1 > maxL1) maxL1 = l1;
+  }
+  return { q, maxL1 };
+}
+
+/**
+ * Exact integer dot products of the unit vectors rounded to int16, as a filter (see
+ * {@link Int16Dots}: a generated WebAssembly SIMD kernel that only reports, per y row, the columns
+ * whose sum is ≥ the row's integer threshold). With S = 32767, q_a = round(S·a) = S·a + e_a,
+ * |e_a,k| ≤ ½ (+ 4·10⁻¹², the rounding of the product S·a_k; lumped into the margin below):
+ *
+ * - **No overflow.** `i32x4.dot_i16x8_s` adds two products of int16 in [−S, S]: |·| ≤ 2S² < 2³¹.
+ *   Every partial sum of an accumulator lane is bounded by Σ_k |q_a,k||q_b,k| ≤ ‖q_a‖₂‖q_b‖₂ ≤
+ *   (S‖a‖₂ + √d/2)² < 2³¹ while √d/2 < 46340 − 32768, i.e. d < 7·10⁸ (and two's-complement
+ *   addition is exact modulo 2³² in any case, so only the final sum, bounded the same, matters).
+ *   The sum s = q_a·q_b is therefore exact, in any order.
+ * - **Quantisation.** s/S² − a·b = (a·e_b + e_a·b)/S + e_a·e_b/S², so |s/S² − a·b| ≤
+ *   (‖a‖₁ + ‖b‖₁)/(2S) + d/(4S²) ≤ (A₁ + B₁)/(2S) + d/(4S²), with A₁, B₁ the largest L1 norms of the
+ *   unit x and y (computed once).
+ * - **The score** v = fl(s / S²) adds ≤ 2⁻⁵³·|s/S²| ≤ 2⁻⁵¹, and the float64 reference {@link dot}
+ *   differs from the real a·b by at most γ_d·‖a‖‖b‖ ≤ 1.01·d·2⁻⁵³.
+ *
+ * `delta` is the sum times 1.25 (which covers the rounding of S·a_k and of the L1 sums in float64).
+ * For d = 100 and dense unit vectors (L1 ≈ 8), δ ≈ 3·10⁻⁴.
+ *
+ * **Thresholds.** Before each kernel call a row's integer threshold is T = ⌊fl(thr·S²)⌋ − 2 (−2³¹
+ * while thr = −∞), thr the list's threshold then. fl(thr·S²) is within 2⁻²⁰ of thr·S², so a sum
+ * s < T (an integer, s ≤ T − 1) has s/S² ≤ thr − 2.9/S², and fl(s/S²) < thr by a margin far above
+ * an ulp: every score the kernel leaves out is one {@link collect32} would skip too. The columns of
+ * each block are scored in calls of 64, 128, 256, … columns, the thresholds refreshed between
+ * calls, so they tighten after the first few hundred columns and few sums are reported (about 200
+ * per y at n = 8000, d = 100, against ~4000 scores per y that the float scorers hand over).
+ */
+class Int16Scorer implements Scorer {
+  readonly delta: number;
+  private readonly qx: Int16Array;
+  private readonly qy: Int16Array;
+  private cols = new Int32Array(0);
+  private count = 0;
+
+  constructor(
+    ux: Float64Array,
+    uy: Float64Array,
+    n: number,
+    d: number,
+    private readonly dots: Int16Dots,
+  ) {
+    const S = INT16_SCALE;
+    const x = quantiseUnits(ux, n, d, dots.dp);
+    const y = quantiseUnits(uy, n, d, dots.dp);
+    this.qx = x.q;
+    this.qy = y.q;
+    this.delta = 1.25 * ((x.maxL1 + y.maxL1) / (2 * S) + d / (4 * S * S) + (d + 4) * 2 ** -53) + 1e-30;
+  }
+
+  setRemaining(rem: Int32Array, count: number): void {
+    this.dots.setColumns(this.qx, rem, count);
+    this.cols = rem.slice(0, count);
+    this.count = count;
+  }
+
+  collect(_uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
+    const { dots, cols, count } = this;
+    dots.setRows(this.qy, q0, rows);
+    const S2 = INT16_SCALE * INT16_SCALE;
+    for (let i = 0; i < rows; i++) dots.i32[dots.rowBase + 2 * i] = int16Threshold((lists[i] as CandidateList).thr, S2);
+    let width = INT16_FIRST_CHUNK;
+    for (let c0 = 0; c0 < count; c0 += width, width = Math.min(2 * width, INT16_MAX_CHUNK)) {
+      const end = Math.min(c0 + width, count);
+      dots.run(c0, end - c0, rows);
+      offerEntries(dots, rows, end, cols, lists, taken);
+    }
+  }
+
+  dispose(): void {}
+}
+
+/** Offers each row's kernel entries [column, sum] to its list (columns ≥ end belong to the next call or the padding). */
+function offerEntries(dots: Int16Dots, rows: number, end: number, cols: Int32Array, lists: CandidateList[], taken: Uint8Array): void {
+  const S2 = INT16_SCALE * INT16_SCALE;
+  const i32 = dots.i32;
+  for (let i = 0; i < rows; i++) {
+    const list = lists[i] as CandidateList;
+    const stop = dots.end(i);
+    for (let o = dots.outBase + i * dots.outStride; o < stop; o += 2) {
+      const j = i32[o] as number;
+      if (j >= end) break; // column order: the rest are beyond too
+      const v = (i32[o + 1] as number) / S2;
+      if (v < list.thr) continue;
+      const p = cols[j] as number;
+      if (!taken[p]) list.push(v, p);
+    }
+    i32[dots.rowBase + 2 * i] = int16Threshold(list.thr, S2);
+  }
+}
+
+/** The integer threshold for a list threshold thr (see {@link Int16Scorer}): ⌊thr·S²⌋ − 2, clamped to int32. */
+function int16Threshold(thr: number, S2: number): number {
+  if (!(thr > -4)) return INT32_MIN; // −∞ (thr ≥ −1 − band otherwise)
+  const t = Math.floor(thr * S2) - 2;
+  return t > INT32_MAX ? INT32_MAX : t < INT32_MIN ? INT32_MIN : t;
 }
 
 /**
@@ -875,61 +1006,48 @@ class CandidateList {
   vals: Float64Array;
   ps: Int32Array;
   len = 0;
-  /** Entries scoring below thr are not kept: thr = vL − 2δ once L scores were seen. */
+  /** Entries scoring below thr are not kept: thr = vL − band once L scores were seen. */
   thr = -Infinity;
   /** The L-th largest score seen (−∞ before L scores). */
   vL = -Infinity;
-  /** Min-heap of the L largest scores seen. */
-  private heap: Float64Array;
-  private heapLen = 0;
+  /** The L largest scores seen, descending (the first `topLen`). */
+  private readonly top: Float64Array;
+  private topLen = 0;
 
   constructor(
     private readonly L: number,
     /** How far below vL entries are kept: 2δ, plus ε and a rounding margin with a tolerance ε > 0. */
     private readonly band: number,
   ) {
-    const cap = Math.max(8 * L, 256);
+    const cap = Math.max(4 * L, 64);
     this.vals = new Float64Array(cap);
     this.ps = new Int32Array(cap);
-    this.heap = new Float64Array(L);
+    this.top = new Float64Array(L);
   }
 
   reset(): void {
     this.len = 0;
-    this.heapLen = 0;
+    this.topLen = 0;
     this.thr = -Infinity;
     this.vL = -Infinity;
   }
 
   /** Offer a score (callers skip scores below thr). */
   push(v: number, p: number): void {
-    const heap = this.heap;
+    const top = this.top;
     const L = this.L;
-    if (this.heapLen < L) {
-      // sift up
-      let i = this.heapLen++;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if ((heap[parent] as number) <= v) break;
-        heap[i] = heap[parent] as number;
-        i = parent;
+    if (this.topLen < L || v > (top[L - 1] as number)) {
+      // insertion into the descending top L (the smallest drops out once full)
+      let i = this.topLen < L ? this.topLen++ : L - 1;
+      while (i > 0 && (top[i - 1] as number) < v) {
+        top[i] = top[i - 1] as number;
+        i--;
       }
-      heap[i] = v;
-      if (this.heapLen === L) this.setThreshold();
-    } else if (v > (heap[0] as number)) {
-      // replace the minimum, sift down
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= L) break;
-        const r = l + 1;
-        const c = r < L && (heap[r] as number) < (heap[l] as number) ? r : l;
-        if ((heap[c] as number) >= v) break;
-        heap[i] = heap[c] as number;
-        i = c;
+      top[i] = v;
+      if (this.topLen === L) {
+        this.vL = top[L - 1] as number;
+        this.thr = this.vL - this.band;
       }
-      heap[i] = v;
-      this.setThreshold();
     }
     if (v < this.thr) return;
     if (this.len === this.vals.length) {
@@ -938,11 +1056,6 @@ class CandidateList {
     }
     this.vals[this.len] = v;
     this.ps[this.len++] = p;
-  }
-
-  private setThreshold(): void {
-    this.vL = this.heap[0] as number;
-    this.thr = this.vL - this.band;
   }
 
   private grow(): void {
@@ -956,7 +1069,7 @@ class CandidateList {
   }
 
   /** Drops kept entries that fell below the (risen) threshold. */
-  compact(): void {
+  private compact(): void {
     const thr = this.thr;
     let w = 0;
     for (let i = 0; i < this.len; i++) {
@@ -978,9 +1091,17 @@ class CandidateList {
  */
 const TOLERANCE_MARGIN = 2 ** -48;
 
-function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, useTf: boolean, eps: number): Int32Array {
+function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, gemm: "auto" | "int16" | "float64" | "tfjs", eps: number): Int32Array {
   const B = Math.min(blockSize, n);
-  const scorer: Scorer = useTf ? new TfScorer(ux, d, n) : new Float64Scorer(ux, d, B);
+  let scorer: Scorer | undefined;
+  if (gemm === "int16" || gemm === "auto") {
+    const dots = Int16Dots.create(d, B, INT16_MAX_CHUNK);
+    if (dots) scorer = new Int16Scorer(ux, uy, n, d, dots);
+  }
+  if (!scorer) {
+    const useTf = gemm === "tfjs" || (gemm !== "float64" && acceleratedBackend());
+    scorer = useTf ? new TfScorer(ux, d, n) : new Float64Scorer(ux, d, B);
+  }
   const twoDelta = 2 * scorer.delta;
   const band = eps > 0 ? twoDelta + eps + TOLERANCE_MARGIN : twoDelta;
   const taken = new Uint8Array(n);
@@ -998,10 +1119,7 @@ function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, b
         chunkCount = remCount;
       }
       for (let i = 0; i < rows; i++) (lists[i] as CandidateList).reset();
-      scorer.score(uy, q0, rows, (scores, cols, width) => {
-        if (scores instanceof Float32Array) collect32(scores, cols, width, rows, lists, taken);
-        else collect64(scores, cols, width, rows, lists, taken);
-      });
+      scorer.collect(uy, q0, rows, lists, taken);
       for (let i = 0; i < rows; i++) {
         const q = q0 + i;
         const list = lists[i] as CandidateList;
