@@ -224,22 +224,18 @@ export class Int16Dots {
   /** Packs x columns: column j is row `positions[j]` of `q` (int16 rows of dp values), j < count. */
   setColumns(q: Int16Array, positions: Int32Array, count: number): void {
     this.reserveX(count);
-    const { dp, i16 } = this;
-    const base = this.xByte / 2;
-    // column j's pair p sits at base + (j >> 2)·4dp + 8·(p/2)… in int16 units: group, then 8 per pair, 2 per column
+    const { dp, i32 } = this;
+    // a k-pair of one column is one int32 in both layouts (dp is even, rows start 4-byte aligned)
+    const src32 = new Int32Array(q.buffer, q.byteOffset, q.length >> 1);
+    const half = dp >> 1;
+    const base = this.xByte >> 2;
     for (let j = 0; j < this.xCols; j++) {
-      const o = base + (j >> 2) * 4 * dp + (j & 3) * 2;
+      const o = base + (j >> 2) * 2 * dp + (j & 3);
       if (j < count) {
-        const src = (positions[j] as number) * dp;
-        for (let k = 0; k < dp; k += 2) {
-          i16[o + k * 4] = q[src + k] as number;
-          i16[o + k * 4 + 1] = q[src + k + 1] as number;
-        }
+        const src = (positions[j] as number) * half;
+        for (let p = 0; p < half; p++) i32[o + 4 * p] = src32[src + p] as number;
       } else {
-        for (let k = 0; k < dp; k += 2) {
-          i16[o + k * 4] = 0; // zero columns up to the tile width
-          i16[o + k * 4 + 1] = 0;
-        }
+        for (let p = 0; p < half; p++) i32[o + 4 * p] = 0; // zero columns up to the tile width
       }
     }
   }

@@ -77,9 +77,23 @@ function rowNorm(data: Float64Array, offset: number, d: number): number {
 function sortByNorm(data: Float64Array, n: number, d: number): Sorted {
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) norms[i] = rowNorm(data, i * d, d);
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => (norms[a] as number) - (norms[b] as number) || a - b);
-  const order = Int32Array.from(idx);
+  // stable order by norm: sort the norms natively (no comparator), then place each index at the
+  // first sorted position of its norm plus the count of earlier indices with the same norm
+  const sorted = norms.slice().sort();
+  const order = new Int32Array(n);
+  const fill = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = norms[i] as number;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    order[lo + (fill[lo] as number)] = i;
+    fill[lo] = (fill[lo] as number) + 1;
+  }
   const unit = new Float64Array(n * d);
   for (let p = 0; p < n; p++) {
     const i = order[p] as number;
@@ -887,7 +901,8 @@ function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: 
       const v = u[i * d + k] as number;
       l1 += Math.abs(v);
       // |v| ≤ 1 + a few ulps for a unit vector, so |S·v| < S + ½ and the clamp never acts
-      q[i * dp + k] = Math.max(-INT16_SCALE, Math.min(INT16_SCALE, Math.round(v * INT16_SCALE)));
+      const t = Math.round(v * INT16_SCALE);
+      q[i * dp + k] = t > INT16_SCALE ? INT16_SCALE : t < -INT16_SCALE ? -INT16_SCALE : t;
     }
     if (l1 > maxL1) maxL1 = l1;
   }

@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend, Rng } from "@atlas/core";
@@ -37,6 +37,13 @@ export interface GtnBenchRow {
   numpyRatio?: number;
   /** NumPy's assignment equals fast's. */
   numpyIdentical?: boolean;
+  /**
+   * d > 8: the 'blocks' strategy with each other `gemm` product, same data, same run (fast itself uses
+   * `gemm: 'auto'`, the int16 WebAssembly SIMD kernel where SIMD validates).
+   */
+  gemms?: { gemm: "tfjs" | "float64"; ms: number; identical: boolean }[];
+  /** 1-minute load average when the row was measured (other processes share the CPU). */
+  load1: number;
   backend: string;
 }
 
@@ -127,7 +134,13 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     const f = time(() => gtnLabels(x, y, fast));
     const s = time(() => gtnLabels(x, y, { method: "scan" }));
     const identical = f.out.every((v, i) => v === s.out[i]);
-    const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: 0, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend };
+    const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: 0, scanMs: s.ms, ratio: s.ms / f.ms, identical, load1: loadavg()[0] ?? 0, backend };
+    if (d > 8) {
+      row.gemms = (["tfjs", "float64"] as const).map((gemm) => {
+        const g = time(() => gtnLabels(x, y, { ...fast, strategy: "blocks", gemm }));
+        return { gemm, ms: g.ms, identical: g.out.every((v, i) => v === f.out[i]) };
+      });
+    }
     const np = d >= 100 ? numpyPeer(x.data, y.data, n, d) : null;
     if (np) {
       row.numpyMs = np.ms;
@@ -138,7 +151,8 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     log(
       `gtnLabels n=${n} d=${d}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical}` +
         (np ? `; NumPy peer ${np.ms.toFixed(0)} ms (${(np.ms / f.ms).toFixed(1)}× fast, same labels: ${row.numpyIdentical})` : "") +
-        ` [${backend}]`,
+        (row.gemms ?? []).map((g) => `; blocks gemm=${g.gemm} ${g.ms.toFixed(0)} ms (${(g.ms / f.ms).toFixed(1)}× fast, same labels: ${g.identical})`).join("") +
+        ` [${backend}, load ${row.load1.toFixed(2)}]`,
     );
   }
   const absolute: [number, number][] =
@@ -146,8 +160,8 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   for (const [n, d] of absolute) {
     const { x, y } = labelBenchData(n, d, n + d);
     const f = time(() => gtnLabels(x, y, fast));
-    rows.push({ case: "fast absolute", n, d, fastMs: f.ms, cosineTolerance: 0, backend });
-    log(`gtnLabels n=${n} d=${d}: fast ${(f.ms / 1000).toFixed(2)} s [${backend}]`);
+    rows.push({ case: "fast absolute", n, d, fastMs: f.ms, cosineTolerance: 0, load1: loadavg()[0] ?? 0, backend });
+    log(`gtnLabels n=${n} d=${d}: fast ${(f.ms / 1000).toFixed(2)} s [${backend}, load ${(loadavg()[0] ?? 0).toFixed(2)}]`);
   }
   // the tie tolerance the 2-D reproductions use, at the compared sizes (fast and scan, same ε)
   const tolerance = options.tolerance ?? 1e-4;
@@ -157,7 +171,7 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
       const f = time(() => gtnLabels(x, y, { ...fast, cosineTolerance: tolerance }));
       const s = time(() => gtnLabels(x, y, { method: "scan", cosineTolerance: tolerance }));
       const identical = f.out.every((v, i) => v === s.out[i]);
-      rows.push({ case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: tolerance, scanMs: s.ms, ratio: s.ms / f.ms, identical, backend });
+      rows.push({ case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: tolerance, scanMs: s.ms, ratio: s.ms / f.ms, identical, load1: loadavg()[0] ?? 0, backend });
       log(`gtnLabels n=${n} d=${d} cosineTolerance=${tolerance}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical} [${backend}]`);
     }
   }
@@ -179,6 +193,9 @@ export const gtnLabelsSuite: BenchSuite = {
       rows.push({ variant: `fast ${size}`, backend: r.backend, steps: 1, msPerStep: r.fastMs, ...(r.scanMs ? { ratio: r.scanMs / r.fastMs } : {}), ...(r.identical === undefined ? {} : { note: `same assignment as scan: ${r.identical}` }) });
       if (r.scanMs !== undefined) rows.push({ variant: `scan ${size}`, backend: r.backend, steps: 1, msPerStep: r.scanMs, ratio: 1 });
       if (r.numpyMs !== undefined) rows.push({ variant: `NumPy peer ${size}`, backend: "numpy", steps: 1, msPerStep: r.numpyMs, ...(r.scanMs ? { ratio: r.scanMs / r.numpyMs } : {}), note: `same assignment: ${r.numpyIdentical}` });
+      for (const g of r.gemms ?? []) {
+        rows.push({ variant: `fast gemm=${g.gemm} ${size}`, backend: r.backend, steps: 1, msPerStep: g.ms, ...(r.scanMs ? { ratio: r.scanMs / g.ms } : {}), note: `same assignment: ${g.identical}` });
+      }
     }
     return {
       suite: "gtn-labels",
@@ -186,7 +203,7 @@ export const gtnLabelsSuite: BenchSuite = {
       backend: raw[0]?.backend ?? "unknown",
       baseline: "scan",
       rows,
-      notes: ["Data: standardised 10-cluster Gaussian mixture x, N(0, I) y, fixed seeds.", "Ratios are scan time / row time within one size (higher is faster)."],
+      notes: ["Data: standardised 10-cluster Gaussian mixture x, N(0, I) y, fixed seeds.", "Ratios are scan time / row time within one size (higher is faster).", "fast uses gemm 'auto' (int16 WebAssembly SIMD kernel where available); the gemm=tfjs / gemm=float64 rows force the other products of the 'blocks' strategy."],
     };
   },
 };
