@@ -891,18 +891,22 @@ const INT16_MAX_CHUNK = 4096;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
-/** Rounds unit rows (n × d) to int16 rows of `dp` values (zero padded): q = round(S·u). Also returns max ‖u‖₁. */
+/**
+ * Rounds unit rows (n × d) to int16 rows of `dp` values (zero padded): q = ⌊S·u + ½⌋, within ½ + 2⁻³⁷
+ * of S·u. A unit vector has |u_k| ≤ 1 + a few ulps, so S·u_k + ½ ∈ (−S − ½, S + 1) and q ∈ [−S, S]:
+ * the int16 store never wraps. Also returns the largest ‖u‖₁.
+ */
 function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: Int16Array; maxL1: number } {
   const q = new Int16Array(n * dp);
   let maxL1 = 0;
   for (let i = 0; i < n; i++) {
     let l1 = 0;
+    const o = i * d;
+    const w = i * dp;
     for (let k = 0; k < d; k++) {
-      const v = u[i * d + k] as number;
+      const v = u[o + k] as number;
       l1 += Math.abs(v);
-      // |v| ≤ 1 + a few ulps for a unit vector, so |S·v| < S + ½ and the clamp never acts
-      const t = Math.round(v * INT16_SCALE);
-      q[i * dp + k] = t > INT16_SCALE ? INT16_SCALE : t < -INT16_SCALE ? -INT16_SCALE : t;
+      q[w + k] = Math.floor(v * INT16_SCALE + 0.5);
     }
     if (l1 > maxL1) maxL1 = l1;
   }
@@ -913,7 +917,7 @@ function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: 
  * Exact integer dot products of the unit vectors rounded to int16, as a filter (see
  * {@link Int16Dots}: a generated WebAssembly SIMD kernel that only reports, per y row, the columns
  * whose sum is ≥ the row's integer threshold). With S = 32767, q_a = round(S·a) = S·a + e_a,
- * |e_a,k| ≤ ½ (+ 4·10⁻¹², the rounding of the product S·a_k; lumped into the margin below):
+ * |e_a,k| ≤ ½ (+ 2⁻³⁷, the rounding of S·a_k + ½; lumped into the margin below):
  *
  * - **No overflow.** `i32x4.dot_i16x8_s` adds two products of int16 in [−S, S]: |·| ≤ 2S² < 2³¹.
  *   Every partial sum of an accumulator lane is bounded by Σ_k |q_a,k||q_b,k| ≤ ‖q_a‖₂‖q_b‖₂ ≤
@@ -926,7 +930,7 @@ function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: 
  * - **The score** v = fl(s / S²) adds ≤ 2⁻⁵³·|s/S²| ≤ 2⁻⁵¹, and the float64 reference {@link dot}
  *   differs from the real a·b by at most γ_d·‖a‖‖b‖ ≤ 1.01·d·2⁻⁵³.
  *
- * `delta` is the sum times 1.25 (which covers the rounding of S·a_k and of the L1 sums in float64).
+ * `delta` is the sum times 1.25 (which covers the rounding of S·a_k + ½ and of the L1 sums in float64).
  * For d = 100 and dense unit vectors (L1 ≈ 8), δ ≈ 3·10⁻⁴.
  *
  * **Thresholds.** Before each kernel call a row's integer threshold is T = ⌊fl(thr·S²)⌋ − 2 (−2³¹
@@ -988,15 +992,22 @@ function offerEntries(dots: Int16Dots, rows: number, end: number, cols: Int32Arr
   for (let i = 0; i < rows; i++) {
     const list = lists[i] as CandidateList;
     const stop = dots.end(i);
+    // a sum below the integer form of the list's current thr scores below thr (see Int16Scorer)
+    let t = int16Threshold(list.thr, S2);
     for (let o = dots.outBase + i * dots.outStride; o < stop; o += 2) {
       const j = i32[o] as number;
       if (j >= end) break; // column order: the rest are beyond too
-      const v = (i32[o + 1] as number) / S2;
+      const sum = i32[o + 1] as number;
+      if (sum < t) continue;
+      const v = sum / S2;
       if (v < list.thr) continue;
       const p = cols[j] as number;
-      if (!taken[p]) list.push(v, p);
+      if (!taken[p]) {
+        list.push(v, p);
+        t = int16Threshold(list.thr, S2);
+      }
     }
-    i32[dots.rowBase + 2 * i] = int16Threshold(list.thr, S2);
+    i32[dots.rowBase + 2 * i] = t;
   }
 }
 
