@@ -1,0 +1,259 @@
+/**
+ * Worker threads that run exports of generated WebAssembly modules on one shared memory, behind a
+ * synchronous API (for kernels like `@atlas/gtn`'s int16 dot products).
+ *
+ * A job is a list of parts, each a call `export(...args)`. The calling thread and the workers claim
+ * parts with an atomic counter, so a busy or not-yet-started worker only means the others do more,
+ * and the caller waits with `Atomics.wait` until every part is done. Which thread runs a part never
+ * matters to a caller that gives each part its own output region and reads them in part order.
+ * Workers are created on first use and `unref()`ed (they never keep a process alive). Where
+ * `worker_threads`, `SharedArrayBuffer` or shared WebAssembly memories are missing (a browser
+ * without cross-origin isolation, say), {@link wasmThreadPool} returns undefined.
+ */
+
+const PAGE = 65536;
+/** Largest shared memory (pages of 64 KiB): 2 GiB, reserved as address space, committed as grown. */
+export const WASM_POOL_MAX_PAGES = 32768;
+const MAX_PARTS = 256;
+const MAX_ARGS = 8;
+const SLOT = MAX_ARGS + 2; // [handle, argument count, arguments…]
+
+// control words (Int32Array over a SharedArrayBuffer)
+const SEQ = 0;
+const NEXT = 1;
+const END = 2;
+const DONE = 3;
+const ERR = 4;
+const STOP = 5;
+const BY_WORKERS = 6;
+
+interface WorkerLike {
+  unref(): void;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  postMessage(message: unknown): void;
+  terminate(): Promise<number>;
+}
+
+interface WorkerThreadsModule {
+  Worker: new (src: string, opts: object) => WorkerLike;
+}
+
+function nodeModule<T>(name: string): T | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return p?.getBuiltinModule ? (p.getBuiltinModule(name) as T | undefined) : undefined;
+}
+
+function workerSource(): string {
+  return `"use strict";
+const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
+const { memory, ctrlBuf, argBuf } = workerData;
+const ctrl = new Int32Array(ctrlBuf);
+const args = new Float64Array(argBuf);
+const fns = [];
+// modules arrive as messages; the loop below never returns to the event loop, so it reads them
+// synchronously when a part names a handle it has not instantiated yet
+function load(handle) {
+  while (fns[handle] === undefined) {
+    const m = receiveMessageOnPort(parentPort);
+    if (!m) throw new Error("module " + handle + " not received");
+    const { handle: h, module, name } = m.message;
+    fns[h] = new WebAssembly.Instance(module, { env: { memory } }).exports[name];
+  }
+  return fns[handle];
+}
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctrl, ${SEQ}, seen);
+  if (Atomics.load(ctrl, ${STOP}) !== 0) break;
+  seen = Atomics.load(ctrl, ${SEQ});
+  for (;;) {
+    const p = Atomics.add(ctrl, ${NEXT}, 1);
+    if (p >= Atomics.load(ctrl, ${END})) break;
+    try {
+      const o = p * ${SLOT};
+      const f = load(args[o]);
+      const n = args[o + 1];
+      const a = [];
+      for (let i = 0; i < n; i++) a.push(args[o + 2 + i]);
+      f(...a);
+    } catch (e) {
+      console.error(e);
+      Atomics.store(ctrl, ${ERR}, 1);
+    }
+    Atomics.add(ctrl, ${BY_WORKERS}, 1);
+    Atomics.add(ctrl, ${DONE}, 1);
+    Atomics.notify(ctrl, ${DONE});
+  }
+}
+`;
+}
+
+/** A pool of worker threads sharing one WebAssembly memory; see {@link wasmThreadPool}. */
+export interface WasmThreadPool {
+  /** Threads that run parts: the calling thread plus the workers. */
+  readonly threads: number;
+  /** The shared memory every instance imports as `env.memory` (limits: 1 … {@link WASM_POOL_MAX_PAGES} pages, shared). */
+  readonly memory: WebAssembly.Memory;
+  /** Grows the memory to at least `bytes` (false if it cannot); views of the old buffer keep working. */
+  reserve(bytes: number): boolean;
+  /**
+   * Registers export `name` of a module compiled against an imported shared memory `env.memory`
+   * (limits 1 … {@link WASM_POOL_MAX_PAGES}): instantiated on the calling thread now, on each worker
+   * at its first part. Returns the handle for {@link WasmThreadPool.run}.
+   */
+  load(module: WebAssembly.Module, name: string): number;
+  /**
+   * Calls the export of `handle` once per entry of `parts` (each at most 8 numeric arguments, at
+   * most 256 parts), spread over the calling thread and the workers; returns when all are done.
+   * The memory belongs to the caller until this returns; parts must not write the same bytes.
+   */
+  run(handle: number, parts: readonly (readonly number[])[]): void;
+  /** Parts of the last {@link WasmThreadPool.run} that worker threads ran (0 until a worker has started). */
+  readonly workerParts: number;
+}
+
+class Pool implements WasmThreadPool {
+  readonly memory: WebAssembly.Memory;
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(64));
+  private readonly args = new Float64Array(new SharedArrayBuffer(MAX_PARTS * SLOT * 8));
+  private readonly workers: WorkerLike[] = [];
+  private readonly local: ((...a: number[]) => void)[] = [];
+  private readonly modules: { module: WebAssembly.Module; name: string }[] = [];
+  private broken = false;
+
+  constructor(
+    private readonly wt: WorkerThreadsModule,
+    memory: WebAssembly.Memory,
+  ) {
+    this.memory = memory;
+  }
+
+  get workerParts(): number {
+    return Atomics.load(this.ctrl, BY_WORKERS);
+  }
+
+  get threads(): number {
+    return this.broken ? 1 : this.workers.length + 1;
+  }
+
+  ensureWorkers(count: number): void {
+    while (!this.broken && this.workers.length < count) {
+      try {
+        const w = new this.wt.Worker(workerSource(), {
+          eval: true,
+          workerData: { memory: this.memory, ctrlBuf: this.ctrl.buffer, argBuf: this.args.buffer },
+          name: `atlas-wasm-${this.workers.length + 1}`,
+        });
+        w.on("error", () => {
+          this.broken = true;
+        });
+        w.unref();
+        for (const [handle, m] of this.modules.entries()) w.postMessage({ handle, module: m.module, name: m.name });
+        this.workers.push(w);
+      } catch {
+        this.broken = true;
+      }
+    }
+  }
+
+  reserve(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return true;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > WASM_POOL_MAX_PAGES) return false;
+    try {
+      this.memory.grow(pages);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  load(module: WebAssembly.Module, name: string): number {
+    const handle = this.modules.length;
+    const f = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports[name];
+    if (typeof f !== "function") throw new TypeError(`the module has no export ${name}`);
+    this.local.push(f as (...a: number[]) => void);
+    this.modules.push({ module, name });
+    for (const w of this.workers) w.postMessage({ handle, module, name });
+    return handle;
+  }
+
+  run(handle: number, parts: readonly (readonly number[])[]): void {
+    const f = this.local[handle];
+    if (!f) throw new RangeError(`no module ${handle}`);
+    if (parts.length > MAX_PARTS) throw new RangeError(`at most ${MAX_PARTS} parts`);
+    const { ctrl, args } = this;
+    Atomics.store(ctrl, BY_WORKERS, 0);
+    if (this.broken || this.workers.length === 0 || parts.length <= 1) {
+      for (const a of parts) f(...a);
+      return;
+    }
+    for (let p = 0; p < parts.length; p++) {
+      const a = parts[p] as readonly number[];
+      if (a.length > MAX_ARGS) throw new RangeError(`at most ${MAX_ARGS} arguments`);
+      const o = p * SLOT;
+      args[o] = handle;
+      args[o + 1] = a.length;
+      for (let i = 0; i < a.length; i++) args[o + 2 + i] = a[i] as number;
+    }
+    Atomics.store(ctrl, ERR, 0);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, NEXT, 0);
+    Atomics.store(ctrl, END, parts.length);
+    Atomics.add(ctrl, SEQ, 1);
+    Atomics.notify(ctrl, SEQ);
+    let error: unknown;
+    for (;;) {
+      const p = Atomics.add(ctrl, NEXT, 1);
+      if (p >= parts.length) break;
+      try {
+        f(...(parts[p] as readonly number[]));
+      } catch (e) {
+        error ??= e;
+      }
+      Atomics.add(ctrl, DONE, 1);
+    }
+    for (;;) {
+      const done = Atomics.load(ctrl, DONE);
+      if (done >= parts.length) break;
+      Atomics.wait(ctrl, DONE, done, 1000);
+    }
+    if (error !== undefined) throw error;
+    if (Atomics.load(ctrl, ERR) !== 0) throw new Error("a worker thread failed (see its error above)");
+  }
+}
+
+let pool: Pool | null | undefined;
+
+/**
+ * The process-wide pool with at least `threads` − 1 workers (created on first use), or undefined
+ * where worker threads or shared WebAssembly memories are unavailable, or for `threads` ≤ 1.
+ *
+ * @example
+ * const pool = wasmThreadPool(2);
+ * if (pool) {
+ *   const h = pool.load(module, "kernel"); // module imports env.memory (shared, 1 … WASM_POOL_MAX_PAGES)
+ *   pool.run(h, [[0, 512], [512, 512]]);   // kernel(0, 512) and kernel(512, 512), in parallel
+ * }
+ */
+export function wasmThreadPool(threads: number): WasmThreadPool | undefined {
+  if (threads <= 1) return undefined;
+  if (pool === undefined) {
+    pool = null;
+    try {
+      if (typeof SharedArrayBuffer !== "undefined" && typeof Atomics !== "undefined" && typeof WebAssembly !== "undefined") {
+        const wt = nodeModule<WorkerThreadsModule>("node:worker_threads");
+        if (wt) {
+          const memory = new WebAssembly.Memory({ initial: 1, maximum: WASM_POOL_MAX_PAGES, shared: true });
+          if (memory.buffer instanceof SharedArrayBuffer) pool = new Pool(wt, memory);
+        }
+      }
+    } catch {
+      pool = null;
+    }
+  }
+  if (!pool) return undefined;
+  pool.ensureWorkers(threads - 1);
+  return pool.threads > 1 ? pool : undefined;
+}
