@@ -27,8 +27,8 @@ function dotQ(a: Int16Array, ao: number, b: Int16Array, bo: number, dp: number):
 }
 
 describe("Int16Dots (WebAssembly SIMD int16 kernel)", () => {
-  for (const d of [2, 3, 9, 100, 257, 300]) {
-    it(`d=${d}: every sum equals the plain integer dot product, and the threshold emits exactly the rows that reach it`, () => {
+  for (const [d, threads] of [[2, 1], [3, 2], [9, 1], [100, 1], [100, 2], [257, 2], [300, 1]] as const) {
+    it(`d=${d}, ${threads} thread(s): every sum equals the plain integer dot product, and exactly the sums ≥ the row's threshold are reported`, () => {
       const rng = new Rng(d);
       const dp = paddedDim(d);
       expect(dp).toBeGreaterThanOrEqual(d);
@@ -37,9 +37,10 @@ describe("Int16Dots (WebAssembly SIMD int16 kernel)", () => {
       const qy = quantisedUnits(rng, rows + 2, d, dp);
       const qx = quantisedUnits(rng, 50, d, dp);
       const positions = Int32Array.from({ length: cols }, () => rng.int(50));
-      const dots = Int16Dots.create(d, 16, 64);
+      const dots = Int16Dots.create(d, 16, 64, cols, threads);
       expect(dots).toBeDefined();
       if (!dots) return;
+      if (threads > 1) expect(dots.parts).toBeGreaterThan(1);
       dots.setColumns(qx, positions, cols);
       const q0 = 2;
       dots.setRows(qy, q0, rows);
@@ -51,7 +52,8 @@ describe("Int16Dots (WebAssembly SIMD int16 kernel)", () => {
         const m = new Map<string, number>();
         for (let i = 0; i < rows; i++) {
           let last = -1;
-          for (let o = dots.outBase + i * dots.outStride; o < dots.end(i); o += 2) {
+          for (let part = 0; part < dots.parts; part++)
+          for (let o = dots.start(i, part); o < dots.end(i, part); o += 2) {
             const j = dots.i32[o] as number;
             const sum = dots.i32[o + 1] as number;
             expect(j).toBeGreaterThan(last); // column order
@@ -65,7 +67,7 @@ describe("Int16Dots (WebAssembly SIMD int16 kernel)", () => {
       };
 
       // thresholds −2³¹: every (row, column) of every tile is a record, so all sums are compared
-      for (let i = 0; i < rows; i++) dots.i32[dots.rowBase + 2 * i] = -(2 ** 31);
+      for (let i = 0; i < rows; i++) dots.setThreshold(i, -(2 ** 31));
       dots.run(0, cols, rows);
       const all = read();
       expect(all.size).toBe(rows * Math.ceil(cols / tile) * tile);
@@ -73,7 +75,7 @@ describe("Int16Dots (WebAssembly SIMD int16 kernel)", () => {
       // per-row thresholds (some equal to a sum): records exactly for the sums ≥ the row's threshold,
       // here from the second tile on
       const thr = Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? expected(i, rng.int(cols)) : Math.round(rng.uniform(-0.3, 0.3) * S * S)));
-      for (let i = 0; i < rows; i++) dots.i32[dots.rowBase + 2 * i] = thr[i] as number;
+      for (let i = 0; i < rows; i++) dots.setThreshold(i, thr[i] as number);
       dots.run(tile, cols - tile, rows);
       const got = read();
       const want = new Set<string>();

@@ -19,7 +19,7 @@
  * sum reaches it are the lanes tested one by one, and each sum ≥ the threshold writes a record
  * [row, column, sum] (three i32). All integer arithmetic: the sums are exact.
  */
-import { WASM_HEADER, section, sleb, uleb, wasmName, wasmSimdAvailable } from "@atlas/core";
+import { WASM_HEADER, WASM_POOL_MAX_PAGES, section, sleb, uleb, wasmName, wasmSimdAvailable, wasmThreadPool, type WasmThreadPool } from "@atlas/core";
 
 /** Tile rows (y) and column groups (4 x columns each): R·C = 8 accumulators, 16 v128 registers in all. */
 const R = 4;
@@ -38,7 +38,7 @@ export function paddedDim(d: number): number {
  * [threshold, write pointer] (byte addresses). Each sum ≥ its row's threshold is appended as
  * [column, sum] at the row's write pointer, which advances by 8.
  */
-function buildModule(dp: number): Uint8Array<ArrayBuffer> {
+function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const pairs = dp / 2;
   const groupBytes = dp * 8; // 4 columns × dp int16
   const rowBytes = dp * 2;
@@ -128,21 +128,51 @@ function buildModule(dp: number): Uint8Array<ArrayBuffer> {
   emit([0x0b]); // end function
   const locals = [0x02, 0x09, 0x7f, ...uleb(T - ACC + 1), 0x7b]; // 9 × i32, then the v128s
   const body = [...locals, ...code];
+  const type = section(1, [0x01, 0x60, 0x06, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]);
+  const code10 = section(10, [0x01, ...uleb(body.length), ...body]);
+  if (shared) {
+    // the thread pool's memory: imported, shared, 1 … WASM_POOL_MAX_PAGES pages
+    const limits = [0x03, ...uleb(1), ...uleb(WASM_POOL_MAX_PAGES)];
+    return Uint8Array.from([
+      ...WASM_HEADER,
+      type,
+      section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, ...limits]),
+      section(3, [0x01, 0x00]),
+      section(7, [0x01, ...wasmName("kernel"), 0x00, 0x00]),
+      code10,
+    ].flat());
+  }
   return Uint8Array.from([
     ...WASM_HEADER,
-    ...section(1, [0x01, 0x60, 0x06, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
+    ...type,
     ...section(3, [0x01, 0x00]),
     ...section(5, [0x01, 0x00, 0x01]), // memory: 1 page to start, grown by the caller
     ...section(7, [0x02, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("memory"), 0x02, 0x00]),
-    ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ...code10,
   ]);
 }
 
-const modules = new Map<number, WebAssembly.Module>();
+/** Compiled modules by (dp, shared). */
+const modules = new Map<string, WebAssembly.Module>();
+/** The pool's handle of each shared module. */
+const poolHandles = new WeakMap<WebAssembly.Module, number>();
+
+function moduleFor(dp: number, shared: boolean): WebAssembly.Module {
+  const key = `${dp}${shared ? "s" : ""}`;
+  let module = modules.get(key);
+  if (!module) {
+    module = new WebAssembly.Module(buildModule(dp, shared));
+    modules.set(key, module);
+  }
+  return module;
+}
 
 /**
- * Int16 dot products of a block of y rows against packed x columns, emitting only the rows of a
- * tile with some sum ≥ the row's threshold. Create with {@link Int16Dots.create}.
+ * Int16 dot products of a block of y rows against packed x columns, reporting per row the columns
+ * whose sum reaches the row's threshold. With a thread pool, each call's column tiles are cut into
+ * `parts` consecutive ranges, each with its own output per row, run over the calling thread and the
+ * workers; reading a row's entries part by part gives them in column order whichever thread ran
+ * which part, so the result never depends on the threads. Create with {@link Int16Dots.create}.
  */
 export class Int16Dots {
   /** Rows per tile strip and columns per tile. */
@@ -150,86 +180,100 @@ export class Int16Dots {
   static readonly tileCols: number = 4 * C;
   /** int16 values per row (d padded with zeros). */
   readonly dp: number;
-  /** i32 index of the per-row words: [threshold, write pointer (byte address)] for row i at rowBase + 2i. */
-  readonly rowBase = 0;
+  /** Column ranges per call (1 without a pool). */
+  readonly parts: number;
+  /** Threads that run the parts (1: the calling thread only). */
+  readonly threads: number;
+  private readonly rowsP: number;
+  /** i32 index of part p's row words [threshold, write pointer] of row i: rowBase + 2·(p·rowsP + i). */
+  private readonly rowBase: number;
   /** int16 index of the y block. */
-  readonly yBase: number;
-  /** i32 index of row 0's output; row i's at outBase + i·outStride (pairs [column, sum]). */
-  readonly outBase: number;
-  readonly outStride: number;
+  private readonly yBase: number;
+  /** i32 index of part p's output for row i: outBase + (p·rowsP + i)·outStride (pairs [column, sum]). */
+  private readonly outBase: number;
+  private readonly outStride: number;
   private readonly xByte: number;
   private readonly maxRows: number;
   private readonly maxCols: number;
+  private readonly xCols: number;
   private readonly memory: WebAssembly.Memory;
-  private readonly kernel: (xp: number, col: number, tiles: number, yp: number, strips: number, rowp: number) => void;
-  private xCols = 0;
-  /** Views of the memory (re-created when it grows). */
+  private readonly kernel: ((xp: number, col: number, tiles: number, yp: number, strips: number, rowp: number) => void) | undefined;
+  private readonly pool: { pool: WasmThreadPool; handle: number } | undefined;
+  private readonly args: number[][];
+  /** Views of the memory. */
   i16: Int16Array;
   i32: Int32Array;
 
-  private constructor(dp: number, maxRows: number, maxCols: number, module: WebAssembly.Module) {
+  private constructor(dp: number, maxRows: number, maxCols: number, nCols: number, threads: number) {
     this.dp = dp;
+    const pool = threads > 1 ? wasmThreadPool(threads) : undefined;
+    this.threads = pool ? pool.threads : 1;
+    // two parts per thread: a worker that is descheduled mid-call holds back at most a small part
+    this.parts = pool ? 2 * this.threads : 1;
     const rowsP = Math.ceil(maxRows / R) * R;
-    const colsP = Math.ceil(maxCols / (4 * C)) * 4 * C;
+    const tile = 4 * C;
+    this.rowsP = rowsP;
     this.maxRows = maxRows;
-    this.maxCols = colsP;
+    this.maxCols = Math.ceil(maxCols / tile) * tile;
+    const partCols = Math.ceil(this.maxCols / tile / this.parts) * tile;
+    this.xCols = Math.ceil(nCols / tile) * tile;
     const align = (b: number): number => Math.ceil(b / 64) * 64;
-    const rowBytes = align(rowsP * 8);
+    const rowBytes = align(this.parts * rowsP * 8);
     const yBytes = align(rowsP * dp * 2);
-    this.outStride = 2 * colsP;
-    const outBytes = rowsP * this.outStride * 4;
+    this.outStride = 2 * partCols;
+    const outBytes = this.parts * rowsP * this.outStride * 4;
+    this.rowBase = 0;
     this.yBase = rowBytes / 2;
     this.outBase = (rowBytes + yBytes) / 4;
     this.xByte = rowBytes + yBytes + outBytes;
-    const instance = new WebAssembly.Instance(module, {});
-    this.memory = instance.exports.memory as WebAssembly.Memory;
-    this.kernel = instance.exports.kernel as Int16Dots["kernel"];
-    this.i16 = new Int16Array(0);
-    this.i32 = new Int32Array(0);
-    this.reserveX(0);
+    const bytes = this.xByte + this.xCols * dp * 2;
+    if (pool) {
+      if (!pool.reserve(bytes)) throw new RangeError("the shared memory cannot hold the data");
+      const module = moduleFor(dp, true);
+      let handle = poolHandles.get(module);
+      if (handle === undefined) {
+        handle = pool.load(module, "kernel");
+        poolHandles.set(module, handle);
+      }
+      this.memory = pool.memory;
+      this.pool = { pool, handle };
+      this.kernel = undefined;
+    } else {
+      const instance = new WebAssembly.Instance(moduleFor(dp, false), {});
+      this.memory = instance.exports.memory as WebAssembly.Memory;
+      this.memory.grow(Math.ceil(Math.max(0, bytes - this.memory.buffer.byteLength) / PAGE));
+      this.kernel = instance.exports.kernel as NonNullable<Int16Dots["kernel"]>;
+      this.pool = undefined;
+    }
+    this.i16 = new Int16Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.args = Array.from({ length: this.parts }, () => [0, 0, 0, 0, 0, 0]);
   }
 
   /**
-   * Kernel for dimension d, blocks of at most `maxRows` y rows and calls of at most `maxCols`
-   * columns, or undefined without WebAssembly SIMD.
+   * Kernel for dimension d, blocks of at most `maxRows` y rows, calls of at most `maxCols` columns
+   * and at most `nCols` packed columns, on `threads` threads where worker threads and shared memory
+   * exist (else 1); undefined without WebAssembly SIMD.
    */
-  static create(d: number, maxRows: number, maxCols: number): Int16Dots | undefined {
+  static create(d: number, maxRows: number, maxCols: number, nCols: number, threads = 1): Int16Dots | undefined {
     if (!wasmSimdAvailable()) return undefined;
-    const dp = paddedDim(d);
     try {
-      let module = modules.get(dp);
-      if (!module) {
-        module = new WebAssembly.Module(buildModule(dp));
-        modules.set(dp, module);
-      }
-      return new Int16Dots(dp, maxRows, maxCols, module);
+      return new Int16Dots(paddedDim(d), maxRows, maxCols, nCols, threads);
     } catch {
       return undefined;
     }
   }
 
-  /** Makes room for `cols` packed x columns (the views are re-created when the memory grows). */
-  private reserveX(cols: number): void {
-    const colsP = Math.ceil(cols / (4 * C)) * 4 * C;
-    const need = this.xByte + colsP * this.dp * 2;
-    const have = this.memory.buffer.byteLength;
-    if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
-    if (this.i16.buffer !== this.memory.buffer) {
-      this.i16 = new Int16Array(this.memory.buffer);
-      this.i32 = new Int32Array(this.memory.buffer);
-    }
-    this.xCols = colsP;
-  }
-
-  /** Packs x columns: column j is row `positions[j]` of `q` (int16 rows of dp values), j < count. */
+  /** Packs x columns: column j is row `positions[j]` of `q` (int16 rows of dp values), j < count ≤ nCols. */
   setColumns(q: Int16Array, positions: Int32Array, count: number): void {
-    this.reserveX(count);
+    if (count > this.xCols) throw new RangeError("more columns than reserved");
     const { dp, i32 } = this;
     // a k-pair of one column is one int32 in both layouts (dp is even, rows start 4-byte aligned)
     const src32 = new Int32Array(q.buffer, q.byteOffset, q.length >> 1);
     const half = dp >> 1;
     const base = this.xByte >> 2;
-    for (let j = 0; j < this.xCols; j++) {
+    const end = Math.ceil(count / (4 * C)) * 4 * C;
+    for (let j = 0; j < end; j++) {
       const o = base + (j >> 2) * 2 * dp + (j & 3);
       if (j < count) {
         const src = (positions[j] as number) * half;
@@ -238,38 +282,68 @@ export class Int16Dots {
         for (let p = 0; p < half; p++) i32[o + 4 * p] = 0; // zero columns up to the tile width
       }
     }
+    this.packed = count;
   }
+
+  private packed = 0;
 
   /**
    * Copies y rows q0..q0+rows of `q` into the block (zero rows up to a multiple of R, with threshold
-   * 2³¹ − 1 so they never emit). The caller then sets each row's threshold, `i32[rowBase + 2i]`.
+   * 2³¹ − 1 so they never emit). Then set each row's threshold with {@link Int16Dots.setThreshold}.
    */
   setRows(q: Int16Array, q0: number, rows: number): void {
     if (rows > this.maxRows) throw new RangeError(`at most ${this.maxRows} rows`);
-    const { dp, i16, i32 } = this;
+    const { dp, i16 } = this;
     i16.set(q.subarray(q0 * dp, (q0 + rows) * dp), this.yBase);
     const rowsP = Math.ceil(rows / R) * R;
     i16.fill(0, this.yBase + rows * dp, this.yBase + rowsP * dp);
-    for (let i = rows; i < rowsP; i++) i32[this.rowBase + 2 * i] = INT32_MAX;
+    for (let i = rows; i < rowsP; i++) this.setThreshold(i, INT32_MAX);
+  }
+
+  /** Row i reports the sums ≥ t in the next calls. */
+  setThreshold(i: number, t: number): void {
+    const { i32, rowsP } = this;
+    for (let p = 0; p < this.parts; p++) i32[this.rowBase + 2 * (p * rowsP + i)] = t;
   }
 
   /**
-   * Scores the block's `rows` rows against columns [col0, col0 + cols) (col0 a multiple of the tile
-   * width, cols ≤ maxCols; the last tile may run into the zero padding or the next columns, so
-   * entries can name columns ≥ col0 + cols). Afterwards row i's entries [column, sum], one for every
-   * column whose sum is ≥ the row's threshold, in column order, are the pairs at i32 indices
-   * outBase + i·outStride up to {@link Int16Dots.end}(i).
+   * Scores the block's `rows` rows against packed columns [col0, col0 + cols) (col0 a multiple of
+   * the tile width, cols ≤ maxCols; the last tile may run into the zero padding or the next columns,
+   * so entries can name columns ≥ col0 + cols). Afterwards row i's entries [column, sum], one for
+   * every column whose sum is ≥ the row's threshold, in column order, are the pairs at i32 indices
+   * {@link Int16Dots.start}(i, p) up to {@link Int16Dots.end}(i, p) for p = 0, 1, … parts − 1.
    */
   run(col0: number, cols: number, rows: number): void {
-    if (cols > this.maxCols || col0 % (4 * C) !== 0 || col0 + cols > this.xCols) throw new RangeError("bad column range");
-    const i32 = this.i32;
-    const rowsP = Math.ceil(rows / R) * R;
-    for (let i = 0; i < rowsP; i++) i32[this.rowBase + 2 * i + 1] = (this.outBase + i * this.outStride) * 4;
-    this.kernel(this.xByte + (col0 / 4) * this.dp * 8, col0, Math.ceil(cols / (4 * C)), this.yBase * 2, rowsP / R, this.rowBase * 4);
+    const tile = 4 * C;
+    if (cols > this.maxCols || col0 % tile !== 0 || col0 + cols > Math.ceil(this.packed / tile) * tile) throw new RangeError("bad column range");
+    const { i32, rowsP, parts } = this;
+    const strips = Math.ceil(rows / R);
+    const tiles = Math.ceil(cols / tile);
+    const per = Math.ceil(tiles / parts);
+    for (let p = 0; p < parts; p++) {
+      const t0 = Math.min(tiles, p * per);
+      const n = Math.min(tiles, t0 + per) - t0;
+      for (let i = 0; i < strips * R; i++) i32[this.rowBase + 2 * (p * rowsP + i) + 1] = this.start(i, p) * 4;
+      const c = col0 + t0 * tile;
+      const a = this.args[p] as number[];
+      a[0] = this.xByte + (c / 4) * this.dp * 8;
+      a[1] = c;
+      a[2] = n;
+      a[3] = this.yBase * 2;
+      a[4] = n > 0 ? strips : 0;
+      a[5] = (this.rowBase + 2 * p * rowsP) * 4;
+    }
+    if (this.pool) this.pool.pool.run(this.pool.handle, this.args);
+    else for (const a of this.args) (this.kernel as NonNullable<Int16Dots["kernel"]>)(a[0] as number, a[1] as number, a[2] as number, a[3] as number, a[4] as number, a[5] as number);
   }
 
-  /** The i32 index after row i's last entry of the last {@link Int16Dots.run}. */
-  end(i: number): number {
-    return (this.i32[this.rowBase + 2 * i + 1] as number) / 4;
+  /** The i32 index of row i's first entry in part p. */
+  start(i: number, p: number): number {
+    return this.outBase + (p * this.rowsP + i) * this.outStride;
+  }
+
+  /** The i32 index after row i's last entry in part p of the last {@link Int16Dots.run}. */
+  end(i: number, p: number): number {
+    return (this.i32[this.rowBase + 2 * (p * this.rowsP + i) + 1] as number) / 4;
   }
 }

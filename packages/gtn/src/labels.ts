@@ -26,6 +26,14 @@ export interface GtnLabelOptions {
    * WebAssembly SIMD falls back the same way. All give the same assignment.
    */
   gemm?: "auto" | "int16" | "float64" | "tfjs";
+  /**
+   * Advanced: threads for the int16 product of the `'blocks'` strategy: the calling thread plus
+   * `threads − 1` worker threads over a shared WebAssembly memory (core's `wasmThreadPool`). Default
+   * 2 on a machine with at least two cores, else 1; 1 keeps everything on the calling thread. Where
+   * worker threads or shared memories are missing it runs on the calling thread. Any value gives
+   * the same assignment (each thread scores its own columns; the results are read in column order).
+   */
+  threads?: number;
   /** Advanced: rows of `y` per block in the `'blocks'` strategy (default 256). */
   blockSize?: number;
   /**
@@ -135,6 +143,7 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   const blockSize = checkInteger("options.blockSize", options.blockSize ?? 256, { min: 1 });
   const candidates = checkInteger("options.candidates", options.candidates ?? 16, { min: 1 });
   const eps = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
+  const threads = options.threads === undefined ? undefined : checkInteger("options.threads", options.threads, { min: 1, max: 16 });
   const X = toMatrix("x", x);
   const Y = toMatrix("y", y);
   if (X.dim !== Y.dim) throw new ShapeMismatchError("y", `expected rows of dimension ${X.dim} like x, got ${Y.dim}`);
@@ -148,11 +157,23 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n, eps);
   else if (strategy === "tree" || (strategy === "auto" && d <= 8)) labelP = treeGreedy(sx.unit, sy.unit, n, d, eps);
   else {
-    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), gemm, eps);
+    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), gemm, eps, threads ?? defaultThreads());
   }
   const assign = new Int32Array(n);
   for (let q = 0; q < n; q++) assign[sy.order[q] as number] = sx.order[labelP[q] as number] as number;
   return assign;
+}
+
+/** Two threads where the machine has at least two cores (and worker threads exist), else one. */
+function defaultThreads(): number {
+  try {
+    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const os = p?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number; cpus: () => unknown[] } | undefined;
+    if (!os) return 1;
+    return Math.min(2, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  } catch {
+    return 1;
+  }
 }
 
 function acceleratedBackend(): boolean {
@@ -973,7 +994,7 @@ class Int16Scorer implements Scorer {
     const { dots, cols, count } = this;
     dots.setRows(this.qy, q0, rows);
     const S2 = INT16_SCALE * INT16_SCALE;
-    for (let i = 0; i < rows; i++) dots.i32[dots.rowBase + 2 * i] = int16Threshold((lists[i] as CandidateList).thr, S2);
+    for (let i = 0; i < rows; i++) dots.setThreshold(i, int16Threshold((lists[i] as CandidateList).thr, S2));
     let width = INT16_FIRST_CHUNK;
     for (let c0 = 0; c0 < count; c0 += width, width = Math.min(2 * width, INT16_MAX_CHUNK)) {
       const end = Math.min(c0 + width, count);
@@ -989,25 +1010,29 @@ class Int16Scorer implements Scorer {
 function offerEntries(dots: Int16Dots, rows: number, end: number, cols: Int32Array, lists: CandidateList[], taken: Uint8Array): void {
   const S2 = INT16_SCALE * INT16_SCALE;
   const i32 = dots.i32;
+  const parts = dots.parts;
   for (let i = 0; i < rows; i++) {
     const list = lists[i] as CandidateList;
-    const stop = dots.end(i);
     // a sum below the integer form of the list's current thr scores below thr (see Int16Scorer)
     let t = int16Threshold(list.thr, S2);
-    for (let o = dots.outBase + i * dots.outStride; o < stop; o += 2) {
-      const j = i32[o] as number;
-      if (j >= end) break; // column order: the rest are beyond too
-      const sum = i32[o + 1] as number;
-      if (sum < t) continue;
-      const v = sum / S2;
-      if (v < list.thr) continue;
-      const p = cols[j] as number;
-      if (!taken[p]) {
-        list.push(v, p);
-        t = int16Threshold(list.thr, S2);
+    // the parts in order: the row's entries in column order, whichever thread ran each part
+    for (let part = 0; part < parts; part++) {
+      const stop = dots.end(i, part);
+      for (let o = dots.start(i, part); o < stop; o += 2) {
+        const j = i32[o] as number;
+        if (j >= end) break; // column order: the rest are beyond too
+        const sum = i32[o + 1] as number;
+        if (sum < t) continue;
+        const v = sum / S2;
+        if (v < list.thr) continue;
+        const p = cols[j] as number;
+        if (!taken[p]) {
+          list.push(v, p);
+          t = int16Threshold(list.thr, S2);
+        }
       }
     }
-    i32[dots.rowBase + 2 * i] = t;
+    dots.setThreshold(i, t);
   }
 }
 
@@ -1117,11 +1142,11 @@ class CandidateList {
  */
 const TOLERANCE_MARGIN = 2 ** -48;
 
-function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, gemm: "auto" | "int16" | "float64" | "tfjs", eps: number): Int32Array {
+function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, gemm: "auto" | "int16" | "float64" | "tfjs", eps: number, threads: number): Int32Array {
   const B = Math.min(blockSize, n);
   let scorer: Scorer | undefined;
   if (gemm === "int16" || gemm === "auto") {
-    const dots = Int16Dots.create(d, B, INT16_MAX_CHUNK);
+    const dots = Int16Dots.create(d, B, INT16_MAX_CHUNK, n, threads);
     if (dots) scorer = new Int16Scorer(ux, uy, n, d, dots);
   }
   if (!scorer) {
