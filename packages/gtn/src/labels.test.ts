@@ -167,7 +167,8 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
         const Y = { data: y, dim: d };
         const ref = Array.from(gtnLabels(X, Y, { method: "scan", cosineTolerance: eps }));
         for (const options of [
-          { gemm: "int16" },
+          { gemm: "int16", threads: 2 },
+          { gemm: "int16", threads: 1 },
           { gemm: "int16", blockSize: 64, candidates: 4 },
           { gemm: "int16", blockSize: 8, candidates: 1 },
           { gemm: "float64" },
@@ -342,5 +343,7 @@ describe("gtnLabels bad input", () => {
     expect(() => gtnLabels(ok, [[1, 2]])).toThrow(/y/);
     expect(() => gtnLabels(ok, ok, { method: "greedy" as "scan" })).toThrow(AtlasError);
     expect(() => gtnLabels(ok, ok, { blockSize: 0 })).toThrow(AtlasError);
+    expect(() => gtnLabels(ok, ok, { threads: 0 })).toThrow(/threads/);
+    expect(() => gtnLabels(ok, ok, { threads: 1.5 })).toThrow(AtlasError);
   });
 });
