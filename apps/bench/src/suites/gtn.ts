@@ -38,10 +38,11 @@ export interface GtnBenchRow {
   /** NumPy's assignment equals fast's. */
   numpyIdentical?: boolean;
   /**
-   * d > 8: the 'blocks' strategy with each other `gemm` product, same data, same run (fast itself uses
-   * `gemm: 'auto'`, the int16 WebAssembly SIMD kernel where SIMD validates).
+   * d > 8: the 'blocks' strategy with the int16 kernel on one thread and with each other `gemm`
+   * product, same data, same run (fast itself uses the defaults: `gemm: 'auto'`, the int16
+   * WebAssembly SIMD kernel where SIMD validates, on 2 threads where there are 2 cores).
    */
-  gemms?: { gemm: "tfjs" | "float64"; ms: number; identical: boolean }[];
+  gemms?: { variant: string; ms: number; identical: boolean }[];
   /** 1-minute load average when the row was measured (other processes share the CPU). */
   load1: number;
   backend: string;
@@ -136,9 +137,14 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     const identical = f.out.every((v, i) => v === s.out[i]);
     const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: 0, scanMs: s.ms, ratio: s.ms / f.ms, identical, load1: loadavg()[0] ?? 0, backend };
     if (d > 8) {
-      row.gemms = (["tfjs", "float64"] as const).map((gemm) => {
-        const g = time(() => gtnLabels(x, y, { ...fast, strategy: "blocks", gemm }));
-        return { gemm, ms: g.ms, identical: g.out.every((v, i) => v === f.out[i]) };
+      const variants: [string, GtnLabelOptions][] = [
+        ["int16 threads=1", { gemm: "int16", threads: 1 }],
+        ["gemm=tfjs", { gemm: "tfjs" }],
+        ["gemm=float64", { gemm: "float64" }],
+      ];
+      row.gemms = variants.map(([variant, o]) => {
+        const g = time(() => gtnLabels(x, y, { ...fast, strategy: "blocks", ...o }));
+        return { variant, ms: g.ms, identical: g.out.every((v, i) => v === f.out[i]) };
       });
     }
     const np = d >= 100 ? numpyPeer(x.data, y.data, n, d) : null;
@@ -151,7 +157,7 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     log(
       `gtnLabels n=${n} d=${d}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical}` +
         (np ? `; NumPy peer ${np.ms.toFixed(0)} ms (${(np.ms / f.ms).toFixed(1)}× fast, same labels: ${row.numpyIdentical})` : "") +
-        (row.gemms ?? []).map((g) => `; blocks gemm=${g.gemm} ${g.ms.toFixed(0)} ms (${(g.ms / f.ms).toFixed(1)}× fast, same labels: ${g.identical})`).join("") +
+        (row.gemms ?? []).map((g) => `; blocks ${g.variant} ${g.ms.toFixed(0)} ms (${(g.ms / f.ms).toFixed(1)}× fast, same labels: ${g.identical})`).join("") +
         ` [${backend}, load ${row.load1.toFixed(2)}]`,
     );
   }
@@ -194,7 +200,7 @@ export const gtnLabelsSuite: BenchSuite = {
       if (r.scanMs !== undefined) rows.push({ variant: `scan ${size}`, backend: r.backend, steps: 1, msPerStep: r.scanMs, ratio: 1 });
       if (r.numpyMs !== undefined) rows.push({ variant: `NumPy peer ${size}`, backend: "numpy", steps: 1, msPerStep: r.numpyMs, ...(r.scanMs ? { ratio: r.scanMs / r.numpyMs } : {}), note: `same assignment: ${r.numpyIdentical}` });
       for (const g of r.gemms ?? []) {
-        rows.push({ variant: `fast gemm=${g.gemm} ${size}`, backend: r.backend, steps: 1, msPerStep: g.ms, ...(r.scanMs ? { ratio: r.scanMs / g.ms } : {}), note: `same assignment: ${g.identical}` });
+        rows.push({ variant: `fast ${g.variant} ${size}`, backend: r.backend, steps: 1, msPerStep: g.ms, ...(r.scanMs ? { ratio: r.scanMs / g.ms } : {}), note: `same assignment: ${g.identical}` });
       }
     }
     return {
@@ -203,7 +209,7 @@ export const gtnLabelsSuite: BenchSuite = {
       backend: raw[0]?.backend ?? "unknown",
       baseline: "scan",
       rows,
-      notes: ["Data: standardised 10-cluster Gaussian mixture x, N(0, I) y, fixed seeds.", "Ratios are scan time / row time within one size (higher is faster).", "fast uses gemm 'auto' (int16 WebAssembly SIMD kernel where available); the gemm=tfjs / gemm=float64 rows force the other products of the 'blocks' strategy."],
+      notes: ["Data: standardised 10-cluster Gaussian mixture x, N(0, I) y, fixed seeds.", "Ratios are scan time / row time within one size (higher is faster).", "fast uses the defaults (gemm 'auto' = int16 WebAssembly SIMD kernel where available, 2 threads on ≥ 2 cores); the 'int16 threads=1', 'gemm=tfjs' and 'gemm=float64' rows force one thread or the other products of the 'blocks' strategy."],
     };
   },
 };
