@@ -64,6 +64,6 @@ describe("wasmThreadPool", () => {
     if (!pool) return;
     expect(() => pool.run(999, [[0]])).toThrow(RangeError);
     const h = pool.load(fillModule(), "fill");
-    expect(() => pool.run(h, [[0, 1, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]])).toThrow(RangeError);
+    expect(() => pool.run(h, [[0, 1, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]])).toThrow(RangeError);
   });
 });

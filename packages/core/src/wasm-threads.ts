@@ -15,7 +15,7 @@ const PAGE = 65536;
 /** Largest shared memory (pages of 64 KiB): 2 GiB, reserved as address space, committed as grown. */
 export const WASM_POOL_MAX_PAGES = 32768;
 const MAX_PARTS = 256;
-const MAX_ARGS = 8;
+const MAX_ARGS = 12;
 const SLOT = MAX_ARGS + 2; // [handle, argument count, arguments…]
 
 // control words (Int32Array over a SharedArrayBuffer)
@@ -103,7 +103,7 @@ export interface WasmThreadPool {
    */
   load(module: WebAssembly.Module, name: string): number;
   /**
-   * Calls the export of `handle` once per entry of `parts` (each at most 8 numeric arguments, at
+   * Calls the export of `handle` once per entry of `parts` (each at most 12 numeric arguments, at
    * most 256 parts), spread over the calling thread and the workers; returns when all are done.
    * The memory belongs to the caller until this returns; parts must not write the same bytes.
    */

@@ -32,15 +32,26 @@ export function paddedDim(d: number): number {
   return d + (d % 2);
 }
 
+/** Row-state words (i32) before the top-L array: filled, write pointer, buffer end, overflow flag, buffer start, 3 spare. */
+const STATE_HEAD = 8;
+
 /**
- * kernel(xp, col, tiles, yp, strips, rows). xp: first x group of the first tile; col: its column
- * index; tiles: column tiles; yp: the y block; strips: y strips of R rows; rows: the per-row words
- * [threshold, write pointer] (byte addresses). Each sum ≥ its row's threshold is appended as
- * [column, sum] at the row's write pointer, which advances by 8.
+ * Two functions. kernel(xp, col, tiles, yp, strips, rows, stride, L, band, thr): xp the first x
+ * group of the first tile, col its column index, tiles the column tiles, yp the y block, strips the
+ * y strips of R rows, rows the first row's state in this part (byte address; row r's at rows +
+ * r·stride), L and band the candidate count and the integer band, thr the rows' thresholds (one i32
+ * per row, shared by all parts). See {@link Int16Dots} for the layout. Each valid lane whose sum is
+ * ≥ its row's threshold (read once per tile) is offered to emit.
+ *
+ * emit(state, thr, col, sum, L, band): insert the sum into this part's descending top L of the row;
+ * once L sums were seen, t = top[L − 1] − band (saturating at −2³¹) and the row's threshold rises to
+ * t if lower; if the sum is still ≥ the threshold, append [col, sum] to the row's buffer in this part
+ * (compacting it to the entries ≥ the threshold when full; if that frees nothing the row overflows:
+ * its flag is set, its threshold becomes 2³¹ − 1, and the caller rescans it).
  */
 function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const pairs = dp / 2;
-  const groupBytes = dp * 8; // 4 columns × dp int16
+  const groupBytes = dp * 8 + 16; // 4 columns × dp int16, then the group's validity mask
   const rowBytes = dp * 2;
   const get = (i: number): number[] => [0x20, ...uleb(i)];
   const set = (i: number): number[] => [0x21, ...uleb(i)];
@@ -50,6 +61,17 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
   const ADD = [0x6a];
   const SUB = [0x6b];
+  const MUL = [0x6c];
+  const LT_S = [0x48];
+  const GT_S = [0x4a];
+  const GE_S32 = [0x4e];
+  const EQ = [0x46];
+  const IF = [0x04, 0x40];
+  const ELSE = [0x05];
+  const END = [0x0b];
+  const BR_IF = (depth: number): number[] => [0x0d, depth];
+  const BR = (depth: number): number[] => [0x0c, depth];
+  const RETURN = [0x0f];
   const V_LOAD = (offset: number): number[] => simd(0x00, ...memarg(4, offset));
   const V_LOAD32_SPLAT = (offset: number): number[] => simd(0x09, ...memarg(2, offset));
   const I32_STORE = (offset: number): number[] => [0x36, ...memarg(2, offset)];
@@ -58,97 +80,148 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const DOT = simd(0xba); // i32x4.dot_i16x8_s
   const I32X4_ADD = simd(0xae);
   const GE_S = simd(0x3f); // i32x4.ge_s
+  const AND = simd(0x4e);
   const OR = simd(0x50);
   const ANY_TRUE = simd(0x53);
-  // params
-  const XP = 0, COL = 1, TILES = 2, YP = 3, STRIPS = 4, ROWS = 5;
-  // i32 locals
-  const YI = 6, TI = 7, S = 8, XK = 9, YK = 10, KC = 11, TS = 12, SV = 13, WP = 14;
-  // v128 locals
-  const ACC = 15; // R·C of them, acc(r, c) = ACC + r·C + c
-  const XV = ACC + R * C; // C
+
+  // ---- kernel ----
+  const XP = 0, COL = 1, TILES = 2, YP = 3, STRIPS = 4, ROWS = 5, STRIDE = 6, LL = 7, BAND = 8, THR = 9;
+  const YI = 10, TI = 11, S = 12, XK = 13, YK = 14, KC = 15, TH = 16, RB = 17; // i32 locals
+  const ACC = 18; // v128 locals: acc(r, c) = ACC + r·C + c
+  const XV = ACC + R * C; // C of them
   const YS = XV + C;
   const T = YS + 1;
+  const M = T + 1; // C masks of the current row
+  const VALID = M + C; // C validity masks of the current tile
+  const LAST = VALID + C - 1;
   const acc = (r: number, c: number): number => ACC + r * C + c;
   const code: number[] = [];
   const emit = (...parts: number[][]): void => {
     for (const p of parts) for (const b of p) code.push(b);
   };
-  /** One k-pair p at static offsets from the x base `xb` and y base `yb` locals. */
-  const pair = (xb: number, yb: number, p: number): void => {
-    for (let c = 0; c < C; c++) emit(get(xb), V_LOAD(c * groupBytes + p * 16), set(XV + c));
+  const pair = (xb: number, yb: number): void => {
+    for (let c = 0; c < C; c++) emit(get(xb), V_LOAD(c * groupBytes), set(XV + c));
     for (let r = 0; r < R; r++) {
-      emit(get(yb), V_LOAD32_SPLAT(r * rowBytes + p * 4), set(YS));
+      emit(get(yb), V_LOAD32_SPLAT(r * rowBytes), set(YS));
       for (let c = 0; c < C; c++) emit(get(acc(r, c)), get(XV + c), get(YS), DOT, I32X4_ADD, set(acc(r, c)));
     }
   };
   emit([0x02, 0x40]); // block $done
-  emit(get(TILES), [0x45], [0x0d, 0x00]); // tiles == 0 → done
-  emit(get(STRIPS), [0x45], [0x0d, 0x00]); // strips == 0 → done
+  emit(get(TILES), [0x45], BR_IF(0));
+  emit(get(STRIPS), [0x45], BR_IF(0));
   emit([0x03, 0x40]); // loop $tile
-  emit(get(YP), set(YI), get(ROWS), set(TI), get(STRIPS), set(S));
+  emit(get(YP), set(YI), get(ROWS), set(TI), get(THR), set(TH), get(STRIPS), set(S));
   emit([0x03, 0x40]); // loop $strip
   for (let a = 0; a < R * C; a++) emit(simd(0x0c, ...new Array<number>(16).fill(0)), set(ACC + a));
   // one k-pair per turn: TurboFan unrolls this small loop itself and keeps the 8 accumulators, the
-  // C x vectors and the y splat in registers; an unrolled body (static offsets) measured 3× slower,
-  // its scheduler hoisting loads and spilling (10 vs 28 GMAC/s at d = 100 on the bench's EPYC)
+  // C x vectors and the y splat in registers; a body unrolled by hand (static offsets) measured 3×
+  // slower, its scheduler hoisting loads and spilling (10 vs 28 GMAC/s at d = 100, bench machine)
   emit(get(XP), set(XK), get(YI), set(YK), i32(pairs), set(KC));
   emit([0x03, 0x40]); // loop $k
-  pair(XK, YK, 0);
+  pair(XK, YK);
   emit(get(XK), i32(16), ADD, set(XK));
   emit(get(YK), i32(4), ADD, set(YK));
-  emit(get(KC), i32(1), SUB, tee(KC), [0x0d, 0x00]); // br_if $k
-  emit([0x0b]); // end loop $k
+  emit(get(KC), i32(1), SUB, tee(KC), BR_IF(0));
+  emit(END); // loop $k
+  emit(get(TI), set(RB));
+  // the tile's validity masks, loaded here (not kept live through the k loop: register pressure)
+  for (let c = 0; c < C; c++) emit(get(XP), V_LOAD(c * groupBytes + dp * 8), set(VALID + c));
   for (let r = 0; r < R; r++) {
-    emit(get(TI), V_LOAD32_SPLAT(r * 8), set(T));
-    emit(get(acc(r, 0)), get(T), GE_S);
-    for (let c = 1; c < C; c++) emit(get(acc(r, c)), get(T), GE_S, OR);
-    emit(ANY_TRUE, [0x04, 0x40]); // if some lane reaches the threshold: test each lane
-    emit(get(TI), I32_LOAD(r * 8), set(TS));
+    emit(get(TH), V_LOAD32_SPLAT(4 * r), set(T));
+    for (let c = 0; c < C; c++) emit(get(acc(r, c)), get(T), GE_S, get(VALID + c), AND, set(M + c));
+    emit(get(M), ...Array.from({ length: C - 1 }, (_, c) => [...get(M + c + 1), ...OR]));
+    emit(ANY_TRUE, IF); // some valid lane reaches the threshold: offer those lanes
     for (let c = 0; c < C; c++) {
       for (let j = 0; j < 4; j++) {
-        emit(get(acc(r, c)), EXTRACT(j), tee(SV), get(TS), [0x4e], [0x04, 0x40]); // i32.ge_s; if
-        emit(get(TI), I32_LOAD(r * 8 + 4), tee(WP), get(COL), i32(4 * c + j), ADD, I32_STORE(0)); // [column, sum] at the row's write pointer
-        emit(get(WP), get(SV), I32_STORE(4));
-        emit(get(TI), get(WP), i32(8), ADD, I32_STORE(r * 8 + 4));
-        emit([0x0b]); // end if
+        emit(get(M + c), EXTRACT(j), IF);
+        emit(get(RB), get(TH), i32(4 * r), ADD, get(COL), i32(4 * c + j), ADD, get(acc(r, c)), EXTRACT(j), get(LL), get(BAND), [0x10, 0x01]); // call emit
+        emit(END);
       }
     }
-    emit([0x0b]); // end if
+    emit(END); // if
+    if (r < R - 1) emit(get(RB), get(STRIDE), ADD, set(RB));
   }
   emit(get(YI), i32(R * rowBytes), ADD, set(YI));
-  emit(get(TI), i32(R * 8), ADD, set(TI));
-  emit(get(S), i32(1), SUB, tee(S), [0x0d, 0x00]); // br_if $strip
-  emit([0x0b]); // end loop $strip
+  emit(get(TI), get(STRIDE), i32(R), MUL, ADD, set(TI));
+  emit(get(TH), i32(4 * R), ADD, set(TH));
+  emit(get(S), i32(1), SUB, tee(S), BR_IF(0));
+  emit(END); // loop $strip
   emit(get(XP), i32(C * groupBytes), ADD, set(XP));
   emit(get(COL), i32(4 * C), ADD, set(COL));
-  emit(get(TILES), i32(1), SUB, tee(TILES), [0x0d, 0x00]); // br_if $tile
-  emit([0x0b]); // end loop $tile
-  emit([0x0b]); // end block $done
-  emit([0x0b]); // end function
-  const locals = [0x02, 0x09, 0x7f, ...uleb(T - ACC + 1), 0x7b]; // 9 × i32, then the v128s
-  const body = [...locals, ...code];
-  const type = section(1, [0x01, 0x60, 0x06, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]);
-  const code10 = section(10, [0x01, ...uleb(body.length), ...body]);
+  emit(get(TILES), i32(1), SUB, tee(TILES), BR_IF(0));
+  emit(END); // loop $tile
+  emit(END); // block $done
+  emit(END); // function
+  const kernelBody = [0x02, 0x08, 0x7f, ...uleb(LAST - ACC + 1), 0x7b, ...code];
+
+  // ---- emit(state, thr, col, sum, L, band) ----
+  const ST = 0, TP = 1, CL = 2, SUM = 3, EL = 4, EB = 5;
+  const FILLED = 6, I = 7, A = 8, TT = 9, WP = 10, RD = 11, EN = 12, V = 13; // i32 locals
+  code.length = 0;
+  const TOP = STATE_HEAD * 4; // byte offset of top[0] in the state
+  emit(get(ST), I32_LOAD(12), IF, RETURN, END); // overflowed: nothing more
+  emit(i32(-1), set(I));
+  emit(get(ST), I32_LOAD(0), tee(FILLED), get(EL), LT_S, IF);
+  emit(get(FILLED), set(I), get(ST), get(FILLED), i32(1), ADD, tee(FILLED), I32_STORE(0));
+  emit(ELSE);
+  emit(get(SUM), get(ST), get(EL), i32(4), MUL, ADD, I32_LOAD(TOP - 4), GT_S, IF, get(EL), i32(1), SUB, set(I), END);
+  emit(END);
+  emit(get(I), i32(0), GE_S32, IF); // insert at i, shifting smaller ones down
+  emit([0x02, 0x40], [0x03, 0x40]); // block loop
+  emit(get(I), [0x45], BR_IF(1)); // i == 0 → done
+  emit(get(ST), get(I), i32(4), MUL, ADD, tee(A), I32_LOAD(TOP - 4), tee(TT), get(SUM), GE_S32, BR_IF(1)); // top[i−1] ≥ sum → done
+  emit(get(A), get(TT), I32_STORE(TOP));
+  emit(get(I), i32(1), SUB, set(I), BR(0));
+  emit(END, END);
+  emit(get(ST), get(I), i32(4), MUL, ADD, get(SUM), I32_STORE(TOP));
+  emit(get(FILLED), get(EL), EQ, IF); // L seen: t = top[L−1] − band (saturating); the row's threshold rises to t
+  emit(get(ST), get(EL), i32(4), MUL, ADD, I32_LOAD(TOP - 4), set(TT));
+  emit(i32(-(2 ** 31)), get(TT), get(EB), SUB, get(TT), i32(-(2 ** 31)), get(EB), ADD, LT_S, [0x1b], tee(TT)); // select(−2³¹, tt − band, tt < −2³¹ + band)
+  emit(get(TP), I32_LOAD(0), GT_S, IF, get(TP), get(TT), I32_STORE(0), END);
+  emit(END);
+  emit(END);
+  emit(get(SUM), get(TP), I32_LOAD(0), LT_S, IF, RETURN, END); // below the threshold now
+  emit(get(ST), I32_LOAD(4), tee(WP), get(ST), I32_LOAD(8), EQ, IF); // buffer full: compact
+  emit(get(TP), I32_LOAD(0), set(TT), get(ST), I32_LOAD(16), tee(RD), set(A), get(WP), set(EN));
+  emit([0x02, 0x40], [0x03, 0x40]);
+  emit(get(RD), get(EN), GE_S32, BR_IF(1));
+  emit(get(RD), I32_LOAD(4), tee(V), get(TT), GE_S32, IF);
+  emit(get(A), get(RD), I32_LOAD(0), I32_STORE(0), get(A), get(V), I32_STORE(4), get(A), i32(8), ADD, set(A));
+  emit(END);
+  emit(get(RD), i32(8), ADD, set(RD), BR(0));
+  emit(END, END);
+  emit(get(A), set(WP));
+  emit(get(WP), get(ST), I32_LOAD(8), EQ, IF); // nothing freed: overflow (the row is rescanned; stop its emissions)
+  emit(get(ST), i32(1), I32_STORE(12), get(TP), i32(2 ** 31 - 1), I32_STORE(0), get(ST), get(WP), I32_STORE(4), RETURN);
+  emit(END);
+  emit(END);
+  emit(get(WP), get(CL), I32_STORE(0), get(WP), get(SUM), I32_STORE(4));
+  emit(get(ST), get(WP), i32(8), ADD, I32_STORE(4));
+  emit(END);
+  const emitBody = [0x01, 0x08, 0x7f, ...code];
+
+  const types = section(1, [0x02, 0x60, 0x0a, ...new Array<number>(10).fill(0x7f), 0x00, 0x60, 0x06, ...new Array<number>(6).fill(0x7f), 0x00]);
+  const funcs = section(3, [0x02, 0x00, 0x01]);
+  const codeSec = section(10, [0x02, ...uleb(kernelBody.length), ...kernelBody, ...uleb(emitBody.length), ...emitBody]);
   if (shared) {
     // the thread pool's memory: imported, shared, 1 … WASM_POOL_MAX_PAGES pages
     const limits = [0x03, ...uleb(1), ...uleb(WASM_POOL_MAX_PAGES)];
     return Uint8Array.from([
       ...WASM_HEADER,
-      type,
-      section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, ...limits]),
-      section(3, [0x01, 0x00]),
-      section(7, [0x01, ...wasmName("kernel"), 0x00, 0x00]),
-      code10,
-    ].flat());
+      ...types,
+      ...section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, ...limits]),
+      ...funcs,
+      ...section(7, [0x01, ...wasmName("kernel"), 0x00, 0x00]),
+      ...codeSec,
+    ]);
   }
   return Uint8Array.from([
     ...WASM_HEADER,
-    ...type,
-    ...section(3, [0x01, 0x00]),
+    ...types,
+    ...funcs,
     ...section(5, [0x01, 0x00, 0x01]), // memory: 1 page to start, grown by the caller
     ...section(7, [0x02, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("memory"), 0x02, 0x00]),
-    ...code10,
+    ...codeSec,
   ]);
 }
 
@@ -168,11 +241,19 @@ function moduleFor(dp: number, shared: boolean): WebAssembly.Module {
 }
 
 /**
- * Int16 dot products of a block of y rows against packed x columns, reporting per row the columns
- * whose sum reaches the row's threshold. With a thread pool, each call's column tiles are cut into
- * `parts` consecutive ranges, each with its own output per row, run over the calling thread and the
- * workers; reading a row's entries part by part gives them in column order whichever thread ran
- * which part, so the result never depends on the threads. Create with {@link Int16Dots.create}.
+ * Int16 dot products of a block of y rows against the packed remaining x columns, keeping per row
+ * (and per part, below) the exact L largest sums of the valid columns and every sum ≥ (the L-th
+ * largest) − band — the candidate list's rule in integers. With a thread pool, the column tiles are
+ * cut into `parts` consecutive ranges, each with its own row states, run over the calling thread and
+ * the workers; the caller reads them in part order, so nothing depends on which thread ran what.
+ * Create with {@link Int16Dots.create}.
+ *
+ * Memory layout (bytes): row states (per part, per row: threshold, filled, write pointer, buffer
+ * end, overflow flag, buffer start, 2 spare, then the top L), the y block (rows of dp int16, padded
+ * to a multiple of R with zero rows whose threshold is 2³¹ − 1), the row buffers ([column, sum]
+ * pairs), then x: groups of 4 columns, k-pair interleaved (for pair p the 8 int16 [x₀,₂ₚ, x₀,₂ₚ₊₁,
+ * x₁,₂ₚ, …, x₃,₂ₚ₊₁] at byte 16p), each followed by its validity mask (4 × i32: −1 valid, 0 taken or
+ * padding).
  */
 export class Int16Dots {
   /** Rows per tile strip and columns per tile. */
@@ -184,28 +265,36 @@ export class Int16Dots {
   readonly parts: number;
   /** Threads that run the parts (1: the calling thread only). */
   readonly threads: number;
+  /** Candidates per row (the top L). */
+  readonly L: number;
+  /** Entries a row buffer holds (per part). */
+  readonly capacity: number;
   private readonly rowsP: number;
-  /** i32 index of part p's row words [threshold, write pointer] of row i: rowBase + 2·(p·rowsP + i). */
-  private readonly rowBase: number;
-  /** int16 index of the y block. */
-  private readonly yBase: number;
-  /** i32 index of part p's output for row i: outBase + (p·rowsP + i)·outStride (pairs [column, sum]). */
-  private readonly outBase: number;
-  private readonly outStride: number;
+  /** Byte address of row i's threshold: thrByte + 4i (shared by the parts). */
+  private readonly thrByte = 0;
+  /** Byte address of part p's state of row i: stateByte + (p·rowsP + i)·stride. */
+  private readonly stateByte: number;
+  private readonly stride: number;
+  private readonly yByte: number;
+  private readonly bufByte: number;
   private readonly xByte: number;
+  private readonly groupBytes: number;
   private readonly maxRows: number;
-  private readonly maxCols: number;
   private readonly xCols: number;
+  private packed = 0;
+  private band = 0;
   private readonly memory: WebAssembly.Memory;
-  private readonly kernel: ((xp: number, col: number, tiles: number, yp: number, strips: number, rowp: number) => void) | undefined;
+  private readonly kernel: ((...a: number[]) => void) | undefined;
   private readonly pool: { pool: WasmThreadPool; handle: number } | undefined;
   private readonly args: number[][];
   /** Views of the memory. */
   i16: Int16Array;
   i32: Int32Array;
 
-  private constructor(dp: number, maxRows: number, maxCols: number, nCols: number, threads: number) {
+  private constructor(dp: number, maxRows: number, nCols: number, L: number, threads: number) {
     this.dp = dp;
+    this.L = L;
+    this.capacity = Math.max(256, 4 * L);
     const pool = threads > 1 ? wasmThreadPool(threads) : undefined;
     this.threads = pool ? pool.threads : 1;
     // two parts per thread: a worker that is descheduled mid-call holds back at most a small part
@@ -214,19 +303,19 @@ export class Int16Dots {
     const tile = 4 * C;
     this.rowsP = rowsP;
     this.maxRows = maxRows;
-    this.maxCols = Math.ceil(maxCols / tile) * tile;
-    const partCols = Math.ceil(this.maxCols / tile / this.parts) * tile;
     this.xCols = Math.ceil(nCols / tile) * tile;
+    this.groupBytes = dp * 8 + 16;
     const align = (b: number): number => Math.ceil(b / 64) * 64;
-    const rowBytes = align(this.parts * rowsP * 8);
+    this.stride = (STATE_HEAD + L) * 4;
+    const thrBytes = align(rowsP * 4);
+    const stateBytes = align(this.parts * rowsP * this.stride);
     const yBytes = align(rowsP * dp * 2);
-    this.outStride = 2 * partCols;
-    const outBytes = this.parts * rowsP * this.outStride * 4;
-    this.rowBase = 0;
-    this.yBase = rowBytes / 2;
-    this.outBase = (rowBytes + yBytes) / 4;
-    this.xByte = rowBytes + yBytes + outBytes;
-    const bytes = this.xByte + this.xCols * dp * 2;
+    const bufBytes = this.parts * rowsP * this.capacity * 8;
+    this.stateByte = thrBytes;
+    this.yByte = thrBytes + stateBytes;
+    this.bufByte = this.yByte + yBytes;
+    this.xByte = align(this.bufByte + bufBytes);
+    const bytes = this.xByte + (this.xCols / 4) * this.groupBytes;
     if (pool) {
       if (!pool.reserve(bytes)) throw new RangeError("the shared memory cannot hold the data");
       const module = moduleFor(dp, true);
@@ -242,108 +331,126 @@ export class Int16Dots {
       const instance = new WebAssembly.Instance(moduleFor(dp, false), {});
       this.memory = instance.exports.memory as WebAssembly.Memory;
       this.memory.grow(Math.ceil(Math.max(0, bytes - this.memory.buffer.byteLength) / PAGE));
-      this.kernel = instance.exports.kernel as NonNullable<Int16Dots["kernel"]>;
+      this.kernel = instance.exports.kernel as (...a: number[]) => void;
       this.pool = undefined;
     }
     this.i16 = new Int16Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
-    this.args = Array.from({ length: this.parts }, () => [0, 0, 0, 0, 0, 0]);
+    this.args = Array.from({ length: this.parts }, () => new Array<number>(10).fill(0));
   }
 
   /**
-   * Kernel for dimension d, blocks of at most `maxRows` y rows, calls of at most `maxCols` columns
-   * and at most `nCols` packed columns, on `threads` threads where worker threads and shared memory
-   * exist (else 1); undefined without WebAssembly SIMD.
+   * Kernel for dimension d, blocks of at most `maxRows` y rows, at most `nCols` packed columns and L
+   * candidates per row, on `threads` threads where worker threads and shared memories exist (else
+   * 1); undefined without WebAssembly SIMD.
    */
-  static create(d: number, maxRows: number, maxCols: number, nCols: number, threads = 1): Int16Dots | undefined {
+  static create(d: number, maxRows: number, nCols: number, L: number, threads = 1): Int16Dots | undefined {
     if (!wasmSimdAvailable()) return undefined;
     try {
-      return new Int16Dots(paddedDim(d), maxRows, maxCols, nCols, threads);
+      return new Int16Dots(paddedDim(d), maxRows, nCols, L, threads);
     } catch {
       return undefined;
     }
   }
 
-  /** Packs x columns: column j is row `positions[j]` of `q` (int16 rows of dp values), j < count ≤ nCols. */
+  /** Packs x columns (all valid): column j is row `positions[j]` of `q` (int16 rows of dp values), j < count ≤ nCols. */
   setColumns(q: Int16Array, positions: Int32Array, count: number): void {
     if (count > this.xCols) throw new RangeError("more columns than reserved");
     const { dp, i32 } = this;
     // a k-pair of one column is one int32 in both layouts (dp is even, rows start 4-byte aligned)
     const src32 = new Int32Array(q.buffer, q.byteOffset, q.length >> 1);
     const half = dp >> 1;
+    const groupInts = this.groupBytes >> 2;
     const base = this.xByte >> 2;
     const end = Math.ceil(count / (4 * C)) * 4 * C;
     for (let j = 0; j < end; j++) {
-      const o = base + (j >> 2) * 2 * dp + (j & 3);
+      const g = base + (j >> 2) * groupInts;
+      const o = g + (j & 3);
       if (j < count) {
         const src = (positions[j] as number) * half;
         for (let p = 0; p < half; p++) i32[o + 4 * p] = src32[src + p] as number;
       } else {
-        for (let p = 0; p < half; p++) i32[o + 4 * p] = 0; // zero columns up to the tile width
+        for (let p = 0; p < half; p++) i32[o + 4 * p] = 0;
       }
+      i32[g + 2 * dp + (j & 3)] = j < count ? -1 : 0; // validity; the padding never counts
     }
     this.packed = count;
   }
 
-  private packed = 0;
+  /** Column j (packed index) no longer counts: its sums are never offered. */
+  invalidate(j: number): void {
+    this.i32[(this.xByte >> 2) + (j >> 2) * (this.groupBytes >> 2) + 2 * this.dp + (j & 3)] = 0;
+  }
 
   /**
-   * Copies y rows q0..q0+rows of `q` into the block (zero rows up to a multiple of R, with threshold
-   * 2³¹ − 1 so they never emit). Then set each row's threshold with {@link Int16Dots.setThreshold}.
+   * Copies y rows q0..q0+rows of `q` into the block and resets their states (threshold −2³¹, nothing
+   * kept); `band` (an integer ≥ 0) is how far below the L-th largest sum entries are kept.
    */
-  setRows(q: Int16Array, q0: number, rows: number): void {
+  setRows(q: Int16Array, q0: number, rows: number, band: number): void {
     if (rows > this.maxRows) throw new RangeError(`at most ${this.maxRows} rows`);
-    const { dp, i16 } = this;
-    i16.set(q.subarray(q0 * dp, (q0 + rows) * dp), this.yBase);
-    const rowsP = Math.ceil(rows / R) * R;
-    i16.fill(0, this.yBase + rows * dp, this.yBase + rowsP * dp);
-    for (let i = rows; i < rowsP; i++) this.setThreshold(i, INT32_MAX);
+    const { dp, i16, i32, rowsP } = this;
+    i16.set(q.subarray(q0 * dp, (q0 + rows) * dp), this.yByte >> 1);
+    const rowsR = Math.ceil(rows / R) * R;
+    i16.fill(0, (this.yByte >> 1) + rows * dp, (this.yByte >> 1) + rowsR * dp);
+    for (let i = 0; i < rowsR; i++) i32[(this.thrByte >> 2) + i] = i < rows ? -(2 ** 31) : INT32_MAX;
+    for (let p = 0; p < this.parts; p++) {
+      for (let i = 0; i < rowsR; i++) {
+        const st = (this.stateByte + (p * rowsP + i) * this.stride) >> 2;
+        const buf = this.bufByte + (p * rowsP + i) * this.capacity * 8;
+        i32[st] = 0; // filled
+        i32[st + 1] = buf; // write pointer
+        i32[st + 2] = buf + this.capacity * 8; // end
+        i32[st + 3] = 0; // overflow
+        i32[st + 4] = buf; // start
+      }
+    }
+    this.band = band;
   }
 
-  /** Row i reports the sums ≥ t in the next calls. */
-  setThreshold(i: number, t: number): void {
-    const { i32, rowsP } = this;
-    for (let p = 0; p < this.parts; p++) i32[this.rowBase + 2 * (p * rowsP + i)] = t;
-  }
-
-  /**
-   * Scores the block's `rows` rows against packed columns [col0, col0 + cols) (col0 a multiple of
-   * the tile width, cols ≤ maxCols; the last tile may run into the zero padding or the next columns,
-   * so entries can name columns ≥ col0 + cols). Afterwards row i's entries [column, sum], one for
-   * every column whose sum is ≥ the row's threshold, in column order, are the pairs at i32 indices
-   * {@link Int16Dots.start}(i, p) up to {@link Int16Dots.end}(i, p) for p = 0, 1, … parts − 1.
-   */
-  run(col0: number, cols: number, rows: number): void {
+  /** Scores the block's `rows` rows against all packed columns (see the class comment). */
+  run(rows: number): void {
     const tile = 4 * C;
-    if (cols > this.maxCols || col0 % tile !== 0 || col0 + cols > Math.ceil(this.packed / tile) * tile) throw new RangeError("bad column range");
-    const { i32, rowsP, parts } = this;
+    const { parts, rowsP } = this;
     const strips = Math.ceil(rows / R);
-    const tiles = Math.ceil(cols / tile);
+    const tiles = Math.ceil(this.packed / tile);
     const per = Math.ceil(tiles / parts);
     for (let p = 0; p < parts; p++) {
       const t0 = Math.min(tiles, p * per);
       const n = Math.min(tiles, t0 + per) - t0;
-      for (let i = 0; i < strips * R; i++) i32[this.rowBase + 2 * (p * rowsP + i) + 1] = this.start(i, p) * 4;
-      const c = col0 + t0 * tile;
       const a = this.args[p] as number[];
-      a[0] = this.xByte + (c / 4) * this.dp * 8;
-      a[1] = c;
+      a[0] = this.xByte + t0 * C * this.groupBytes;
+      a[1] = t0 * tile;
       a[2] = n;
-      a[3] = this.yBase * 2;
+      a[3] = this.yByte;
       a[4] = n > 0 ? strips : 0;
-      a[5] = (this.rowBase + 2 * p * rowsP) * 4;
+      a[5] = this.stateByte + p * rowsP * this.stride;
+      a[6] = this.stride;
+      a[7] = this.L;
+      a[8] = this.band;
+      a[9] = this.thrByte;
     }
     if (this.pool) this.pool.pool.run(this.pool.handle, this.args);
-    else for (const a of this.args) (this.kernel as NonNullable<Int16Dots["kernel"]>)(a[0] as number, a[1] as number, a[2] as number, a[3] as number, a[4] as number, a[5] as number);
+    else for (const a of this.args) (this.kernel as (...a: number[]) => void)(...a);
   }
 
-  /** The i32 index of row i's first entry in part p. */
+  /** Whether row i overflowed a buffer in some part (its entries are then incomplete). */
+  overflowed(i: number): boolean {
+    for (let p = 0; p < this.parts; p++) if (this.i32[((this.stateByte + (p * this.rowsP + i) * this.stride) >> 2) + 3] !== 0) return true;
+    return false;
+  }
+
+  /** The i32 index of row i's first entry [column, sum] in part p. */
   start(i: number, p: number): number {
-    return this.outBase + (p * this.rowsP + i) * this.outStride;
+    return (this.bufByte >> 2) + (p * this.rowsP + i) * this.capacity * 2;
   }
 
-  /** The i32 index after row i's last entry in part p of the last {@link Int16Dots.run}. */
+  /** The i32 index after row i's last entry in part p. */
   end(i: number, p: number): number {
-    return (this.i32[this.rowBase + 2 * (p * this.rowsP + i) + 1] as number) / 4;
+    return (this.i32[((this.stateByte + (p * this.rowsP + i) * this.stride) >> 2) + 1] as number) >> 2;
+  }
+
+  /** Row i's threshold after the last {@link Int16Dots.run}: every sum below it was dropped, and t ≤ (its L-th largest sum) − band. */
+  threshold(i: number): number {
+    return this.i32[(this.thrByte >> 2) + i] as number;
   }
 }

@@ -906,10 +906,6 @@ class TfScorer implements Scorer {
 
 /** Scale of the int16 quantisation: q = round(S·u), so |q_k| ≤ S for |u_k| ≤ 1. */
 const INT16_SCALE = 32767;
-/** Columns of the first kernel call per block; each later call doubles, up to INT16_MAX_CHUNK. */
-const INT16_FIRST_CHUNK = 64;
-const INT16_MAX_CHUNK = 4096;
-const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
@@ -954,13 +950,19 @@ function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: 
  * `delta` is the sum times 1.25 (which covers the rounding of S·a_k + ½ and of the L1 sums in float64).
  * For d = 100 and dense unit vectors (L1 ≈ 8), δ ≈ 3·10⁻⁴.
  *
- * **Thresholds.** Before each kernel call a row's integer threshold is T = ⌊fl(thr·S²)⌋ − 2 (−2³¹
- * while thr = −∞), thr the list's threshold then. fl(thr·S²) is within 2⁻²⁰ of thr·S², so a sum
- * s < T (an integer, s ≤ T − 1) has s/S² ≤ thr − 2.9/S², and fl(s/S²) < thr by a margin far above
- * an ulp: every score the kernel leaves out is one {@link collect32} would skip too. The columns of
- * each block are scored in calls of 64, 128, 256, … columns, the thresholds refreshed between
- * calls, so they tighten after the first few hundred columns and few sums are reported (about 200
- * per y at n = 8000, d = 100, against ~4000 scores per y that the float scorers hand over).
+ * **The candidate rule in the kernel.** For each y row the kernel keeps, in integers, what
+ * {@link CandidateList} keeps: with the integer band b = ⌈band·S²⌉ + 2 (band = the lists' 2δ, plus ε
+ * and margin with a tolerance), each part of the columns (one per thread share) holds the exact L
+ * largest sums it was offered, and the row's threshold t rises to (that part's L-th largest) − b.
+ * A part's L-th largest is ≤ the row's L-th largest sum s_L over all remaining columns, so always
+ * t ≤ s_L − b. A sum is offered, and kept, only if ≥ t (taken columns are masked out, never
+ * offered). A dropped sum s < t ≤ s_L − b then has s/S² ≤ s_L/S² − band − 3/S², so its score
+ * fl(s/S²) < fl(fl(s_L/S²) − band) = (the list's vL) − band: the list would drop it too (the roundings
+ * are ≤ 2⁻⁵² ≪ 3/S²). And the L largest sums are never dropped (each is ≥ every threshold), so the
+ * list computes vL exactly. Entries are read part by part (column order), whichever thread ran
+ * which part. A row whose buffer fills with sums all ≥ t (a huge band, massive ties) is flagged
+ * and rescanned exactly at its turn (the refill path). About 100 sums per y reach JavaScript at
+ * n = 8000, d = 100.
  */
 class Int16Scorer implements Scorer {
   readonly delta: number;
@@ -992,56 +994,36 @@ class Int16Scorer implements Scorer {
 
   collect(_uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
     const { dots, cols, count } = this;
-    dots.setRows(this.qy, q0, rows);
     const S2 = INT16_SCALE * INT16_SCALE;
-    for (let i = 0; i < rows; i++) dots.setThreshold(i, int16Threshold((lists[i] as CandidateList).thr, S2));
-    let width = INT16_FIRST_CHUNK;
-    for (let c0 = 0; c0 < count; c0 += width, width = Math.min(2 * width, INT16_MAX_CHUNK)) {
-      const end = Math.min(c0 + width, count);
-      dots.run(c0, end - c0, rows);
-      offerEntries(dots, rows, end, cols, lists, taken);
+    // columns taken since they were packed are masked out in the kernel
+    for (let j = 0; j < count; j++) if (taken[cols[j] as number]) dots.invalidate(j);
+    const band = (lists[0] as CandidateList).band;
+    dots.setRows(this.qy, q0, rows, Math.min(INT32_MAX, Math.ceil(band * S2) + 2));
+    dots.run(rows);
+    const i32 = dots.i32;
+    for (let i = 0; i < rows; i++) {
+      const list = lists[i] as CandidateList;
+      if (dots.overflowed(i)) {
+        list.invalid = true; // rescanned exactly at its turn
+        continue;
+      }
+      // the parts in order: the row's entries in column order, whichever thread ran each part
+      const t = dots.threshold(i);
+      for (let part = 0; part < dots.parts; part++) {
+        const stop = dots.end(i, part);
+        for (let o = dots.start(i, part); o < stop; o += 2) {
+          const sum = i32[o + 1] as number;
+          if (sum < t) continue; // the kernel would drop it now: below every needed score (see above)
+          const v = sum / S2;
+          if (v >= list.thr) list.push(v, cols[i32[o] as number] as number);
+        }
+      }
     }
   }
 
   dispose(): void {}
 }
 
-/** Offers each row's kernel entries [column, sum] to its list (columns ≥ end belong to the next call or the padding). */
-function offerEntries(dots: Int16Dots, rows: number, end: number, cols: Int32Array, lists: CandidateList[], taken: Uint8Array): void {
-  const S2 = INT16_SCALE * INT16_SCALE;
-  const i32 = dots.i32;
-  const parts = dots.parts;
-  for (let i = 0; i < rows; i++) {
-    const list = lists[i] as CandidateList;
-    // a sum below the integer form of the list's current thr scores below thr (see Int16Scorer)
-    let t = int16Threshold(list.thr, S2);
-    // the parts in order: the row's entries in column order, whichever thread ran each part
-    for (let part = 0; part < parts; part++) {
-      const stop = dots.end(i, part);
-      for (let o = dots.start(i, part); o < stop; o += 2) {
-        const j = i32[o] as number;
-        if (j >= end) break; // column order: the rest are beyond too
-        const sum = i32[o + 1] as number;
-        if (sum < t) continue;
-        const v = sum / S2;
-        if (v < list.thr) continue;
-        const p = cols[j] as number;
-        if (!taken[p]) {
-          list.push(v, p);
-          t = int16Threshold(list.thr, S2);
-        }
-      }
-    }
-    dots.setThreshold(i, t);
-  }
-}
-
-/** The integer threshold for a list threshold thr (see {@link Int16Scorer}): ⌊thr·S²⌋ − 2, clamped to int32. */
-function int16Threshold(thr: number, S2: number): number {
-  if (!(thr > -4)) return INT32_MIN; // −∞ (thr ≥ −1 − band otherwise)
-  const t = Math.floor(thr * S2) - 2;
-  return t > INT32_MAX ? INT32_MAX : t < INT32_MIN ? INT32_MIN : t;
-}
 
 /**
  * Candidate list of one y, built from scores against the x remaining at the start of its block.
@@ -1061,6 +1043,8 @@ class CandidateList {
   thr = -Infinity;
   /** The L-th largest score seen (−∞ before L scores). */
   vL = -Infinity;
+  /** Set when the scorer could not keep every entry it must: the y is then rescanned (refill). */
+  invalid = false;
   /** The L largest scores seen, descending (the first `topLen`). */
   private readonly top: Float64Array;
   private topLen = 0;
@@ -1068,7 +1052,7 @@ class CandidateList {
   constructor(
     private readonly L: number,
     /** How far below vL entries are kept: 2δ, plus ε and a rounding margin with a tolerance ε > 0. */
-    private readonly band: number,
+    readonly band: number,
   ) {
     const cap = Math.max(4 * L, 64);
     this.vals = new Float64Array(cap);
@@ -1081,6 +1065,7 @@ class CandidateList {
     this.topLen = 0;
     this.thr = -Infinity;
     this.vL = -Infinity;
+    this.invalid = false;
   }
 
   /** Offer a score (callers skip scores below thr). */
@@ -1146,7 +1131,7 @@ function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, b
   const B = Math.min(blockSize, n);
   let scorer: Scorer | undefined;
   if (gemm === "int16" || gemm === "auto") {
-    const dots = Int16Dots.create(d, B, INT16_MAX_CHUNK, n, threads);
+    const dots = Int16Dots.create(d, B, n, L, threads);
     if (dots) scorer = new Int16Scorer(ux, uy, n, d, dots);
   }
   if (!scorer) {
@@ -1232,6 +1217,7 @@ function collect64(scores: Float64Array, cols: Int32Array, width: number, rows: 
  * the smallest sorted position with cosine ≥ best − ε (ε = 0: the best, ties to the smaller position).
  */
 function pickFromList(list: CandidateList, taken: Uint8Array, uy: Float64Array, yo: number, ux: Float64Array, d: number, twoDelta: number, eps: number): number {
+  if (list.invalid) return -1;
   let m = -Infinity;
   for (let i = 0; i < list.len; i++) {
     if (!taken[list.ps[i] as number] && (list.vals[i] as number) > m) m = list.vals[i] as number;
