@@ -32,6 +32,8 @@ export function paddedDim(d: number): number {
   return d + (d % 2);
 }
 
+/** Bytes per part for the notes of one strip: R rows of [state, threshold address, column, lane bits, 4C sums]. */
+const PEND_PART_BYTES = R * (16 + 16 * C) + 64;
 /** Row-state words (i32) before the top-L array: filled, write pointer, buffer end, overflow flag, buffer start, 3 spare. */
 const STATE_HEAD = 8;
 
@@ -83,11 +85,19 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const AND = simd(0x4e);
   const OR = simd(0x50);
   const ANY_TRUE = simd(0x53);
+  const BITMASK = simd(0xa4); // i32x4.bitmask
+  const V_STORE = (offset: number): number[] => simd(0x0b, ...memarg(4, offset));
+  const SHL = [0x74];
+  const ORI = [0x72];
+  const ANDI = [0x71];
+  const CTZ = [0x68];
+  const GE_U = [0x4f];
+  const PEND_BYTES = 16 + 16 * C;
 
   // ---- kernel ----
-  const XP = 0, COL = 1, TILES = 2, YP = 3, STRIPS = 4, ROWS = 5, STRIDE = 6, LL = 7, BAND = 8, THR = 9;
-  const YI = 10, TI = 11, S = 12, XK = 13, YK = 14, KC = 15, TH = 16, RB = 17; // i32 locals
-  const ACC = 18; // v128 locals: acc(r, c) = ACC + r·C + c
+  const XP = 0, COL = 1, TILES = 2, YP = 3, STRIPS = 4, ROWS = 5, STRIDE = 6, LL = 7, BAND = 8, THR = 9, PEND = 10;
+  const YI = 11, TI = 12, S = 13, XK = 14, YK = 15, KC = 16, TH = 17, RB = 18, PW = 19, PR = 20, BITS = 21, LANE = 22; // i32 locals
+  const ACC = 23; // v128 locals: acc(r, c) = ACC + r·C + c
   const XV = ACC + R * C; // C of them
   const YS = XV + C;
   const T = YS + 1;
@@ -110,7 +120,7 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   emit(get(TILES), [0x45], BR_IF(0));
   emit(get(STRIPS), [0x45], BR_IF(0));
   emit([0x03, 0x40]); // loop $tile
-  emit(get(YP), set(YI), get(ROWS), set(TI), get(THR), set(TH), get(STRIPS), set(S));
+  emit(get(YP), set(YI), get(ROWS), set(TI), get(THR), set(TH), get(STRIPS), set(S), get(PEND), set(PW));
   emit([0x03, 0x40]); // loop $strip
   for (let a = 0; a < R * C; a++) emit(simd(0x0c, ...new Array<number>(16).fill(0)), set(ACC + a));
   // one k-pair per turn: TurboFan unrolls this small loop itself and keeps the 8 accumulators, the
@@ -130,17 +140,35 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
     emit(get(TH), V_LOAD32_SPLAT(4 * r), set(T));
     for (let c = 0; c < C; c++) emit(get(acc(r, c)), get(T), GE_S, get(VALID + c), AND, set(M + c));
     emit(get(M), ...Array.from({ length: C - 1 }, (_, c) => [...get(M + c + 1), ...OR]));
-    emit(ANY_TRUE, IF); // some valid lane reaches the threshold: offer those lanes
-    for (let c = 0; c < C; c++) {
-      for (let j = 0; j < 4; j++) {
-        emit(get(M + c), EXTRACT(j), IF);
-        emit(get(RB), get(TH), i32(4 * r), ADD, get(COL), i32(4 * c + j), ADD, get(acc(r, c)), EXTRACT(j), get(LL), get(BAND), [0x10, 0x01]); // call emit
-        emit(END);
-      }
-    }
+    // some valid lane reaches the threshold: note the row (state, threshold address, first column,
+    // lane bits, the 4C sums) for the offers after the strip, where no vector is live across the calls
+    emit(ANY_TRUE, IF);
+    emit(get(PW), get(RB), I32_STORE(0));
+    emit(get(PW), get(TH), i32(4 * r), ADD, I32_STORE(4));
+    emit(get(PW), get(COL), I32_STORE(8));
+    emit(get(PW), get(M), BITMASK);
+    for (let c = 1; c < C; c++) emit(get(M + c), BITMASK, i32(4 * c), SHL, ORI);
+    emit(I32_STORE(12));
+    for (let c = 0; c < C; c++) emit(get(PW), get(acc(r, c)), V_STORE(16 + 16 * c));
+    emit(get(PW), i32(PEND_BYTES), ADD, set(PW));
     emit(END); // if
     if (r < R - 1) emit(get(RB), get(STRIDE), ADD, set(RB));
   }
+  // the offers of this strip, lane by lane (bits in column order)
+  emit(get(PEND), set(PR));
+  emit([0x02, 0x40], [0x03, 0x40]); // block loop over the noted rows
+  emit(get(PR), get(PW), GE_U, BR_IF(1));
+  emit(get(PR), I32_LOAD(12), set(BITS));
+  emit([0x02, 0x40], [0x03, 0x40]); // block loop over the lane bits
+  emit(get(BITS), [0x45], BR_IF(1));
+  emit(get(BITS), CTZ, set(LANE));
+  emit(get(PR), I32_LOAD(0), get(PR), I32_LOAD(4), get(PR), I32_LOAD(8), get(LANE), ADD);
+  emit(get(PR), get(LANE), i32(2), SHL, ADD, I32_LOAD(16), get(LL), get(BAND), [0x10, 0x01]); // call emit
+  emit(get(BITS), get(BITS), i32(1), SUB, ANDI, set(BITS), BR(0));
+  emit(END, END);
+  emit(get(PR), i32(PEND_BYTES), ADD, set(PR), BR(0));
+  emit(END, END);
+  emit(get(PEND), set(PW));
   emit(get(YI), i32(R * rowBytes), ADD, set(YI));
   emit(get(TI), get(STRIDE), i32(R), MUL, ADD, set(TI));
   emit(get(TH), i32(4 * R), ADD, set(TH));
@@ -152,7 +180,7 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   emit(END); // loop $tile
   emit(END); // block $done
   emit(END); // function
-  const kernelBody = [0x02, 0x08, 0x7f, ...uleb(LAST - ACC + 1), 0x7b, ...code];
+  const kernelBody = [0x02, 0x0c, 0x7f, ...uleb(LAST - ACC + 1), 0x7b, ...code];
 
   // ---- emit(state, thr, col, sum, L, band) ----
   const ST = 0, TP = 1, CL = 2, SUM = 3, EL = 4, EB = 5;
@@ -200,7 +228,7 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   emit(END);
   const emitBody = [0x01, 0x08, 0x7f, ...code];
 
-  const types = section(1, [0x02, 0x60, 0x0a, ...new Array<number>(10).fill(0x7f), 0x00, 0x60, 0x06, ...new Array<number>(6).fill(0x7f), 0x00]);
+  const types = section(1, [0x02, 0x60, 0x0b, ...new Array<number>(11).fill(0x7f), 0x00, 0x60, 0x06, ...new Array<number>(6).fill(0x7f), 0x00]);
   const funcs = section(3, [0x02, 0x00, 0x01]);
   const codeSec = section(10, [0x02, ...uleb(kernelBody.length), ...kernelBody, ...uleb(emitBody.length), ...emitBody]);
   if (shared) {
@@ -277,6 +305,8 @@ export class Int16Dots {
   private readonly stride: number;
   private readonly yByte: number;
   private readonly bufByte: number;
+  /** Byte address of part p's notes of the rows to offer after a strip (R of them at most). */
+  private readonly pendByte: number;
   private readonly xByte: number;
   private readonly groupBytes: number;
   private readonly maxRows: number;
@@ -311,9 +341,11 @@ export class Int16Dots {
     const stateBytes = align(this.parts * rowsP * this.stride);
     const yBytes = align(rowsP * dp * 2);
     const bufBytes = this.parts * rowsP * this.capacity * 8;
+    const pendBytes = this.parts * PEND_PART_BYTES;
     this.stateByte = thrBytes;
     this.yByte = thrBytes + stateBytes;
-    this.bufByte = this.yByte + yBytes;
+    this.pendByte = this.yByte + yBytes;
+    this.bufByte = this.pendByte + pendBytes;
     this.xByte = align(this.bufByte + bufBytes);
     const bytes = this.xByte + (this.xCols / 4) * this.groupBytes;
     if (pool) {
@@ -336,7 +368,7 @@ export class Int16Dots {
     }
     this.i16 = new Int16Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
-    this.args = Array.from({ length: this.parts }, () => new Array<number>(10).fill(0));
+    this.args = Array.from({ length: this.parts }, () => new Array<number>(11).fill(0));
   }
 
   /**
@@ -428,6 +460,7 @@ export class Int16Dots {
       a[7] = this.L;
       a[8] = this.band;
       a[9] = this.thrByte;
+      a[10] = this.pendByte + p * PEND_PART_BYTES;
     }
     if (this.pool) this.pool.pool.run(this.pool.handle, this.args);
     else for (const a of this.args) (this.kernel as (...a: number[]) => void)(...a);
