@@ -745,6 +745,8 @@ interface Scorer {
    * `thr` at that moment (thresholds only rise), so each list keeps every x scoring ≥ its final vL − band.
    */
   collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void;
+  /** Optional: x at sorted position p was just taken (scorers that keep their own record of it). */
+  markTaken?(p: number): void;
   dispose(): void;
 }
 
@@ -969,7 +971,8 @@ class Int16Scorer implements Scorer {
   private readonly qx: Int16Array;
   private readonly qy: Int16Array;
   private cols = new Int32Array(0);
-  private count = 0;
+  /** colOf[p] = packed column of the x at sorted position p (−1: not packed). */
+  private readonly colOf: Int32Array;
 
   constructor(
     ux: Float64Array,
@@ -983,20 +986,26 @@ class Int16Scorer implements Scorer {
     const y = quantiseUnits(uy, n, d, dots.dp);
     this.qx = x.q;
     this.qy = y.q;
+    this.colOf = new Int32Array(n).fill(-1);
     this.delta = 1.25 * ((x.maxL1 + y.maxL1) / (2 * S) + d / (4 * S * S) + (d + 4) * 2 ** -53) + 1e-30;
   }
 
   setRemaining(rem: Int32Array, count: number): void {
     this.dots.setColumns(this.qx, rem, count);
     this.cols = rem.slice(0, count);
-    this.count = count;
+    this.colOf.fill(-1);
+    for (let j = 0; j < count; j++) this.colOf[rem[j] as number] = j;
   }
 
-  collect(_uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
-    const { dots, cols, count } = this;
+  /** Masks the column of a taken x out of the kernel (it is never offered again). */
+  markTaken(p: number): void {
+    const j = this.colOf[p] as number;
+    if (j >= 0) this.dots.invalidate(j);
+  }
+
+  collect(_uy: Float64Array, q0: number, rows: number, lists: CandidateList[], _taken: Uint8Array): void {
+    const { dots, cols } = this;
     const S2 = INT16_SCALE * INT16_SCALE;
-    // columns taken since they were packed are masked out in the kernel
-    for (let j = 0; j < count; j++) if (taken[cols[j] as number]) dots.invalidate(j);
     const band = (lists[0] as CandidateList).band;
     dots.setRows(this.qy, q0, rows, Math.min(INT32_MAX, Math.ceil(band * S2) + 2));
     dots.run(rows);
@@ -1163,6 +1172,7 @@ function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, b
         if (p < 0) p = exactArgmax(uy, q * d, ux, d, rem, remCount, taken, eps);
         labelP[q] = p;
         taken[p] = 1;
+        scorer.markTaken?.(p);
       }
       // drop this block's taken x from the ascending remaining list
       let w = 0;
