@@ -70,23 +70,22 @@ describe("Int16Dots (WebAssembly SIMD int16 kernel with the candidate rule fused
         for (let i = 0; i < rows; i++) {
           expect(dots.overflowed(i)).toBe(false);
           const kept = new Map<number, number>();
-          for (let p = 0; p < dots.parts; p++) {
-            let last = -1;
-            for (let o = dots.start(i, p); o < dots.end(i, p); o += 2) {
-              const j = dots.i32[o] as number;
-              const sum = dots.i32[o + 1] as number;
-              expect(j, "column order within and across parts").toBeGreaterThan(last);
-              last = j;
-              expect(invalid.has(j) || j >= cols, `column ${j} must not be offered`).toBe(false);
-              expect(sum, `row ${i} col ${j}`).toBe(expected(i, j));
-              kept.set(j, sum);
-            }
+          let last = -1;
+          for (let o = dots.start(i); o < dots.end(i); o += 2) {
+            const j = dots.i32[o] as number;
+            const sum = dots.i32[o + 1] as number;
+            expect(j, "column order").toBeGreaterThan(last);
+            last = j;
+            expect(invalid.has(j) || j >= cols, `column ${j} must not be offered`).toBe(false);
+            expect(sum, `row ${i} col ${j}`).toBe(expected(i, j));
+            kept.set(j, sum);
           }
           const valid = Array.from({ length: cols }, (_, j) => j).filter((j) => !invalid.has(j));
           const sums = valid.map((j) => expected(i, j)).sort((a, b) => b - a);
           const vL = sums[L - 1] as number;
           const t = dots.threshold(i);
           expect(t).toBeLessThanOrEqual(Math.max(-(2 ** 31), vL - band));
+          if (valid.length >= L) expect(t).toBe(Math.max(-(2 ** 31), vL - band)); // one part per row: exactly its L-th largest − band
           for (const j of valid) if (expected(i, j) >= vL - band) expect(kept.has(j), `row ${i}: column ${j} (sum ${expected(i, j)}, vL ${vL}) must be kept`).toBe(true);
           keptTotal += kept.size;
           validTotal += valid.length;

@@ -40,16 +40,16 @@ const STATE_HEAD = 8;
 /**
  * Two functions. kernel(xp, col, tiles, yp, strips, rows, stride, L, band, thr): xp the first x
  * group of the first tile, col its column index, tiles the column tiles, yp the y block, strips the
- * y strips of R rows, rows the first row's state in this part (byte address; row r's at rows +
- * r·stride), L and band the candidate count and the integer band, thr the rows' thresholds (one i32
- * per row, shared by all parts). See {@link Int16Dots} for the layout. Each valid lane whose sum is
- * ≥ its row's threshold (read once per tile) is offered to emit.
+ * y strips of R rows, rows the first row's state (byte address; row r's at rows + r·stride), L and
+ * band the candidate count and the integer band, thr the rows' thresholds (one i32 per row), pend
+ * this call's scratch for the rows to offer after each strip. See {@link Int16Dots} for the layout.
+ * Each valid lane whose sum is ≥ its row's threshold (read once per tile) is offered to emit.
  *
- * emit(state, thr, col, sum, L, band): insert the sum into this part's descending top L of the row;
- * once L sums were seen, t = top[L − 1] − band (saturating at −2³¹) and the row's threshold rises to
- * t if lower; if the sum is still ≥ the threshold, append [col, sum] to the row's buffer in this part
- * (compacting it to the entries ≥ the threshold when full; if that frees nothing the row overflows:
- * its flag is set, its threshold becomes 2³¹ − 1, and the caller rescans it).
+ * emit(state, thr, col, sum, L, band): insert the sum into the row's descending top L; once L sums
+ * were seen, t = top[L − 1] − band (saturating at −2³¹) and the row's threshold rises to t; if the
+ * sum is still ≥ the threshold, append [col, sum] to the row's buffer (compacting it to the entries
+ * ≥ the threshold when full; if that frees nothing the row overflows: its flag is set, its threshold
+ * becomes 2³¹ − 1, and the caller rescans it).
  */
 function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const pairs = dp / 2;
@@ -272,16 +272,16 @@ function moduleFor(dp: number, shared: boolean): WebAssembly.Module {
 
 /**
  * Int16 dot products of a block of y rows against the packed remaining x columns, keeping per row
- * (and per part, below) the exact L largest sums of the valid columns and every sum ≥ (the L-th
- * largest) − band — the candidate list's rule in integers. With a thread pool, the column tiles are
- * cut into `parts` consecutive ranges, each with its own row states, run over the calling thread and
- * the workers; the caller reads them in part order, so nothing depends on which thread ran what.
- * Create with {@link Int16Dots.create}.
+ * the exact L largest sums of the valid columns and every sum ≥ (the L-th largest) − band — the
+ * candidate list's rule in integers. With a thread pool, the block's row strips are cut into
+ * `parts` ranges run over the calling thread and the workers; each row belongs to one part and sees
+ * all columns in order, so nothing depends on which thread ran what (and the threads share no
+ * state). Create with {@link Int16Dots.create}.
  *
- * Memory layout (bytes): row states (per part, per row: threshold, filled, write pointer, buffer
- * end, overflow flag, buffer start, 2 spare, then the top L), the y block (rows of dp int16, padded
- * to a multiple of R with zero rows whose threshold is 2³¹ − 1), the row buffers ([column, sum]
- * pairs), then x: groups of 4 columns, k-pair interleaved (for pair p the 8 int16 [x₀,₂ₚ, x₀,₂ₚ₊₁,
+ * Memory layout (bytes): the rows' thresholds (i32), the row states (filled, write pointer, buffer
+ * end, overflow flag, buffer start, 3 spare, then the top L), the y block (rows of dp int16, padded
+ * to a multiple of R with zero rows whose threshold is 2³¹ − 1), each part's notes of the rows to
+ * offer after a strip, the row buffers ([column, sum] pairs), then x: groups of 4 columns, k-pair interleaved (for pair p the 8 int16 [x₀,₂ₚ, x₀,₂ₚ₊₁,
  * x₁,₂ₚ, …, x₃,₂ₚ₊₁] at byte 16p), each followed by its validity mask (4 × i32: −1 valid, 0 taken or
  * padding).
  */
@@ -297,12 +297,12 @@ export class Int16Dots {
   readonly threads: number;
   /** Candidates per row (the top L). */
   readonly L: number;
-  /** Entries a row buffer holds (per part). */
+  /** Entries a row buffer holds. */
   readonly capacity: number;
   private readonly rowsP: number;
-  /** Byte address of row i's threshold: thrByte + 4i (shared by the parts). */
+  /** Byte address of row i's threshold: thrByte + 4i. */
   private readonly thrByte = 0;
-  /** Byte address of part p's state of row i: stateByte + (p·rowsP + i)·stride. */
+  /** Byte address of row i's state: stateByte + i·stride. */
   private readonly stateByte: number;
   private readonly stride: number;
   private readonly yByte: number;
@@ -329,7 +329,7 @@ export class Int16Dots {
     this.capacity = Math.max(256, 4 * L);
     const pool = threads > 1 ? wasmThreadPool(threads) : undefined;
     this.threads = pool ? pool.threads : 1;
-    // two parts per thread: a worker that is descheduled mid-call holds back at most a small part
+    // two parts (row ranges) per thread: a worker descheduled mid-call holds back a small part only
     this.parts = pool ? 2 * this.threads : 1;
     const rowsP = Math.ceil(maxRows / R) * R;
     const tile = 4 * C;
@@ -340,9 +340,9 @@ export class Int16Dots {
     const align = (b: number): number => Math.ceil(b / 64) * 64;
     this.stride = (STATE_HEAD + L) * 4;
     const thrBytes = align(rowsP * 4);
-    const stateBytes = align(this.parts * rowsP * this.stride);
+    const stateBytes = align(rowsP * this.stride);
     const yBytes = align(rowsP * dp * 2);
-    const bufBytes = this.parts * rowsP * this.capacity * 8;
+    const bufBytes = rowsP * this.capacity * 8;
     const pendBytes = this.parts * PEND_PART_BYTES;
     this.stateByte = thrBytes;
     this.yByte = thrBytes + stateBytes;
@@ -434,10 +434,10 @@ export class Int16Dots {
     const rowsR = Math.ceil(rows / R) * R;
     i16.fill(0, (this.yByte >> 1) + rows * dp, (this.yByte >> 1) + rowsR * dp);
     for (let i = 0; i < rowsR; i++) i32[(this.thrByte >> 2) + i] = i < rows ? -(2 ** 31) : INT32_MAX;
-    for (let p = 0; p < this.parts; p++) {
+    {
       for (let i = 0; i < rowsR; i++) {
-        const st = (this.stateByte + (p * rowsP + i) * this.stride) >> 2;
-        const buf = this.bufByte + (p * rowsP + i) * this.capacity * 8;
+        const st = (this.stateByte + i * this.stride) >> 2;
+        const buf = this.bufByte + i * this.capacity * 8;
         i32[st] = 0; // filled
         i32[st + 1] = buf; // write pointer
         i32[st + 2] = buf + this.capacity * 8; // end
@@ -451,44 +451,45 @@ export class Int16Dots {
   /** Scores the block's `rows` rows against all packed columns (see the class comment). */
   run(rows: number): void {
     const tile = 4 * C;
-    const { parts, rowsP } = this;
+    const { parts } = this;
     const strips = Math.ceil(rows / R);
     const tiles = Math.ceil(this.packed / tile);
-    const per = Math.ceil(tiles / parts);
+    // the parts split the rows (strips of R), each scoring all columns: a row and its state belong
+    // to one part, so the threads share no thresholds and each row sees its columns in order
+    const per = Math.ceil(strips / parts);
     for (let p = 0; p < parts; p++) {
-      const t0 = Math.min(tiles, p * per);
-      const n = Math.min(tiles, t0 + per) - t0;
+      const s0 = Math.min(strips, p * per);
+      const n = Math.min(strips, s0 + per) - s0;
       const a = this.args[p] as number[];
-      a[0] = this.xByte + t0 * C * this.groupBytes;
-      a[1] = t0 * tile;
-      a[2] = n;
-      a[3] = this.yByte;
-      a[4] = n > 0 ? strips : 0;
-      a[5] = this.stateByte + p * rowsP * this.stride;
+      a[0] = this.xByte;
+      a[1] = 0;
+      a[2] = n > 0 ? tiles : 0;
+      a[3] = this.yByte + s0 * R * this.dp * 2;
+      a[4] = n;
+      a[5] = this.stateByte + s0 * R * this.stride;
       a[6] = this.stride;
       a[7] = this.L;
       a[8] = this.band;
-      a[9] = this.thrByte;
+      a[9] = this.thrByte + s0 * R * 4;
       a[10] = this.pendByte + p * PEND_PART_BYTES;
     }
     if (this.pool) this.pool.pool.run(this.pool.handle, this.args);
     else for (const a of this.args) (this.kernel as (...a: number[]) => void)(...a);
   }
 
-  /** Whether row i overflowed a buffer in some part (its entries are then incomplete). */
+  /** Whether row i overflowed its buffer (its entries are then incomplete). */
   overflowed(i: number): boolean {
-    for (let p = 0; p < this.parts; p++) if (this.i32[((this.stateByte + (p * this.rowsP + i) * this.stride) >> 2) + 3] !== 0) return true;
-    return false;
+    return this.i32[((this.stateByte + i * this.stride) >> 2) + 3] !== 0;
   }
 
-  /** The i32 index of row i's first entry [column, sum] in part p. */
-  start(i: number, p: number): number {
-    return (this.bufByte >> 2) + (p * this.rowsP + i) * this.capacity * 2;
+  /** The i32 index of row i's first entry [column, sum]. */
+  start(i: number): number {
+    return (this.bufByte >> 2) + i * this.capacity * 2;
   }
 
-  /** The i32 index after row i's last entry in part p. */
-  end(i: number, p: number): number {
-    return (this.i32[((this.stateByte + (p * this.rowsP + i) * this.stride) >> 2) + 1] as number) >> 2;
+  /** The i32 index after row i's last entry (entries in column order). */
+  end(i: number): number {
+    return (this.i32[((this.stateByte + i * this.stride) >> 2) + 1] as number) >> 2;
   }
 
   /** Row i's threshold after the last {@link Int16Dots.run}: every sum below it was dropped, and t ≤ (its L-th largest sum) − band. */

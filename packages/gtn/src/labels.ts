@@ -954,17 +954,17 @@ function quantiseUnits(u: Float64Array, n: number, d: number, dp: number): { q: 
  *
  * **The candidate rule in the kernel.** For each y row the kernel keeps, in integers, what
  * {@link CandidateList} keeps: with the integer band b = ⌈band·S²⌉ + 2 (band = the lists' 2δ, plus ε
- * and margin with a tolerance), each part of the columns (one per thread share) holds the exact L
- * largest sums it was offered, and the row's threshold t rises to (that part's L-th largest) − b.
- * A part's L-th largest is ≤ the row's L-th largest sum s_L over all remaining columns, so always
- * t ≤ s_L − b. A sum is offered, and kept, only if ≥ t (taken columns are masked out, never
- * offered). A dropped sum s < t ≤ s_L − b then has s/S² ≤ s_L/S² − band − 3/S², so its score
- * fl(s/S²) < fl(fl(s_L/S²) − band) = (the list's vL) − band: the list would drop it too (the roundings
- * are ≤ 2⁻⁵² ≪ 3/S²). And the L largest sums are never dropped (each is ≥ every threshold), so the
- * list computes vL exactly. Entries are read part by part (column order), whichever thread ran
- * which part. A row whose buffer fills with sums all ≥ t (a huge band, massive ties) is flagged
- * and rescanned exactly at its turn (the refill path). About 100 sums per y reach JavaScript at
- * n = 8000, d = 100.
+ * and margin with a tolerance), the row holds the exact L largest sums it was offered, and its
+ * threshold t rises to (that L-th largest) − b. The L largest offered are ≤ the row's L largest sums
+ * over all remaining columns (s_L the L-th), so always t ≤ s_L − b. A sum is offered, and kept,
+ * only if ≥ t (taken columns are masked out, never offered). A dropped sum s < t ≤ s_L − b then has
+ * s/S² ≤ s_L/S² − band − 3/S², so its score fl(s/S²) < fl(fl(s_L/S²) − band) = (the list's vL) −
+ * band: the list would drop it too (the roundings are ≤ 2⁻⁵² ≪ 3/S²). And the L largest sums are
+ * never dropped (each is ≥ every threshold), so the list computes vL exactly. With threads, each
+ * thread takes whole rows (strips of 4), so a row's sums are offered in column order by one thread
+ * and nothing depends on the thread count. A row whose buffer fills with sums all ≥ t (a huge band,
+ * massive ties) is flagged and rescanned exactly at its turn (the refill path). About 100 sums per y
+ * reach JavaScript at n = 8000, d = 100.
  */
 class Int16Scorer implements Scorer {
   readonly delta: number;
@@ -1016,16 +1016,13 @@ class Int16Scorer implements Scorer {
         list.invalid = true; // rescanned exactly at its turn
         continue;
       }
-      // the parts in order: the row's entries in column order, whichever thread ran each part
       const t = dots.threshold(i);
-      for (let part = 0; part < dots.parts; part++) {
-        const stop = dots.end(i, part);
-        for (let o = dots.start(i, part); o < stop; o += 2) {
-          const sum = i32[o + 1] as number;
-          if (sum < t) continue; // the kernel would drop it now: below every needed score (see above)
-          const v = sum / S2;
-          if (v >= list.thr) list.push(v, cols[i32[o] as number] as number);
-        }
+      const stop = dots.end(i);
+      for (let o = dots.start(i); o < stop; o += 2) {
+        const sum = i32[o + 1] as number;
+        if (sum < t) continue; // the kernel would drop it now: below every needed score (see above)
+        const v = sum / S2;
+        if (v >= list.thr) list.push(v, cols[i32[o] as number] as number);
       }
     }
   }
