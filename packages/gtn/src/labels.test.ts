@@ -180,6 +180,23 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
     });
   }
 
+  it("tiny inputs (n = 1 … 17, d = 9 … 64, L and blocks larger than n, huge ε): int16 == scan on one and two threads", () => {
+    const rng = new Rng(79);
+    for (const [n, d] of [[1, 9], [2, 9], [3, 20], [5, 12], [17, 64]] as const) {
+      const x = normal(rng, n, d);
+      const y = normal(rng, n, d);
+      for (const eps of [0, 0.05, 2.5]) {
+        const ref = Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps }));
+        for (const threads of [1, 2]) {
+          for (const extra of [{}, { blockSize: 2, candidates: 1 }]) {
+            const got = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { strategy: "blocks", gemm: "int16", threads, cosineTolerance: eps, ...extra });
+            expect(Array.from(got), `n=${n} d=${d} ε=${eps} threads=${threads} ${JSON.stringify(extra)}`).toEqual(ref);
+          }
+        }
+      }
+    }
+  });
+
   it("exact ties: x made of a few repeated directions (many equal cosines), duplicated y", () => {
     const rng = new Rng(77);
     const n = 400;
