@@ -144,9 +144,11 @@ class Pool implements WasmThreadPool {
           workerData: { memory: this.memory, ctrlBuf: this.ctrl.buffer, argBuf: this.args.buffer },
           name: `atlas-wasm-${this.workers.length + 1}`,
         });
-        w.on("error", () => {
+        const fail = (): void => {
           this.broken = true;
-        });
+        };
+        w.on("error", fail);
+        w.on("exit", fail);
         w.unref();
         for (const [handle, m] of this.modules.entries()) w.postMessage({ handle, module: m.module, name: m.name });
         this.workers.push(w);
@@ -204,6 +206,7 @@ class Pool implements WasmThreadPool {
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
     let error: unknown;
+    let stalls = 0;
     for (;;) {
       const p = Atomics.add(ctrl, NEXT, 1);
       if (p >= parts.length) break;
@@ -214,10 +217,17 @@ class Pool implements WasmThreadPool {
       }
       Atomics.add(ctrl, DONE, 1);
     }
-    for (;;) {
+    for (let last = -1; ; ) {
       const done = Atomics.load(ctrl, DONE);
       if (done >= parts.length) break;
-      Atomics.wait(ctrl, DONE, done, 1000);
+      if (done !== last) stalls = 0;
+      last = done;
+      // a worker that died holding a part never finishes it: fail instead of waiting forever (its
+      // 'error'/'exit' events cannot run while this thread waits, so also give up after a minute
+      // in which no part finished)
+      if (Atomics.wait(ctrl, DONE, done, 1000) === "timed-out" && (this.broken || ++stalls > 60)) {
+        throw new Error("a worker thread stopped before finishing its part");
+      }
     }
     if (error !== undefined) throw error;
     if (Atomics.load(ctrl, ERR) !== 0) throw new Error("a worker thread failed (see its error above)");
