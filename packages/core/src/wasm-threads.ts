@@ -106,6 +106,7 @@ export interface WasmThreadPool {
    * Calls the export of `handle` once per entry of `parts` (each at most 12 numeric arguments, at
    * most 256 parts), spread over the calling thread and the workers; returns when all are done.
    * The memory belongs to the caller until this returns; parts must not write the same bytes.
+   * Throws if a worker dies holding a part, or when no part finishes for a minute (keep parts short).
    */
   run(handle: number, parts: readonly (readonly number[])[]): void;
   /** Parts of the last {@link WasmThreadPool.run} that worker threads ran (0 until a worker has started). */
