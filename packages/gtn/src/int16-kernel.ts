@@ -1,23 +1,18 @@
 /**
- * Exact int16 dot products with a fused threshold test, as a WebAssembly SIMD module generated here
- * byte by byte (encoding helpers from `@atlas/core`). Used by the `'blocks'` labelling strategy as
- * a filter: see `Int16Scorer` in labels.ts for the error bound.
+ * Exact int16 dot products with the candidate-list rule fused in, as a WebAssembly SIMD module
+ * generated here byte by byte (encoding helpers from `@atlas/core`). Used by the `'blocks'`
+ * labelling strategy as a filter: see `Int16Scorer` in labels.ts for the error bound and why the
+ * rule keeps every candidate the float64 check needs.
  *
- * Layout in the module's memory (byte offsets fixed at creation, x region last so it can grow):
- * - thresholds: one i32 per y row of the block;
- * - y block: row-major int16 rows of `dp` values (d padded with zeros to `dp`), rows padded with
- *   zeros to a multiple of R (their threshold is 2³¹ − 1, so they never emit);
- * - output records (below);
- * - x: the remaining columns in groups of 4, each group k-pair interleaved: for pair p, the 8 int16
- *   [x₀,₂ₚ, x₀,₂ₚ₊₁, x₁,₂ₚ, x₁,₂ₚ₊₁, x₂,₂ₚ, x₂,₂ₚ₊₁, x₃,₂ₚ, x₃,₂ₚ₊₁] at byte 16p of the group, so one
- *   `i32x4.dot_i16x8_s` against the splat of (y₂ₚ, y₂ₚ₊₁) gives the 4 columns' partial sums for that
- *   pair. Columns are padded with zeros to a multiple of the tile width 4C.
- *
- * The kernel walks column tiles (C groups = 4C columns) and, inside each, strips of R y rows; each
- * R × 4C tile of sums lives in R·C v128 accumulators (no horizontal sums). After a tile, each row's
- * 4C sums are compared with that row's threshold (`i32x4.ge_s`, `v128.any_true`); only when some
- * sum reaches it are the lanes tested one by one, and each sum ≥ the threshold writes a record
- * [row, column, sum] (three i32). All integer arithmetic: the sums are exact.
+ * x is packed in groups of 4 columns, each group k-pair interleaved: for pair p the 8 int16
+ * [x₀,₂ₚ, x₀,₂ₚ₊₁, x₁,₂ₚ, x₁,₂ₚ₊₁, x₂,₂ₚ, x₂,₂ₚ₊₁, x₃,₂ₚ, x₃,₂ₚ₊₁] at byte 16p of the group, so one
+ * `i32x4.dot_i16x8_s` against the splat of (y₂ₚ, y₂ₚ₊₁) gives the 4 columns' partial sums for that
+ * pair (no horizontal sums). The kernel walks column tiles (C groups = 4C columns) and, inside each,
+ * strips of R y rows; an R × 4C tile of sums lives in R·C v128 accumulators. After a tile, each
+ * row's sums are compared with the row's threshold (`i32x4.ge_s`, and-ed with the columns'
+ * validity mask, `v128.any_true`); rows with a sum that reaches it are noted, and after the strip
+ * their sums ≥ the threshold are offered one by one to `emit`, which keeps the row's top L and
+ * buffer (see {@link buildModule}). All integer arithmetic: the sums are exact.
  */
 import { WASM_HEADER, WASM_POOL_MAX_PAGES, section, sleb, uleb, wasmName, wasmSimdAvailable, wasmThreadPool, type WasmThreadPool } from "@atlas/core";
 
