@@ -1030,7 +1030,6 @@ class Int16Scorer implements Scorer {
   dispose(): void {}
 }
 
-
 /**
  * Candidate list of one y, built from scores against the x remaining at the start of its block.
  * It keeps every x with score ≥ vL − 2δ, where vL is the L-th largest score seen: any x left out
