@@ -55,7 +55,8 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
   // the SIMD kernel's memory, or in the worker threads' shared memory when they help.
   const nn = n * n;
   const parted = n >= SPLIT_FROM;
-  const need = nn + 2 * n + (parted ? ROW_PARTS * n : 0);
+  // the row blocks' partial products are used from n − 2 ≥ SPLIT_ROWS on (also below SPLIT_FROM)
+  const need = nn + 2 * n + (n - 2 >= SPLIT_ROWS ? ROW_PARTS * n : 0);
   const mark = scratchMark();
   const shared: SharedRows | undefined = parted ? sharedRows(need) : undefined;
   const own = shared ? undefined : n >= 16 ? simdRowUpdate() : undefined;
@@ -167,28 +168,8 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
           p[i] = b2 * s;
         }
       } else if (b2 !== 0) {
-        // rank-2 update of rows ≥ k+2 fused with p' = β' A₂₂' v'
-        p.fill(0, k2, n);
-        for (let i = k2; i < n; i++) {
-          const ri = i * n;
-          const vi = a[vrow + i] as number;
-          const wi = w[i] as number;
-          const v2i = a[v2row + i] as number;
-          let s = 0;
-          if (rows) {
-            s = rows(base + ri + k2, base + vrow + k2, wOff + k2, base + v2row + k2, pOff + k2, i - k2, vi, wi, v2i);
-          } else {
-            for (let j = k2; j < i; j++) {
-              const x = (a[ri + j] as number) - vi * (w[j] as number) - wi * (a[vrow + j] as number);
-              a[ri + j] = x;
-              s += x * (a[v2row + j] as number);
-              p[j] = (p[j] as number) + x * v2i;
-            }
-          }
-          const xii = (a[ri + i] as number) - 2 * vi * wi;
-          a[ri + i] = xii;
-          p[i] = (p[i] as number) + s + xii * v2i;
-        }
+        // rank-2 update of rows ≥ k+2 fused with p' = β' A₂₂' v' (one block of all rows)
+        tridiagRows(F, n, k2, k2, n, base, base + vrow, wOff, base + v2row, pOff, rows);
         for (let i = k2; i < n; i++) p[i] = b2 * (p[i] as number);
       } else {
         for (let i = k2; i < n; i++) {
@@ -223,8 +204,11 @@ const SPLIT_ROWS = 192;
 /** Row blocks per step (fixed, so the result does not depend on the thread count). */
 const ROW_PARTS = 4;
 
-/** The fused row update (see simd-kernel.ts) at element indices of one memory. */
-export type RowRun = (a: number, v: number, w: number, v2: number, p: number, len: number, vi: number, wi: number, v2i: number) => number;
+/**
+ * The fused row updates (see simd-kernel.ts, `rowBlock`) at element indices of one memory: rows
+ * t = 0 … count−1 starting at `a + t·stride`, row t with len + t elements before its diagonal.
+ */
+export type RowRun = (a: number, stride: number, v: number, w: number, v2: number, p: number, len: number, count: number) => void;
 
 /**
  * Rows r0 … r1−1 of one fused step of {@link tridiagonalize} on the memory `F` (matrix at `aBase`,
@@ -234,21 +218,22 @@ export type RowRun = (a: number, v: number, w: number, v2: number, p: number, le
  */
 export function tridiagRows(F: Float64Array, n: number, k2: number, r0: number, r1: number, aBase: number, vrow: number, wOff: number, v2row: number, pp: number, run: RowRun | null): void {
   F.fill(0, pp + k2, pp + r1);
+  if (run !== null) {
+    // the SIMD kernel: its own (lane-wise) order for s, two rows per pass over memory
+    if (r1 > r0) run(aBase + r0 * n + k2, n, vrow + k2, wOff + k2, v2row + k2, pp + k2, r0 - k2, r1 - r0);
+    return;
+  }
   for (let i = r0; i < r1; i++) {
     const ri = aBase + i * n;
     const vi = F[vrow + i] as number;
     const wi = F[wOff + i] as number;
     const v2i = F[v2row + i] as number;
     let s = 0;
-    if (run !== null) {
-      s = run(ri + k2, vrow + k2, wOff + k2, v2row + k2, pp + k2, i - k2, vi, wi, v2i);
-    } else {
-      for (let j = k2; j < i; j++) {
-        const x = (F[ri + j] as number) - vi * (F[wOff + j] as number) - wi * (F[vrow + j] as number);
-        F[ri + j] = x;
-        s += x * (F[v2row + j] as number);
-        F[pp + j] = (F[pp + j] as number) + x * v2i;
-      }
+    for (let j = k2; j < i; j++) {
+      const x = (F[ri + j] as number) - vi * (F[wOff + j] as number) - wi * (F[vrow + j] as number);
+      F[ri + j] = x;
+      s += x * (F[v2row + j] as number);
+      F[pp + j] = (F[pp + j] as number) + x * v2i;
     }
     const xii = (F[ri + i] as number) - 2 * vi * wi;
     F[ri + i] = xii;

@@ -162,21 +162,23 @@ describe("WebAssembly SIMD kernels", () => {
     if (!k) return;
     const g = mulberry32(5);
     for (let len = 0; len < 10; len++) {
+      // one row (count 1): a at 0 (diagonal at len), v, w, v2, p at 100, 200, 300, 400
       const f = k.view(600);
       for (let i = 0; i < 600; i++) f[i] = g() - 0.5;
-      const a = Array.from(f.subarray(0, len));
-      const v = Array.from(f.subarray(100, 100 + len));
-      const w = Array.from(f.subarray(200, 200 + len));
-      const v2 = Array.from(f.subarray(300, 300 + len));
-      const p = Array.from(f.subarray(400, 400 + len));
-      const [vi, wi, v2i] = [0.3, -0.7, 1.9];
+      const a = Array.from(f.subarray(0, len + 1));
+      const v = Array.from(f.subarray(100, 101 + len));
+      const w = Array.from(f.subarray(200, 201 + len));
+      const v2 = Array.from(f.subarray(300, 301 + len));
+      const p = Array.from(f.subarray(400, 401 + len));
+      const [vi, wi, v2i] = [v[len] as number, w[len] as number, v2[len] as number];
       let s = 0;
-      const x = a.map((aj, j) => aj - vi * (w[j] as number) - wi * (v[j] as number));
+      const x = a.slice(0, len).map((aj, j) => aj - vi * (w[j] as number) - wi * (v[j] as number));
       x.forEach((xj, j) => (s += xj * (v2[j] as number)));
-      const got = k.run(0, 100, 200, 300, 400, len, vi, wi, v2i);
-      expect(Array.from(f.subarray(0, len))).toEqual(x);
-      expect(Array.from(f.subarray(400, 400 + len))).toEqual(p.map((pj, j) => pj + (x[j] as number) * v2i));
-      expect(Math.abs(got - s)).toBeLessThanOrEqual(1e-15 * (len + 1));
+      const xii = (a[len] as number) - 2 * vi * wi;
+      k.run(0, 1000, 100, 200, 300, 400, len, 1);
+      expect(Array.from(f.subarray(0, len + 1))).toEqual([...x, xii]);
+      expect(Array.from(f.subarray(400, 400 + len))).toEqual(p.slice(0, len).map((pj, j) => pj + (x[j] as number) * v2i));
+      expect(Math.abs((f[400 + len] as number) - ((p[len] as number) + s + xii * v2i))).toBeLessThanOrEqual(1e-15 * (len + 1));
     }
   });
 });

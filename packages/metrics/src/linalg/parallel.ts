@@ -181,8 +181,8 @@ if (module) {
 }
 let rowRun = null;
 if (rowModule) {
-  const ru = new WebAssembly.Instance(rowModule, { env: { memory } }).exports.rowUpdate;
-  rowRun = (a, v, w, v2, p, len, vi, wi, v2i) => ru(a * 8, v * 8, w * 8, v2 * 8, p * 8, len, vi, wi, v2i);
+  const ru = new WebAssembly.Instance(rowModule, { env: { memory } }).exports.rowBlock;
+  rowRun = (a, stride, v, w, v2, p, len, count) => ru(a * 8, stride, v * 8, w * 8, v2 * 8, p * 8, len, count);
 }
 Atomics.add(ctrl, ${READY}, 1);
 Atomics.notify(ctrl, ${READY});
@@ -234,8 +234,8 @@ function createPool(): Pool | null {
     const rowModule = sharedRowUpdateModule(initial, MAX_PAGES);
     let rowRun: RowRun | null = null;
     if (rowModule) {
-      const ru = (new WebAssembly.Instance(rowModule, { env: { memory } }).exports.rowUpdate) as (...args: number[]) => number;
-      rowRun = (a, v, w, v2, pp, len, vi, wi, v2i) => ru(a * 8, v * 8, w * 8, v2 * 8, pp * 8, len, vi, wi, v2i);
+      const ru = (new WebAssembly.Instance(rowModule, { env: { memory } }).exports.rowBlock) as (...args: number[]) => void;
+      rowRun = (a, stride, v, w, v2, pp, len, count) => ru(a * 8, stride, v * 8, w * 8, v2 * 8, pp * 8, len, count);
     }
     const buffers = new WeakSet<ArrayBufferLike>();
     buffers.add(memory.buffer);

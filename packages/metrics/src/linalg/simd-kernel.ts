@@ -4,8 +4,11 @@
  * plain-JS kernel computes — each of the 16 sums accumulated in the same order with separate
  * multiply and add (no fused multiply-add) — so results are bitwise identical; it is only faster.
  * Where WebAssembly SIMD is unavailable, `simdKernel()` returns undefined and the JS kernel runs.
+ *
+ * Also here: the tridiagonalisation's fused row update (`rowBlock`, see `buildRowBlockModule`),
+ * which updates two consecutive rows per pass over memory.
  */
-import { section, sleb, uleb } from "@atlas/core";
+import { WASM_HEADER, section, sleb, uleb, wasmName } from "@atlas/core";
 
 /** Byte offsets inside the module's memory. */
 export interface SimdKernel {
@@ -131,106 +134,247 @@ export function sharedKernelModule(min: number, max: number): WebAssembly.Module
   }
 }
 
-function buildRowUpdateModule(shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
-  // rowUpdate(a, v, w, v2, p: byte ptrs, len: i32, vi, wi, v2i: f64) -> f64
-  // for j < len: x = a[j] − vi·w[j] − wi·v[j]; a[j] = x; s += x·v2[j]; p[j] += x·v2i; returns s
-  // params 0..5 i32, 6..8 f64; locals: 9 VI, 10 WI, 11 V2I, 12 X, 13 S (v128), 14 x, 15 ss (f64), 16 S1 (v128)
-  const get = (i: number): number[] => [0x20, ...uleb(i)];
-  const set = (i: number): number[] => [0x21, ...uleb(i)];
-  const tee = (i: number): number[] => [0x22, ...uleb(i)];
-  const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-  const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
-  const vload = (off = 0): number[] => simd(0x00, 3, ...uleb(off));
-  const vstore = (off = 0): number[] => simd(0x0b, 3, ...uleb(off));
-  const fload = [0x2b, 3, 0];
-  const fstore = [0x39, 3, 0];
-  const MUL = simd(0xf2);
-  const ADD = simd(0xf0);
-  const SUB = simd(0xf1);
-  const code: number[] = [];
-  const emit = (...parts: number[][]): void => {
-    for (const p of parts) code.push(...p);
-  };
-  emit(get(6), simd(0x14), set(9), get(7), simd(0x14), set(10), get(8), simd(0x14), set(11));
-  emit(simd(0x0c, ...new Array<number>(16).fill(0)), set(13));
-  emit(simd(0x0c, ...new Array<number>(16).fill(0)), set(16));
-  // main loop, 8 elements per turn (static offsets, two accumulators S and S1 alternating)
-  emit([0x02, 0x40], [0x03, 0x40]);
-  emit(get(5), i32(8), [0x48], [0x0d, 0x01]); // if len < 8 break
+/** One function of a generated module: typed parameters, locals allocated on demand, code. */
+class WasmFunction {
+  readonly code: number[] = [];
+  private readonly locals: number[] = [];
+  constructor(private readonly params: readonly number[]) {}
+  /** A new local of type `t` (0x7f i32, 0x7c f64, 0x7b v128); returns its index. */
+  local(t: number): number {
+    this.locals.push(t);
+    return this.params.length + this.locals.length - 1;
+  }
+  emit(...parts: readonly (readonly number[])[]): void {
+    for (const p of parts) this.code.push(...p);
+  }
+  /** The function body: local declarations (runs of one type), code, `end`. */
+  body(): number[] {
+    const groups: number[][] = [];
+    for (const t of this.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0] = (last[0] as number) + 1;
+      else groups.push([1, t]);
+    }
+    const out = [...uleb(groups.length), ...groups.flatMap(([c, t]) => [...uleb(c as number), t as number]), ...this.code, 0x0b];
+    return [...uleb(out.length), ...out];
+  }
+}
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+const get = (i: number): number[] => [0x20, ...uleb(i)];
+const set = (i: number): number[] => [0x21, ...uleb(i)];
+const tee = (i: number): number[] => [0x22, ...uleb(i)];
+const i32c = (v: number): number[] => [0x41, ...sleb(v)];
+const simdOp = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+const vload = (off = 0): number[] => simdOp(0x00, 3, ...uleb(off));
+const vstore = (off = 0): number[] => simdOp(0x0b, 3, ...uleb(off));
+const fload = [0x2b, 3, 0];
+const fstore = [0x39, 3, 0];
+const VMUL = simdOp(0xf2);
+const VADD = simdOp(0xf0);
+const VSUB = simdOp(0xf1);
+const VZERO = simdOp(0x0c, ...new Array<number>(16).fill(0));
+const FADD = [0xa0];
+const FSUB = [0xa1];
+const FMUL = [0xa2];
+const IADD = [0x6a];
+const ISUB = [0x6b];
+const ISHL = [0x74];
+const ILT = [0x48];
+const F64_TWO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0x40];
+const F64_ZERO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/** Per-row state of a row update: its constants (splatted and scalar) and its two accumulators. */
+interface RowState {
+  VI: number;
+  WI: number;
+  V2I: number;
+  vi: number;
+  wi: number;
+  v2i: number;
+  S: number;
+  S1: number;
+}
+
+/** Loads v[len + r], w[len + r], v2[len + r] into a row's scalars and splats; zeroes its accumulators. */
+function emitRowSetup(f: WasmFunction, row: RowState, v: number, w: number, v2: number, len: number, r: number): void {
+  const at = (ptr: number): number[] => [...get(ptr), ...get(len), ...i32c(3), ...ISHL, ...IADD, 0x2b, 3, ...uleb(8 * r)];
+  f.emit(at(v), tee(row.vi), simdOp(0x14), set(row.VI));
+  f.emit(at(w), tee(row.wi), simdOp(0x14), set(row.WI));
+  f.emit(at(v2), tee(row.v2i), simdOp(0x14), set(row.V2I));
+  f.emit(VZERO, set(row.S), VZERO, set(row.S1));
+}
+
+function newRow(f: WasmFunction): RowState {
+  return { VI: f.local(V128), WI: f.local(V128), V2I: f.local(V128), vi: f.local(F64), wi: f.local(F64), v2i: f.local(F64), S: f.local(V128), S1: f.local(V128) };
+}
+
+/**
+ * The rest of one row from the pointers' current position, `rem` elements before its diagonal, with
+ * the row's accumulators as they are — exactly the steps of the one-row kernel from there on:
+ * 8 elements per turn into S and S1 alternately, then S += S1, 2 per turn into S, a last single
+ * element into the scalar ss, s = (S₀ + S₁) + ss; then the diagonal (the pointers end on it):
+ * x = a − (2·vi)·wi, a = x, p = (p + s) + x·v2i. Advances the pointer locals it is given.
+ */
+function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: number, v2: number, p: number, rem: number, t: { X: number; x: number; ss: number }): void {
+  const ptrs = [a, v, w, v2, p];
+  f.emit([0x02, 0x40], [0x03, 0x40]);
+  f.emit(get(rem), i32c(8), ILT, [0x0d, 0x01]);
   for (let u = 0; u < 4; u++) {
     const o = 16 * u;
-    const acc = u % 2 === 0 ? 13 : 16;
-    emit(get(0), get(0), vload(o), get(9), get(2), vload(o), MUL, SUB, get(10), get(1), vload(o), MUL, SUB, tee(12), vstore(o));
-    emit(get(acc), get(12), get(3), vload(o), MUL, ADD, set(acc));
-    emit(get(4), get(4), vload(o), get(12), get(11), MUL, ADD, vstore(o));
+    const acc = u % 2 === 0 ? row.S : row.S1;
+    f.emit(get(a), get(a), vload(o), get(row.VI), get(w), vload(o), VMUL, VSUB, get(row.WI), get(v), vload(o), VMUL, VSUB, tee(t.X), vstore(o));
+    f.emit(get(acc), get(t.X), get(v2), vload(o), VMUL, VADD, set(acc));
+    f.emit(get(p), get(p), vload(o), get(t.X), get(row.V2I), VMUL, VADD, vstore(o));
   }
-  for (const r of [0, 1, 2, 3, 4]) emit(get(r), i32(64), [0x6a], set(r));
-  emit(get(5), i32(8), [0x6b], set(5));
-  emit([0x0c, 0x00], [0x0b], [0x0b]);
-  emit(get(13), get(16), ADD, set(13));
-  emit([0x02, 0x40], [0x03, 0x40]); // block, loop
-  emit(get(5), i32(2), [0x48], [0x0d, 0x01]); // if len < 2 break
-  // X = a − VI·w − WI·v ; a = X
-  emit(get(0), get(0), vload(), get(9), get(2), vload(), MUL, SUB, get(10), get(1), vload(), MUL, SUB, tee(12), vstore());
-  // S += X·v2
-  emit(get(13), get(12), get(3), vload(), MUL, ADD, set(13));
-  // p += X·V2I
-  emit(get(4), get(4), vload(), get(12), get(11), MUL, ADD, vstore());
-  for (const r of [0, 1, 2, 3, 4]) emit(get(r), i32(16), [0x6a], set(r));
-  emit(get(5), i32(2), [0x6b], set(5));
-  emit([0x0c, 0x00], [0x0b], [0x0b]); // br loop; end loop; end block
-  // tail (len = 1)
-  emit(get(5), [0x04, 0x40]);
-  emit(get(0), get(0), fload, get(6), get(2), fload, [0xa2], [0xa1], get(7), get(1), fload, [0xa2], [0xa1], tee(14), fstore);
-  emit(get(14), get(3), fload, [0xa2], set(15));
-  emit(get(4), get(4), fload, get(14), get(8), [0xa2], [0xa0], fstore);
-  emit([0x0b]);
-  // return lane0 + lane1 + ss
-  emit(get(13), simd(0x21, 0), get(13), simd(0x21, 1), [0xa0], get(15), [0xa0]);
-  emit([0x0b]);
-  const locals = [0x03, 0x05, 0x7b, 0x02, 0x7c, 0x01, 0x7b]; // 9..13 v128, 14..15 f64, 16 v128 (S1)
-  const body = [...locals, ...code];
-  const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const type = section(1, [0x01, 0x60, 0x09, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x7c, 0x7c, 0x01, 0x7c]);
+  for (const r of ptrs) f.emit(get(r), i32c(64), IADD, set(r));
+  f.emit(get(rem), i32c(8), ISUB, set(rem));
+  f.emit([0x0c, 0x00], [0x0b], [0x0b]);
+  f.emit(get(row.S), get(row.S1), VADD, set(row.S));
+  f.emit([0x02, 0x40], [0x03, 0x40]);
+  f.emit(get(rem), i32c(2), ILT, [0x0d, 0x01]);
+  f.emit(get(a), get(a), vload(), get(row.VI), get(w), vload(), VMUL, VSUB, get(row.WI), get(v), vload(), VMUL, VSUB, tee(t.X), vstore());
+  f.emit(get(row.S), get(t.X), get(v2), vload(), VMUL, VADD, set(row.S));
+  f.emit(get(p), get(p), vload(), get(t.X), get(row.V2I), VMUL, VADD, vstore());
+  for (const r of ptrs) f.emit(get(r), i32c(16), IADD, set(r));
+  f.emit(get(rem), i32c(2), ISUB, set(rem));
+  f.emit([0x0c, 0x00], [0x0b], [0x0b]);
+  f.emit(F64_ZERO, set(t.ss));
+  f.emit(get(rem), [0x04, 0x40]);
+  f.emit(get(a), get(a), fload, get(row.vi), get(w), fload, FMUL, FSUB, get(row.wi), get(v), fload, FMUL, FSUB, tee(t.x), fstore);
+  f.emit(get(t.x), get(v2), fload, FMUL, set(t.ss));
+  f.emit(get(p), get(p), fload, get(t.x), get(row.v2i), FMUL, FADD, fstore);
+  f.emit(get(a), i32c(8), IADD, set(a), get(p), i32c(8), IADD, set(p));
+  f.emit([0x0b]);
+  // diagonal: p = (p + s) + x·v2i with s = (S₀ + S₁) + ss
+  f.emit(get(a), get(a), fload, F64_TWO, get(row.vi), FMUL, get(row.wi), FMUL, FSUB, tee(t.x), fstore);
+  f.emit(get(p), get(p), fload, get(row.S), simdOp(0x21, 0), get(row.S), simdOp(0x21, 1), FADD, get(t.ss), FADD, FADD, get(t.x), get(row.v2i), FMUL, FADD, fstore);
+}
+
+/**
+ * A function updating R consecutive rows (row r has len + r elements before its diagonal; row r
+ * starts at byte `a + r·stride`): params (a, stride, v, w, v2, p, len), all byte addresses but len.
+ * One pass over the first len − len mod 8 columns serves all R rows — w, v, v2 loaded once, p read
+ * and written once, p = (…(p + x₀·v2i₀) + x₁·v2i₁ …) — then each row's rest and diagonal in row
+ * order, so every value gets the same operations in the same order as R one-row calls.
+ */
+function rowsFunction(R: number): WasmFunction {
+  const f = new WasmFunction([I32, I32, I32, I32, I32, I32, I32]);
+  const [A, STRIDE, V, W, V2, P, LEN] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const rows = Array.from({ length: R }, () => newRow(f));
+  const t = { X: f.local(V128), x: f.local(F64), ss: f.local(F64) };
+  rows.forEach((row, r) => emitRowSetup(f, row, V, W, V2, LEN, r));
+  const ra = rows.map(() => f.local(I32));
+  const [cv, cw, cv2, cp, rem] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  ra.forEach((l, r) => f.emit(get(A), get(STRIDE), i32c(r), [0x6c], IADD, set(l)));
+  f.emit(get(V), set(cv), get(W), set(cw), get(V2), set(cv2), get(P), set(cp), get(LEN), set(rem));
+  if (R > 1) {
+    const X = rows.map(() => f.local(V128));
+    const [Wv, Vv, T] = [f.local(V128), f.local(V128), f.local(V128)];
+    f.emit([0x02, 0x40], [0x03, 0x40]);
+    f.emit(get(rem), i32c(8), ILT, [0x0d, 0x01]);
+    for (let u = 0; u < 4; u++) {
+      const o = 16 * u;
+      f.emit(get(cw), vload(o), set(Wv), get(cv), vload(o), set(Vv));
+      rows.forEach((row, r) => {
+        const ar = ra[r] as number;
+        f.emit(get(ar), get(ar), vload(o), get(row.VI), get(Wv), VMUL, VSUB, get(row.WI), get(Vv), VMUL, VSUB, tee(X[r] as number), vstore(o));
+      });
+      f.emit(get(cv2), vload(o), set(T));
+      rows.forEach((row, r) => {
+        const acc = u % 2 === 0 ? row.S : row.S1;
+        f.emit(get(acc), get(X[r] as number), get(T), VMUL, VADD, set(acc));
+      });
+      f.emit(get(cp), get(cp), vload(o));
+      rows.forEach((row, r) => f.emit(get(X[r] as number), get(row.V2I), VMUL, VADD));
+      f.emit(vstore(o));
+    }
+    for (const r of [...ra, cv, cw, cv2, cp]) f.emit(get(r), i32c(64), IADD, set(r));
+    f.emit(get(rem), i32c(8), ISUB, set(rem));
+    f.emit([0x0c, 0x00], [0x0b], [0x0b]);
+  }
+  const [a, v, w, v2, p, rr] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  rows.forEach((row, r) => {
+    f.emit(get(ra[r] as number), set(a), get(cv), set(v), get(cw), set(w), get(cv2), set(v2), get(cp), set(p), get(rem), i32c(r), IADD, set(rr));
+    emitRowRest(f, row, a, v, w, v2, p, rr, t);
+  });
+  return f;
+}
+
+/** Row group sizes of the block kernel (largest first; the last must be 1). */
+const ROW_GROUPS = [2, 1] as const;
+
+/**
+ * The tridiagonalisation's row-update module. Export `rowBlock(a, stride, v, w, v2, p, len, count)`
+ * (byte addresses but stride, len and count, which are in float64 elements): rows t = 0 … count−1
+ * at `a + t·stride`, row t with len + t elements before its diagonal, vi = v[len + t],
+ * wi = w[len + t], v2i = v2[len + t]:
+ *   x = a[j] − vi·w[j] − wi·v[j]; a[j] = x; s += x·v2[j]; p[j] += x·v2i   (j < len + t)
+ *   a[diag] −= 2·vi·wi; p[diag] += s + a[diag]·v2i
+ * in groups of {@link ROW_GROUPS} rows.
+ */
+function buildRowBlockModule(shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
+  const groups = ROW_GROUPS.map((R) => rowsFunction(R));
+  const block = new WasmFunction([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [A, STRIDE, V, W, V2, P, LEN, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+  block.emit(get(STRIDE), i32c(3), ISHL, set(STRIDE));
+  ROW_GROUPS.forEach((R, g) => {
+    block.emit([0x02, 0x40], [0x03, 0x40]);
+    block.emit(get(COUNT), i32c(R), ILT, [0x0d, 0x01]);
+    block.emit(get(A), get(STRIDE), get(V), get(W), get(V2), get(P), get(LEN), [0x10, ...uleb(g)]);
+    block.emit(get(A), get(STRIDE), i32c(R), [0x6c], IADD, set(A));
+    block.emit(get(LEN), i32c(R), IADD, set(LEN), get(COUNT), i32c(R), ISUB, set(COUNT));
+    block.emit([0x0c, 0x00], [0x0b], [0x0b]);
+  });
+  const nf = ROW_GROUPS.length;
+  const types = section(1, [0x02, 0x60, 0x07, ...new Array<number>(7).fill(I32), 0x00, 0x60, 0x08, ...new Array<number>(8).fill(I32), 0x00]);
+  const funcs = section(3, [...uleb(nf + 1), ...new Array<number>(nf).fill(0), 0x01]);
+  const code = section(10, [...uleb(nf + 1), ...groups.flatMap((g) => g.body()), ...block.body()]);
   if (shared) {
     return Uint8Array.from([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-      ...type,
-      ...section(2, [0x01, ...name("env"), ...name("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
-      ...section(3, [0x01, 0x00]),
-      ...section(7, [0x01, ...name("rowUpdate"), 0x00, 0x00]),
-      ...section(10, [0x01, ...uleb(body.length), ...body]),
+      ...WASM_HEADER,
+      ...types,
+      ...section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
+      ...funcs,
+      ...section(7, [0x01, ...wasmName("rowBlock"), 0x00, ...uleb(nf)]),
+      ...code,
     ]);
   }
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...type,
-    ...section(3, [0x01, 0x00]),
+    ...WASM_HEADER,
+    ...types,
+    ...funcs,
     ...section(5, [0x01, 0x00, 0x01]),
-    ...section(7, [0x02, ...name("rowUpdate"), 0x00, 0x00, ...name("memory"), 0x02, 0x00]),
-    ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ...section(7, [0x02, ...wasmName("rowBlock"), 0x00, ...uleb(nf), ...wasmName("memory"), 0x02, 0x00]),
+    ...code,
   ]);
 }
 
 /**
- * The fused row update compiled against an imported shared memory (for worker threads), or
- * undefined without WebAssembly SIMD or shared memories. Export `rowUpdate` takes byte addresses.
+ * The tridiagonalisation's row-update module compiled against an imported shared memory (for
+ * worker threads), or undefined without WebAssembly SIMD or shared memories. Export `rowBlock`
+ * (see {@link SimdRowUpdate.run}) takes byte addresses.
  */
 export function sharedRowUpdateModule(min: number, max: number): WebAssembly.Module | undefined {
   try {
     if (simdDisabled()) return undefined;
-    return new WebAssembly.Module(buildRowUpdateModule({ min, max }));
+    return new WebAssembly.Module(buildRowBlockModule({ min, max }));
   } catch {
     return undefined;
   }
 }
 
-/** The fused row update of the tridiagonalisation, with its own growable memory. */
+/** The fused row updates of the tridiagonalisation, with their own growable memory. */
 export interface SimdRowUpdate {
   /** A float64 view of at least `elements` values (re-created when the memory grows). */
   view(elements: number): Float64Array;
-  /** See the module comment: indices are in float64 elements. */
-  run(a: number, v: number, w: number, v2: number, p: number, len: number, vi: number, wi: number, v2i: number): number;
+  /**
+   * Rows t = 0 … count−1 starting at element `a + t·stride`, row t updated on its first len + t
+   * elements and its diagonal (see `buildRowBlockModule`); all indices in float64 elements.
+   */
+  run(a: number, stride: number, v: number, w: number, v2: number, p: number, len: number, count: number): void;
 }
 
 let rowCached: SimdRowUpdate | null | undefined;
@@ -240,9 +384,9 @@ export function simdRowUpdate(): SimdRowUpdate | undefined {
   if (rowCached !== undefined) return rowCached ?? undefined;
   try {
     if (simdDisabled()) throw new Error("disabled");
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildRowUpdateModule()), {});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buildRowBlockModule()), {});
     const memory = instance.exports.memory as WebAssembly.Memory;
-    const fn = instance.exports.rowUpdate as (...args: number[]) => number;
+    const fn = instance.exports.rowBlock as (...args: number[]) => void;
     let f64 = new Float64Array(memory.buffer);
     rowCached = {
       view(elements: number): Float64Array {
@@ -251,7 +395,7 @@ export function simdRowUpdate(): SimdRowUpdate | undefined {
         if (f64.buffer !== memory.buffer) f64 = new Float64Array(memory.buffer);
         return f64;
       },
-      run: (a, v, w, v2, p, len, vi, wi, v2i) => fn(a * 8, v * 8, w * 8, v2 * 8, p * 8, len, vi, wi, v2i),
+      run: (a, stride, v, w, v2, p, len, count) => fn(a * 8, stride, v * 8, w * 8, v2 * 8, p * 8, len, count),
     };
   } catch {
     rowCached = null;
