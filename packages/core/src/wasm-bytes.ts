@@ -61,6 +61,42 @@ export function wasmName(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
+/** `local.get i` (spec 5.4.4). @example localGet(3); // [0x20, 3] */
+export function localGet(i: number): number[] {
+  return [0x20, ...uleb(i)];
+}
+
+/** `local.set i` (spec 5.4.4). @example localSet(3); // [0x21, 3] */
+export function localSet(i: number): number[] {
+  return [0x21, ...uleb(i)];
+}
+
+/** `local.tee i` (spec 5.4.4). @example localTee(3); // [0x22, 3] */
+export function localTee(i: number): number[] {
+  return [0x22, ...uleb(i)];
+}
+
+/** `i32.const v` (spec 5.4.7). @example i32Const(-1); // [0x41, 0x7f] */
+export function i32Const(v: number): number[] {
+  return [0x41, ...sleb(v)];
+}
+
+/**
+ * A 128-bit SIMD instruction: prefix 0xfd, the opcode as unsigned LEB128, then its immediates
+ * (spec 5.4.8).
+ *
+ * @example
+ * simdOp(0xf0); // f64x2.add: [0xfd, 0xf0, 0x01]
+ */
+export function simdOp(op: number, ...immediates: number[]): number[] {
+  return [0xfd, ...uleb(op), ...immediates];
+}
+
+/** A memory immediate: alignment exponent and byte offset (spec 5.4.6). @example memarg(3, 16); // [3, 16] */
+export function memarg(align: number, offset: number): number[] {
+  return [...uleb(align), ...uleb(offset)];
+}
+
 /** The module preamble: magic `\0asm` and version 1. */
 export const WASM_HEADER: readonly number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 

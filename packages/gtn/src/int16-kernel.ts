@@ -14,7 +14,22 @@
  * their sums ≥ the threshold are offered one by one to `emit`, which keeps the row's top L and
  * buffer (see {@link buildModule}). All integer arithmetic: the sums are exact.
  */
-import { WASM_HEADER, WASM_POOL_MAX_PAGES, section, sleb, uleb, wasmName, wasmSimdAvailable, wasmThreadPool, type WasmThreadPool } from "@atlas/core";
+import {
+  WASM_HEADER,
+  WASM_POOL_MAX_PAGES,
+  i32Const as i32,
+  localGet as get,
+  localSet as set,
+  localTee as tee,
+  memarg,
+  section,
+  simdOp as simd,
+  uleb,
+  wasmName,
+  wasmSimdAvailable,
+  wasmThreadPool,
+  type WasmThreadPool,
+} from "@atlas/core";
 
 /** Tile rows (y) and column groups (4 x columns each): R·C = 8 accumulators, 16 v128 registers in all. */
 const R = 4;
@@ -50,12 +65,6 @@ function buildModule(dp: number, shared: boolean): Uint8Array<ArrayBuffer> {
   const pairs = dp / 2;
   const groupBytes = dp * 8 + 16; // 4 columns × dp int16, then the group's validity mask
   const rowBytes = dp * 2;
-  const get = (i: number): number[] => [0x20, ...uleb(i)];
-  const set = (i: number): number[] => [0x21, ...uleb(i)];
-  const tee = (i: number): number[] => [0x22, ...uleb(i)];
-  const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-  const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
-  const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
   const ADD = [0x6a];
   const SUB = [0x6b];
   const MUL = [0x6c];

@@ -8,7 +8,7 @@
  * Also here: the tridiagonalisation's fused row update (`rowBlock`, see `buildRowBlockModule`),
  * which updates two consecutive rows per pass over memory.
  */
-import { WASM_HEADER, section, sleb, uleb, wasmName } from "@atlas/core";
+import { WASM_HEADER, i32Const, localGet as get, localSet as set, localTee as tee, memarg, section, simdOp, uleb, wasmName } from "@atlas/core";
 
 /** Byte offsets inside the module's memory. */
 export interface SimdKernel {
@@ -33,11 +33,8 @@ export interface SimdKernel {
 function buildModule(pages: number, shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
   // params: 0 a (byte ptr), 1 b (byte ptr), 2 kc, 3 tiles, 4 out (byte ptr)
   // locals: 5 p, 6 ai, 7 bi, 8..15 c0..c7 (v128), 16 b01, 17 b23, 18 x
-  const get = (i: number): number[] => [0x20, ...uleb(i)];
-  const set = (i: number): number[] => [0x21, ...uleb(i)];
-  const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-  const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
-  const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
+  const i32 = i32Const;
+  const simd = simdOp;
   const code: number[] = [];
   const emit = (...parts: number[][]): void => {
     for (const p of parts) code.push(...p);
@@ -70,22 +67,21 @@ function buildModule(pages: number, shared?: { min: number; max: number }): Uint
   emit([0x0b]); // end function
   const locals = [0x02, 0x03, 0x7f, 0x0b, 0x7b]; // 3 × i32, 11 × v128
   const body = [...locals, ...code];
-  const str = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const bytes = shared
     ? [
-        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        ...WASM_HEADER,
         ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
-        ...section(2, [0x01, ...str("env"), ...str("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
+        ...section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
         ...section(3, [0x01, 0x00]),
-        ...section(7, [0x01, ...str("kernel"), 0x00, 0x00]),
+        ...section(7, [0x01, ...wasmName("kernel"), 0x00, 0x00]),
         ...section(10, [0x01, ...uleb(body.length), ...body]),
       ]
     : [
-        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        ...WASM_HEADER,
         ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
         ...section(3, [0x01, 0x00]),
         ...section(5, [0x01, 0x00, ...uleb(pages)]),
-        ...section(7, [0x02, ...str("kernel"), 0x00, 0x00, ...str("memory"), 0x02, 0x00]),
+        ...section(7, [0x02, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("memory"), 0x02, 0x00]),
         ...section(10, [0x01, ...uleb(body.length), ...body]),
       ];
   return Uint8Array.from(bytes);
@@ -163,11 +159,6 @@ class WasmFunction {
 const I32 = 0x7f;
 const F64 = 0x7c;
 const V128 = 0x7b;
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32c = (v: number): number[] => [0x41, ...sleb(v)];
-const simdOp = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const vload = (off = 0): number[] => simdOp(0x00, 3, ...uleb(off));
 const vstore = (off = 0): number[] => simdOp(0x0b, 3, ...uleb(off));
 const fload = [0x2b, 3, 0];
@@ -200,7 +191,7 @@ interface RowState {
 
 /** Loads v[len + r], w[len + r], v2[len + r] into a row's scalars and splats; zeroes its accumulators. */
 function emitRowSetup(f: WasmFunction, row: RowState, v: number, w: number, v2: number, len: number, r: number): void {
-  const at = (ptr: number): number[] => [...get(ptr), ...get(len), ...i32c(3), ...ISHL, ...IADD, 0x2b, 3, ...uleb(8 * r)];
+  const at = (ptr: number): number[] => [...get(ptr), ...get(len), ...i32Const(3), ...ISHL, ...IADD, 0x2b, 3, ...uleb(8 * r)];
   f.emit(at(v), tee(row.vi), simdOp(0x14), set(row.VI));
   f.emit(at(w), tee(row.wi), simdOp(0x14), set(row.WI));
   f.emit(at(v2), tee(row.v2i), simdOp(0x14), set(row.V2I));
@@ -221,7 +212,7 @@ function newRow(f: WasmFunction): RowState {
 function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: number, v2: number, p: number, rem: number, t: { X: number; x: number; ss: number }): void {
   const ptrs = [a, v, w, v2, p];
   f.emit([0x02, 0x40], [0x03, 0x40]);
-  f.emit(get(rem), i32c(8), ILT, [0x0d, 0x01]);
+  f.emit(get(rem), i32Const(8), ILT, [0x0d, 0x01]);
   for (let u = 0; u < 4; u++) {
     const o = 16 * u;
     const acc = u % 2 === 0 ? row.S : row.S1;
@@ -229,24 +220,24 @@ function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: nu
     f.emit(get(acc), get(t.X), get(v2), vload(o), VMUL, VADD, set(acc));
     f.emit(get(p), get(p), vload(o), get(t.X), get(row.V2I), VMUL, VADD, vstore(o));
   }
-  for (const r of ptrs) f.emit(get(r), i32c(64), IADD, set(r));
-  f.emit(get(rem), i32c(8), ISUB, set(rem));
+  for (const r of ptrs) f.emit(get(r), i32Const(64), IADD, set(r));
+  f.emit(get(rem), i32Const(8), ISUB, set(rem));
   f.emit([0x0c, 0x00], [0x0b], [0x0b]);
   f.emit(get(row.S), get(row.S1), VADD, set(row.S));
   f.emit([0x02, 0x40], [0x03, 0x40]);
-  f.emit(get(rem), i32c(2), ILT, [0x0d, 0x01]);
+  f.emit(get(rem), i32Const(2), ILT, [0x0d, 0x01]);
   f.emit(get(a), get(a), vload(), get(row.VI), get(w), vload(), VMUL, VSUB, get(row.WI), get(v), vload(), VMUL, VSUB, tee(t.X), vstore());
   f.emit(get(row.S), get(t.X), get(v2), vload(), VMUL, VADD, set(row.S));
   f.emit(get(p), get(p), vload(), get(t.X), get(row.V2I), VMUL, VADD, vstore());
-  for (const r of ptrs) f.emit(get(r), i32c(16), IADD, set(r));
-  f.emit(get(rem), i32c(2), ISUB, set(rem));
+  for (const r of ptrs) f.emit(get(r), i32Const(16), IADD, set(r));
+  f.emit(get(rem), i32Const(2), ISUB, set(rem));
   f.emit([0x0c, 0x00], [0x0b], [0x0b]);
   f.emit(F64_ZERO, set(t.ss));
   f.emit(get(rem), [0x04, 0x40]);
   f.emit(get(a), get(a), fload, get(row.vi), get(w), fload, FMUL, FSUB, get(row.wi), get(v), fload, FMUL, FSUB, tee(t.x), fstore);
   f.emit(get(t.x), get(v2), fload, FMUL, set(t.ss));
   f.emit(get(p), get(p), fload, get(t.x), get(row.v2i), FMUL, FADD, fstore);
-  f.emit(get(a), i32c(8), IADD, set(a), get(p), i32c(8), IADD, set(p));
+  f.emit(get(a), i32Const(8), IADD, set(a), get(p), i32Const(8), IADD, set(p));
   f.emit([0x0b]);
   // diagonal: p = (p + s) + x·v2i with s = (S₀ + S₁) + ss
   f.emit(get(a), get(a), fload, F64_TWO, get(row.vi), FMUL, get(row.wi), FMUL, FSUB, tee(t.x), fstore);
@@ -268,13 +259,13 @@ function rowsFunction(R: number): WasmFunction {
   rows.forEach((row, r) => emitRowSetup(f, row, V, W, V2, LEN, r));
   const ra = rows.map(() => f.local(I32));
   const [cv, cw, cv2, cp, rem] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
-  ra.forEach((l, r) => f.emit(get(A), get(STRIDE), i32c(r), [0x6c], IADD, set(l)));
+  ra.forEach((l, r) => f.emit(get(A), get(STRIDE), i32Const(r), [0x6c], IADD, set(l)));
   f.emit(get(V), set(cv), get(W), set(cw), get(V2), set(cv2), get(P), set(cp), get(LEN), set(rem));
   if (R > 1) {
     const X = rows.map(() => f.local(V128));
     const [Wv, Vv, T] = [f.local(V128), f.local(V128), f.local(V128)];
     f.emit([0x02, 0x40], [0x03, 0x40]);
-    f.emit(get(rem), i32c(8), ILT, [0x0d, 0x01]);
+    f.emit(get(rem), i32Const(8), ILT, [0x0d, 0x01]);
     for (let u = 0; u < 4; u++) {
       const o = 16 * u;
       f.emit(get(cw), vload(o), set(Wv), get(cv), vload(o), set(Vv));
@@ -291,13 +282,13 @@ function rowsFunction(R: number): WasmFunction {
       rows.forEach((row, r) => f.emit(get(X[r] as number), get(row.V2I), VMUL, VADD));
       f.emit(vstore(o));
     }
-    for (const r of [...ra, cv, cw, cv2, cp]) f.emit(get(r), i32c(64), IADD, set(r));
-    f.emit(get(rem), i32c(8), ISUB, set(rem));
+    for (const r of [...ra, cv, cw, cv2, cp]) f.emit(get(r), i32Const(64), IADD, set(r));
+    f.emit(get(rem), i32Const(8), ISUB, set(rem));
     f.emit([0x0c, 0x00], [0x0b], [0x0b]);
   }
   const [a, v, w, v2, p, rr] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
   rows.forEach((row, r) => {
-    f.emit(get(ra[r] as number), set(a), get(cv), set(v), get(cw), set(w), get(cv2), set(v2), get(cp), set(p), get(rem), i32c(r), IADD, set(rr));
+    f.emit(get(ra[r] as number), set(a), get(cv), set(v), get(cw), set(w), get(cv2), set(v2), get(cp), set(p), get(rem), i32Const(r), IADD, set(rr));
     emitRowRest(f, row, a, v, w, v2, p, rr, t);
   });
   return f;
@@ -319,13 +310,13 @@ function buildRowBlockModule(shared?: { min: number; max: number }): Uint8Array<
   const groups = ROW_GROUPS.map((R) => rowsFunction(R));
   const block = new WasmFunction([I32, I32, I32, I32, I32, I32, I32, I32]);
   const [A, STRIDE, V, W, V2, P, LEN, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
-  block.emit(get(STRIDE), i32c(3), ISHL, set(STRIDE));
+  block.emit(get(STRIDE), i32Const(3), ISHL, set(STRIDE));
   ROW_GROUPS.forEach((R, g) => {
     block.emit([0x02, 0x40], [0x03, 0x40]);
-    block.emit(get(COUNT), i32c(R), ILT, [0x0d, 0x01]);
+    block.emit(get(COUNT), i32Const(R), ILT, [0x0d, 0x01]);
     block.emit(get(A), get(STRIDE), get(V), get(W), get(V2), get(P), get(LEN), [0x10, ...uleb(g)]);
-    block.emit(get(A), get(STRIDE), i32c(R), [0x6c], IADD, set(A));
-    block.emit(get(LEN), i32c(R), IADD, set(LEN), get(COUNT), i32c(R), ISUB, set(COUNT));
+    block.emit(get(A), get(STRIDE), i32Const(R), [0x6c], IADD, set(A));
+    block.emit(get(LEN), i32Const(R), IADD, set(LEN), get(COUNT), i32Const(R), ISUB, set(COUNT));
     block.emit([0x0c, 0x00], [0x0b], [0x0b]);
   });
   const nf = ROW_GROUPS.length;
