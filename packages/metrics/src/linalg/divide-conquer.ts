@@ -22,10 +22,10 @@ export interface TridiagonalEigen {
  * off-diagonal `e` (e[i] = T[i, i+1]); the inputs are not modified.
  */
 export function tridiagonalEigenDC(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
-  return solve(Float64Array.from(d.subarray(0, n)), Float64Array.from(e.subarray(0, n)), n);
+  return solve(Float64Array.from(d.subarray(0, n)), Float64Array.from(e.subarray(0, n)), n, newWorkspace());
 }
 
-function solve(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
+function solve(d: Float64Array, e: Float64Array, n: number, ws: Workspace): TridiagonalEigen {
   if (n <= BASE) return solveSmall(d, e, n);
   const m = n >> 1;
   const rho = e[m - 1] as number;
@@ -38,9 +38,9 @@ function solve(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
   const d2 = d.slice(m, n);
   const e2 = e.slice(m, n);
   d2[0] = (d2[0] as number) - beta;
-  const left = solve(d1, e1, m);
-  const right = solve(d2, e2, n - m);
-  return merge(left, right, m, n, beta, sgn);
+  const left = solve(d1, e1, m, ws);
+  const right = solve(d2, e2, n - m, ws);
+  return merge(left, right, m, n, beta, sgn, ws);
 }
 
 function solveSmall(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
@@ -61,10 +61,37 @@ function solveSmall(d: Float64Array, e: Float64Array, n: number): TridiagonalEig
 }
 
 /**
+ * Scratch reused by every merge of one solve (merges run one after another): the gathered basis
+ * rows `Qc`, the product `W`, the small eigenvectors `Ut` and one basis row. Reusing them saves the
+ * zero-fill and page faults of fresh n×n arrays at every level.
+ */
+interface Workspace {
+  Qc: Float64Array;
+  W: Float64Array;
+  Ut: Float64Array;
+  row: Float64Array;
+}
+
+function newWorkspace(): Workspace {
+  return { Qc: new Float64Array(0), W: new Float64Array(0), Ut: new Float64Array(0), row: new Float64Array(0) };
+}
+
+/** A view of `length` values of the workspace array `name`, grown when too short. */
+function take(ws: Workspace, name: keyof Workspace, length: number): Float64Array {
+  if (ws[name].length < length) ws[name] = new Float64Array(length);
+  return ws[name].subarray(0, length);
+}
+
+/**
  * Merge: T = diag(T₁', T₂') + β u uᵀ with T₁' = Q₁Λ₁Q₁ᵀ, T₂' = Q₂Λ₂Q₂ᵀ, so in the basis
  * diag(Q₁, Q₂) the problem is D + ρ z zᵀ with z = [last row of Q₁, ±first row of Q₂]/√2, ρ = 2β.
+ *
+ * Everything stays row-major: the deflating Givens rotations are recorded first and then applied
+ * row by row to the basis (each entry sees the same operations in the same order as rotating whole
+ * columns), so the basis in pole order, the product's left operand and the output are all built
+ * from contiguous rows, one row at a time.
  */
-function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: number, beta: number, sgn: number): TridiagonalEigen {
+function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: number, beta: number, sgn: number, ws: Workspace): TridiagonalEigen {
   const n2 = n - m;
   const Q1 = left.Q;
   const Q2 = right.Q;
@@ -89,27 +116,19 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     }
   }
   const rho = 2 * beta;
-  // Q0: the basis vectors (columns of diag(Q1, Q2)) in pole order, n×n column-major here
-  // (column t at Q0[t*n .. t*n+n)) so Givens rotations of two columns touch contiguous memory.
-  const Q0 = new Float64Array(n * n);
+  // the basis vectors (columns of diag(Q1, Q2)) in pole order: column t is column src[t] of Q1
+  // (rows < m) or of Q2 (rows ≥ m), zero elsewhere
   const kind = new Uint8Array(n); // 1: rows < m only, 2: rows ≥ m only, 3: both
-  for (let t = 0; t < n; t++) {
-    const s = src[t] as number;
-    const col = t * n;
-    if (s < m) {
-      for (let i = 0; i < m; i++) Q0[col + i] = Q1[i * m + s] as number;
-      kind[t] = 1;
-    } else {
-      const c = s - m;
-      for (let i = 0; i < n2; i++) Q0[col + m + i] = Q2[i * n2 + c] as number;
-      kind[t] = 2;
-    }
-  }
-  // deflation
+  for (let t = 0; t < n; t++) kind[t] = (src[t] as number) < m ? 1 : 2;
+  // deflation; the rotations of basis columns (prev, t) are recorded and applied row by row below
   let dmax = 0;
   for (let t = 0; t < n; t++) dmax = Math.max(dmax, Math.abs(D[t] as number));
   const tol = 8 * EPS * Math.max(dmax, rho);
   const deflated = new Uint8Array(n);
+  const rotFrom: number[] = [];
+  const rotTo: number[] = [];
+  const rotC: number[] = [];
+  const rotS: number[] = [];
   let prev = -1;
   for (let t = 0; t < n; t++) {
     if (rho * Math.abs(z[t] as number) <= tol) {
@@ -123,21 +142,17 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
       const c = zt / r;
       const s = zp / r;
       if (Math.abs(((D[t] as number) - (D[prev] as number)) * c * s) <= tol) {
-        // rotate so that z[prev] = 0: columns prev, t of Q0; D becomes the rotated diagonal
+        // rotate so that z[prev] = 0: columns prev, t of the basis; D becomes the rotated diagonal
         z[t] = r;
         z[prev] = 0;
         const dp = D[prev] as number;
         const dt = D[t] as number;
         D[prev] = dp * c * c + dt * s * s;
         D[t] = dp * s * s + dt * c * c;
-        const cp = prev * n;
-        const ct = t * n;
-        for (let i = 0; i < n; i++) {
-          const x = Q0[cp + i] as number;
-          const y = Q0[ct + i] as number;
-          Q0[cp + i] = c * x - s * y;
-          Q0[ct + i] = s * x + c * y;
-        }
+        rotFrom.push(prev);
+        rotTo.push(t);
+        rotC.push(c);
+        rotS.push(s);
         if (kind[prev] !== kind[t]) kind[prev] = kind[t] = 3;
         deflated[prev] = 1;
       }
@@ -152,6 +167,10 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
   const values = new Float64Array(n);
   const Q = new Float64Array(n * n);
   const outCols: { value: number; from: number }[] = [];
+  let Ut = new Float64Array(0);
+  let perm: number[] = [];
+  let k1 = 0;
+  let k3 = 0;
   if (k > 0) {
     const dk = new Float64Array(k);
     const zk = new Float64Array(k);
@@ -185,74 +204,100 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
       zhat[i] = Math.sqrt(Math.max(prod, 0)) * ((zk[i] as number) < 0 ? -1 : 1);
     }
     // column order for the product: kind 1, then 3, then 2 (zero blocks skipped)
-    const perm: number[] = [];
     for (const want of [1, 3, 2]) for (let p = 0; p < k; p++) if (kind[K[p] as number] === want) perm.push(p);
-    let k1 = 0;
-    let k3 = 0;
     for (let p = 0; p < k; p++) {
       const kd = kind[K[p] as number];
       if (kd === 1) k1++;
       else if (kd === 3) k3++;
     }
     // Ut: row j = eigenvector j of D + ρzzᵀ (components in perm order)
-    const Ut = new Float64Array(k * k);
+    Ut = take(ws, "Ut", k * k);
+    const zp = new Float64Array(k);
+    const dq = new Float64Array(k);
+    for (let q = 0; q < k; q++) {
+      zp[q] = zhat[perm[q] as number] as number;
+      dq[q] = dk[perm[q] as number] as number;
+    }
     for (let j = 0; j < k; j++) {
       const dorig = dk[origin[j] as number] as number;
       const tj = tau[j] as number;
       let s = 0;
       const row = j * k;
       for (let q = 0; q < k; q++) {
-        const i = perm[q] as number;
-        const v = (zhat[i] as number) / ((dk[i] as number) - dorig - tj);
+        const v = (zp[q] as number) / ((dq[q] as number) - dorig - tj);
         Ut[row + q] = v;
         s += v * v;
       }
       const inv = 1 / Math.sqrt(s);
       for (let q = 0; q < k; q++) Ut[row + q] = (Ut[row + q] as number) * inv;
     }
-    // Qc (n×k row-major): basis columns in perm order
-    const Qc = new Float64Array(n * k);
-    for (let q = 0; q < k; q++) {
-      const col = (K[perm[q] as number] as number) * n;
-      for (let i = 0; i < n; i++) Qc[i * k + q] = Q0[col + i] as number;
-    }
-    const W = new Float64Array(n * k);
-    // rows < m: columns of kind 1 and 3; rows ≥ m: kinds 3 and 2
-    if (k1 + k3 > 0) gemmNT(m, k, k1 + k3, Qc, 0, k, Ut, 0, k, W, 0, k);
-    if (k - k1 > 0) gemmNT(n2, k, k - k1, Qc, m * k + k1, k, Ut, k1, k, W, m * k, k);
     for (let j = 0; j < k; j++) outCols.push({ value: (dk[origin[j] as number] as number) + (tau[j] as number), from: -(j + 1) });
-    // assemble below with W
-    assemble(outCols, D, deflated, n, Q0, W, k, values, Q);
-    return { values, Q };
   }
-  assemble(outCols, D, deflated, n, Q0, new Float64Array(0), 0, values, Q);
-  return { values, Q };
-}
-
-function assemble(
-  outCols: { value: number; from: number }[],
-  D: Float64Array,
-  deflated: Uint8Array,
-  n: number,
-  Q0: Float64Array,
-  W: Float64Array,
-  k: number,
-  values: Float64Array,
-  Q: Float64Array,
-): void {
   for (let t = 0; t < n; t++) if (deflated[t]) outCols.push({ value: D[t] as number, from: t });
   outCols.sort((a, b) => a.value - b.value);
+  // output column of each product column (−1: deflated columns are copied from the basis)
+  const fromW = new Int32Array(k);
+  const defCol: number[] = [];
+  const defFrom: number[] = [];
   for (let j = 0; j < n; j++) {
     const c = outCols[j] as { value: number; from: number };
     values[j] = c.value;
     if (c.from >= 0) {
-      const col = c.from * n;
-      for (let i = 0; i < n; i++) Q[i * n + j] = Q0[col + i] as number;
+      defCol.push(j);
+      defFrom.push(c.from);
+    } else fromW[-c.from - 1] = j;
+  }
+  // basis row by row: gather from Q1 / Q2, rotate, scatter to Qc (perm order) and to the deflated
+  // output columns
+  const Qc = take(ws, "Qc", n * k);
+  const g = take(ws, "row", n);
+  const pc = new Int32Array(k);
+  for (let q = 0; q < k; q++) pc[q] = K[perm[q] as number] as number;
+  const nrot = rotFrom.length;
+  const nd = defCol.length;
+  for (let i = 0; i < n; i++) {
+    if (i < m) {
+      const base = i * m;
+      for (let t = 0; t < n; t++) {
+        const s = src[t] as number;
+        g[t] = s < m ? (Q1[base + s] as number) : 0;
+      }
     } else {
-      const w = -c.from - 1;
-      for (let i = 0; i < n; i++) Q[i * n + j] = W[i * k + w] as number;
+      const base = (i - m) * n2 - m;
+      for (let t = 0; t < n; t++) {
+        const s = src[t] as number;
+        g[t] = s >= m ? (Q2[base + s] as number) : 0;
+      }
+    }
+    for (let r = 0; r < nrot; r++) {
+      const a = rotFrom[r] as number;
+      const b = rotTo[r] as number;
+      const c = rotC[r] as number;
+      const s = rotS[r] as number;
+      const x = g[a] as number;
+      const y = g[b] as number;
+      g[a] = c * x - s * y;
+      g[b] = s * x + c * y;
+    }
+    const qrow = i * k;
+    for (let q = 0; q < k; q++) Qc[qrow + q] = g[pc[q] as number] as number;
+    const orow = i * n;
+    for (let p = 0; p < nd; p++) Q[orow + (defCol[p] as number)] = g[defFrom[p] as number] as number;
+  }
+  if (k > 0) {
+    const W = take(ws, "W", n * k);
+    // rows < m: columns of kind 1 and 3; rows ≥ m: kinds 3 and 2
+    if (k1 + k3 > 0) gemmNT(m, k, k1 + k3, Qc, 0, k, Ut, 0, k, W, 0, k);
+    else W.fill(0, 0, m * k);
+    if (k - k1 > 0) gemmNT(n2, k, k - k1, Qc, m * k + k1, k, Ut, k1, k, W, m * k, k);
+    else W.fill(0, m * k, n * k);
+    for (let i = 0; i < n; i++) {
+      const wrow = i * k;
+      const orow = i * n;
+      for (let j = 0; j < k; j++) Q[orow + (fromW[j] as number)] = W[wrow + j] as number;
     }
   }
+  return { values, Q };
 }
 
 /**
@@ -270,8 +315,7 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
   const upper = last ? dj + span : (dk[j + 1] as number);
   const mid = 0.5 * (upper - dj);
   for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dj;
-  let fmid = 1;
-  for (let i = 0; i < k; i++) fmid += (w[i] as number) / ((delta[i] as number) - mid);
+  const fmid = secular(delta, w, k, mid);
   let lo: number;
   let hi: number;
   let o: number;
@@ -289,27 +333,10 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
   }
   const dl = delta[j] as number; // the poles around the root, relative to the origin
   const dr = last ? Number.POSITIVE_INFINITY : (delta[j + 1] as number);
-  // f and the two half-sums with their slopes at t; updates the bracket; returns f
-  let psi = 0, dpsi = 0, phi = 0, dphi = 0;
+  // f and the two half-sums with their slopes at t (in sums[0..3]); updates the bracket; returns f
+  const sums = SUMS;
   const evaluate = (t: number): number => {
-    let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-    for (let i = 0; i <= j; i++) {
-      const r = 1 / ((delta[i] as number) - t);
-      const q = (w[i] as number) * r;
-      s1 += q;
-      s2 += q * r;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const r = 1 / ((delta[i] as number) - t);
-      const q = (w[i] as number) * r;
-      s3 += q;
-      s4 += q * r;
-    }
-    psi = s1;
-    dpsi = s2;
-    phi = s3;
-    dphi = s4;
-    const f = 1 + s1 + s3;
+    const f = halfSums(delta, w, j, k, t, sums);
     if (f > 0) hi = t;
     else lo = t;
     return f;
@@ -321,6 +348,10 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
     evals++;
     if (f === 0) return { origin: o, tau: t };
     // two-pole model: ψ ≈ a₁ + b₁/(dl − τ), φ ≈ a₂ + b₂/(dr − τ), matching value and slope at t
+    const psi = sums[0] as number;
+    const dpsi = sums[1] as number;
+    const phi = sums[2] as number;
+    const dphi = sums[3] as number;
     const b1 = dpsi * (dl - t) * (dl - t);
     const a1 = psi - b1 / (dl - t);
     let next: number;
@@ -362,10 +393,43 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
   for (let it = 0; it < 200; it++) {
     const m = 0.5 * (lo + hi);
     if (m === lo || m === hi) break;
-    let f = 1;
-    for (let i = 0; i < k; i++) f += (w[i] as number) / ((delta[i] as number) - m);
-    if (f > 0) hi = m;
+    if (secular(delta, w, k, m) > 0) hi = m;
     else lo = m;
   }
   return { origin: o, tau: 0.5 * (lo + hi) };
+}
+
+const SUMS = new Float64Array(4);
+
+/** f(τ) = 1 + Σ w_i / (δ_i − τ), summed in index order. */
+function secular(delta: Float64Array, w: Float64Array, k: number, t: number): number {
+  let f = 1;
+  for (let i = 0; i < k; i++) f += (w[i] as number) / ((delta[i] as number) - t);
+  return f;
+}
+
+/**
+ * The half-sums ψ = Σ_{i≤j} w_i/(δ_i − τ), φ = Σ_{i>j} …, and their slopes at τ = t into
+ * `out[0..3]` (ψ, ψ', φ, φ'); returns f = 1 + ψ + φ. A plain function (not a closure) so the
+ * loops keep their arrays in registers.
+ */
+function halfSums(delta: Float64Array, w: Float64Array, j: number, k: number, t: number, out: Float64Array): number {
+  let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  for (let i = 0; i <= j; i++) {
+    const r = 1 / ((delta[i] as number) - t);
+    const q = (w[i] as number) * r;
+    s1 += q;
+    s2 += q * r;
+  }
+  for (let i = j + 1; i < k; i++) {
+    const r = 1 / ((delta[i] as number) - t);
+    const q = (w[i] as number) * r;
+    s3 += q;
+    s4 += q * r;
+  }
+  out[0] = s1;
+  out[1] = s2;
+  out[2] = s3;
+  out[3] = s4;
+  return 1 + s1 + s3;
 }
