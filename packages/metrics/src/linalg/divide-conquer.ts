@@ -183,11 +183,10 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     // secular roots: λ_j = dk[origin_j] + tau_j
     const origin = new Int32Array(k);
     const tau = new Float64Array(k);
-    const delta = new Float64Array(k);
     const w = new Float64Array(k); // ρ z_i²
     for (let i = 0; i < k; i++) w[i] = rho * (zk[i] as number) * (zk[i] as number);
     for (let j = 0; j < k; j++) {
-      const r = secularRoot(dk, w, j, k, rho * znorm2, delta);
+      const r = secularRoot(dk, w, j, k, rho * znorm2);
       origin[j] = r.origin;
       tau[j] = r.tau;
     }
@@ -255,19 +254,23 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
   for (let q = 0; q < k; q++) pc[q] = K[perm[q] as number] as number;
   const nrot = rotFrom.length;
   const nd = defCol.length;
+  // pole positions of Q1's columns (posL) and Q2's (posR): the merge keeps each list ascending
+  const posL = new Int32Array(m);
+  const posR = new Int32Array(n2);
+  for (let t = 0; t < n; t++) {
+    const s = src[t] as number;
+    if (s < m) posL[s] = t;
+    else posR[s - m] = t;
+  }
   for (let i = 0; i < n; i++) {
     if (i < m) {
       const base = i * m;
-      for (let t = 0; t < n; t++) {
-        const s = src[t] as number;
-        g[t] = s < m ? (Q1[base + s] as number) : 0;
-      }
+      for (let a = 0; a < m; a++) g[posL[a] as number] = Q1[base + a] as number;
+      for (let b = 0; b < n2; b++) g[posR[b] as number] = 0;
     } else {
-      const base = (i - m) * n2 - m;
-      for (let t = 0; t < n; t++) {
-        const s = src[t] as number;
-        g[t] = s >= m ? (Q2[base + s] as number) : 0;
-      }
+      const base = (i - m) * n2;
+      for (let b = 0; b < n2; b++) g[posR[b] as number] = Q2[base + b] as number;
+      for (let a = 0; a < m; a++) g[posL[a] as number] = 0;
     }
     for (let r = 0; r < nrot; r++) {
       const a = rotFrom[r] as number;
@@ -307,18 +310,19 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
  * sign of f at the midpoint; then a bracketed iteration on the two-pole model
  * c + b₁/(δ_j − τ) + b₂/(δ_{j+1} − τ), fitted to the value and slope of the left and right sums at
  * the current τ (quadratic convergence), falls back to bisection whenever a step leaves the
- * bracket, and ends by bisecting a few-ulp bracket to the last bit. `delta` is scratch of length k.
+ * bracket, and ends by bisecting a few-ulp bracket to the last bit.
  */
-function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, span: number, delta: Float64Array): { origin: number; tau: number } {
+function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, span: number): { origin: number; tau: number } {
   const last = j + 1 >= k;
   const dj = dk[j] as number;
   const upper = last ? dj + span : (dk[j + 1] as number);
   const mid = 0.5 * (upper - dj);
-  for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dj;
-  const fmid = secular(delta, w, k, mid);
+  // poles relative to the origin, δ_i = d_i − d_origin, are formed inside the sums
+  const fmid = secular(dk, dj, w, k, mid);
   let lo: number;
   let hi: number;
   let o: number;
+  let dorig = dj;
   if (fmid >= 0 || last) {
     o = j; // root in (d_j, d_j + mid]
     lo = 0;
@@ -326,17 +330,17 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
   } else {
     o = j + 1; // root in [d_{j+1} − mid, d_{j+1})
     const dn = dk[j + 1] as number;
-    for (let i = 0; i < k; i++) delta[i] = (dk[i] as number) - dn;
+    dorig = dn;
     lo = -(dn - dj - mid);
     hi = 0;
     if (lo >= hi) lo = dj - dn;
   }
-  const dl = delta[j] as number; // the poles around the root, relative to the origin
-  const dr = last ? Number.POSITIVE_INFINITY : (delta[j + 1] as number);
+  const dl = (dk[j] as number) - dorig; // the poles around the root, relative to the origin
+  const dr = last ? Number.POSITIVE_INFINITY : (dk[j + 1] as number) - dorig;
   // f and the two half-sums with their slopes at t (in sums[0..3]); updates the bracket; returns f
   const sums = SUMS;
   const evaluate = (t: number): number => {
-    const f = halfSums(delta, w, j, k, t, sums);
+    const f = halfSums(dk, dorig, w, j, k, t, sums);
     if (f > 0) hi = t;
     else lo = t;
     return f;
@@ -393,7 +397,7 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
   for (let it = 0; it < 200; it++) {
     const m = 0.5 * (lo + hi);
     if (m === lo || m === hi) break;
-    if (secular(delta, w, k, m) > 0) hi = m;
+    if (secular(dk, dorig, w, k, m) > 0) hi = m;
     else lo = m;
   }
   return { origin: o, tau: 0.5 * (lo + hi) };
@@ -401,10 +405,10 @@ function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, sp
 
 const SUMS = new Float64Array(4);
 
-/** f(τ) = 1 + Σ w_i / (δ_i − τ), summed in index order. */
-function secular(delta: Float64Array, w: Float64Array, k: number, t: number): number {
+/** f(τ) = 1 + Σ w_i / (δ_i − τ) with δ_i = d_i − `dorig`, summed in index order. */
+function secular(dk: Float64Array, dorig: number, w: Float64Array, k: number, t: number): number {
   let f = 1;
-  for (let i = 0; i < k; i++) f += (w[i] as number) / ((delta[i] as number) - t);
+  for (let i = 0; i < k; i++) f += (w[i] as number) / ((dk[i] as number) - dorig - t);
   return f;
 }
 
@@ -413,16 +417,16 @@ function secular(delta: Float64Array, w: Float64Array, k: number, t: number): nu
  * `out[0..3]` (ψ, ψ', φ, φ'); returns f = 1 + ψ + φ. A plain function (not a closure) so the
  * loops keep their arrays in registers.
  */
-function halfSums(delta: Float64Array, w: Float64Array, j: number, k: number, t: number, out: Float64Array): number {
+function halfSums(dk: Float64Array, dorig: number, w: Float64Array, j: number, k: number, t: number, out: Float64Array): number {
   let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
   for (let i = 0; i <= j; i++) {
-    const r = 1 / ((delta[i] as number) - t);
+    const r = 1 / ((dk[i] as number) - dorig - t);
     const q = (w[i] as number) * r;
     s1 += q;
     s2 += q * r;
   }
   for (let i = j + 1; i < k; i++) {
-    const r = 1 / ((delta[i] as number) - t);
+    const r = 1 / ((dk[i] as number) - dorig - t);
     const q = (w[i] as number) * r;
     s3 += q;
     s4 += q * r;
