@@ -167,8 +167,8 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
   const values = new Float64Array(n);
   const Q = new Float64Array(n * n);
   const outCols: { value: number; from: number }[] = [];
-  let Ut = new Float64Array(0);
-  let perm: number[] = [];
+  let Ut: Float64Array = new Float64Array(0);
+  const perm: number[] = [];
   let k1 = 0;
   let k3 = 0;
   if (k > 0) {
