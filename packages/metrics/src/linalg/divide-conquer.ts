@@ -192,14 +192,15 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     }
     // Gu–Eisenstat: recompute z from the roots, ẑ_i² = Π_j (λ_j − d_i) / (ρ Π_{j≠i} (d_j − d_i))
     const zhat = new Float64Array(k);
+    const dko = new Float64Array(k); // d_origin of each root
+    for (let j = 0; j < k; j++) dko[j] = dk[origin[j] as number] as number;
     for (let i = 0; i < k; i++) {
       const di = dk[i] as number;
-      let prod = ((dk[origin[k - 1] as number] as number) - di + (tau[k - 1] as number)) / rho;
-      for (let j = 0; j < k - 1; j++) {
-        const lamMinusDi = (dk[origin[j] as number] as number) - di + (tau[j] as number);
-        const den = j < i ? (dk[j] as number) - di : (dk[j + 1] as number) - di;
-        prod *= lamMinusDi / den;
-      }
+      let prod = ((dko[k - 1] as number) - di + (tau[k - 1] as number)) / rho;
+      // j < i pairs root j with pole j, j ≥ i with pole j + 1 (the loop split at i, same order)
+      const split = Math.min(i, k - 1);
+      for (let j = 0; j < split; j++) prod *= ((dko[j] as number) - di + (tau[j] as number)) / ((dk[j] as number) - di);
+      for (let j = split; j < k - 1; j++) prod *= ((dko[j] as number) - di + (tau[j] as number)) / ((dk[j + 1] as number) - di);
       zhat[i] = Math.sqrt(Math.max(prod, 0)) * ((zk[i] as number) < 0 ? -1 : 1);
     }
     // column order for the product: kind 1, then 3, then 2 (zero blocks skipped)
@@ -217,20 +218,21 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
       zp[q] = zhat[perm[q] as number] as number;
       dq[q] = dk[perm[q] as number] as number;
     }
+    const u = new Float64Array(k); // one row before its normalisation (stays in cache)
     for (let j = 0; j < k; j++) {
-      const dorig = dk[origin[j] as number] as number;
+      const dorig = dko[j] as number;
       const tj = tau[j] as number;
       let s = 0;
-      const row = j * k;
       for (let q = 0; q < k; q++) {
         const v = (zp[q] as number) / ((dq[q] as number) - dorig - tj);
-        Ut[row + q] = v;
+        u[q] = v;
         s += v * v;
       }
       const inv = 1 / Math.sqrt(s);
-      for (let q = 0; q < k; q++) Ut[row + q] = (Ut[row + q] as number) * inv;
+      const row = j * k;
+      for (let q = 0; q < k; q++) Ut[row + q] = (u[q] as number) * inv;
     }
-    for (let j = 0; j < k; j++) outCols.push({ value: (dk[origin[j] as number] as number) + (tau[j] as number), from: -(j + 1) });
+    for (let j = 0; j < k; j++) outCols.push({ value: (dko[j] as number) + (tau[j] as number), from: -(j + 1) });
   }
   for (let t = 0; t < n; t++) if (deflated[t]) outCols.push({ value: D[t] as number, from: t });
   outCols.sort((a, b) => a.value - b.value);
