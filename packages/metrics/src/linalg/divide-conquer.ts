@@ -256,27 +256,29 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
   for (let q = 0; q < k; q++) pc[q] = K[perm[q] as number] as number;
   const nrot = rotFrom.length;
   const nd = defCol.length;
-  // pole positions of Q1's columns (posL) and Q2's (posR): the merge keeps each list ascending
-  const posL = new Int32Array(m);
-  const posR = new Int32Array(n2);
-  for (let t = 0; t < n; t++) {
-    const s = src[t] as number;
-    if (s < m) posL[s] = t;
-    else posR[s - m] = t;
+  // the row buffer holds basis row i in source order (Q1's columns, then Q2's): a copy of the
+  // row of Q1 or Q2 and zeros; the rotations and the gathers address it through src
+  const rotA = new Int32Array(nrot);
+  const rotB = new Int32Array(nrot);
+  for (let r = 0; r < nrot; r++) {
+    rotA[r] = src[rotFrom[r] as number] as number;
+    rotB[r] = src[rotTo[r] as number] as number;
   }
+  const qsrc = new Int32Array(k);
+  for (let q = 0; q < k; q++) qsrc[q] = src[pc[q] as number] as number;
+  const dsrc = new Int32Array(nd);
+  for (let p = 0; p < nd; p++) dsrc[p] = src[defFrom[p] as number] as number;
   for (let i = 0; i < n; i++) {
     if (i < m) {
-      const base = i * m;
-      for (let a = 0; a < m; a++) g[posL[a] as number] = Q1[base + a] as number;
-      for (let b = 0; b < n2; b++) g[posR[b] as number] = 0;
+      g.set(Q1.subarray(i * m, i * m + m), 0);
+      g.fill(0, m, n);
     } else {
-      const base = (i - m) * n2;
-      for (let b = 0; b < n2; b++) g[posR[b] as number] = Q2[base + b] as number;
-      for (let a = 0; a < m; a++) g[posL[a] as number] = 0;
+      g.fill(0, 0, m);
+      g.set(Q2.subarray((i - m) * n2, (i - m) * n2 + n2), m);
     }
     for (let r = 0; r < nrot; r++) {
-      const a = rotFrom[r] as number;
-      const b = rotTo[r] as number;
+      const a = rotA[r] as number;
+      const b = rotB[r] as number;
       const c = rotC[r] as number;
       const s = rotS[r] as number;
       const x = g[a] as number;
@@ -285,9 +287,9 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
       g[b] = s * x + c * y;
     }
     const qrow = i * k;
-    for (let q = 0; q < k; q++) Qc[qrow + q] = g[pc[q] as number] as number;
+    for (let q = 0; q < k; q++) Qc[qrow + q] = g[qsrc[q] as number] as number;
     const orow = i * n;
-    for (let p = 0; p < nd; p++) Q[orow + (defCol[p] as number)] = g[defFrom[p] as number] as number;
+    for (let p = 0; p < nd; p++) Q[orow + (defCol[p] as number)] = g[dsrc[p] as number] as number;
   }
   if (k > 0) {
     const W = take(ws, "W", n * k);
