@@ -236,7 +236,8 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
   }
   for (let t = 0; t < n; t++) if (deflated[t]) outCols.push({ value: D[t] as number, from: t });
   outCols.sort((a, b) => a.value - b.value);
-  // output column of each product column (−1: deflated columns are copied from the basis)
+  // output column of each product column (fromW); output columns of the deflated poles and their
+  // basis columns (defCol, defFrom), copied from the basis rows below
   const fromW = new Int32Array(k);
   const defCol: number[] = [];
   const defFrom: number[] = [];
