@@ -7,6 +7,7 @@
  */
 import { gemmNT } from "./gemm.js";
 import { tridiagonalQL } from "./eigen-ql.js";
+import { parallelSecular } from "./parallel.js";
 
 const EPS = 2 ** -52;
 const BASE = 32;
@@ -181,14 +182,16 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     let znorm2 = 0;
     for (let j = 0; j < k; j++) znorm2 += (zk[j] as number) * (zk[j] as number);
     // secular roots: λ_j = dk[origin_j] + tau_j
+    // (buffer: d, w = ρ z², then the (origin, τ) pairs; the roots run on the threads when there are some)
+    const sec = new Float64Array(4 * k);
+    sec.set(dk, 0);
+    for (let i = 0; i < k; i++) sec[k + i] = rho * (zk[i] as number) * (zk[i] as number);
+    if (!parallelSecular(sec, k, rho * znorm2)) secularRoots(sec, 0, k, k, rho * znorm2, 0, k, 2 * k);
     const origin = new Int32Array(k);
     const tau = new Float64Array(k);
-    const w = new Float64Array(k); // ρ z_i²
-    for (let i = 0; i < k; i++) w[i] = rho * (zk[i] as number) * (zk[i] as number);
     for (let j = 0; j < k; j++) {
-      const r = secularRoot(dk, w, j, k, rho * znorm2);
-      origin[j] = r.origin;
-      tau[j] = r.tau;
+      origin[j] = sec[2 * k + 2 * j] as number;
+      tau[j] = sec[2 * k + 2 * j + 1] as number;
     }
     // Gu–Eisenstat: recompute z from the roots, ẑ_i² = Π_j (λ_j − d_i) / (ρ Π_{j≠i} (d_j − d_i))
     const zhat = new Float64Array(k);
@@ -309,136 +312,146 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
 }
 
 /**
- * Root j of the secular equation f(λ) = 1 + Σ_i w_i / (d_i − λ) (w_i = ρ z_i² > 0, d ascending,
- * λ_j in (d_j, d_{j+1}), or (d_{k−1}, d_{k−1} + ρ‖z‖²) for the last), as λ = d_origin + τ with the
- * origin the nearer pole, so τ keeps full relative accuracy. The interval half is chosen from the
- * sign of f at the midpoint; then a bracketed iteration on the two-pole model
- * c + b₁/(δ_j − τ) + b₂/(δ_{j+1} − τ), fitted to the value and slope of the left and right sums at
- * the current τ (quadratic convergence), falls back to bisection whenever a step leaves the
- * bracket, and ends by bisecting a few-ulp bracket to the last bit.
+ * Roots j0 ≤ j < j1 of the secular equation f(λ) = 1 + Σ_i w_i / (d_i − λ) (w_i = ρ z_i² > 0,
+ * d ascending, λ_j in (d_j, d_{j+1}), or (d_{k−1}, d_{k−1} + ρ‖z‖²) for the last, ρ‖z‖² = `span`),
+ * each as λ = d_origin + τ with the origin the nearer pole, so τ keeps full relative accuracy. The
+ * interval half is chosen from the sign of f at the midpoint; then a bracketed iteration on the
+ * two-pole model c + b₁/(δ_j − τ) + b₂/(δ_{j+1} − τ), fitted to the value and slope of the left and
+ * right sums at the current τ (quadratic convergence), falls back to bisection whenever a step
+ * leaves the bracket, and ends by bisecting a few-ulp bracket to the last bit.
+ *
+ * d is read from `F[dOff …]`, w from `F[wOff …]`; root j's origin and τ go to `F[outOff + 2j]`,
+ * `F[outOff + 2j + 1]`. Self-contained (no names from outside its body), so the worker threads run
+ * this same source on the shared memory; every root is the same computation on any thread.
  */
-function secularRoot(dk: Float64Array, w: Float64Array, j: number, k: number, span: number): { origin: number; tau: number } {
-  const last = j + 1 >= k;
-  const dj = dk[j] as number;
-  const upper = last ? dj + span : (dk[j + 1] as number);
-  const mid = 0.5 * (upper - dj);
-  // poles relative to the origin, δ_i = d_i − d_origin, are formed inside the sums
-  const fmid = secular(dk, dj, w, k, mid);
-  let lo: number;
-  let hi: number;
-  let o: number;
-  let dorig = dj;
-  if (fmid >= 0 || last) {
-    o = j; // root in (d_j, d_j + mid]
-    lo = 0;
-    hi = last ? upper - dj : mid;
-  } else {
-    o = j + 1; // root in [d_{j+1} − mid, d_{j+1})
-    const dn = dk[j + 1] as number;
-    dorig = dn;
-    lo = -(dn - dj - mid);
-    hi = 0;
-    if (lo >= hi) lo = dj - dn;
-  }
-  const dl = (dk[j] as number) - dorig; // the poles around the root, relative to the origin
-  const dr = last ? Number.POSITIVE_INFINITY : (dk[j + 1] as number) - dorig;
-  // f and the two half-sums with their slopes at t (in sums[0..3]); updates the bracket; returns f
-  const sums = SUMS;
-  const evaluate = (t: number): number => {
-    const f = halfSums(dk, dorig, w, j, k, t, sums);
-    if (f > 0) hi = t;
-    else lo = t;
+export function secularRoots(F: Float64Array, dOff: number, wOff: number, k: number, span: number, j0: number, j1: number, outOff: number): void {
+  const eps = 2 ** -52;
+  // f(τ) = 1 + Σ w_i / (δ_i − τ) with δ_i = d_i − dorig, summed in index order
+  function secular(F: Float64Array, dOff: number, wOff: number, k: number, dorig: number, t: number): number {
+    let f = 1;
+    for (let i = 0; i < k; i++) f += (F[wOff + i] as number) / ((F[dOff + i] as number) - dorig - t);
     return f;
-  };
-  let t = 0.5 * (lo + hi);
-  let evals = 0;
-  while (evals < 100) {
-    const f = evaluate(t);
-    evals++;
-    if (f === 0) return { origin: o, tau: t };
-    // two-pole model: ψ ≈ a₁ + b₁/(dl − τ), φ ≈ a₂ + b₂/(dr − τ), matching value and slope at t
-    const psi = sums[0] as number;
-    const dpsi = sums[1] as number;
-    const phi = sums[2] as number;
-    const dphi = sums[3] as number;
-    const b1 = dpsi * (dl - t) * (dl - t);
-    const a1 = psi - b1 / (dl - t);
-    let next: number;
-    if (last) {
-      const c = 1 + a1 + phi;
-      next = c > 0 ? dl + b1 / c : Number.NaN;
+  }
+  // the half-sums ψ = Σ_{i≤j} w_i/(δ_i − τ), φ = Σ_{i>j} … and their slopes at τ = t into
+  // out[0..3] (ψ, ψ', φ, φ'); returns f = 1 + ψ + φ
+  function halfSums(F: Float64Array, dOff: number, wOff: number, j: number, k: number, dorig: number, t: number, out: Float64Array): number {
+    let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+    for (let i = 0; i <= j; i++) {
+      const r = 1 / ((F[dOff + i] as number) - dorig - t);
+      const q = (F[wOff + i] as number) * r;
+      s1 += q;
+      s2 += q * r;
+    }
+    for (let i = j + 1; i < k; i++) {
+      const r = 1 / ((F[dOff + i] as number) - dorig - t);
+      const q = (F[wOff + i] as number) * r;
+      s3 += q;
+      s4 += q * r;
+    }
+    out[0] = s1;
+    out[1] = s2;
+    out[2] = s3;
+    out[3] = s4;
+    return 1 + s1 + s3;
+  }
+  const sums = new Float64Array(4);
+  for (let j = j0; j < j1; j++) {
+    const last = j + 1 >= k;
+    const dj = F[dOff + j] as number;
+    const upper = last ? dj + span : (F[dOff + j + 1] as number);
+    const mid = 0.5 * (upper - dj);
+    // poles relative to the origin, δ_i = d_i − d_origin, are formed inside the sums
+    const fmid = secular(F, dOff, wOff, k, dj, mid);
+    let lo: number;
+    let hi: number;
+    let o: number;
+    let dorig = dj;
+    if (fmid >= 0 || last) {
+      o = j; // root in (d_j, d_j + mid]
+      lo = 0;
+      hi = last ? upper - dj : mid;
     } else {
-      const b2 = dphi * (dr - t) * (dr - t);
-      const a2 = phi - b2 / (dr - t);
-      const c = 1 + a1 + a2;
-      // c u² − (c(dl + dr) + b1 + b2) u + (c dl dr + b1 dr + b2 dl) = 0, root in (dl, dr)
-      const B = -(c * (dl + dr) + b1 + b2);
-      const C = c * dl * dr + b1 * dr + b2 * dl;
-      if (c === 0) next = -C / B;
-      else {
-        const disc = B * B - 4 * c * C;
-        if (disc < 0) next = Number.NaN;
+      o = j + 1; // root in [d_{j+1} − mid, d_{j+1})
+      const dn = F[dOff + j + 1] as number;
+      dorig = dn;
+      lo = -(dn - dj - mid);
+      hi = 0;
+      if (lo >= hi) lo = dj - dn;
+    }
+    const dl = dj - dorig; // the poles around the root, relative to the origin
+    const dr = last ? Number.POSITIVE_INFINITY : (F[dOff + j + 1] as number) - dorig;
+    let t = 0.5 * (lo + hi);
+    let evals = 0;
+    let exact = false;
+    while (evals < 100) {
+      // f and the half-sums at t; the bracket shrinks to the side of the root
+      const f = halfSums(F, dOff, wOff, j, k, dorig, t, sums);
+      if (f > 0) hi = t;
+      else lo = t;
+      evals++;
+      if (f === 0) {
+        exact = true;
+        break;
+      }
+      // two-pole model: ψ ≈ a₁ + b₁/(dl − τ), φ ≈ a₂ + b₂/(dr − τ), matching value and slope at t
+      const psi = sums[0] as number;
+      const dpsi = sums[1] as number;
+      const phi = sums[2] as number;
+      const dphi = sums[3] as number;
+      const b1 = dpsi * (dl - t) * (dl - t);
+      const a1 = psi - b1 / (dl - t);
+      let next: number;
+      if (last) {
+        const c = 1 + a1 + phi;
+        next = c > 0 ? dl + b1 / c : Number.NaN;
+      } else {
+        const b2 = dphi * (dr - t) * (dr - t);
+        const a2 = phi - b2 / (dr - t);
+        const c = 1 + a1 + a2;
+        // c u² − (c(dl + dr) + b1 + b2) u + (c dl dr + b1 dr + b2 dl) = 0, root in (dl, dr)
+        const B = -(c * (dl + dr) + b1 + b2);
+        const C = c * dl * dr + b1 * dr + b2 * dl;
+        if (c === 0) next = -C / B;
         else {
-          const q = -0.5 * (B + (B >= 0 ? Math.sqrt(disc) : -Math.sqrt(disc)));
-          const u1 = q / c;
-          const u2 = q !== 0 ? C / q : Number.NaN;
-          next = u1 > lo && u1 < hi ? u1 : u2;
+          const disc = B * B - 4 * c * C;
+          if (disc < 0) next = Number.NaN;
+          else {
+            const q = -0.5 * (B + (B >= 0 ? Math.sqrt(disc) : -Math.sqrt(disc)));
+            const u1 = q / c;
+            const u2 = q !== 0 ? C / q : Number.NaN;
+            next = u1 > lo && u1 < hi ? u1 : u2;
+          }
         }
       }
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      if (next === lo || next === hi) break;
+      if (Math.abs(next - t) <= 4 * eps * Math.abs(next)) {
+        // converged to a few ulps: probe both sides to shrink the bracket, then bisect
+        const eta = 8 * eps * Math.abs(next) + Number.MIN_VALUE;
+        if (next + eta < hi) {
+          if (halfSums(F, dOff, wOff, j, k, dorig, next + eta, sums) > 0) hi = next + eta;
+          else lo = next + eta;
+        }
+        if (next - eta > lo) {
+          if (halfSums(F, dOff, wOff, j, k, dorig, next - eta, sums) > 0) hi = next - eta;
+          else lo = next - eta;
+        }
+        evals += 2;
+        break;
+      }
+      t = next;
     }
-    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-    if (next === lo || next === hi) break;
-    if (Math.abs(next - t) <= 4 * EPS * Math.abs(next)) {
-      // converged to a few ulps: probe both sides to shrink the bracket, then bisect
-      const eta = 8 * EPS * Math.abs(next) + Number.MIN_VALUE;
-      if (next + eta < hi) evaluate(next + eta);
-      if (next - eta > lo) evaluate(next - eta);
-      evals += 2;
-      break;
+    if (!exact) {
+      // bisection on tau (f increasing in λ): exact to the last bit of tau
+      for (let it = 0; it < 200; it++) {
+        const m = 0.5 * (lo + hi);
+        if (m === lo || m === hi) break;
+        if (secular(F, dOff, wOff, k, dorig, m) > 0) hi = m;
+        else lo = m;
+      }
+      t = 0.5 * (lo + hi);
     }
-    t = next;
+    F[outOff + 2 * j] = o;
+    F[outOff + 2 * j + 1] = t;
   }
-  // bisection on tau (f increasing in λ): exact to the last bit of tau
-  for (let it = 0; it < 200; it++) {
-    const m = 0.5 * (lo + hi);
-    if (m === lo || m === hi) break;
-    if (secular(dk, dorig, w, k, m) > 0) hi = m;
-    else lo = m;
-  }
-  return { origin: o, tau: 0.5 * (lo + hi) };
-}
-
-const SUMS = new Float64Array(4);
-
-/** f(τ) = 1 + Σ w_i / (δ_i − τ) with δ_i = d_i − `dorig`, summed in index order. */
-function secular(dk: Float64Array, dorig: number, w: Float64Array, k: number, t: number): number {
-  let f = 1;
-  for (let i = 0; i < k; i++) f += (w[i] as number) / ((dk[i] as number) - dorig - t);
-  return f;
-}
-
-/**
- * The half-sums ψ = Σ_{i≤j} w_i/(δ_i − τ), φ = Σ_{i>j} …, and their slopes at τ = t into
- * `out[0..3]` (ψ, ψ', φ, φ'); returns f = 1 + ψ + φ. A plain function (not a closure) so the
- * loops keep their arrays in registers.
- */
-function halfSums(dk: Float64Array, dorig: number, w: Float64Array, j: number, k: number, t: number, out: Float64Array): number {
-  let s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-  for (let i = 0; i <= j; i++) {
-    const r = 1 / ((dk[i] as number) - dorig - t);
-    const q = (w[i] as number) * r;
-    s1 += q;
-    s2 += q * r;
-  }
-  for (let i = j + 1; i < k; i++) {
-    const r = 1 / ((dk[i] as number) - dorig - t);
-    const q = (w[i] as number) * r;
-    s3 += q;
-    s4 += q * r;
-  }
-  out[0] = s1;
-  out[1] = s2;
-  out[2] = s3;
-  out[3] = s4;
-  return 1 + s1 + s3;
 }

@@ -17,6 +17,7 @@ import { InvalidArgumentError, checkInteger } from "@atlas/core";
 import { PACK_VALUES, gemmCore } from "./gemm.js";
 import { sharedKernelModule, sharedRowUpdateModule } from "./simd-kernel.js";
 import { tridiagRows, type RowRun } from "./eigen.js";
+import { secularRoots } from "./divide-conquer.js";
 
 const MAX_THREADS = 16;
 const PAGE = 65536;
@@ -37,7 +38,8 @@ const ERR = 4;
 const STOP = 5;
 const ACTIVE = 6;
 const READY = 7;
-// job parameters (Float64Array): [0] kind (0: product, 1: tridiagonalisation rows), then the
+// job parameters (Float64Array): [0] kind (0: product, 1: tridiagonalisation rows, 2: secular
+// roots), then the
 // kind's parameters, then from P_HEAD the row starts of the parts
 const P_HEAD = 16;
 
@@ -170,6 +172,7 @@ const { workerData } = require("node:worker_threads");
 var __name = (f) => f;
 const core = (${gemmCore.toString()});
 const tri = (${tridiagRows.toString()});
+const sec = (${secularRoots.toString()});
 const { memory, ctrlBuf, paramBuf, module, rowModule, id, packBase, aPack, bPack } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const par = new Float64Array(paramBuf);
@@ -201,6 +204,8 @@ for (;;) {
       if (F.buffer !== memory.buffer) F = new Float64Array(memory.buffer);
       if (par[0] === 1) {
         tri(F, par[1], par[2], r0, r1, par[3], par[4], par[5], par[6], par[7] + p * par[1], rowRun);
+      } else if (par[0] === 2) {
+        sec(F, par[1], par[2], par[3], par[4], r0, r1, par[5]);
       } else {
         const n = par[1], k = par[2], aOff = par[3], lda = par[4], bOff = par[5], ldb = par[6], cOff = par[7], ldc = par[8], alpha = par[9], lower = par[10] !== 0;
         core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
@@ -543,6 +548,39 @@ export function sharedRows(elements: number): SharedRows | undefined {
       });
     },
   };
+}
+
+/**
+ * The k roots of a divide-and-conquer merge's secular equation on the threads (see
+ * {@link secularRoots}): `buf` holds d (k values) and w (k values), and receives the (origin, τ)
+ * pairs after them. False (nothing done) when single-threaded or k is small; the roots are the same
+ * bits on any thread.
+ */
+export function parallelSecular(buf: Float64Array, k: number, span: number): boolean {
+  if (k < 256) return false;
+  const t = getThreads();
+  const p = activePool(t);
+  if (!p) return false;
+  const mark = p.top;
+  try {
+    const at = (p.top + 1) & ~1;
+    if (!ensure(p, at + 4 * k)) return false;
+    p.top = at + 4 * k;
+    const f = view(p);
+    f.set(buf.subarray(0, 2 * k), at);
+    const par = p.params;
+    par[0] = 2;
+    par[1] = at;
+    par[2] = at + k;
+    par[3] = k;
+    par[4] = span;
+    par[5] = at + 2 * k;
+    runParts(p, t, guidedParts(k, false, t), (r0, r1) => secularRoots(f, at, at + k, k, span, r0, r1, at + 2 * k));
+    buf.set(view(p).subarray(at + 2 * k, at + 4 * k), 2 * k);
+    return true;
+  } finally {
+    p.top = mark;
+  }
 }
 
 /**
