@@ -225,6 +225,120 @@ export function gemmCore(
 }
 
 /**
+ * Packs `rows` rows × `k` columns of a row-major operand (row stride `ld`) into the layout
+ * {@link gemmPackedCore} reads: panels of 256 columns one after another, panel q at
+ * `at + R4·256·q` (R4 = rows rounded up to a multiple of 4), and inside a panel of width kc the
+ * 4-row strips, strip s at `+ 4s·kc`, element (p, t) at `+ 4p + t` (rows past `rows` are zeros).
+ * Only rows `from … to − 1` (multiples of 4, or `to` = rows) when given: each thread of a product
+ * packs its own rows. Self-contained (worker threads run it from its source text).
+ */
+export function packPanels(src: Float64Array, off: number, ld: number, rows: number, k: number, dst: Float64Array, at: number, from: number = 0, to: number = rows): void {
+  const KCc = 256;
+  const R4 = Math.ceil(rows / 4) * 4;
+  const end = Math.min(R4, Math.ceil(to / 4) * 4);
+  for (let pc = 0; pc < k; pc += KCc) {
+    const kc = Math.min(KCc, k - pc);
+    const panel = at + R4 * pc;
+    for (let r0 = from; r0 < end; r0 += 4) {
+      const base = panel + r0 * kc;
+      for (let t = 0; t < 4; t++) {
+        if (r0 + t < rows) {
+          const s = off + (r0 + t) * ld + pc;
+          for (let p = 0; p < kc; p++) dst[base + p * 4 + t] = src[s + p] as number;
+        } else {
+          for (let p = 0; p < kc; p++) dst[base + p * 4 + t] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The product loops on operands already packed by {@link packPanels}, all in one WebAssembly
+ * memory `F` with C: rows `row0 … row0 + m − 1` of `C (+)= alpha·A·Bᵀ` (C's first row of the block
+ * at `cOff`). `aBase`/`bBase` are the packed operands (whole matrices: A's row i lives at strip
+ * i/4), `aRows4`/`bRows4` their rows rounded up to 4. With `aSrc` ≥ 0, this block's rows of A are
+ * first packed here from the row-major A at `F[aSrc…]` (row stride `lda`, `aAll` rows in all) by
+ * `pack` ({@link packPanels}), so the threads pack their own rows in parallel; with −1 A is packed
+ * already. Whole 4×4 tiles go through `runC`, which adds
+ * them straight into C; tiles at the matrix edge or across the diagonal (with `lower`: only
+ * column ≤ row) go through `run` and the same JavaScript update as {@link gemmCore}. Every entry
+ * gets the same sums in the same order as in `gemmCore` (panels of 256 in increasing order, the
+ * same kernel loop), so results are bitwise the same. Self-contained: worker threads run it from
+ * its source text.
+ */
+export function gemmPackedCore(
+  m: number,
+  n: number,
+  k: number,
+  F: Float64Array,
+  aBase: number,
+  aRows4: number,
+  row0: number,
+  bBase: number,
+  bRows4: number,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  lower: boolean,
+  outBase: number,
+  run: (aIndex: number, bIndex: number, kc: number, tiles: number) => void,
+  runC: (aIndex: number, bIndex: number, kc: number, tiles: number, cIndex: number, ldc: number, alpha: number) => void,
+  aSrc: number,
+  lda: number,
+  aAll: number,
+  pack: (src: Float64Array, off: number, ld: number, rows: number, k: number, dst: Float64Array, at: number, from: number, to: number) => void,
+): void {
+  const KCc = 256;
+  const NCc = 256;
+  if (aSrc >= 0) pack(F, aSrc, lda, aAll, k, F, aBase, row0, row0 + m);
+  for (let pc = 0; pc < k; pc += KCc) {
+    const kc = Math.min(KCc, k - pc);
+    const aPanel = aBase + aRows4 * pc;
+    for (let jc = 0; jc < n; jc += NCc) {
+      if (lower && jc > row0 + m - 1) break;
+      const nc = Math.min(NCc, n - jc);
+      const bPanel = bBase + bRows4 * pc + jc * kc;
+      let iStart = 0;
+      if (lower && jc > row0) iStart = (jc - row0) - ((jc - row0) % 4);
+      const wholeCols = nc >> 2;
+      for (let i0 = iStart; i0 < m; i0 += 4) {
+        const g0 = row0 + i0;
+        const mr = Math.min(4, m - i0);
+        const jEnd = lower ? Math.min(nc, g0 + 4 - jc) : nc;
+        if (jEnd <= 0) continue;
+        const tiles = (jEnd + 3) >> 2;
+        const aIndex = aPanel + g0 * kc;
+        let whole = 0;
+        if (mr === 4) {
+          whole = wholeCols;
+          // tile t is wholly on or below the diagonal when its last column jc + 4t + 3 ≤ g0
+          if (lower) whole = Math.min(whole, Math.max(0, (g0 - jc + 1) >> 2));
+          if (whole > tiles) whole = tiles;
+        }
+        const o0 = cOff + i0 * ldc + jc;
+        if (whole > 0) runC(aIndex, bPanel, kc, whole, o0, ldc, alpha);
+        if (tiles > whole) {
+          run(aIndex, bPanel + whole * 4 * kc, kc, tiles - whole);
+          for (let t = whole; t < tiles; t++) {
+            const jr = 4 * t;
+            const nr = Math.min(4, nc - jr);
+            const j0 = jc + jr;
+            const src = outBase + 16 * (t - whole);
+            for (let r = 0; r < mr; r++) {
+              const o = o0 + r * ldc + jr;
+              const sr = src + 4 * r;
+              const sMax = lower ? Math.min(nr, g0 + r - j0 + 1) : nr;
+              for (let q = 0; q < sMax; q++) F[o + q] = (F[o + q] as number) + alpha * (F[sr + q] as number);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
  * Row-major transpose: `out[j, i] = a[i, j]` for an m×n matrix `a` (blocked for cache).
  *
  * @example

@@ -14,7 +14,7 @@
  * without cross-origin isolation, say) everything runs on the calling thread.
  */
 import { InvalidArgumentError, checkInteger } from "@atlas/core";
-import { PACK_VALUES, gemmCore } from "./gemm.js";
+import { PACK_VALUES, gemmCore, gemmPackedCore, packPanels } from "./gemm.js";
 import { sharedKernelModule, sharedRowUpdateModule } from "./simd-kernel.js";
 import { tridiagRows, type RowRun } from "./eigen.js";
 import { secularRoots } from "./divide-conquer.js";
@@ -156,6 +156,8 @@ interface Pool {
   params: Float64Array;
   workers: WorkerLike[];
   run: ((a: number, b: number, kc: number, tiles: number) => void) | null;
+  /** The kernel that adds whole tiles straight into C (see `gemmPackedCore`), with `run`. */
+  runC: ((a: number, b: number, kc: number, tiles: number, c: number, ldc: number, alpha: number) => void) | null;
   module: WebAssembly.Module | undefined;
   rowRun: RowRun | null;
   rowModule: WebAssembly.Module | undefined;
@@ -171,16 +173,21 @@ const { workerData } = require("node:worker_threads");
 // helpers that a transpiler's keep-names mode may have put into the function's source text
 var __name = (f) => f;
 const core = (${gemmCore.toString()});
+const packed = (${gemmPackedCore.toString()});
+const packRows = (${packPanels.toString()});
 const tri = (${tridiagRows.toString()});
 const sec = (${secularRoots.toString()});
 const { memory, ctrlBuf, paramBuf, module, rowModule, id, packBase, aPack, bPack } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const par = new Float64Array(paramBuf);
 let run = null;
+let runC = null;
 if (module) {
-  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.kernel;
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const kernel = ex.kernel, kernelC = ex.kernelC;
   const out8 = (packBase + aPack + bPack) * 8;
   run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
+  runC = (a, b, kc, t, c, ldc, alpha) => kernelC(a * 8, b * 8, kc, t, c * 8, ldc * 8, alpha);
 }
 let rowRun = null;
 if (rowModule) {
@@ -206,6 +213,8 @@ for (;;) {
         tri(F, par[1], par[2], r0, r1, par[3], par[4], par[5], par[6], par[7] + p * par[1], rowRun);
       } else if (par[0] === 2) {
         sec(F, par[1], par[2], par[3], par[4], r0, r1, par[5]);
+      } else if (par[0] === 3) {
+        packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, packBase + aPack + bPack, run, runC, par[11], par[12], par[13], packRows);
       } else {
         const n = par[1], k = par[2], aOff = par[3], lda = par[4], bOff = par[5], ldb = par[6], cOff = par[7], ldc = par[8], alpha = par[9], lower = par[10] !== 0;
         core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
@@ -231,10 +240,14 @@ function createPool(): Pool | null {
     if (!(memory.buffer instanceof SharedArrayBuffer)) return null;
     const module = sharedKernelModule(initial, MAX_PAGES);
     let run: Pool["run"] = null;
+    let runC: Pool["runC"] = null;
     if (module) {
-      const kernel = (new WebAssembly.Instance(module, { env: { memory } }).exports.kernel) as (a: number, b: number, kc: number, t: number, out: number) => void;
+      const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      const kernel = ex.kernel as (a: number, b: number, kc: number, t: number, out: number) => void;
+      const kernelC = ex.kernelC as (a: number, b: number, kc: number, t: number, c: number, ldc: number, alpha: number) => void;
       const out8 = (A_PACK + B_PACK) * 8;
       run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
+      runC = (a, b, kc, t, c, ldc, alpha) => kernelC(a * 8, b * 8, kc, t, c * 8, ldc * 8, alpha);
     }
     const rowModule = sharedRowUpdateModule(initial, MAX_PAGES);
     let rowRun: RowRun | null = null;
@@ -252,6 +265,7 @@ function createPool(): Pool | null {
       params: new Float64Array(new SharedArrayBuffer((P_HEAD + MAX_PARTS + 1) * 8)),
       workers: [],
       run,
+      runC,
       module,
       rowRun,
       rowModule,
@@ -328,7 +342,7 @@ function activePool(threads: number | undefined): Pool | undefined {
  * {@link scratchMark} first and {@link scratchRelease} it when done (also on errors).
  */
 export function scratch(length: number): Float64Array | undefined {
-  const p = activePool(undefined);
+  const p = productPool(getThreads());
   if (!p) return undefined;
   const at = (p.top + 1) & ~1;
   if (!ensure(p, at + length)) return undefined;
@@ -375,8 +389,10 @@ export function parallelGemm(
   const work = lower ? (m * n * k) / 2 : m * n * k;
   if (work < MIN_WORK || m < 16) return false;
   const t = threads ?? getThreads();
-  const p = activePool(t);
+  const p = productPool(t);
   if (!p) return false;
+  if (p.runC && p.run) return packedGemm(p, t, m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, accumulate, lower);
+  if (t <= 1) return false;
   const mark = p.top;
   try {
     // operands: in place when already in the shared memory, else copied in (compact strides)
@@ -432,6 +448,119 @@ export function parallelGemm(
     if (!cInPlace) {
       const g = view(p);
       for (let i = 0; i < m; i++) C.set(g.subarray(c[0] + i * n, c[0] + i * n + rowLen(i)), cOff + i * ldc);
+    }
+    return true;
+  } finally {
+    p.top = mark;
+  }
+}
+
+/**
+ * The pool for a product on t threads: with t = 1 the shared memory and its kernels without any
+ * worker (the packed product path then serves one thread too), else {@link activePool}.
+ */
+function productPool(t: number): Pool | undefined {
+  if (t > 1) return activePool(t);
+  recentOwn = 1;
+  if (pool === undefined) pool = createPool();
+  if (!pool || !pool.runC) return undefined;
+  return pool;
+}
+
+/**
+ * {@link parallelGemm} on packed operands (panel-major 4-row strips, see `packPanels`) in the
+ * shared memory: B is packed once, straight from where it is, before the threads start; each
+ * thread packs its own rows of A (A copied in first when it lives elsewhere), then reads both there
+ * and adds whole tiles straight into C (`gemmPackedCore`): nothing is packed twice and there is no
+ * JavaScript pass over C for whole tiles. With A = B (a Gram product) the one packed copy serves both.
+ */
+function packedGemm(
+  p: Pool,
+  t: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  alpha: number,
+  accumulate: boolean,
+  lower: boolean,
+): boolean {
+  const mark = p.top;
+  try {
+    const rowLen = (i: number): number => (lower ? Math.min(n, i + 1) : n);
+    const aRows4 = Math.ceil(m / 4) * 4;
+    const same = A === B && aOff === bOff && lda === ldb && n <= m;
+    const bRows4 = same ? aRows4 : Math.ceil(n / 4) * 4;
+    const aAt = (p.top + 1) & ~1;
+    const bAt = same ? aAt : aAt + aRows4 * k;
+    const cInPlace = p.buffers.has(C.buffer);
+    const aInPlace = p.buffers.has(A.buffer);
+    const cAt = bAt + (same ? aRows4 * k : bRows4 * k);
+    const aCopy = cAt + (cInPlace ? 0 : m * n);
+    const end = aCopy + (same || aInPlace ? 0 : m * k);
+    if (!ensure(p, end)) return false;
+    p.top = end;
+    let f = view(p);
+    let aSrc = -1;
+    let ldaS = lda;
+    if (same) packPanels(A, aOff, lda, m, k, f, aAt);
+    else {
+      packPanels(B, bOff, ldb, n, k, f, bAt);
+      if (aInPlace) aSrc = A.byteOffset / 8 + aOff;
+      else {
+        for (let i = 0; i < m; i++) f.set(A.subarray(aOff + i * lda, aOff + i * lda + k), aCopy + i * k);
+        aSrc = aCopy;
+        ldaS = k;
+      }
+    }
+    let c0: number;
+    let ldcc: number;
+    if (cInPlace) {
+      c0 = C.byteOffset / 8 + cOff;
+      ldcc = ldc;
+      if (!accumulate) for (let i = 0; i < m; i++) f.fill(0, c0 + i * ldc, c0 + i * ldc + rowLen(i));
+    } else {
+      c0 = cAt;
+      ldcc = n;
+      for (let i = 0; i < m; i++) {
+        const len = rowLen(i);
+        if (accumulate) f.set(C.subarray(cOff + i * ldc, cOff + i * ldc + len), cAt + i * n);
+        else f.fill(0, cAt + i * n, cAt + i * n + len);
+      }
+    }
+    const starts = t > 1 ? guidedParts(m, lower, t) : [0, m];
+    const par = p.params;
+    par[0] = 3;
+    par[1] = n;
+    par[2] = k;
+    par[3] = aAt;
+    par[4] = aRows4;
+    par[5] = bAt;
+    par[6] = bRows4;
+    par[7] = c0;
+    par[8] = ldcc;
+    par[9] = alpha;
+    par[10] = lower ? 1 : 0;
+    par[11] = aSrc;
+    par[12] = ldaS;
+    par[13] = m;
+    const run = p.run as NonNullable<Pool["run"]>;
+    const runC = p.runC as NonNullable<Pool["runC"]>;
+    const mainPart = (r0: number, r1: number): void =>
+      gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldcc, ldcc, alpha, lower, A_PACK + B_PACK, run, runC, aSrc, ldaS, m, packPanels);
+    if (t > 1) runParts(p, t, starts, mainPart);
+    else mainPart(0, m);
+    if (!cInPlace) {
+      f = view(p);
+      for (let i = 0; i < m; i++) C.set(f.subarray(cAt + i * n, cAt + i * n + rowLen(i)), cOff + i * ldc);
     }
     return true;
   } finally {

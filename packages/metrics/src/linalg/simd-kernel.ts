@@ -67,24 +67,71 @@ function buildModule(pages: number, shared?: { min: number; max: number }): Uint
   emit([0x0b]); // end function
   const locals = [0x02, 0x03, 0x7f, 0x0b, 0x7b]; // 3 × i32, 11 × v128
   const body = [...locals, ...code];
+  const intoC = kernelIntoC().body();
+  // types: 0 = kernel (5 × i32), 1 = kernelC (6 × i32, f64)
+  const types = section(1, [0x02, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x07, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x00]);
+  const funcs = section(3, [0x02, 0x00, 0x01]);
+  const codes = section(10, [0x02, ...uleb(body.length), ...body, ...intoC]);
   const bytes = shared
     ? [
         ...WASM_HEADER,
-        ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
+        ...types,
         ...section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
-        ...section(3, [0x01, 0x00]),
-        ...section(7, [0x01, ...wasmName("kernel"), 0x00, 0x00]),
-        ...section(10, [0x01, ...uleb(body.length), ...body]),
+        ...funcs,
+        ...section(7, [0x02, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("kernelC"), 0x00, 0x01]),
+        ...codes,
       ]
     : [
         ...WASM_HEADER,
-        ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]),
-        ...section(3, [0x01, 0x00]),
+        ...types,
+        ...funcs,
         ...section(5, [0x01, 0x00, ...uleb(pages)]),
-        ...section(7, [0x02, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("memory"), 0x02, 0x00]),
-        ...section(10, [0x01, ...uleb(body.length), ...body]),
+        ...section(7, [0x03, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("kernelC"), 0x00, 0x01, ...wasmName("memory"), 0x02, 0x00]),
+        ...codes,
       ];
   return Uint8Array.from(bytes);
+}
+
+/**
+ * `kernelC(a, b, kc, tiles, c, ldc, alpha)` (byte addresses; `ldc` in bytes): the same 4×4 tiles
+ * as `kernel` — the same k loop, so the same 16 sums bit for bit — but each finished tile is added
+ * straight into C: `C[r][q] = C[r][q] + alpha·tile[r][q]` (a multiply, then an add, per lane: what
+ * the JavaScript update of `kernel`'s output does), tile t at `c + 32·t`. For whole tiles only.
+ */
+function kernelIntoC(): WasmFunction {
+  const f = new WasmFunction([I32, I32, I32, I32, I32, I32, F64]);
+  const [A, B, KCP, TILES, C, LDC, ALPHA] = [0, 1, 2, 3, 4, 5, 6] as const;
+  const [p, ai, bi, ldc2, ldc3] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const acc = Array.from({ length: 8 }, () => f.local(V128));
+  const [b01, b23, x, al] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  f.emit(get(ALPHA), simdOp(0x14), set(al));
+  f.emit(get(LDC), get(LDC), IADD, tee(ldc2), get(LDC), IADD, set(ldc3));
+  f.emit([0x02, 0x40], get(TILES), [0x45], [0x0d, 0x00]); // block; if tiles == 0 leave
+  f.emit([0x03, 0x40]); // loop $tile
+  for (const c of acc) f.emit(VZERO, set(c));
+  f.emit(get(A), set(ai), get(B), set(bi), get(KCP), set(p));
+  f.emit([0x03, 0x40]); // loop $k
+  f.emit(get(bi), vload(0), set(b01), get(bi), vload(16), set(b23));
+  for (let r = 0; r < 4; r++) {
+    f.emit(get(ai), simdOp(0x0a, ...memarg(3, r * 8)), set(x)); // v128.load64_splat
+    f.emit(get(acc[2 * r] as number), get(x), get(b01), VMUL, VADD, set(acc[2 * r] as number));
+    f.emit(get(acc[2 * r + 1] as number), get(x), get(b23), VMUL, VADD, set(acc[2 * r + 1] as number));
+  }
+  f.emit(get(ai), i32Const(32), IADD, set(ai), get(bi), i32Const(32), IADD, set(bi));
+  f.emit(get(p), i32Const(1), ISUB, tee(p), [0x0d, 0x00]); // br_if $k
+  f.emit([0x0b]); // end loop $k
+  const rowPtr = (r: number): number[] => (r === 0 ? get(C) : [...get(C), ...get(r === 1 ? LDC : r === 2 ? ldc2 : ldc3), ...IADD]);
+  for (let r = 0; r < 4; r++) {
+    for (let h = 0; h < 2; h++) {
+      f.emit(rowPtr(r), rowPtr(r), vload(16 * h), get(al), get(acc[2 * r + h] as number), VMUL, VADD, vstore(16 * h));
+    }
+  }
+  f.emit(get(C), i32Const(32), IADD, set(C));
+  f.emit(get(B), get(KCP), i32Const(32), [0x6c], IADD, set(B)); // b += kc·32
+  f.emit(get(TILES), i32Const(1), ISUB, tee(TILES), [0x0d, 0x00]); // br_if $tile
+  f.emit([0x0b]); // end loop $tile
+  f.emit([0x0b]); // end block
+  return f;
 }
 
 let cached: SimdKernel | null | undefined;
