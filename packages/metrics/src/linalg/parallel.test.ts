@@ -2,8 +2,8 @@ import { InvalidArgumentError } from "@atlas/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { fid, frechetDistance, gaussianStats, symmetricEigen } from "../index.js";
 import { makePair, mulberry32 } from "../fixtures/data.js";
-import { gemmNT } from "./gemm.js";
-import { cpuThreads, getThreads, guidedParts, setThreads, stopThreads, workerCount } from "./parallel.js";
+import { gemmCore, gemmNT } from "./gemm.js";
+import { cpuThreads, getThreads, guidedParts, scratch, scratchMark, scratchRelease, setThreads, stopThreads, withThreads, workerCount } from "./parallel.js";
 
 function randomMatrix(seed: number, m: number, n: number): Float64Array {
   const g = mulberry32(seed);
@@ -50,6 +50,65 @@ describe("worker threads give the single-thread result bit for bit", () => {
       if (lower) expect(C[(1 + 2) * (nn + 4) + 50]).toBe(orig[(1 + 2) * (nn + 4) + 50]);
     }
     expect(workerCount()).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the packed product (kernel adding into C, each thread packing its rows) equals the plain-JS tile loops bit for bit", () => {
+    // reference: gemmCore with the JavaScript 4×4 tile (run = null), its own packing space — the
+    // loops and summation order the packed path must keep (panels of 256 in order, p ascending)
+    const reference = (m: number, n: number, k: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number, alpha: number, lower: boolean): void => {
+      gemmCore(m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, lower, 0, new Float64Array(64 * 256 + 512 * 256), 0, 64 * 256, 0, null);
+    };
+    // m, n, k off multiples of 4 and of the 256-wide panels; k spans 3 panels
+    const m = 157;
+    const n = 133;
+    const k = 530;
+    const lda = k + 3;
+    const A = randomMatrix(11, m + 2, lda);
+    const B = randomMatrix(12, m + 1, k + 5);
+    for (const lower of [false, true]) {
+      const nn = lower ? m : n;
+      const ref = randomMatrix(13, m + 1, nn + 4);
+      for (let i = 0; i < m; i++) {
+        const row = (1 + i) * (nn + 4);
+        if (lower) ref.fill(0, row, row + i + 1);
+        else ref.fill(0, row, row + nn);
+      }
+      reference(m, nn, k, A, 2 * lda, lda, B, k + 5, k + 5, ref, nn + 4, nn + 4, 1, lower);
+      reference(m, nn, k, A, 2 * lda, lda, B, k + 5, k + 5, ref, nn + 4, nn + 4, -0.75, lower);
+      for (const threads of [1, 2, 3]) {
+        const C = randomMatrix(13, m + 1, nn + 4);
+        gemmNT(m, nn, k, A, 2 * lda, lda, B, k + 5, k + 5, C, nn + 4, nn + 4, { lower, threads });
+        gemmNT(m, nn, k, A, 2 * lda, lda, B, k + 5, k + 5, C, nn + 4, nn + 4, { lower, threads, accumulate: true, alpha: -0.75 });
+        expect(sameBits(C, ref)).toBe(0);
+      }
+    }
+    // operands and C in the shared memory (A packed by the threads from where it lies, C in place),
+    // and a Gram product A·Aᵀ (one packed copy for both operands)
+    for (const threads of [1, 2]) {
+      withThreads(threads, () => {
+        const mark = scratchMark();
+        try {
+          const sa = scratch(m * k);
+          const sc = scratch(m * m);
+          expect(sa).toBeDefined();
+          const As = sa as Float64Array;
+          const Cs = sc as Float64Array;
+          As.set(randomMatrix(14, m, k));
+          const ref = new Float64Array(m * m);
+          reference(m, m, k, As, 0, k, As, 0, k, ref, 0, m, 1, true);
+          gemmNT(m, m, k, As, 0, k, As, 0, k, Cs, 0, m, { lower: true });
+          expect(sameBits(Cs, ref)).toBe(0);
+          const Bp = randomMatrix(15, n, k);
+          const ref2 = new Float64Array(m * n);
+          reference(m, n, k, As, 0, k, Bp, 0, k, ref2, 0, n, 0.5, false);
+          const C2 = Cs.subarray(0, m * n);
+          gemmNT(m, n, k, As, 0, k, Bp, 0, k, C2, 0, n, { alpha: 0.5 });
+          expect(sameBits(C2, ref2)).toBe(0);
+        } finally {
+          scratchRelease(mark);
+        }
+      });
+    }
   });
 
   it("symmetricEigen with vectors, covariances and the Fréchet distance: threads = 1 and 2 agree exactly", () => {
