@@ -1,6 +1,6 @@
 import { InvalidArgumentError, ShapeMismatchError, checkFinite, checkInteger, describeValue } from "@atlas/core";
 import { gemmNT, mirrorLower } from "./linalg/gemm.js";
-import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
+import { checkThreads, scatterChunk, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
 import { readFeatures, type FeatureInput } from "./features.js";
 
 /** Mean and covariance (N−1 divisor) of a feature set, in float64. */
@@ -148,16 +148,19 @@ function batchMoments(x: Float64Array, n: number, d: number): { mean: Float64Arr
     for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[row + j] as number) - (mean[j] as number));
   }
   for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (corr[j] as number) / n;
-  // scatter of the centred rows, CHUNK rows at a time as (Xcᵀ)(Xcᵀ)ᵀ on transposed chunks
-  // (with worker threads, the work arrays live in their shared memory, so nothing is copied per chunk)
+  // scatter of the centred rows, CHUNK rows at a time as (Xcᵀ)(Xcᵀ)ᵀ on transposed chunks; with
+  // the shared memory the threads write the centred chunk straight into the product's packed layout
+  // (scatterChunk: the same values, no transposed copy), else it is centred and transposed here
   const mark = scratchMark();
   try {
     const shared = scratch(d * d);
     const scatter = shared ?? new Float64Array(d * d);
     const rows = Math.min(CHUNK, n);
-    const xt = (shared ? scratch(d * rows) : undefined) ?? new Float64Array(d * rows);
+    let xt: Float64Array | undefined;
     for (let r0 = 0; r0 < n; r0 += CHUNK) {
       const m = Math.min(CHUNK, n - r0);
+      if (shared && scatterChunk(x, r0, m, d, mean, scatter)) continue;
+      xt ??= new Float64Array(d * rows);
       for (let i = 0; i < m; i++) {
         const row = (r0 + i) * d;
         for (let j = 0; j < d; j++) xt[j * m + i] = (x[row + j] as number) - (mean[j] as number);

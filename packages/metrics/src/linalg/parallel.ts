@@ -175,6 +175,7 @@ var __name = (f) => f;
 const core = (${gemmCore.toString()});
 const packed = (${gemmPackedCore.toString()});
 const packRows = (${packPanels.toString()});
+const packCentred = (${packCentredTransposed.toString()});
 const tri = (${tridiagRows.toString()});
 const sec = (${secularRoots.toString()});
 const { memory, ctrlBuf, paramBuf, module, rowModule, id, packBase, aPack, bPack } = workerData;
@@ -213,6 +214,8 @@ for (;;) {
         tri(F, par[1], par[2], r0, r1, par[3], par[4], par[5], par[6], par[7] + p * par[1], rowRun);
       } else if (par[0] === 2) {
         sec(F, par[1], par[2], par[3], par[4], r0, r1, par[5]);
+      } else if (par[0] === 4) {
+        packCentred(F, par[1], par[2], par[3], par[4], par[5], r0, r1);
       } else if (par[0] === 3) {
         packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, packBase + aPack + bPack, run, runC, par[11], par[12], par[13], packRows);
       } else {
@@ -536,28 +539,7 @@ function packedGemm(
         else f.fill(0, cAt + i * n, cAt + i * n + len);
       }
     }
-    const starts = t > 1 ? guidedParts(m, lower, t) : [0, m];
-    const par = p.params;
-    par[0] = 3;
-    par[1] = n;
-    par[2] = k;
-    par[3] = aAt;
-    par[4] = aRows4;
-    par[5] = bAt;
-    par[6] = bRows4;
-    par[7] = c0;
-    par[8] = ldcc;
-    par[9] = alpha;
-    par[10] = lower ? 1 : 0;
-    par[11] = aSrc;
-    par[12] = ldaS;
-    par[13] = m;
-    const run = p.run as NonNullable<Pool["run"]>;
-    const runC = p.runC as NonNullable<Pool["runC"]>;
-    const mainPart = (r0: number, r1: number): void =>
-      gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldcc, ldcc, alpha, lower, A_PACK + B_PACK, run, runC, aSrc, ldaS, m, packPanels);
-    if (t > 1) runParts(p, t, starts, mainPart);
-    else mainPart(0, m);
+    runPacked(p, t, m, n, k, aAt, aRows4, bAt, bRows4, c0, ldcc, alpha, lower, aSrc, ldaS);
     if (!cInPlace) {
       f = view(p);
       for (let i = 0; i < m; i++) C.set(f.subarray(cAt + i * n, cAt + i * n + rowLen(i)), cOff + i * ldc);
@@ -565,6 +547,113 @@ function packedGemm(
     return true;
   } finally {
     p.top = mark;
+  }
+}
+
+/**
+ * Runs the packed product (everything already in the shared memory: B packed at `bAt`, A packed
+ * at `aAt` or, with `aSrc` ≥ 0, row-major at `aSrc` with stride `lda` and packed by the threads;
+ * C at `c0` with stride `ldc`) on t threads, in guided row blocks.
+ */
+function runPacked(p: Pool, t: number, m: number, n: number, k: number, aAt: number, aRows4: number, bAt: number, bRows4: number, c0: number, ldc: number, alpha: number, lower: boolean, aSrc: number, lda: number): void {
+  const par = p.params;
+  par[0] = 3;
+  par[1] = n;
+  par[2] = k;
+  par[3] = aAt;
+  par[4] = aRows4;
+  par[5] = bAt;
+  par[6] = bRows4;
+  par[7] = c0;
+  par[8] = ldc;
+  par[9] = alpha;
+  par[10] = lower ? 1 : 0;
+  par[11] = aSrc;
+  par[12] = lda;
+  par[13] = m;
+  const f = view(p);
+  const run = p.run as NonNullable<Pool["run"]>;
+  const runC = p.runC as NonNullable<Pool["runC"]>;
+  const mainPart = (r0: number, r1: number): void =>
+    gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldc, ldc, alpha, lower, A_PACK + B_PACK, run, runC, aSrc, lda, m, packPanels);
+  if (t > 1) runParts(p, t, guidedParts(m, lower, t), mainPart);
+  else mainPart(0, m);
+}
+
+/**
+ * The scatter of a chunk of feature rows, `S (lower) += (X − μ)ᵀ(X − μ)` for the `rows` rows of the
+ * row-major n×d `x` from row `r0` (μ = `mean`), on the threads: the chunk is copied into the shared
+ * memory, the threads write the centred values straight into the packed layout of (X − μ)ᵀ
+ * ({@link packCentredTransposed}, the same values as centring and transposing first), and the
+ * packed Gram product adds into `S`, which must live in the shared memory ({@link scratch}).
+ * False (nothing done) without the pool's kernels.
+ */
+export function scatterChunk(x: Float64Array, r0: number, rows: number, d: number, mean: Float64Array, S: Float64Array): boolean {
+  const t = getThreads();
+  const p = productPool(t);
+  if (d < 16 || (d * d * rows) / 2 < MIN_WORK) return false;
+  if (!p || !p.runC || !p.run || !p.buffers.has(S.buffer)) return false;
+  const mark = p.top;
+  try {
+    const d4 = Math.ceil(d / 4) * 4;
+    const xAt = (p.top + 1) & ~1;
+    const meanAt = xAt + rows * d;
+    const packAt = (meanAt + d + 1) & ~1;
+    const end = packAt + d4 * rows;
+    if (!ensure(p, end)) return false;
+    p.top = end;
+    const f = view(p);
+    f.set(x.subarray(r0 * d, (r0 + rows) * d), xAt);
+    f.set(mean.subarray(0, d), meanAt);
+    const strips = d4 / 4;
+    const par = p.params;
+    par[0] = 4;
+    par[1] = xAt;
+    par[2] = rows;
+    par[3] = d;
+    par[4] = meanAt;
+    par[5] = packAt;
+    const mainPart = (s0: number, s1: number): void => packCentredTransposed(f, xAt, rows, d, meanAt, packAt, s0, s1);
+    if (t > 1) {
+      const parts = Math.min(strips, 4 * t);
+      const starts = Array.from({ length: parts + 1 }, (_, q) => Math.round((q * strips) / parts));
+      runParts(p, t, starts, mainPart);
+    } else mainPart(0, strips);
+    runPacked(p, t, d, d, rows, packAt, d4, packAt, d4, S.byteOffset / 8, d, 1, true, -1, 0);
+    return true;
+  } finally {
+    p.top = mark;
+  }
+}
+
+/**
+ * Strips `s0 … s1 − 1` (features 4s … 4s + 3) of the packed (panel-major, see `packPanels`) layout
+ * of (X − μ)ᵀ, for the `rows` × `d` row-major X at `F[xAt…]` and μ at `F[meanAt…]`: element
+ * (sample p, feature j) goes to panel ⌊p/256⌋, strip ⌊j/4⌋, slot 4(p mod 256) + j mod 4; features
+ * past d are zeros. Self-contained (worker threads run it from its source text).
+ */
+export function packCentredTransposed(F: Float64Array, xAt: number, rows: number, d: number, meanAt: number, at: number, s0: number, s1: number): void {
+  const KCc = 256;
+  const d4 = Math.ceil(d / 4) * 4;
+  const jEnd = Math.min(d, 4 * s1);
+  for (let pc = 0; pc < rows; pc += KCc) {
+    const kc = Math.min(KCc, rows - pc);
+    const panel = at + d4 * pc;
+    for (let q = 0; q < kc; q++) {
+      const src = xAt + (pc + q) * d;
+      let j = 4 * s0;
+      for (; j + 4 <= jEnd; j += 4) {
+        const o = panel + j * kc + 4 * q;
+        F[o] = (F[src + j] as number) - (F[meanAt + j] as number);
+        F[o + 1] = (F[src + j + 1] as number) - (F[meanAt + j + 1] as number);
+        F[o + 2] = (F[src + j + 2] as number) - (F[meanAt + j + 2] as number);
+        F[o + 3] = (F[src + j + 3] as number) - (F[meanAt + j + 3] as number);
+      }
+      if (j < 4 * s1 && j < d4) {
+        const o = panel + j * kc + 4 * q;
+        for (let u = 0; u < 4; u++) F[o + u] = j + u < d ? (F[src + j + u] as number) - (F[meanAt + j + u] as number) : 0;
+      }
+    }
   }
 }
 
