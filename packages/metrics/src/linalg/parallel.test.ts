@@ -111,6 +111,37 @@ describe("worker threads give the single-thread result bit for bit", () => {
     }
   });
 
+  it("the covariance's packed chunks (centred straight into the product's layout by the threads) equal centring, transposing and the plain-JS tile loops bit for bit", () => {
+    // d not a multiple of 4 (a zero-padded last strip), chunks of 512 rows with a ragged last one
+    // (276 = 256 + 20: two panels); the reference repeats gaussianStats' arithmetic step by step
+    const n = 1300;
+    const d = 203;
+    const x = randomMatrix(21, n, d);
+    for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) * 3 + 100; // an offset, as real features have
+    const mean = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[i * d + j] as number);
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / n;
+    const corr = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[i * d + j] as number) - (mean[j] as number));
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (corr[j] as number) / n;
+    const S = new Float64Array(d * d);
+    const pack = new Float64Array(64 * 256 + 512 * 256);
+    for (let r0 = 0; r0 < n; r0 += 512) {
+      const m = Math.min(512, n - r0);
+      const xt = new Float64Array(d * m);
+      for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) xt[j * m + i] = (x[(r0 + i) * d + j] as number) - (mean[j] as number);
+      gemmCore(d, d, m, xt, 0, m, xt, 0, m, S, 0, d, 1, true, 0, pack, 0, 64 * 256, 0, null);
+    }
+    const inv = 1 / (n - 1);
+    const ref = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) ref[i * d + j] = ref[j * d + i] = (S[i * d + j] as number) * inv;
+    for (const threads of [1, 2, 3]) {
+      const st = gaussianStats({ data: x, dim: d }, { threads });
+      expect(sameBits(st.mean, mean)).toBe(0);
+      expect(sameBits(st.cov, ref)).toBe(0);
+    }
+  });
+
   it("symmetricEigen with vectors, covariances and the Fréchet distance: threads = 1 and 2 agree exactly", () => {
     const d = 300;
     const { a, b } = makePair(21, 420, 380, d);
