@@ -230,9 +230,22 @@ export function gemmCore(
  * `at + R4·256·q` (R4 = rows rounded up to a multiple of 4), and inside a panel of width kc the
  * 4-row strips, strip s at `+ 4s·kc`, element (p, t) at `+ 4p + t` (rows past `rows` are zeros).
  * Only rows `from … to − 1` (multiples of 4, or `to` = rows) when given: each thread of a product
- * packs its own rows. Self-contained (worker threads run it from its source text).
+ * packs its own rows. With `pack4` (the SIMD strip packer, element indices; only when `src` and
+ * `dst` are both views of its WebAssembly memory from index 0) whole 4-row strips go through it.
+ * Self-contained (worker threads run it from its source text).
  */
-export function packPanels(src: Float64Array, off: number, ld: number, rows: number, k: number, dst: Float64Array, at: number, from: number = 0, to: number = rows): void {
+export function packPanels(
+  src: Float64Array,
+  off: number,
+  ld: number,
+  rows: number,
+  k: number,
+  dst: Float64Array,
+  at: number,
+  from: number = 0,
+  to: number = rows,
+  pack4: ((src: number, ld: number, kc: number, dst: number) => void) | null = null,
+): void {
   const KCc = 256;
   const R4 = Math.ceil(rows / 4) * 4;
   const end = Math.min(R4, Math.ceil(to / 4) * 4);
@@ -241,6 +254,10 @@ export function packPanels(src: Float64Array, off: number, ld: number, rows: num
     const panel = at + R4 * pc;
     for (let r0 = from; r0 < end; r0 += 4) {
       const base = panel + r0 * kc;
+      if (pack4 !== null && r0 + 4 <= rows) {
+        pack4(off + r0 * ld + pc, ld, kc, base);
+        continue;
+      }
       for (let t = 0; t < 4; t++) {
         if (r0 + t < rows) {
           const s = off + (r0 + t) * ld + pc;
@@ -287,11 +304,12 @@ export function gemmPackedCore(
   aSrc: number,
   lda: number,
   aAll: number,
-  pack: (src: Float64Array, off: number, ld: number, rows: number, k: number, dst: Float64Array, at: number, from: number, to: number) => void,
+  pack: (src: Float64Array, off: number, ld: number, rows: number, k: number, dst: Float64Array, at: number, from: number, to: number, pack4: ((src: number, ld: number, kc: number, dst: number) => void) | null) => void,
+  pack4: ((src: number, ld: number, kc: number, dst: number) => void) | null,
 ): void {
   const KCc = 256;
   const NCc = 256;
-  if (aSrc >= 0) pack(F, aSrc, lda, aAll, k, F, aBase, row0, row0 + m);
+  if (aSrc >= 0) pack(F, aSrc, lda, aAll, k, F, aBase, row0, row0 + m, pack4);
   for (let pc = 0; pc < k; pc += KCc) {
     const kc = Math.min(KCc, k - pc);
     const aPanel = aBase + aRows4 * pc;

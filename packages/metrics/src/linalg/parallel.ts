@@ -158,6 +158,8 @@ interface Pool {
   run: ((a: number, b: number, kc: number, tiles: number) => void) | null;
   /** The kernel that adds whole tiles straight into C (see `gemmPackedCore`), with `run`. */
   runC: ((a: number, b: number, kc: number, tiles: number, c: number, ldc: number, alpha: number) => void) | null;
+  /** The SIMD strip packer (see `packPanels`), element indices. */
+  pack4: ((src: number, ld: number, kc: number, dst: number) => void) | null;
   module: WebAssembly.Module | undefined;
   rowRun: RowRun | null;
   rowModule: WebAssembly.Module | undefined;
@@ -183,12 +185,14 @@ const ctrl = new Int32Array(ctrlBuf);
 const par = new Float64Array(paramBuf);
 let run = null;
 let runC = null;
+let pack4 = null;
 if (module) {
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const kernel = ex.kernel, kernelC = ex.kernelC;
+  const kernel = ex.kernel, kernelC = ex.kernelC, packStrip = ex.pack4;
   const out8 = (packBase + aPack + bPack) * 8;
   run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
   runC = (a, b, kc, t, c, ldc, alpha) => kernelC(a * 8, b * 8, kc, t, c * 8, ldc * 8, alpha);
+  pack4 = (src, ld, kc, dst) => packStrip(src * 8, ld * 8, kc, dst * 8);
 }
 let rowRun = null;
 if (rowModule) {
@@ -217,7 +221,7 @@ for (;;) {
       } else if (par[0] === 4) {
         packCentred(F, par[1], par[2], par[3], par[4], par[5], r0, r1);
       } else if (par[0] === 3) {
-        packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, packBase + aPack + bPack, run, runC, par[11], par[12], par[13], packRows);
+        packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, packBase + aPack + bPack, run, runC, par[11], par[12], par[13], packRows, pack4);
       } else {
         const n = par[1], k = par[2], aOff = par[3], lda = par[4], bOff = par[5], ldb = par[6], cOff = par[7], ldc = par[8], alpha = par[9], lower = par[10] !== 0;
         core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
@@ -244,6 +248,7 @@ function createPool(): Pool | null {
     const module = sharedKernelModule(initial, MAX_PAGES);
     let run: Pool["run"] = null;
     let runC: Pool["runC"] = null;
+    let pack4: Pool["pack4"] = null;
     if (module) {
       const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
       const kernel = ex.kernel as (a: number, b: number, kc: number, t: number, out: number) => void;
@@ -251,6 +256,8 @@ function createPool(): Pool | null {
       const out8 = (A_PACK + B_PACK) * 8;
       run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
       runC = (a, b, kc, t, c, ldc, alpha) => kernelC(a * 8, b * 8, kc, t, c * 8, ldc * 8, alpha);
+      const packStrip = ex.pack4 as (src: number, ld: number, kc: number, dst: number) => void;
+      pack4 = (src, ld, kc, dst) => packStrip(src * 8, ld * 8, kc, dst * 8);
     }
     const rowModule = sharedRowUpdateModule(initial, MAX_PAGES);
     let rowRun: RowRun | null = null;
@@ -269,6 +276,7 @@ function createPool(): Pool | null {
       workers: [],
       run,
       runC,
+      pack4,
       module,
       rowRun,
       rowModule,
@@ -508,15 +516,26 @@ function packedGemm(
     const aInPlace = p.buffers.has(A.buffer);
     const cAt = bAt + (same ? aRows4 * k : bRows4 * k);
     const aCopy = cAt + (cInPlace ? 0 : m * n);
-    const end = aCopy + (same || aInPlace ? 0 : m * k);
+    // B (or A = B) is packed from the shared memory by the SIMD strip packer: copied in first
+    // when it lives elsewhere (a copy is a memcpy per row, far cheaper than packing in JavaScript)
+    const bInPlace = p.buffers.has(B.buffer);
+    const bRows = same ? m : n;
+    const bCopy = aCopy + (same || aInPlace ? 0 : m * k);
+    const end = bCopy + (bInPlace ? 0 : bRows * k);
     if (!ensure(p, end)) return false;
     p.top = end;
     let f = view(p);
     let aSrc = -1;
     let ldaS = lda;
-    if (same) packPanels(A, aOff, lda, m, k, f, aAt);
-    else {
-      packPanels(B, bOff, ldb, n, k, f, bAt);
+    let bSrc = B.byteOffset / 8 + bOff;
+    let ldbS = ldb;
+    if (!bInPlace) {
+      for (let i = 0; i < bRows; i++) f.set(B.subarray(bOff + i * ldb, bOff + i * ldb + k), bCopy + i * k);
+      bSrc = bCopy;
+      ldbS = k;
+    }
+    packPanels(f, bSrc, ldbS, bRows, k, f, same ? aAt : bAt, 0, bRows, p.pack4);
+    if (!same) {
       if (aInPlace) aSrc = A.byteOffset / 8 + aOff;
       else {
         for (let i = 0; i < m; i++) f.set(A.subarray(aOff + i * lda, aOff + i * lda + k), aCopy + i * k);
@@ -575,7 +594,7 @@ function runPacked(p: Pool, t: number, m: number, n: number, k: number, aAt: num
   const run = p.run as NonNullable<Pool["run"]>;
   const runC = p.runC as NonNullable<Pool["runC"]>;
   const mainPart = (r0: number, r1: number): void =>
-    gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldc, ldc, alpha, lower, A_PACK + B_PACK, run, runC, aSrc, lda, m, packPanels);
+    gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldc, ldc, alpha, lower, A_PACK + B_PACK, run, runC, aSrc, lda, m, packPanels, p.pack4);
   if (t > 1) runParts(p, t, guidedParts(m, lower, t), mainPart);
   else mainPart(0, m);
 }

@@ -68,17 +68,18 @@ function buildModule(pages: number, shared?: { min: number; max: number }): Uint
   const locals = [0x02, 0x03, 0x7f, 0x0b, 0x7b]; // 3 × i32, 11 × v128
   const body = [...locals, ...code];
   const intoC = kernelIntoC().body();
-  // types: 0 = kernel (5 × i32), 1 = kernelC (6 × i32, f64)
-  const types = section(1, [0x02, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x07, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x00]);
-  const funcs = section(3, [0x02, 0x00, 0x01]);
-  const codes = section(10, [0x02, ...uleb(body.length), ...body, ...intoC]);
+  const pack4 = packStrip().body();
+  // types: 0 = kernel (5 × i32), 1 = kernelC (6 × i32, f64), 2 = pack4 (4 × i32)
+  const types = section(1, [0x03, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x07, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x00, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]);
+  const funcs = section(3, [0x03, 0x00, 0x01, 0x02]);
+  const codes = section(10, [0x03, ...uleb(body.length), ...body, ...intoC, ...pack4]);
   const bytes = shared
     ? [
         ...WASM_HEADER,
         ...types,
         ...section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, 0x03, ...uleb(shared.min), ...uleb(shared.max)]),
         ...funcs,
-        ...section(7, [0x02, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("kernelC"), 0x00, 0x01]),
+        ...section(7, [0x03, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("kernelC"), 0x00, 0x01, ...wasmName("pack4"), 0x00, 0x02]),
         ...codes,
       ]
     : [
@@ -86,10 +87,43 @@ function buildModule(pages: number, shared?: { min: number; max: number }): Uint
         ...types,
         ...funcs,
         ...section(5, [0x01, 0x00, ...uleb(pages)]),
-        ...section(7, [0x03, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("kernelC"), 0x00, 0x01, ...wasmName("memory"), 0x02, 0x00]),
+        ...section(7, [0x04, ...wasmName("kernel"), 0x00, 0x00, ...wasmName("kernelC"), 0x00, 0x01, ...wasmName("pack4"), 0x00, 0x02, ...wasmName("memory"), 0x02, 0x00]),
         ...codes,
       ];
   return Uint8Array.from(bytes);
+}
+
+/**
+ * `pack4(src, ld, kc, dst)` (byte addresses; `ld` in bytes): one 4-row strip of the products'
+ * packed layout — rows `src + t·ld` (t < 4), kc values each, interleaved as dst[4p + t] — two
+ * columns per turn (a 4×2 transpose in four shuffles), a last odd column one value at a time. Moves
+ * values, never rounds them.
+ */
+function packStrip(): WasmFunction {
+  const f = new WasmFunction([I32, I32, I32, I32]);
+  const [SRC, LD, KC, DST] = [0, 1, 2, 3] as const;
+  const [r1, r2, r3] = [f.local(I32), f.local(I32), f.local(I32)];
+  const [A, B, C, D] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const lo = [...Array.from({ length: 8 }, (_, i) => i), ...Array.from({ length: 8 }, (_, i) => 16 + i)];
+  const hi = lo.map((x) => x + 8);
+  f.emit(get(SRC), get(LD), IADD, tee(r1), get(LD), IADD, tee(r2), get(LD), IADD, set(r3));
+  f.emit([0x02, 0x40], [0x03, 0x40]);
+  f.emit(get(KC), i32Const(2), ILT, [0x0d, 0x01]);
+  f.emit(get(SRC), vload(), set(A), get(r1), vload(), set(B), get(r2), vload(), set(C), get(r3), vload(), set(D));
+  f.emit(get(DST), get(A), get(B), simdOp(0x0d, ...lo), vstore(0));
+  f.emit(get(DST), get(C), get(D), simdOp(0x0d, ...lo), vstore(16));
+  f.emit(get(DST), get(A), get(B), simdOp(0x0d, ...hi), vstore(32));
+  f.emit(get(DST), get(C), get(D), simdOp(0x0d, ...hi), vstore(48));
+  for (const r of [SRC, r1, r2, r3]) f.emit(get(r), i32Const(16), IADD, set(r));
+  f.emit(get(DST), i32Const(64), IADD, set(DST), get(KC), i32Const(2), ISUB, set(KC));
+  f.emit([0x0c, 0x00], [0x0b], [0x0b]);
+  f.emit(get(KC), [0x04, 0x40]);
+  f.emit(get(DST), get(SRC), fload, [0x39, 3, 0]);
+  f.emit(get(DST), get(r1), fload, [0x39, 3, 8]);
+  f.emit(get(DST), get(r2), fload, [0x39, 3, 16]);
+  f.emit(get(DST), get(r3), fload, [0x39, 3, 24]);
+  f.emit([0x0b]);
+  return f;
 }
 
 /**
