@@ -14,8 +14,6 @@ import { parallelGemm } from "./parallel.js";
 const KC = 256;
 const NC = 512;
 const MC = 64;
-/** Doubles of pack space one thread needs: packed A, packed B, the kernel's tile output. */
-export const PACK_VALUES: number = MC * KC + NC * KC + (NC / 4) * 16;
 
 /** Packing space of the single-thread path when WebAssembly SIMD is unavailable. */
 let pack = new Float64Array(0);
@@ -70,8 +68,8 @@ export function gemmNT(
   }
   if (parallelGemm(m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, accumulate, lower, options.threads)) return;
   if (!accumulate) zeroC(C, cOff, ldc, m, n, lower);
-  // single thread: the same loops the worker threads run (an interleaved A/B at 1024×1024×2048
-  // measured the two within noise of each other, 388–499 ms vs 394–525 ms, bitwise equal)
+  // small products, or no generated kernels / shared memory: these loops on the calling thread
+  // (the same sums in the same order as the packed path: bitwise the same results)
   const simd = simdKernel(MC * KC, NC * KC, NC / 4);
   if (simd) {
     gemmCore(m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, lower, 0, simd.f64, simd.aBase, simd.bBase, simd.outBase, simd.run);
@@ -93,8 +91,8 @@ function zeroC(C: Float64Array, cOff: number, ldc: number, m: number, n: number,
  * only entries with column ≤ row + `diag` are computed (`diag` = the row offset of this block in a
  * larger lower-triangular product). `P` holds the packing space (packed A at `aBase`, packed B at
  * `bBase`) and, with a SIMD `run`, the kernel's tile output at `outBase`; `run === null` uses the
- * JavaScript 4×4 tile. Self-contained (no outside references) because worker threads run it from
- * its source text.
+ * JavaScript 4×4 tile. The single-thread path of {@link gemmNT}, and the reference the packed
+ * path ({@link gemmPackedCore}) is tested against bit for bit.
  */
 export function gemmCore(
   m: number,

@@ -2,8 +2,8 @@
  * Worker threads for the matrix products, behind a synchronous API.
  *
  * One shared WebAssembly memory holds the operands (when they are not already in it, they are
- * copied in) and each thread's packing space; every thread instantiates the same generated SIMD
- * kernel on it. A product is cut into row blocks of C ("parts"); the calling thread and the workers
+ * copied in), their packed copies and each thread's tile output; every thread instantiates the same
+ * generated SIMD kernels on it (a single thread uses it too, without workers). A product is cut into row blocks of C ("parts"); the calling thread and the workers
  * claim parts with an atomic counter (so a busy or not-yet-started worker only means the others do
  * more), and the caller waits with `Atomics.wait` until all parts are done. Each entry of C is the
  * same sum in the same order whichever thread computes it, so results are bitwise identical to the
@@ -14,7 +14,7 @@
  * without cross-origin isolation, say) everything runs on the calling thread.
  */
 import { InvalidArgumentError, checkInteger } from "@atlas/core";
-import { PACK_VALUES, gemmCore, gemmPackedCore, packPanels } from "./gemm.js";
+import { gemmPackedCore, packPanels } from "./gemm.js";
 import { sharedKernelModule, sharedRowUpdateModule } from "./simd-kernel.js";
 import { tridiagRows, type RowRun } from "./eigen.js";
 import { secularRoots } from "./divide-conquer.js";
@@ -22,8 +22,8 @@ import { secularRoots } from "./divide-conquer.js";
 const MAX_THREADS = 16;
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB of shared memory at most
-const A_PACK = 64 * 256;
-const B_PACK = 512 * 256;
+/** Doubles of each thread's own space: the kernel's tile output for edge tiles (≤ 64 tiles of 16). */
+const OUT_VALUES = 64 * 16;
 /** Products below this many multiply-adds run on the calling thread (dispatch costs ~0.1 ms). */
 const MIN_WORK = 1 << 22;
 const MAX_PARTS = 256;
@@ -38,9 +38,9 @@ const ERR = 4;
 const STOP = 5;
 const ACTIVE = 6;
 const READY = 7;
-// job parameters (Float64Array): [0] kind (0: product, 1: tridiagonalisation rows, 2: secular
-// roots), then the
-// kind's parameters, then from P_HEAD the row starts of the parts
+// job parameters (Float64Array): [0] kind (1: tridiagonalisation rows, 2: secular roots,
+// 3: rows of a packed product, 4: strips of a centred chunk to pack), then the kind's parameters,
+// then from P_HEAD the row starts of the parts
 const P_HEAD = 16;
 
 let configured: number | undefined;
@@ -174,13 +174,12 @@ function workerSource(): string {
 const { workerData } = require("node:worker_threads");
 // helpers that a transpiler's keep-names mode may have put into the function's source text
 var __name = (f) => f;
-const core = (${gemmCore.toString()});
 const packed = (${gemmPackedCore.toString()});
 const packRows = (${packPanels.toString()});
 const packCentred = (${packCentredTransposed.toString()});
 const tri = (${tridiagRows.toString()});
 const sec = (${secularRoots.toString()});
-const { memory, ctrlBuf, paramBuf, module, rowModule, id, packBase, aPack, bPack } = workerData;
+const { memory, ctrlBuf, paramBuf, module, rowModule, id, outBase } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const par = new Float64Array(paramBuf);
 let run = null;
@@ -189,7 +188,7 @@ let pack4 = null;
 if (module) {
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const kernel = ex.kernel, kernelC = ex.kernelC, packStrip = ex.pack4;
-  const out8 = (packBase + aPack + bPack) * 8;
+  const out8 = outBase * 8;
   run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
   runC = (a, b, kc, t, c, ldc, alpha) => kernelC(a * 8, b * 8, kc, t, c * 8, ldc * 8, alpha);
   pack4 = (src, ld, kc, dst) => packStrip(src * 8, ld * 8, kc, dst * 8);
@@ -221,10 +220,7 @@ for (;;) {
       } else if (par[0] === 4) {
         packCentred(F, par[1], par[2], par[3], par[4], par[5], r0, r1);
       } else if (par[0] === 3) {
-        packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, packBase + aPack + bPack, run, runC, par[11], par[12], par[13], packRows, pack4);
-      } else {
-        const n = par[1], k = par[2], aOff = par[3], lda = par[4], bOff = par[5], ldb = par[6], cOff = par[7], ldc = par[8], alpha = par[9], lower = par[10] !== 0;
-        core(r1 - r0, n, k, F, aOff + r0 * lda, lda, F, bOff, ldb, F, cOff + r0 * ldc, ldc, alpha, lower, r0, F, packBase, packBase + aPack, packBase + aPack + bPack, run);
+        packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, outBase, run, runC, par[11], par[12], par[13], packRows, pack4);
       }
     } catch (e) {
       console.error(e);
@@ -242,7 +238,7 @@ function createPool(): Pool | null {
     if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined" || typeof WebAssembly === "undefined") return null;
     const wt = nodeModule<{ Worker: new (src: string, opts: object) => WorkerLike; isMainThread: boolean }>("node:worker_threads");
     if (!wt) return null;
-    const initial = Math.ceil(((MAX_THREADS + 1) * PACK_VALUES * 8) / PAGE) + 1;
+    const initial = Math.ceil(((MAX_THREADS + 1) * OUT_VALUES * 8) / PAGE) + 1;
     const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
     if (!(memory.buffer instanceof SharedArrayBuffer)) return null;
     const module = sharedKernelModule(initial, MAX_PAGES);
@@ -253,7 +249,7 @@ function createPool(): Pool | null {
       const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
       const kernel = ex.kernel as (a: number, b: number, kc: number, t: number, out: number) => void;
       const kernelC = ex.kernelC as (a: number, b: number, kc: number, t: number, c: number, ldc: number, alpha: number) => void;
-      const out8 = (A_PACK + B_PACK) * 8;
+      const out8 = 0;
       run = (a, b, kc, t) => kernel(a * 8, b * 8, kc, t, out8);
       runC = (a, b, kc, t, c, ldc, alpha) => kernelC(a * 8, b * 8, kc, t, c * 8, ldc * 8, alpha);
       const packStrip = ex.pack4 as (src: number, ld: number, kc: number, dst: number) => void;
@@ -280,7 +276,7 @@ function createPool(): Pool | null {
       module,
       rowRun,
       rowModule,
-      top: (MAX_THREADS + 1) * PACK_VALUES,
+      top: (MAX_THREADS + 1) * OUT_VALUES,
       broken: false,
     };
   } catch {
@@ -297,7 +293,7 @@ function ensureWorkers(p: Pool, count: number): void {
     try {
       const w = new wt.Worker(workerSource(), {
         eval: true,
-        workerData: { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, rowModule: p.rowModule, id, packBase: id * PACK_VALUES, aPack: A_PACK, bPack: B_PACK },
+        workerData: { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, rowModule: p.rowModule, id, outBase: id * OUT_VALUES },
         name: `atlas-metrics-gemm-${id}`,
       });
       w.on("error", () => {
@@ -375,8 +371,9 @@ export function scratchRelease(mark: number): void {
 }
 
 /**
- * C (+)= alpha·A·Bᵀ on the worker threads, if the product is large enough and threads are
- * available; returns false (having done nothing) otherwise. C's untouched entries (above the
+ * C (+)= alpha·A·Bᵀ in the shared memory on t ≥ 1 threads ({@link packedGemm}), if the product is
+ * large enough and the generated kernels are available; returns false (having done nothing)
+ * otherwise, and the caller runs its single-thread loops. C's untouched entries (above the
  * diagonal with `lower`) are left as they were.
  */
 export function parallelGemm(
@@ -401,69 +398,10 @@ export function parallelGemm(
   if (work < MIN_WORK || m < 16) return false;
   const t = threads ?? getThreads();
   const p = productPool(t);
-  if (!p) return false;
-  if (p.runC && p.run) return packedGemm(p, t, m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, accumulate, lower);
-  if (t <= 1) return false;
-  const mark = p.top;
-  try {
-    // operands: in place when already in the shared memory, else copied in (compact strides)
-    const place = (X: Float64Array, off: number, ld: number, rows: number, cols: number): [number, number] | undefined => {
-      if (p.buffers.has(X.buffer)) return [X.byteOffset / 8 + off, ld];
-      const at = (p.top + 1) & ~1;
-      if (!ensure(p, at + rows * cols)) return undefined;
-      p.top = at + rows * cols;
-      const f = view(p);
-      for (let i = 0; i < rows; i++) f.set(X.subarray(off + i * ld, off + i * ld + cols), at + i * cols);
-      return [at, cols];
-    };
-    const a = place(A, aOff, lda, m, k);
-    if (!a) return false;
-    const b = A === B && aOff === bOff && lda === ldb && n <= m ? a : place(B, bOff, ldb, n, k);
-    if (!b) return false;
-    let c: [number, number];
-    const cInPlace = p.buffers.has(C.buffer);
-    const rowLen = (i: number): number => (lower ? Math.min(n, i + 1) : n);
-    if (cInPlace) {
-      c = [C.byteOffset / 8 + cOff, ldc];
-      const f = view(p);
-      if (!accumulate) for (let i = 0; i < m; i++) f.fill(0, c[0] + i * ldc, c[0] + i * ldc + rowLen(i));
-    } else {
-      const at = (p.top + 1) & ~1;
-      if (!ensure(p, at + m * n)) return false;
-      p.top = at + m * n;
-      const f = view(p);
-      for (let i = 0; i < m; i++) {
-        const len = rowLen(i);
-        if (accumulate) f.set(C.subarray(cOff + i * ldc, cOff + i * ldc + len), at + i * n);
-        else f.fill(0, at + i * n, at + i * n + len);
-      }
-      c = [at, n];
-    }
-    const starts = guidedParts(m, lower, t);
-    const par = p.params;
-    par[0] = 0;
-    par[1] = n;
-    par[2] = k;
-    par[3] = a[0];
-    par[4] = a[1];
-    par[5] = b[0];
-    par[6] = b[1];
-    par[7] = c[0];
-    par[8] = c[1];
-    par[9] = alpha;
-    par[10] = lower ? 1 : 0;
-    const f = view(p);
-    runParts(p, t, starts, (r0, r1) => {
-      gemmCore(r1 - r0, n, k, f, a[0] + r0 * a[1], a[1], f, b[0], b[1], f, c[0] + r0 * c[1], c[1], alpha, lower, r0, f, 0, A_PACK, A_PACK + B_PACK, p.run);
-    });
-    if (!cInPlace) {
-      const g = view(p);
-      for (let i = 0; i < m; i++) C.set(g.subarray(c[0] + i * n, c[0] + i * n + rowLen(i)), cOff + i * ldc);
-    }
-    return true;
-  } finally {
-    p.top = mark;
-  }
+  // the threaded product needs the generated kernels (WebAssembly SIMD); without them the calling
+  // thread runs the plain-JS tile loops
+  if (!p || !p.runC || !p.run) return false;
+  return packedGemm(p, t, m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, accumulate, lower);
 }
 
 /**
@@ -594,7 +532,7 @@ function runPacked(p: Pool, t: number, m: number, n: number, k: number, aAt: num
   const run = p.run as NonNullable<Pool["run"]>;
   const runC = p.runC as NonNullable<Pool["runC"]>;
   const mainPart = (r0: number, r1: number): void =>
-    gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldc, ldc, alpha, lower, A_PACK + B_PACK, run, runC, aSrc, lda, m, packPanels, p.pack4);
+    gemmPackedCore(r1 - r0, n, k, f, aAt, aRows4, r0, bAt, bRows4, c0 + r0 * ldc, ldc, alpha, lower, 0, run, runC, aSrc, lda, m, packPanels, p.pack4);
   if (t > 1) runParts(p, t, guidedParts(m, lower, t), mainPart);
   else mainPart(0, m);
 }
