@@ -371,10 +371,17 @@ export function scratchRelease(mark: number): void {
 }
 
 /**
- * C (+)= alpha·A·Bᵀ in the shared memory on t ≥ 1 threads ({@link packedGemm}), if the product is
- * large enough and the generated kernels are available; returns false (having done nothing)
- * otherwise, and the caller runs its single-thread loops. C's untouched entries (above the
- * diagonal with `lower`) are left as they were.
+ * C (+)= alpha·A·Bᵀ in the shared memory on t ≥ 1 threads, if the product is large enough and the
+ * generated kernels are available; returns false (having done nothing) otherwise, and the caller
+ * runs its single-thread loops. C's untouched entries (above the diagonal with `lower`) are left as
+ * they were.
+ *
+ * The operands are packed (panel-major 4-row strips, see `packPanels`) in the shared memory: B
+ * once, straight from where it is (copied in first when it lives elsewhere), before the threads
+ * start; each thread packs its own rows of A (A copied in first when it lives elsewhere), then
+ * reads both there and adds whole tiles straight into C (`gemmPackedCore`): nothing is packed twice
+ * and there is no JavaScript pass over C for whole tiles. With A = B (a Gram product) the one packed
+ * copy serves both.
  */
 export function parallelGemm(
   m: number,
@@ -401,47 +408,6 @@ export function parallelGemm(
   // the threaded product needs the generated kernels (WebAssembly SIMD); without them the calling
   // thread runs the plain-JS tile loops
   if (!p || !p.runC || !p.run) return false;
-  return packedGemm(p, t, m, n, k, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, alpha, accumulate, lower);
-}
-
-/**
- * The pool for a product on t threads: with t = 1 the shared memory and its kernels without any
- * worker (the packed product path then serves one thread too), else {@link activePool}.
- */
-function productPool(t: number): Pool | undefined {
-  if (t > 1) return activePool(t);
-  recentOwn = 1;
-  if (pool === undefined) pool = createPool();
-  if (!pool || !pool.runC) return undefined;
-  return pool;
-}
-
-/**
- * {@link parallelGemm} on packed operands (panel-major 4-row strips, see `packPanels`) in the
- * shared memory: B is packed once, straight from where it is, before the threads start; each
- * thread packs its own rows of A (A copied in first when it lives elsewhere), then reads both there
- * and adds whole tiles straight into C (`gemmPackedCore`): nothing is packed twice and there is no
- * JavaScript pass over C for whole tiles. With A = B (a Gram product) the one packed copy serves both.
- */
-function packedGemm(
-  p: Pool,
-  t: number,
-  m: number,
-  n: number,
-  k: number,
-  A: Float64Array,
-  aOff: number,
-  lda: number,
-  B: Float64Array,
-  bOff: number,
-  ldb: number,
-  C: Float64Array,
-  cOff: number,
-  ldc: number,
-  alpha: number,
-  accumulate: boolean,
-  lower: boolean,
-): boolean {
   const mark = p.top;
   try {
     const rowLen = (i: number): number => (lower ? Math.min(n, i + 1) : n);
@@ -508,26 +474,26 @@ function packedGemm(
 }
 
 /**
+ * The pool for a product on t threads: with t = 1 the shared memory and its kernels without any
+ * worker (the packed product path then serves one thread too), else {@link activePool}.
+ */
+function productPool(t: number): Pool | undefined {
+  if (t > 1) return activePool(t);
+  recentOwn = 1;
+  if (pool === undefined) pool = createPool();
+  if (!pool || !pool.runC) return undefined;
+  return pool;
+}
+
+
+/**
  * Runs the packed product (everything already in the shared memory: B packed at `bAt`, A packed
  * at `aAt` or, with `aSrc` ≥ 0, row-major at `aSrc` with stride `lda` and packed by the threads;
  * C at `c0` with stride `ldc`) on t threads, in guided row blocks.
  */
 function runPacked(p: Pool, t: number, m: number, n: number, k: number, aAt: number, aRows4: number, bAt: number, bRows4: number, c0: number, ldc: number, alpha: number, lower: boolean, aSrc: number, lda: number): void {
-  const par = p.params;
-  par[0] = 3;
-  par[1] = n;
-  par[2] = k;
-  par[3] = aAt;
-  par[4] = aRows4;
-  par[5] = bAt;
-  par[6] = bRows4;
-  par[7] = c0;
-  par[8] = ldc;
-  par[9] = alpha;
-  par[10] = lower ? 1 : 0;
-  par[11] = aSrc;
-  par[12] = lda;
-  par[13] = m;
+  // job kind 3 and its parameters, as the worker source reads them
+  p.params.set([3, n, k, aAt, aRows4, bAt, bRows4, c0, ldc, alpha, lower ? 1 : 0, aSrc, lda, m]);
   const f = view(p);
   const run = p.run as NonNullable<Pool["run"]>;
   const runC = p.runC as NonNullable<Pool["runC"]>;
@@ -563,13 +529,7 @@ export function scatterChunk(x: Float64Array, r0: number, rows: number, d: numbe
     f.set(x.subarray(r0 * d, (r0 + rows) * d), xAt);
     f.set(mean.subarray(0, d), meanAt);
     const strips = d4 / 4;
-    const par = p.params;
-    par[0] = 4;
-    par[1] = xAt;
-    par[2] = rows;
-    par[3] = d;
-    par[4] = meanAt;
-    par[5] = packAt;
+    p.params.set([4, xAt, rows, d, meanAt, packAt]); // job kind 4, as the worker source reads it
     const mainPart = (s0: number, s1: number): void => packCentredTransposed(f, xAt, rows, d, meanAt, packAt, s0, s1);
     if (t > 1) {
       const parts = Math.min(strips, 4 * t);
