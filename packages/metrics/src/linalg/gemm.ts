@@ -275,12 +275,11 @@ export function packPanels(
  * i/4), `aRows4`/`bRows4` their rows rounded up to 4. With `aSrc` ≥ 0, this block's rows of A are
  * first packed here from the row-major A at `F[aSrc…]` (row stride `lda`, `aAll` rows in all) by
  * `pack` ({@link packPanels}), so the threads pack their own rows in parallel; with −1 A is packed
- * already. Whole 4×4 tiles go through `runC`, which adds
- * them straight into C; tiles at the matrix edge or across the diagonal (with `lower`: only
- * column ≤ row) go through `run` and the same JavaScript update as {@link gemmCore}. Every entry
- * gets the same sums in the same order as in `gemmCore` (panels of 256 in increasing order, the
- * same kernel loop), so results are bitwise the same. Self-contained: worker threads run it from
- * its source text.
+ * already. Whole 4×4 tiles go through `runC`, which adds them straight into C; tiles at the matrix
+ * edge or across the diagonal (with `lower`: only column ≤ row) go through `run` and the same
+ * JavaScript update as {@link gemmCore}. Every entry gets the same sums in the same order as in
+ * `gemmCore` (panels of 256 in increasing order, the same kernel loop), so results are bitwise the
+ * same. Self-contained: worker threads run it from its source text.
  */
 export function gemmPackedCore(
   m: number,

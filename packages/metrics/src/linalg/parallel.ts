@@ -485,7 +485,6 @@ function productPool(t: number): Pool | undefined {
   return pool;
 }
 
-
 /**
  * Runs the packed product (everything already in the shared memory: B packed at `bAt`, A packed
  * at `aAt` or, with `aSrc` ≥ 0, row-major at `aSrc` with stride `lda` and packed by the threads;
@@ -512,9 +511,9 @@ function runPacked(p: Pool, t: number, m: number, n: number, k: number, aAt: num
  * False (nothing done) without the pool's kernels.
  */
 export function scatterChunk(x: Float64Array, r0: number, rows: number, d: number, mean: Float64Array, S: Float64Array): boolean {
+  if (d < 16 || (d * d * rows) / 2 < MIN_WORK) return false;
   const t = getThreads();
   const p = productPool(t);
-  if (d < 16 || (d * d * rows) / 2 < MIN_WORK) return false;
   if (!p || !p.runC || !p.run || !p.buffers.has(S.buffer)) return false;
   const mark = p.top;
   try {
