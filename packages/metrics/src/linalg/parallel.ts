@@ -3,7 +3,8 @@
  *
  * One shared WebAssembly memory holds the operands (when they are not already in it, they are
  * copied in), their packed copies and each thread's tile output; every thread instantiates the same
- * generated SIMD kernels on it (a single thread uses it too, without workers). A product is cut into row blocks of C ("parts"); the calling thread and the workers
+ * generated SIMD kernels on it (a single thread uses it too, without workers). A product is cut
+ * into row blocks of C ("parts"); the calling thread and the workers
  * claim parts with an atomic counter (so a busy or not-yet-started worker only means the others do
  * more), and the caller waits with `Atomics.wait` until all parts are done. Each entry of C is the
  * same sum in the same order whichever thread computes it, so results are bitwise identical to the

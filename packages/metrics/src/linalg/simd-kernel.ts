@@ -31,48 +31,13 @@ export interface SimdKernel {
  * kernel on the same data.
  */
 function buildModule(pages: number, shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
-  // params: 0 a (byte ptr), 1 b (byte ptr), 2 kc, 3 tiles, 4 out (byte ptr)
-  // locals: 5 p, 6 ai, 7 bi, 8..15 c0..c7 (v128), 16 b01, 17 b23, 18 x
-  const i32 = i32Const;
-  const simd = simdOp;
-  const code: number[] = [];
-  const emit = (...parts: number[][]): void => {
-    for (const p of parts) code.push(...p);
-  };
-  const zero = simd(0x0c, ...new Array<number>(16).fill(0));
-  // block $done: if tiles == 0 skip
-  emit([0x02, 0x40], get(3), [0x45], [0x0d, 0x00]);
-  emit([0x03, 0x40]); // loop $tile
-  for (let c = 8; c < 16; c++) emit(zero, set(c));
-  emit(get(0), set(6), get(1), set(7), get(2), set(5));
-  emit([0x03, 0x40]); // loop $k
-  emit(get(7), simd(0x00, ...memarg(3, 0)), set(16));
-  emit(get(7), simd(0x00, ...memarg(3, 16)), set(17));
-  for (let r = 0; r < 4; r++) {
-    emit(get(6), simd(0x0a, ...memarg(3, r * 8)), set(18)); // x = v128.load64_splat(a[r]): one instruction instead of f64.load + f64x2.splat
-    emit(get(8 + 2 * r), get(18), get(16), simd(0xf2), simd(0xf0), set(8 + 2 * r)); // c += x * b01
-    emit(get(9 + 2 * r), get(18), get(17), simd(0xf2), simd(0xf0), set(9 + 2 * r)); // c += x * b23
-  }
-  emit(get(6), i32(32), [0x6a], set(6)); // ai += 32
-  emit(get(7), i32(32), [0x6a], set(7)); // bi += 32
-  emit(get(5), i32(1), [0x6b], [0x22, ...uleb(5)]); // p = p - 1 (tee)
-  emit([0x0d, 0x00]); // br_if $k
-  emit([0x0b]); // end loop $k
-  for (let c = 0; c < 8; c++) emit(get(4), get(8 + c), simd(0x0b, ...memarg(3, c * 16)));
-  emit(get(4), i32(128), [0x6a], set(4)); // out += 128
-  emit(get(1), get(2), i32(32), [0x6c], [0x6a], set(1)); // b += kc * 32
-  emit(get(3), i32(1), [0x6b], [0x22, ...uleb(3)], [0x0d, 0x00]); // tiles -= 1; br_if $tile
-  emit([0x0b]); // end loop $tile
-  emit([0x0b]); // end block
-  emit([0x0b]); // end function
-  const locals = [0x02, 0x03, 0x7f, 0x0b, 0x7b]; // 3 × i32, 11 × v128
-  const body = [...locals, ...code];
-  const intoC = kernelIntoC().body();
+  const body = tileKernel(false).body();
+  const intoC = tileKernel(true).body();
   const pack4 = packStrip().body();
   // types: 0 = kernel (5 × i32), 1 = kernelC (6 × i32, f64), 2 = pack4 (4 × i32)
   const types = section(1, [0x03, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x07, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x00, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]);
   const funcs = section(3, [0x03, 0x00, 0x01, 0x02]);
-  const codes = section(10, [0x03, ...uleb(body.length), ...body, ...intoC, ...pack4]);
+  const codes = section(10, [0x03, ...body, ...intoC, ...pack4]);
   const bytes = shared
     ? [
         ...WASM_HEADER,
@@ -127,19 +92,26 @@ function packStrip(): WasmFunction {
 }
 
 /**
- * `kernelC(a, b, kc, tiles, c, ldc, alpha)` (byte addresses; `ldc` in bytes): the same 4×4 tiles
- * as `kernel` — the same k loop, so the same 16 sums bit for bit — but each finished tile is added
- * straight into C: `C[r][q] = C[r][q] + alpha·tile[r][q]` (a multiply, then an add, per lane: what
- * the JavaScript update of `kernel`'s output does), tile t at `c + 32·t`. For whole tiles only.
+ * The 4×4 tile kernels, one k loop for both. `kernel(a, b, kc, tiles, out)` (byte addresses): for
+ * `tiles` consecutive 4-column strips of packed B from `b` and the 4-row strip of packed A at `a`,
+ * each of the 16 sums accumulated over p in order (separate multiply and add, as the plain-JS tile),
+ * stored row-major at `out + 128·t`. `kernelC(a, b, kc, tiles, c, ldc, alpha)` (`ldc` in bytes,
+ * `intoC`): the same tiles, bit for bit, added straight into C instead —
+ * `C[r][q] = C[r][q] + alpha·tile[r][q]` (a multiply, then an add, per lane: what the JavaScript
+ * update of `kernel`'s output does), tile t at `c + 32·t`; for whole tiles only.
  */
-function kernelIntoC(): WasmFunction {
-  const f = new WasmFunction([I32, I32, I32, I32, I32, I32, F64]);
-  const [A, B, KCP, TILES, C, LDC, ALPHA] = [0, 1, 2, 3, 4, 5, 6] as const;
-  const [p, ai, bi, ldc2, ldc3] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+function tileKernel(intoC: boolean): WasmFunction {
+  const f = new WasmFunction(intoC ? [I32, I32, I32, I32, I32, I32, F64] : [I32, I32, I32, I32, I32]);
+  const [A, B, KCP, TILES, OUT] = [0, 1, 2, 3, 4] as const; // OUT: the tiles' output, or C
+  const [LDC, ALPHA] = [5, 6] as const;
+  const [p, ai, bi] = [f.local(I32), f.local(I32), f.local(I32)];
   const acc = Array.from({ length: 8 }, () => f.local(V128));
-  const [b01, b23, x, al] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
-  f.emit(get(ALPHA), simdOp(0x14), set(al));
-  f.emit(get(LDC), get(LDC), IADD, tee(ldc2), get(LDC), IADD, set(ldc3));
+  const [b01, b23, x] = [f.local(V128), f.local(V128), f.local(V128)];
+  const [ldc2, ldc3, al] = intoC ? [f.local(I32), f.local(I32), f.local(V128)] : [0, 0, 0];
+  if (intoC) {
+    f.emit(get(ALPHA), simdOp(0x14), set(al));
+    f.emit(get(LDC), get(LDC), IADD, tee(ldc2), get(LDC), IADD, set(ldc3));
+  }
   f.emit([0x02, 0x40], get(TILES), [0x45], [0x0d, 0x00]); // block; if tiles == 0 leave
   f.emit([0x03, 0x40]); // loop $tile
   for (const c of acc) f.emit(VZERO, set(c));
@@ -147,20 +119,24 @@ function kernelIntoC(): WasmFunction {
   f.emit([0x03, 0x40]); // loop $k
   f.emit(get(bi), vload(0), set(b01), get(bi), vload(16), set(b23));
   for (let r = 0; r < 4; r++) {
-    f.emit(get(ai), simdOp(0x0a, ...memarg(3, r * 8)), set(x)); // v128.load64_splat
-    f.emit(get(acc[2 * r] as number), get(x), get(b01), VMUL, VADD, set(acc[2 * r] as number));
-    f.emit(get(acc[2 * r + 1] as number), get(x), get(b23), VMUL, VADD, set(acc[2 * r + 1] as number));
+    // x = v128.load64_splat(a[r]): one instruction instead of f64.load + f64x2.splat
+    f.emit(get(ai), simdOp(0x0a, ...memarg(3, r * 8)), set(x));
+    f.emit(get(acc[2 * r] as number), get(x), get(b01), VMUL, VADD, set(acc[2 * r] as number)); // c += x·b01
+    f.emit(get(acc[2 * r + 1] as number), get(x), get(b23), VMUL, VADD, set(acc[2 * r + 1] as number)); // c += x·b23
   }
   f.emit(get(ai), i32Const(32), IADD, set(ai), get(bi), i32Const(32), IADD, set(bi));
   f.emit(get(p), i32Const(1), ISUB, tee(p), [0x0d, 0x00]); // br_if $k
   f.emit([0x0b]); // end loop $k
-  const rowPtr = (r: number): number[] => (r === 0 ? get(C) : [...get(C), ...get(r === 1 ? LDC : r === 2 ? ldc2 : ldc3), ...IADD]);
-  for (let r = 0; r < 4; r++) {
-    for (let h = 0; h < 2; h++) {
-      f.emit(rowPtr(r), rowPtr(r), vload(16 * h), get(al), get(acc[2 * r + h] as number), VMUL, VADD, vstore(16 * h));
+  if (intoC) {
+    const rowPtr = (r: number): number[] => (r === 0 ? get(OUT) : [...get(OUT), ...get(r === 1 ? LDC : r === 2 ? ldc2 : ldc3), ...IADD]);
+    for (let r = 0; r < 4; r++) {
+      for (let h = 0; h < 2; h++) f.emit(rowPtr(r), rowPtr(r), vload(16 * h), get(al), get(acc[2 * r + h] as number), VMUL, VADD, vstore(16 * h));
     }
+    f.emit(get(OUT), i32Const(32), IADD, set(OUT));
+  } else {
+    acc.forEach((c, i) => f.emit(get(OUT), get(c), vstore(16 * i)));
+    f.emit(get(OUT), i32Const(128), IADD, set(OUT));
   }
-  f.emit(get(C), i32Const(32), IADD, set(C));
   f.emit(get(B), get(KCP), i32Const(32), [0x6c], IADD, set(B)); // b += kc·32
   f.emit(get(TILES), i32Const(1), ISUB, tee(TILES), [0x0d, 0x00]); // br_if $tile
   f.emit([0x0b]); // end loop $tile
