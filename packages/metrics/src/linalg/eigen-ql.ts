@@ -12,13 +12,15 @@ const EPS = 2 ** -52;
  */
 export function tridiagonalQL(d: Float64Array, e: Float64Array, n: number, zt?: Float64Array): void {
   e[n - 1] = 0;
-  // deflation test as in EISPACK tql2: |e_m| ≤ ε·max_{j ≤ l}(|d_j| + |e_j|), which also settles
-  // clusters of (numerically) zero eigenvalues of rank-deficient matrices
+  // deflation: |e_m| ≤ ε·(|d_m| + |d_{m+1}|), or |e_m| ≤ ε‖T‖ with ‖T‖ = max_j(|d_j| + |e_j|) over
+  // the WHOLE matrix — a perturbation at the level of the tridiagonalisation's own backward error.
+  // (EISPACK tql2 takes the max only over j ≤ l; when the leading rows are zero, as they are for a
+  // rank-deficient matrix, a cluster of numerically zero eigenvalues then never meets that test.)
   let tst1 = 0;
+  for (let j = 0; j < n; j++) tst1 = Math.max(tst1, Math.abs(d[j] as number) + Math.abs(e[j] as number));
   for (let l = 0; l < n; l++) {
     let iter = 0;
     let m: number;
-    tst1 = Math.max(tst1, Math.abs(d[l] as number) + Math.abs(e[l] as number));
     for (;;) {
       for (m = l; m < n - 1; m++) {
         const dd = Math.abs(d[m] as number) + Math.abs(d[m + 1] as number);
