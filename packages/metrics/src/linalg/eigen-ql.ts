@@ -1,4 +1,7 @@
 const EPS = 2 ** -52;
+/** Sums of squares inside (SQ_MIN, SQ_MAX) lost nothing to underflow or overflow. */
+const SQ_MIN = 2 ** -960;
+const SQ_MAX = 2 ** 960;
 
 /**
  * Implicit QL iterations with Wilkinson-type shifts on a symmetric tridiagonal matrix
@@ -41,7 +44,9 @@ export function tridiagonalQL(d: Float64Array, e: Float64Array, n: number, zt?: 
       for (i = m - 1; i >= l; i--) {
         const f = s * (e[i] as number);
         const bb = c * (e[i] as number);
-        r = Math.hypot(f, g);
+        // √(f² + g²) unless the squares could under- or overflow (Math.hypot is several times slower)
+        const ss = f * f + g * g;
+        r = ss > SQ_MIN && ss < SQ_MAX ? Math.sqrt(ss) : Math.hypot(f, g);
         e[i + 1] = r;
         if (r === 0) {
           d[i + 1] = (d[i + 1] as number) - p;
