@@ -22,8 +22,9 @@ const CHUNK = 512;
 /**
  * Running mean and covariance over batches, exact in float64 and merge-stable.
  *
- * Each batch is handled two-pass (its own mean first, then the scatter of the centred rows, as a
- * blocked XᵀX), and batches are combined with the pairwise update of Chan, Golub & LeVeque (1979):
+ * Each batch is handled as if two-pass (its rows shifted by the mean of its first rows, the scatter
+ * of the shifted rows as a blocked XᵀX and their sums in one pass, then corrected to the batch's own
+ * mean), and batches are combined with the pairwise update of Chan, Golub & LeVeque (1979):
  * M = M_a + M_b + δδᵀ·n_a n_b / n, δ = μ_b − μ_a. Adding batches in any grouping gives the one-shot
  * statistics to rounding (≈1e-12 relative), and large offsets (features around 1e4) cost no accuracy,
  * unlike a one-pass Σx², Σxxᵀ formula.
@@ -133,41 +134,71 @@ export class GaussianAccumulator {
   }
 }
 
-/** Mean (compensated two-pass) and lower-triangular scatter of n rows of dimension d. */
-function batchMoments(x: Float64Array, n: number, d: number): { mean: Float64Array; scatter: Float64Array } {
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
+/**
+ * Mean and lower-triangular scatter Σ (x − μ)(x − μ)ᵀ of n rows of dimension d, in one pass over
+ * the rows after the first chunk. The rows are shifted by c, the compensated two-pass mean of the
+ * first chunk (so large offsets cancel exactly as in a two-pass formula); the scatter of x − c and
+ * the column sums of x − c come from the same pass, and then μ = c + δ, δ = Σ (x − c)/n, and
+ * Σ (x − μ)(x − μ)ᵀ = Σ (x − c)(x − c)ᵀ − n δδᵀ, where δ is of the order of the sampling error of
+ * the first chunk's mean, so the correction is small and costs no accuracy. With `scale`, the
+ * result is the scatter times `scale`, mirrored to both triangles (the covariance).
+ */
+function batchMoments(x: Float64Array, n: number, d: number, scale?: number): { mean: Float64Array; scatter: Float64Array } {
+  const c = new Float64Array(d);
+  const n0 = Math.min(n, CHUNK);
+  for (let i = 0; i < n0; i++) {
     const row = i * d;
-    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[row + j] as number);
+    for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (x[row + j] as number);
   }
-  for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / n;
-  // second pass: correct the mean by the mean residual (removes the rounding of the first sum)
+  for (let j = 0; j < d; j++) c[j] = (c[j] as number) / n0;
+  // second pass over the chunk: correct by its mean residual (removes the rounding of the first sum)
   const corr = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n0; i++) {
     const row = i * d;
-    for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[row + j] as number) - (mean[j] as number));
+    for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[row + j] as number) - (c[j] as number));
   }
-  for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (corr[j] as number) / n;
-  // scatter of the centred rows, CHUNK rows at a time as (Xcᵀ)(Xcᵀ)ᵀ on transposed chunks; with
-  // the shared memory the threads write the centred chunk straight into the product's packed layout
-  // (scatterChunk: the same values, no transposed copy), else it is centred and transposed here
+  for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (corr[j] as number) / n0;
+  // scatter of the shifted rows, CHUNK rows at a time as (X−c)ᵀ(X−c) on transposed chunks; with
+  // the shared memory the threads write the shifted chunk straight into the product's packed layout
+  // and add up its columns (scatterChunk: the same values, no transposed copy), else here
   const mark = scratchMark();
   try {
     const shared = scratch(d * d);
     const scatter = shared ?? new Float64Array(d * d);
+    const sums = (shared ? scratch(d) : undefined) ?? new Float64Array(d);
+    sums.fill(0);
     const rows = Math.min(CHUNK, n);
     let xt: Float64Array | undefined;
     for (let r0 = 0; r0 < n; r0 += CHUNK) {
       const m = Math.min(CHUNK, n - r0);
-      if (shared && scatterChunk(x, r0, m, d, mean, scatter)) continue;
+      if (shared && scatterChunk(x, r0, m, d, c, scatter, sums)) continue;
       xt ??= new Float64Array(d * rows);
       for (let i = 0; i < m; i++) {
         const row = (r0 + i) * d;
-        for (let j = 0; j < d; j++) xt[j * m + i] = (x[row + j] as number) - (mean[j] as number);
+        for (let j = 0; j < d; j++) {
+          const v = (x[row + j] as number) - (c[j] as number);
+          xt[j * m + i] = v;
+          sums[j] = (sums[j] as number) + v;
+        }
       }
       gemmNT(d, d, m, xt, 0, m, xt, 0, m, scatter, 0, d, { lower: true, accumulate: true });
     }
-    return { mean, scatter: shared ? Float64Array.from(scatter) : scatter };
+    const delta = new Float64Array(d);
+    const mean = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      delta[j] = (sums[j] as number) / n;
+      mean[j] = (c[j] as number) + (delta[j] as number);
+    }
+    // Σ (x − μ)(x − μ)ᵀ = Σ (x − c)(x − c)ᵀ − n δδᵀ (lower triangle), times scale, out of the scratch
+    const out = new Float64Array(d * d);
+    const f = scale ?? 1;
+    for (let i = 0; i < d; i++) {
+      const row = i * d;
+      const ndi = n * (delta[i] as number);
+      for (let j = 0; j <= i; j++) out[row + j] = ((scatter[row + j] as number) - ndi * (delta[j] as number)) * f;
+    }
+    if (scale !== undefined) mirrorLower(out, d);
+    return { mean, scatter: out };
   } finally {
     scratchRelease(mark);
   }
@@ -183,12 +214,8 @@ function batchMoments(x: Float64Array, n: number, d: number): { mean: Float64Arr
 export function gaussianStats(features: FeatureInput, options: { threads?: number } = {}): GaussianStats {
   const f = readFeatures("features", features, { minRows: 2 });
   const threads = checkThreads(options?.threads);
-  const { mean, scatter } = withThreads(threads, () => batchMoments(f.data, f.n, f.dim));
-  const d = f.dim;
-  const s = 1 / (f.n - 1);
-  for (let i = 0; i < d * d; i++) scatter[i] = (scatter[i] as number) * s;
-  mirrorLower(scatter, d);
-  return { mean, cov: scatter, n: f.n, dim: d, extractor: f.extractor };
+  const { mean, scatter } = withThreads(threads, () => batchMoments(f.data, f.n, f.dim, 1 / (f.n - 1)));
+  return { mean, cov: scatter, n: f.n, dim: f.dim, extractor: f.extractor };
 }
 
 /** Validate a {@link GaussianStats}-shaped argument. */

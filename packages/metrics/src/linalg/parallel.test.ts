@@ -113,34 +113,57 @@ describe("worker threads give the single-thread result bit for bit", () => {
     }
   });
 
-  it("the covariance's packed chunks (centred straight into the product's layout by the threads) equal centring, transposing and the plain-JS tile loops bit for bit", () => {
+  it("the covariance's packed chunks (shifted straight into the product's layout by the threads, their columns summed) equal shifting, transposing and the plain-JS tile loops bit for bit", () => {
     // d not a multiple of 4 (a zero-padded last strip), chunks of 512 rows with a ragged last one
-    // (276 = 256 + 20: two panels); the reference repeats gaussianStats' arithmetic step by step
+    // (276 = 256 + 20: two panels); the reference repeats gaussianStats' arithmetic step by step:
+    // shift c = compensated mean of the first 512 rows, scatter and sums of x − c, then the
+    // correction to the mean μ = c + δ
     const n = 1300;
     const d = 203;
     const x = randomMatrix(21, n, d);
     for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) * 3 + 100; // an offset, as real features have
-    const mean = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[i * d + j] as number);
-    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / n;
+    const c = new Float64Array(d);
+    for (let i = 0; i < 512; i++) for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (x[i * d + j] as number);
+    for (let j = 0; j < d; j++) c[j] = (c[j] as number) / 512;
     const corr = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[i * d + j] as number) - (mean[j] as number));
-    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (corr[j] as number) / n;
+    for (let i = 0; i < 512; i++) for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[i * d + j] as number) - (c[j] as number));
+    for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (corr[j] as number) / 512;
     const S = new Float64Array(d * d);
+    const sums = new Float64Array(d);
     const pack = new Float64Array(64 * 256 + 512 * 256);
     for (let r0 = 0; r0 < n; r0 += 512) {
       const m = Math.min(512, n - r0);
       const xt = new Float64Array(d * m);
-      for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) xt[j * m + i] = (x[(r0 + i) * d + j] as number) - (mean[j] as number);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < d; j++) {
+          const v = (x[(r0 + i) * d + j] as number) - (c[j] as number);
+          xt[j * m + i] = v;
+          sums[j] = (sums[j] as number) + v;
+        }
+      }
       gemmCore(d, d, m, xt, 0, m, xt, 0, m, S, 0, d, 1, true, 0, pack, 0, 64 * 256, 0, null);
     }
+    const delta = sums.map((v) => v / n);
+    const mean = c.map((v, j) => v + (delta[j] as number));
     const inv = 1 / (n - 1);
     const ref = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) ref[i * d + j] = ref[j * d + i] = (S[i * d + j] as number) * inv;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j <= i; j++) ref[i * d + j] = ref[j * d + i] = ((S[i * d + j] as number) - n * (delta[i] as number) * (delta[j] as number)) * inv;
+    }
     for (const threads of [1, 2, 3]) {
       const st = gaussianStats({ data: x, dim: d }, { threads });
       expect(sameBits(st.mean, mean)).toBe(0);
       expect(sameBits(st.cov, ref)).toBe(0);
+    }
+    // and the shift changes nothing beyond rounding: the textbook two-pass covariance
+    const mu = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] = (mu[j] as number) + (x[i * d + j] as number) / n;
+    for (let i = 0; i < d; i += 17) {
+      for (let j = 0; j <= i; j += 13) {
+        let t = 0;
+        for (let r = 0; r < n; r++) t += ((x[r * d + i] as number) - (mu[i] as number)) * ((x[r * d + j] as number) - (mu[j] as number));
+        expect(Math.abs((ref[i * d + j] as number) - t * inv)).toBeLessThanOrEqual(1e-12 * Math.sqrt((ref[i * d + i] as number) * (ref[j * d + j] as number)));
+      }
     }
   });
 

@@ -219,7 +219,7 @@ for (;;) {
       } else if (par[0] === 2) {
         sec(F, par[1], par[2], par[3], par[4], r0, r1, par[5]);
       } else if (par[0] === 4) {
-        packCentred(F, par[1], par[2], par[3], par[4], par[5], r0, r1);
+        packCentred(F, par[1], par[2], par[3], par[4], par[5], r0, r1, par[6]);
       } else if (par[0] === 3) {
         packed(r1 - r0, par[1], par[2], F, par[3], par[4], r0, par[5], par[6], par[7] + r0 * par[8], par[8], par[9], par[10] !== 0, outBase, run, runC, par[11], par[12], par[13], packRows, pack4);
       }
@@ -504,18 +504,19 @@ function runPacked(p: Pool, t: number, m: number, n: number, k: number, aAt: num
 }
 
 /**
- * The scatter of a chunk of feature rows, `S (lower) += (X − μ)ᵀ(X − μ)` for the `rows` rows of the
- * row-major n×d `x` from row `r0` (μ = `mean`), on the threads: the chunk is copied into the shared
- * memory, the threads write the centred values straight into the packed layout of (X − μ)ᵀ
- * ({@link packCentredTransposed}, the same values as centring and transposing first), and the
- * packed Gram product adds into `S`, which must live in the shared memory ({@link scratch}).
- * False (nothing done) without the pool's kernels.
+ * The scatter of a chunk of feature rows about a shift c, `S (lower) += (X − c)ᵀ(X − c)` for the
+ * `rows` rows of the row-major n×d `x` from row `r0` (c = `shift`), on the threads, and the column
+ * sums of X − c added to `sums` (each feature's rows in order, so the bits do not depend on the
+ * thread count): the chunk is copied into the shared memory, the threads write the shifted values
+ * straight into the packed layout of (X − c)ᵀ ({@link packCentredTransposed}, the same values as
+ * shifting and transposing first), and the packed Gram product adds into `S`. `S` and `sums` must
+ * live in the shared memory ({@link scratch}). False (nothing done) without the pool's kernels.
  */
-export function scatterChunk(x: Float64Array, r0: number, rows: number, d: number, mean: Float64Array, S: Float64Array): boolean {
+export function scatterChunk(x: Float64Array, r0: number, rows: number, d: number, shift: Float64Array, S: Float64Array, sums: Float64Array): boolean {
   if (d < 16 || (d * d * rows) / 2 < MIN_WORK) return false;
   const t = getThreads();
   const p = productPool(t);
-  if (!p || !p.runC || !p.run || !p.buffers.has(S.buffer)) return false;
+  if (!p || !p.runC || !p.run || !p.buffers.has(S.buffer) || !p.buffers.has(sums.buffer)) return false;
   const mark = p.top;
   try {
     const d4 = Math.ceil(d / 4) * 4;
@@ -527,10 +528,11 @@ export function scatterChunk(x: Float64Array, r0: number, rows: number, d: numbe
     p.top = end;
     const f = view(p);
     f.set(x.subarray(r0 * d, (r0 + rows) * d), xAt);
-    f.set(mean.subarray(0, d), meanAt);
+    f.set(shift.subarray(0, d), meanAt);
+    const sumAt = sums.byteOffset / 8;
     const strips = d4 / 4;
-    p.params.set([4, xAt, rows, d, meanAt, packAt]); // job kind 4, as the worker source reads it
-    const mainPart = (s0: number, s1: number): void => packCentredTransposed(f, xAt, rows, d, meanAt, packAt, s0, s1);
+    p.params.set([4, xAt, rows, d, meanAt, packAt, sumAt]); // job kind 4, as the worker source reads it
+    const mainPart = (s0: number, s1: number): void => packCentredTransposed(f, xAt, rows, d, meanAt, packAt, s0, s1, sumAt);
     if (t > 1) {
       const parts = Math.min(strips, 4 * t);
       const starts = Array.from({ length: parts + 1 }, (_, q) => Math.round((q * strips) / parts));
@@ -545,11 +547,12 @@ export function scatterChunk(x: Float64Array, r0: number, rows: number, d: numbe
 
 /**
  * Strips `s0 … s1 − 1` (features 4s … 4s + 3) of the packed (panel-major, see `packPanels`) layout
- * of (X − μ)ᵀ, for the `rows` × `d` row-major X at `F[xAt…]` and μ at `F[meanAt…]`: element
+ * of (X − c)ᵀ, for the `rows` × `d` row-major X at `F[xAt…]` and c at `F[meanAt…]`: element
  * (sample p, feature j) goes to panel ⌊p/256⌋, strip ⌊j/4⌋, slot 4(p mod 256) + j mod 4; features
- * past d are zeros. Self-contained (worker threads run it from its source text).
+ * past d are zeros. Each feature's values are also added, row by row, to `F[sumAt + j]`.
+ * Self-contained (worker threads run it from its source text).
  */
-export function packCentredTransposed(F: Float64Array, xAt: number, rows: number, d: number, meanAt: number, at: number, s0: number, s1: number): void {
+export function packCentredTransposed(F: Float64Array, xAt: number, rows: number, d: number, meanAt: number, at: number, s0: number, s1: number, sumAt: number): void {
   const KCc = 256;
   const d4 = Math.ceil(d / 4) * 4;
   const jEnd = Math.min(d, 4 * s1);
@@ -561,14 +564,28 @@ export function packCentredTransposed(F: Float64Array, xAt: number, rows: number
       let j = 4 * s0;
       for (; j + 4 <= jEnd; j += 4) {
         const o = panel + j * kc + 4 * q;
-        F[o] = (F[src + j] as number) - (F[meanAt + j] as number);
-        F[o + 1] = (F[src + j + 1] as number) - (F[meanAt + j + 1] as number);
-        F[o + 2] = (F[src + j + 2] as number) - (F[meanAt + j + 2] as number);
-        F[o + 3] = (F[src + j + 3] as number) - (F[meanAt + j + 3] as number);
+        const x0 = (F[src + j] as number) - (F[meanAt + j] as number);
+        const x1 = (F[src + j + 1] as number) - (F[meanAt + j + 1] as number);
+        const x2 = (F[src + j + 2] as number) - (F[meanAt + j + 2] as number);
+        const x3 = (F[src + j + 3] as number) - (F[meanAt + j + 3] as number);
+        F[o] = x0;
+        F[o + 1] = x1;
+        F[o + 2] = x2;
+        F[o + 3] = x3;
+        F[sumAt + j] = (F[sumAt + j] as number) + x0;
+        F[sumAt + j + 1] = (F[sumAt + j + 1] as number) + x1;
+        F[sumAt + j + 2] = (F[sumAt + j + 2] as number) + x2;
+        F[sumAt + j + 3] = (F[sumAt + j + 3] as number) + x3;
       }
       if (j < 4 * s1 && j < d4) {
         const o = panel + j * kc + 4 * q;
-        for (let u = 0; u < 4; u++) F[o + u] = j + u < d ? (F[src + j + u] as number) - (F[meanAt + j + u] as number) : 0;
+        for (let u = 0; u < 4; u++) {
+          if (j + u < d) {
+            const v = (F[src + j + u] as number) - (F[meanAt + j + u] as number);
+            F[o + u] = v;
+            F[sumAt + j + u] = (F[sumAt + j + u] as number) + v;
+          } else F[o + u] = 0;
+        }
       }
     }
   }
