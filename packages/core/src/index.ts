@@ -13,7 +13,7 @@ export {
   describeValue,
   type AtlasErrorCode,
 } from "./errors.js";
-export { checkNumber, checkInteger, checkOneOf, checkFinite, checkChart, type NumberBounds } from "./validate.js";
+export { checkNumber, checkInteger, checkOneOf, checkFinite, allFinite, checkChart, type NumberBounds } from "./validate.js";
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
-import { checkInteger } from "./validate.js";
+import { allFinite, checkInteger } from "./validate.js";
 
 /** Rows of a matrix given as a typed array in row-major order with its row length. */
 export interface RowMajor<T extends Float32Array | Float64Array = Float32Array | Float64Array> {
@@ -79,7 +79,7 @@ export function toMatrix(
   if (options.dim !== undefined && dim !== options.dim) {
     throw new ShapeMismatchError(name, `expected rows of dimension ${options.dim}, got ${dim}`);
   }
-  if (!options.skipFiniteCheck) {
+  if (!options.skipFiniteCheck && !allFinite(data)) {
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i] as number)) {
         throw new InvalidArgumentError(name, `expected finite values, found ${describeValue(data[i])} at row ${Math.floor(i / dim)}, column ${i % dim}`);
@@ -88,3 +88,4 @@ export function toMatrix(
   }
   return { data, n, dim } as Matrix<Float32Array> | Matrix<Float64Array>;
 }
+

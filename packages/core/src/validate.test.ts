@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { AtlasError, InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
 import { toMatrix } from "./matrix.js";
-import { checkChart, checkFinite, checkInteger, checkNumber, checkOneOf } from "./validate.js";
+import { allFinite, checkChart, checkFinite, checkInteger, checkNumber, checkOneOf } from "./validate.js";
 
 describe("AtlasError", () => {
   it("carries a stable code, the argument name and the cause", () => {
@@ -76,5 +76,23 @@ describe("toMatrix", () => {
     expect(() => toMatrix("y", t as unknown as tf.Tensor2D)).toThrow(/expected a 2-D tensor/);
     t.dispose();
     expect(() => toMatrix("y", "abc" as unknown as number[][])).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("allFinite", () => {
+  it("is true for finite values of any size (max, subnormal, −0) and false for NaN or ±Infinity at any position", () => {
+    for (const Ctor of [Float64Array, Float32Array]) {
+      const finite = Ctor.from([Ctor === Float64Array ? Number.MAX_VALUE : 3.4e38, -0, 5e-324, -1, 0, 1e-30, 7]);
+      expect(allFinite(finite)).toBe(true);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        // every position of the 4-way unrolled body and of the tail (length 7 = 4 + 3)
+        for (let i = 0; i < finite.length; i++) {
+          const a = Ctor.from(finite);
+          a[i] = bad;
+          expect(allFinite(a)).toBe(false);
+        }
+      }
+    }
+    expect(allFinite(new Float64Array(0))).toBe(true);
   });
 });

@@ -60,6 +60,7 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
 
 /** Check that every element of a numeric array is finite; names the first bad index. */
 export function checkFinite(name: string, values: ArrayLike<number>): void {
+  if ((values instanceof Float64Array || values instanceof Float32Array) && allFinite(values)) return;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (!Number.isFinite(v)) {
@@ -71,4 +72,46 @@ export function checkFinite(name: string, values: ArrayLike<number>): void {
 /** Check that a chart index is an integer in [0, charts). */
 export function checkChart(name: string, chart: unknown, charts: number): number {
   return checkInteger(name, chart, { min: 0, max: charts - 1 });
+}
+
+/**
+ * Whether every value is finite, fast: x·0 is 0 for finite x and NaN for ±Infinity and NaN, so four
+ * running sums of x·0 stay 0 exactly when all values are finite (one typed-array kind per loop, so
+ * each stays monomorphic). Feature sets are tens of millions of values; a per-value
+ * Number.isFinite test took ~5 ns a value.
+ */
+export function allFinite(data: Float64Array | Float32Array): boolean {
+  return data instanceof Float64Array ? finite64(data) : finite32(data);
+}
+
+function finite64(a: Float64Array): boolean {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n4 = a.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    s0 += (a[i] as number) * 0;
+    s1 += (a[i + 1] as number) * 0;
+    s2 += (a[i + 2] as number) * 0;
+    s3 += (a[i + 3] as number) * 0;
+  }
+  for (let i = n4; i < a.length; i++) s0 += (a[i] as number) * 0;
+  return s0 + s1 + s2 + s3 === 0;
+}
+
+function finite32(a: Float32Array): boolean {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n4 = a.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    s0 += (a[i] as number) * 0;
+    s1 += (a[i + 1] as number) * 0;
+    s2 += (a[i + 2] as number) * 0;
+    s3 += (a[i + 3] as number) * 0;
+  }
+  for (let i = n4; i < a.length; i++) s0 += (a[i] as number) * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
