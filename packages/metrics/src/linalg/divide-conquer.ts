@@ -7,7 +7,7 @@
  */
 import { gemmNT } from "./gemm.js";
 import { tridiagonalQL } from "./eigen-ql.js";
-import { parallelSecular } from "./parallel.js";
+import { parallelSecular, scratch, scratchMark, scratchRelease } from "./parallel.js";
 
 const EPS = 2 ** -52;
 const BASE = 32;
@@ -23,7 +23,12 @@ export interface TridiagonalEigen {
  * off-diagonal `e` (e[i] = T[i, i+1]); the inputs are not modified.
  */
 export function tridiagonalEigenDC(d: Float64Array, e: Float64Array, n: number): TridiagonalEigen {
-  return solve(Float64Array.from(d.subarray(0, n)), Float64Array.from(e.subarray(0, n)), n, newWorkspace());
+  const mark = scratchMark();
+  try {
+    return solve(Float64Array.from(d.subarray(0, n)), Float64Array.from(e.subarray(0, n)), n, newWorkspace(n));
+  } finally {
+    scratchRelease(mark);
+  }
 }
 
 function solve(d: Float64Array, e: Float64Array, n: number, ws: Workspace): TridiagonalEigen {
@@ -64,7 +69,9 @@ function solveSmall(d: Float64Array, e: Float64Array, n: number): TridiagonalEig
 /**
  * Scratch reused by every merge of one solve (merges run one after another): the gathered basis
  * rows `Qc`, the product `W`, the small eigenvectors `Ut` and one basis row. Reusing them saves the
- * zero-fill and page faults of fresh n×n arrays at every level.
+ * zero-fill and page faults of fresh n×n arrays at every level; with worker threads the three
+ * matrices live in their shared memory, where the merge's product reads and writes them in place
+ * (no copies in and out).
  */
 interface Workspace {
   Qc: Float64Array;
@@ -73,8 +80,10 @@ interface Workspace {
   row: Float64Array;
 }
 
-function newWorkspace(): Workspace {
-  return { Qc: new Float64Array(0), W: new Float64Array(0), Ut: new Float64Array(0), row: new Float64Array(0) };
+function newWorkspace(n: number): Workspace {
+  const big = n > BASE ? n * n : 0;
+  const at = (): Float64Array => (big > 0 ? scratch(big) : undefined) ?? new Float64Array(0);
+  return { Qc: at(), W: at(), Ut: at(), row: new Float64Array(0) };
 }
 
 /** A view of `length` values of the workspace array `name`, grown when too short. */
