@@ -44,6 +44,11 @@ export interface Tridiagonal {
  * const { d, e } = tridiagonalize(Float64Array.from(symmetric), n); // symmetric is consumed
  */
 export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
+  return reduce(input, n, true);
+}
+
+/** {@link tridiagonalize}; with `keep` false the input is only read and the reflectors are dropped. */
+function reduce(input: Float64Array, n: number, keep: boolean): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const beta = new Float64Array(n);
@@ -192,7 +197,7 @@ export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
   d[n - 1] = a[(n - 1) * n + n - 1] as number;
   e[n - 2] = a[(n - 1) * n + n - 2] as number;
   e[n - 1] = 0;
-  input.set(a);
+  if (keep) input.set(a);
   scratchRelease(mark);
   return { d, e, reflectors: input, beta };
 }
@@ -329,8 +334,7 @@ export function symmetricEigen(a: Float64Array, n: number, options: SymmetricEig
 /** Eigenvalues (ascending) of a symmetric n×n matrix (not modified). */
 export function eigenvaluesOf(a: Float64Array, n: number): Float64Array {
   if (n === 0) return new Float64Array(0);
-  const work = Float64Array.from(a.subarray(0, n * n));
-  const t = tridiagonalize(work, n);
+  const t = reduce(a, n, false); // works on its own copy; a is not modified
   const d = t.d;
   const e = Float64Array.from(t.e);
   tridiagonalQL(d, e, n);
@@ -344,7 +348,8 @@ export function eigenvaluesOf(a: Float64Array, n: number): Float64Array {
  */
 export function eigenvectorsOf(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
   if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
-  const work = Float64Array.from(a.subarray(0, n * n));
+  const work = scratch(n * n) ?? new Float64Array(n * n); // becomes the reflectors
+  work.set(a.subarray(0, n * n));
   const t = tridiagonalize(work, n);
   // eigenvectors of T by divide and conquer (columns of Q), then as rows through the reflectors
   const { values, Q } = tridiagonalEigenDC(t.d, t.e, n);
