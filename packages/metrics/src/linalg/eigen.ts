@@ -99,9 +99,9 @@ function reduce(input: Float64Array, n: number, keep: boolean): Tridiagonal {
   const rows = kernel;
   // Only the lower triangle (j ≤ i) is read and kept current; reflector k lives in row k's upper part.
   // Build reflector k from column k below the diagonal (copied into row k, columns k+1…n−1).
-  const makeReflector = (k: number): number => {
+  const makeReflector = (k: number, copied = false): number => {
     const row = k * n;
-    for (let i = k + 1; i < n; i++) a[row + i] = a[i * n + k] as number;
+    if (!copied) for (let i = k + 1; i < n; i++) a[row + i] = a[i * n + k] as number;
     const x0 = a[row + k + 1] as number;
     let sigma = 0;
     for (let j = k + 2; j < n; j++) {
@@ -149,14 +149,19 @@ function reduce(input: Float64Array, n: number, keep: boolean): Tridiagonal {
       for (let j = k1; j < n; j++) pv += (p[j] as number) * (a[vrow + j] as number);
       const K = 0.5 * b * pv;
       for (let j = k1; j < n; j++) w[j] = (p[j] as number) - K * (a[vrow + j] as number);
-      // column k+1 (rows ≥ k+1) first: it defines the next reflector
+      // column k+1 (rows ≥ k+1) first: it defines the next reflector, so below the diagonal it
+      // goes straight into row k+1 (where the reflector is built) — one strided pass, not two
       const vk1 = a[vrow + k1] as number;
       const wk1 = w[k1] as number;
-      for (let i = k1; i < n; i++) {
+      const r1 = k1 * n;
+      a[r1 + k1] = (a[r1 + k1] as number) - (a[vrow + k1] as number) * wk1 - (w[k1] as number) * vk1;
+      for (let i = k2; i < n; i++) {
         const o = i * n + k1;
-        a[o] = (a[o] as number) - (a[vrow + i] as number) * wk1 - (w[i] as number) * vk1;
+        const x = (a[o] as number) - (a[vrow + i] as number) * wk1 - (w[i] as number) * vk1;
+        a[o] = x;
+        if (next) a[r1 + i] = x;
       }
-      const b2 = next ? makeReflector(k1) : 0;
+      const b2 = next ? makeReflector(k1, true) : 0;
       const v2row = k1 * n;
       if (b2 !== 0 && n - k2 >= SPLIT_ROWS) {
         // the same, in ROW_PARTS blocks of rows (each with its own partial p, summed in block
@@ -167,10 +172,15 @@ function reduce(input: Float64Array, n: number, keep: boolean): Tridiagonal {
         starts.push(n);
         if (shared) shared.rows(n, k2, starts, base, base + vrow, wOff, base + v2row, ppOff);
         else for (let q = 0; q < ROW_PARTS; q++) tridiagRows(F, n, k2, starts[q] as number, starts[q + 1] as number, base, base + vrow, wOff, base + v2row, ppOff + q * n, rows);
-        for (let i = k2; i < n; i++) {
-          let s = 0;
-          for (let q = 0; q < ROW_PARTS; q++) if ((starts[q + 1] as number) > i) s += F[ppOff + q * n + i] as number;
-          p[i] = b2 * s;
+        // p'ᵢ = β' Σ_q (part q's partial)ᵢ in part order, over the parts that reach i: for i in
+        // part q's rows, parts q … ROW_PARTS − 1 (0 + x = x, so each sum starts at its first term)
+        for (let q = 0; q < ROW_PARTS; q++) {
+          const i1 = starts[q + 1] as number;
+          for (let i = starts[q] as number; i < i1; i++) {
+            let s = F[ppOff + q * n + i] as number;
+            for (let u = q + 1; u < ROW_PARTS; u++) s += F[ppOff + u * n + i] as number;
+            p[i] = b2 * s;
+          }
         }
       } else if (b2 !== 0) {
         // rank-2 update of rows ≥ k+2 fused with p' = β' A₂₂' v' (one block of all rows)
