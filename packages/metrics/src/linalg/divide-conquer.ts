@@ -7,7 +7,7 @@
  */
 import { gemmNT } from "./gemm.js";
 import { tridiagonalQL } from "./eigen-ql.js";
-import { parallelSecular, scratch, scratchMark, scratchRelease } from "./parallel.js";
+import { parallelMergeVectors, parallelSecular, scratch, scratchMark, scratchRelease } from "./parallel.js";
 
 const EPS = 2 ** -52;
 const BASE = 32;
@@ -202,19 +202,17 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
       origin[j] = sec[2 * k + 2 * j] as number;
       tau[j] = sec[2 * k + 2 * j + 1] as number;
     }
-    // Gu–Eisenstat: recompute z from the roots, ẑ_i² = Π_j (λ_j − d_i) / (ρ Π_{j≠i} (d_j − d_i))
-    const zhat = new Float64Array(k);
-    const dko = new Float64Array(k); // d_origin of each root
-    for (let j = 0; j < k; j++) dko[j] = dk[origin[j] as number] as number;
-    for (let i = 0; i < k; i++) {
-      const di = dk[i] as number;
-      let prod = ((dko[k - 1] as number) - di + (tau[k - 1] as number)) / rho;
-      // j < i pairs root j with pole j, j ≥ i with pole j + 1 (the loop split at i, same order)
-      const split = Math.min(i, k - 1);
-      for (let j = 0; j < split; j++) prod *= ((dko[j] as number) - di + (tau[j] as number)) / ((dk[j] as number) - di);
-      for (let j = split; j < k - 1; j++) prod *= ((dko[j] as number) - di + (tau[j] as number)) / ((dk[j + 1] as number) - di);
-      zhat[i] = Math.sqrt(Math.max(prod, 0)) * ((zk[i] as number) < 0 ? -1 : 1);
-    }
+    // Gu–Eisenstat: recompute z from the roots (secularZhat), on the threads when there are some;
+    // then each eigenvector of D + ρzzᵀ (secularVectors). Buffer: dk, dko (d_origin of each root),
+    // τ, z, ẑ, then (in perm order) ẑ and dk.
+    const vb = new Float64Array(7 * k);
+    vb.set(dk, 0);
+    for (let j = 0; j < k; j++) vb[k + j] = dk[origin[j] as number] as number;
+    vb.set(tau, 2 * k);
+    vb.set(zk, 3 * k);
+    if (!parallelMergeVectors(vb, k, rho, undefined)) secularZhat(vb, k, rho, 0, k);
+    const zhat = vb.subarray(4 * k, 5 * k);
+    const dko = vb.subarray(k, 2 * k);
     // column order for the product: kind 1, then 3, then 2 (zero blocks skipped)
     for (const want of [1, 3, 2]) for (let p = 0; p < k; p++) if (kind[K[p] as number] === want) perm.push(p);
     for (let p = 0; p < k; p++) {
@@ -224,26 +222,11 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     }
     // Ut: row j = eigenvector j of D + ρzzᵀ (components in perm order)
     Ut = take(ws, "Ut", k * k);
-    const zp = new Float64Array(k);
-    const dq = new Float64Array(k);
     for (let q = 0; q < k; q++) {
-      zp[q] = zhat[perm[q] as number] as number;
-      dq[q] = dk[perm[q] as number] as number;
+      vb[5 * k + q] = zhat[perm[q] as number] as number;
+      vb[6 * k + q] = dk[perm[q] as number] as number;
     }
-    const u = new Float64Array(k); // one row before its normalisation (stays in cache)
-    for (let j = 0; j < k; j++) {
-      const dorig = dko[j] as number;
-      const tj = tau[j] as number;
-      let s = 0;
-      for (let q = 0; q < k; q++) {
-        const v = (zp[q] as number) / ((dq[q] as number) - dorig - tj);
-        u[q] = v;
-        s += v * v;
-      }
-      const inv = 1 / Math.sqrt(s);
-      const row = j * k;
-      for (let q = 0; q < k; q++) Ut[row + q] = (u[q] as number) * inv;
-    }
+    if (!parallelMergeVectors(vb, k, rho, Ut)) secularVectors(vb, k, Ut, 0, 0, k);
     for (let j = 0; j < k; j++) outCols.push({ value: (dko[j] as number) + (tau[j] as number), from: -(j + 1) });
   }
   for (let t = 0; t < n; t++) if (deflated[t]) outCols.push({ value: D[t] as number, from: t });
@@ -318,6 +301,54 @@ function merge(left: TridiagonalEigen, right: TridiagonalEigen, m: number, n: nu
     }
   }
   return { values, Q };
+}
+
+/**
+ * ẑ_i for i0 ≤ i < i1 (Gu–Eisenstat: z recomputed from the computed roots so that the eigenvectors
+ * come out orthogonal): ẑ_i² = Π_j (λ_j − d_i) / (ρ Π_{j≠i} (d_j − d_i)), the sign of z_i. `F` holds,
+ * from 0, k values each of d (poles), d_origin of each root, τ of each root (λ_j = d_origin + τ), z;
+ * ẑ goes to `F[4k + i]`. Self-contained (worker threads run its source text); every ẑ_i is the same
+ * computation on any thread.
+ */
+export function secularZhat(F: Float64Array, k: number, rho: number, i0: number, i1: number): void {
+  const dko = k;
+  const tau = 2 * k;
+  const z = 3 * k;
+  const out = 4 * k;
+  for (let i = i0; i < i1; i++) {
+    const di = F[i] as number;
+    let prod = ((F[dko + k - 1] as number) - di + (F[tau + k - 1] as number)) / rho;
+    // j < i pairs root j with pole j, j ≥ i with pole j + 1 (the loop split at i, same order)
+    const split = Math.min(i, k - 1);
+    for (let j = 0; j < split; j++) prod *= ((F[dko + j] as number) - di + (F[tau + j] as number)) / ((F[j] as number) - di);
+    for (let j = split; j < k - 1; j++) prod *= ((F[dko + j] as number) - di + (F[tau + j] as number)) / ((F[j + 1] as number) - di);
+    F[out + i] = Math.sqrt(Math.max(prod, 0)) * ((F[z + i] as number) < 0 ? -1 : 1);
+  }
+}
+
+/**
+ * Rows j0 ≤ j < j1 of Ut, the unit eigenvectors of D + ρzzᵀ: component q of row j is
+ * ẑ_q / (d_q − λ_j), normalised (d and ẑ in the product's column order, at `F[6k …]` and
+ * `F[5k …]`; λ_j = d_origin + τ from `F[k + j]`, `F[2k + j]`, subtracted one after the other as
+ * the roots were found). Row j goes to `U[uAt + jk …]`. Self-contained (worker threads run its
+ * source text).
+ */
+export function secularVectors(F: Float64Array, k: number, U: Float64Array, uAt: number, j0: number, j1: number): void {
+  const zp = 5 * k;
+  const dq = 6 * k;
+  for (let j = j0; j < j1; j++) {
+    const dorig = F[k + j] as number;
+    const tj = F[2 * k + j] as number;
+    const row = uAt + j * k;
+    let s = 0;
+    for (let q = 0; q < k; q++) {
+      const v = (F[zp + q] as number) / ((F[dq + q] as number) - dorig - tj);
+      U[row + q] = v;
+      s += v * v;
+    }
+    const inv = 1 / Math.sqrt(s);
+    for (let q = 0; q < k; q++) U[row + q] = (U[row + q] as number) * inv;
+  }
 }
 
 /**

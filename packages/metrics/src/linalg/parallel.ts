@@ -18,7 +18,7 @@ import { InvalidArgumentError, checkInteger } from "@atlas/core";
 import { gemmPackedCore, packPanels } from "./gemm.js";
 import { sharedKernelModule, sharedRowUpdateModule } from "./simd-kernel.js";
 import { tridiagRows, type RowRun } from "./eigen.js";
-import { secularRoots } from "./divide-conquer.js";
+import { secularRoots, secularVectors, secularZhat } from "./divide-conquer.js";
 
 const MAX_THREADS = 16;
 const PAGE = 65536;
@@ -40,7 +40,8 @@ const STOP = 5;
 const ACTIVE = 6;
 const READY = 7;
 // job parameters (Float64Array): [0] kind (1: tridiagonalisation rows, 2: secular roots,
-// 3: rows of a packed product, 4: strips of a centred chunk to pack), then the kind's parameters,
+// 3: rows of a packed product, 4: strips of a centred chunk to pack, 5: a merge's ẑ, 6: a merge's
+// eigenvector rows), then the kind's parameters,
 // then from P_HEAD the row starts of the parts
 const P_HEAD = 16;
 
@@ -180,6 +181,8 @@ const packRows = (${packPanels.toString()});
 const packCentred = (${packCentredTransposed.toString()});
 const tri = (${tridiagRows.toString()});
 const sec = (${secularRoots.toString()});
+const zhat = (${secularZhat.toString()});
+const svec = (${secularVectors.toString()});
 const { memory, ctrlBuf, paramBuf, module, rowModule, id, outBase } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const par = new Float64Array(paramBuf);
@@ -218,6 +221,10 @@ for (;;) {
         tri(F, par[1], par[2], r0, r1, par[3], par[4], par[5], par[6], par[7] + p * par[1], rowRun);
       } else if (par[0] === 2) {
         sec(F, par[1], par[2], par[3], par[4], r0, r1, par[5]);
+      } else if (par[0] === 5) {
+        zhat(F.subarray(par[1], par[1] + 7 * par[2]), par[2], par[3], r0, r1);
+      } else if (par[0] === 6) {
+        svec(F.subarray(par[1], par[1] + 7 * par[2]), par[2], F, par[4], r0, r1);
       } else if (par[0] === 4) {
         packCentred(F, par[1], par[2], par[3], par[4], par[5], r0, r1, par[6]);
       } else if (par[0] === 3) {
@@ -729,6 +736,39 @@ export function parallelSecular(buf: Float64Array, k: number, span: number): boo
     par[5] = at + 2 * k;
     runParts(p, t, guidedParts(k, false, t), (r0, r1) => secularRoots(f, at, at + k, k, span, r0, r1, at + 2 * k));
     buf.set(view(p).subarray(at + 2 * k, at + 4 * k), 2 * k);
+    return true;
+  } finally {
+    p.top = mark;
+  }
+}
+
+/**
+ * A divide-and-conquer merge's ẑ (`U` undefined: {@link secularZhat}, into `buf[4k …]`) or its
+ * eigenvectors (rows of `U`, which must live in the shared memory: {@link secularVectors}) on the
+ * threads; `buf` is the merge's 7k-value buffer (see secularZhat). False (nothing done) when
+ * single-threaded, k is small or `U` lives elsewhere; the values are the same bits on any thread.
+ */
+export function parallelMergeVectors(buf: Float64Array, k: number, rho: number, U: Float64Array | undefined): boolean {
+  if (k < 256) return false;
+  const t = getThreads();
+  const p = activePool(t);
+  if (!p || (U && !p.buffers.has(U.buffer))) return false;
+  const mark = p.top;
+  try {
+    const at = (p.top + 1) & ~1;
+    if (!ensure(p, at + 7 * k)) return false;
+    p.top = at + 7 * k;
+    const f = view(p);
+    f.set(buf.subarray(0, 7 * k), at);
+    const local = f.subarray(at, at + 7 * k);
+    const uAt = U ? U.byteOffset / 8 : 0;
+    p.params.set([U ? 6 : 5, at, k, rho, uAt]); // job kind 5 or 6, as the worker source reads it
+    const parts = guidedParts(k, false, t);
+    if (U) runParts(p, t, parts, (r0, r1) => secularVectors(local, k, f, uAt, r0, r1));
+    else {
+      runParts(p, t, parts, (r0, r1) => secularZhat(local, k, rho, r0, r1));
+      buf.set(view(p).subarray(at + 4 * k, at + 5 * k), 4 * k);
+    }
     return true;
   } finally {
     p.top = mark;
