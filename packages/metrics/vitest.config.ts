@@ -1,4 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { atlasProject } from "@atlas/vitest-config";
 
-export default atlasProject(fileURLToPath(new URL(".", import.meta.url)));
+// The unfused kernels here (bit for bit with the plain-JS loops); vitest.fused.config.ts runs the
+// numeric tests with fused multiply-adds.
+export default atlasProject(fileURLToPath(new URL(".", import.meta.url)), { env: { ATLAS_NO_FMA: "1" } });

@@ -130,3 +130,34 @@ export function wasmSimdAvailable(): boolean {
   }
   return simdCached;
 }
+
+let relaxedCached: boolean | undefined;
+
+/**
+ * Whether this runtime validates WebAssembly relaxed SIMD (here: `f64x2.relaxed_madd`, a
+ * multiply-add that is fused where the hardware has FMA). On by default from Node 22 (V8 ≥ 11.4)
+ * and Chrome 114; Node 20 needs `--experimental-wasm-relaxed-simd`. False under `ATLAS_NO_SIMD=1`.
+ *
+ * @example
+ * if (wasmRelaxedSimdAvailable()) {
+ *   // generate kernels with f64x2.relaxed_madd
+ * }
+ */
+export function wasmRelaxedSimdAvailable(): boolean {
+  if (!wasmSimdAvailable()) return false;
+  if (relaxedCached !== undefined) return relaxedCached;
+  try {
+    // (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f64x2.relaxed_madd)
+    const body = [0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, ...uleb(0x107), 0x0b];
+    const bytes = [
+      ...WASM_HEADER,
+      ...section(1, [0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b]),
+      ...section(3, [0x01, 0x00]),
+      ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ];
+    relaxedCached = WebAssembly.validate(Uint8Array.from(bytes));
+  } catch {
+    relaxedCached = false;
+  }
+  return relaxedCached;
+}

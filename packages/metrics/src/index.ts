@@ -12,6 +12,7 @@ export type { FeatureInput, LabelledFeatures, Provenance } from "./features.js";
 export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type SymmetricEigenOptions, type Tridiagonal } from "./linalg/eigen.js";
 export { setThreads, getThreads, cpuThreads, stopThreads } from "./linalg/parallel.js";
 export { gemmNT, matmul, gram, transpose, type GemmOptions } from "./linalg/gemm.js";
+export { fusedProducts } from "./linalg/simd-kernel.js";
 export {
   loadFeatureExtractor,
   makeExtractor,

@@ -16,7 +16,7 @@
  * Run alone: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/suites/metrics.ts [--quick] [--no-peer-2048] [--no-numpy]`
  */
 import { Rng } from "@atlas/core";
-import { cpuThreads, fid, frechetDistance, gaussianStats, getThreads, setThreads, symmetricEigen, type GaussianStats } from "@atlas/metrics";
+import { cpuThreads, fid, frechetDistance, fusedProducts, gaussianStats, getThreads, setThreads, symmetricEigen, type GaussianStats } from "@atlas/metrics";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -153,10 +153,11 @@ export async function runMetricsBench(options: MetricsBenchOptions = {}): Promis
   const auto = getThreads();
   const T = cpuThreads();
   setThreads(T);
-  const engine = (threads: number): string => `plain JS + generated WASM SIMD f64 (Node ${process.versions.node}), ${threads} thread${threads > 1 ? "s" : ""}`;
+  const kernels = fusedProducts() ? "generated WASM SIMD f64 with fused multiply-adds (relaxed SIMD)" : "generated WASM SIMD f64, separate multiply and add";
+  const engine = (threads: number): string => `plain JS + ${kernels} (Node ${process.versions.node}), ${threads} thread${threads > 1 ? "s" : ""}`;
   const rows: MetricsBenchRow[] = [];
   const rng = new Rng(2048);
-  log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(", ")}; threads = ${T} (the package default would pick ${auto} now)`);
+  log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(", ")}; threads = ${T} (the package default would pick ${auto} now); kernels: ${kernels}`);
 
   // warm up the JIT (and start the worker threads) on a small case
   {

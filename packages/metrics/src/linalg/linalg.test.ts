@@ -1,7 +1,9 @@
+import { wasmRelaxedSimdAvailable } from "@atlas/core";
 import { describe, expect, it } from "vitest";
 import { symmetricEigen } from "./eigen.js";
 import { gemmNT, gram, matmul, transpose } from "./gemm.js";
 import { mulberry32 } from "../fixtures/data.js";
+import { expectBits, fused } from "./bits.test-util.js";
 
 function randomMatrix(seed: number, m: number, n: number): Float64Array {
   const g = mulberry32(seed);
@@ -172,7 +174,7 @@ describe("divide and conquer (eigenvectors for n > 32)", () => {
 });
 
 describe("kernels are exact", () => {
-  it("gemmNT with k ≤ 256 equals the sequential triple loop bit for bit (SIMD and JS kernels alike)", () => {
+  it(`gemmNT with k ≤ 256 equals the sequential triple loop ${fused ? "to rounding (fused multiply-adds)" : "bit for bit (SIMD and JS kernels alike)"}`, () => {
     const m = 45;
     const n = 38;
     const k = 200;
@@ -181,7 +183,7 @@ describe("kernels are exact", () => {
     const C = new Float64Array(m * n);
     gemmNT(m, n, k, A, 0, k, B, 0, k, C, 0, n);
     const ref = naiveNT(A, B, m, n, k);
-    for (let i = 0; i < m * n; i++) expect(Object.is(C[i], ref[i])).toBe(true);
+    expectBits(C, ref, 1e-14);
   });
 });
 
@@ -208,9 +210,19 @@ describe("WebAssembly SIMD kernels", () => {
       x.forEach((xj, j) => (s += xj * (v2[j] as number)));
       const xii = (a[len] as number) - 2 * vi * wi;
       k.run(0, 1000, 100, 200, 300, 400, len, 1);
-      expect(Array.from(f.subarray(0, len + 1))).toEqual([...x, xii]);
-      expect(Array.from(f.subarray(400, 400 + len))).toEqual(p.slice(0, len).map((pj, j) => pj + (x[j] as number) * v2i));
+      expectBits(f.subarray(0, len + 1), [...x, xii], 1e-15);
+      expectBits(f.subarray(400, 400 + len), p.slice(0, len).map((pj, j) => pj + (x[j] as number) * v2i), 1e-15);
       expect(Math.abs((f[400 + len] as number) - ((p[len] as number) + s + xii * v2i))).toBeLessThanOrEqual(1e-15 * (len + 1));
     }
+  });
+});
+
+describe("fused multiply-add kernels", () => {
+  it("are in use exactly where relaxed SIMD validates and ATLAS_NO_FMA is unset (the metrics-fused project runs them)", () => {
+    const relaxed = wasmRelaxedSimdAvailable();
+    expect(fused).toBe(relaxed && process.env.ATLAS_NO_FMA !== "1");
+    // the metrics-fused project passes the V8 flag below Node 22 (or relies on the default from 22)
+    const flagged = process.execArgv.includes("--experimental-wasm-relaxed-simd") || Number(process.versions.node.split(".")[0]) >= 22;
+    if (process.env.ATLAS_NO_SIMD !== "1") expect(relaxed).toBe(flagged);
   });
 });

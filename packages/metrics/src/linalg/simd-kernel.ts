@@ -1,14 +1,28 @@
 /**
  * The 4×4 micro-kernel of {@link gemmNT} as a tiny WebAssembly module using 128-bit SIMD
- * (f64x2), generated here byte by byte (no toolchain, no binary blob). It computes exactly what the
- * plain-JS kernel computes — each of the 16 sums accumulated in the same order with separate
- * multiply and add (no fused multiply-add) — so results are bitwise identical; it is only faster.
- * Where WebAssembly SIMD is unavailable, `simdKernel()` returns undefined and the JS kernel runs.
+ * (f64x2), generated here byte by byte (no toolchain, no binary blob). By default it computes
+ * exactly what the plain-JS kernel computes — each of the 16 sums accumulated in the same order
+ * with separate multiply and add — so results are bitwise identical; it is only faster. Where the
+ * runtime has relaxed SIMD (Node ≥ 22; Node 20 with `--experimental-wasm-relaxed-simd`) the k loop
+ * uses `f64x2.relaxed_madd` instead ({@link fusedProducts}): one fused multiply-add per lane where
+ * the hardware has FMA, fewer instructions, and sums equal to rounding rather than to the bit
+ * (`ATLAS_NO_FMA=1` keeps the unfused kernel). Where WebAssembly SIMD is unavailable,
+ * `simdKernel()` returns undefined and the JS kernel runs.
  *
  * Also here: the tridiagonalisation's fused row update (`rowBlock`, see `buildRowBlockModule`),
  * which updates two consecutive rows per pass over memory.
  */
-import { WASM_HEADER, i32Const, localGet as get, localSet as set, localTee as tee, memarg, section, simdOp, uleb, wasmName } from "@atlas/core";
+import { WASM_HEADER, i32Const, localGet as get, localSet as set, localTee as tee, memarg, section, simdOp, uleb, wasmName, wasmRelaxedSimdAvailable } from "@atlas/core";
+
+/**
+ * Whether the product kernels accumulate with fused multiply-adds (`f64x2.relaxed_madd`): the
+ * runtime validates relaxed SIMD and `ATLAS_NO_FMA=1` is not set. Results then agree with the
+ * plain-JS loops to rounding instead of bit for bit (and still do not depend on the thread count).
+ */
+export function fusedProducts(): boolean {
+  if (typeof process !== "undefined" && process.env?.ATLAS_NO_FMA === "1") return false;
+  return wasmRelaxedSimdAvailable();
+}
 
 /** Byte offsets inside the module's memory. */
 export interface SimdKernel {
@@ -31,8 +45,9 @@ export interface SimdKernel {
  * kernel on the same data.
  */
 function buildModule(pages: number, shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
-  const body = tileKernel(false).body();
-  const intoC = tileKernel(true).body();
+  const fused = fusedProducts();
+  const body = tileKernel(false, fused).body();
+  const intoC = tileKernel(true, fused).body();
   const pack4 = packStrip().body();
   // types: 0 = kernel (5 × i32), 1 = kernelC (6 × i32, f64), 2 = pack4 (4 × i32)
   const types = section(1, [0x03, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x07, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7c, 0x00, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]);
@@ -94,13 +109,13 @@ function packStrip(): WasmFunction {
 /**
  * The 4×4 tile kernels, one k loop for both. `kernel(a, b, kc, tiles, out)` (byte addresses): for
  * `tiles` consecutive 4-column strips of packed B from `b` and the 4-row strip of packed A at `a`,
- * each of the 16 sums accumulated over p in order (separate multiply and add, as the plain-JS tile),
- * stored row-major at `out + 128·t`. `kernelC(a, b, kc, tiles, c, ldc, alpha)` (`ldc` in bytes,
+ * each of the 16 sums accumulated over p in order (separate multiply and add, as the plain-JS tile;
+ * with `fused`, one relaxed multiply-add per step), stored row-major at `out + 128·t`. `kernelC(a, b, kc, tiles, c, ldc, alpha)` (`ldc` in bytes,
  * `intoC`): the same tiles, bit for bit, added straight into C instead —
  * `C[r][q] = C[r][q] + alpha·tile[r][q]` (a multiply, then an add, per lane: what the JavaScript
  * update of `kernel`'s output does), tile t at `c + 32·t`; for whole tiles only.
  */
-function tileKernel(intoC: boolean): WasmFunction {
+function tileKernel(intoC: boolean, fused: boolean): WasmFunction {
   const f = new WasmFunction(intoC ? [I32, I32, I32, I32, I32, I32, F64] : [I32, I32, I32, I32, I32]);
   const [A, B, KCP, TILES, OUT] = [0, 1, 2, 3, 4] as const; // OUT: the tiles' output, or C
   const [LDC, ALPHA] = [5, 6] as const;
@@ -121,8 +136,12 @@ function tileKernel(intoC: boolean): WasmFunction {
   for (let r = 0; r < 4; r++) {
     // x = v128.load64_splat(a[r]): one instruction instead of f64.load + f64x2.splat
     f.emit(get(ai), simdOp(0x0a, ...memarg(3, r * 8)), set(x));
-    f.emit(get(acc[2 * r] as number), get(x), get(b01), VMUL, VADD, set(acc[2 * r] as number)); // c += x·b01
-    f.emit(get(acc[2 * r + 1] as number), get(x), get(b23), VMUL, VADD, set(acc[2 * r + 1] as number)); // c += x·b23
+    for (const [h, b] of [[0, b01], [1, b23]] as const) {
+      const c = acc[2 * r + h] as number;
+      // c += x·b: f64x2.relaxed_madd(x, b, c), or a multiply then an add
+      if (fused) f.emit(get(x), get(b), get(c), MADD, set(c));
+      else f.emit(get(c), get(x), get(b), VMUL, VADD, set(c));
+    }
   }
   f.emit(get(ai), i32Const(32), IADD, set(ai), get(bi), i32Const(32), IADD, set(bi));
   f.emit(get(p), i32Const(1), ISUB, tee(p), [0x0d, 0x00]); // br_if $k
@@ -223,6 +242,10 @@ const fstore = [0x39, 3, 0];
 const VMUL = simdOp(0xf2);
 const VADD = simdOp(0xf0);
 const VSUB = simdOp(0xf1);
+/** f64x2.relaxed_madd: a·b + c (relaxed SIMD), fused where the hardware has FMA. */
+const MADD = simdOp(0x107);
+/** f64x2.relaxed_nmadd: −(a·b) + c. */
+const NMADD = simdOp(0x108);
 const VZERO = simdOp(0x0c, ...new Array<number>(16).fill(0));
 const FADD = [0xa0];
 const FSUB = [0xa1];
@@ -260,22 +283,38 @@ function newRow(f: WasmFunction): RowState {
 }
 
 /**
+ * Two lanes of one row at byte offset o: X = a − VI·w − WI·v, a = X, acc += X·v2, p += X·V2I — with
+ * `fused`, as relaxed multiply-adds: X = nmadd(WI, v, nmadd(VI, w, a)), acc = madd(X, v2, acc),
+ * p = madd(X, V2I, p).
+ */
+function emitRowLanes(f: WasmFunction, row: RowState, acc: number, a: number, v: number, w: number, v2: number, p: number, o: number, X: number, fused: boolean): void {
+  if (fused) {
+    f.emit(get(a), get(row.VI), get(w), vload(o), get(a), vload(o), NMADD, set(X));
+    f.emit(get(row.WI), get(v), vload(o), get(X), NMADD, tee(X), vstore(o));
+    f.emit(get(X), get(v2), vload(o), get(acc), MADD, set(acc));
+    f.emit(get(p), get(X), get(row.V2I), get(p), vload(o), MADD, vstore(o));
+    return;
+  }
+  f.emit(get(a), get(a), vload(o), get(row.VI), get(w), vload(o), VMUL, VSUB, get(row.WI), get(v), vload(o), VMUL, VSUB, tee(X), vstore(o));
+  f.emit(get(acc), get(X), get(v2), vload(o), VMUL, VADD, set(acc));
+  f.emit(get(p), get(p), vload(o), get(X), get(row.V2I), VMUL, VADD, vstore(o));
+}
+
+/**
  * The rest of one row from the pointers' current position, `rem` elements before its diagonal, with
  * the row's accumulators as they are — exactly the steps of the one-row kernel from there on:
  * 8 elements per turn into S and S1 alternately, then S += S1, 2 per turn into S, a last single
  * element into the scalar ss, s = (S₀ + S₁) + ss; then the diagonal (the pointers end on it):
  * x = a − (2·vi)·wi, a = x, p = (p + s) + x·v2i. Advances the pointer locals it is given.
  */
-function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: number, v2: number, p: number, rem: number, t: { X: number; x: number; ss: number }): void {
+function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: number, v2: number, p: number, rem: number, t: { X: number; x: number; ss: number }, fused: boolean): void {
   const ptrs = [a, v, w, v2, p];
   f.emit([0x02, 0x40], [0x03, 0x40]);
   f.emit(get(rem), i32Const(8), ILT, [0x0d, 0x01]);
   for (let u = 0; u < 4; u++) {
     const o = 16 * u;
     const acc = u % 2 === 0 ? row.S : row.S1;
-    f.emit(get(a), get(a), vload(o), get(row.VI), get(w), vload(o), VMUL, VSUB, get(row.WI), get(v), vload(o), VMUL, VSUB, tee(t.X), vstore(o));
-    f.emit(get(acc), get(t.X), get(v2), vload(o), VMUL, VADD, set(acc));
-    f.emit(get(p), get(p), vload(o), get(t.X), get(row.V2I), VMUL, VADD, vstore(o));
+    emitRowLanes(f, row, acc, a, v, w, v2, p, o, t.X, fused);
   }
   for (const r of ptrs) f.emit(get(r), i32Const(64), IADD, set(r));
   f.emit(get(rem), i32Const(8), ISUB, set(rem));
@@ -283,9 +322,7 @@ function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: nu
   f.emit(get(row.S), get(row.S1), VADD, set(row.S));
   f.emit([0x02, 0x40], [0x03, 0x40]);
   f.emit(get(rem), i32Const(2), ILT, [0x0d, 0x01]);
-  f.emit(get(a), get(a), vload(), get(row.VI), get(w), vload(), VMUL, VSUB, get(row.WI), get(v), vload(), VMUL, VSUB, tee(t.X), vstore());
-  f.emit(get(row.S), get(t.X), get(v2), vload(), VMUL, VADD, set(row.S));
-  f.emit(get(p), get(p), vload(), get(t.X), get(row.V2I), VMUL, VADD, vstore());
+  emitRowLanes(f, row, row.S, a, v, w, v2, p, 0, t.X, fused);
   for (const r of ptrs) f.emit(get(r), i32Const(16), IADD, set(r));
   f.emit(get(rem), i32Const(2), ISUB, set(rem));
   f.emit([0x0c, 0x00], [0x0b], [0x0b]);
@@ -308,7 +345,7 @@ function emitRowRest(f: WasmFunction, row: RowState, a: number, v: number, w: nu
  * and written once, p = (…(p + x₀·v2i₀) + x₁·v2i₁ …) — then each row's rest and diagonal in row
  * order, so every value gets the same operations in the same order as R one-row calls.
  */
-function rowsFunction(R: number): WasmFunction {
+function rowsFunction(R: number, fused: boolean): WasmFunction {
   const f = new WasmFunction([I32, I32, I32, I32, I32, I32, I32]);
   const [A, STRIDE, V, W, V2, P, LEN] = [0, 1, 2, 3, 4, 5, 6] as const;
   const rows = Array.from({ length: R }, () => newRow(f));
@@ -328,15 +365,28 @@ function rowsFunction(R: number): WasmFunction {
       f.emit(get(cw), vload(o), set(Wv), get(cv), vload(o), set(Vv));
       rows.forEach((row, r) => {
         const ar = ra[r] as number;
-        f.emit(get(ar), get(ar), vload(o), get(row.VI), get(Wv), VMUL, VSUB, get(row.WI), get(Vv), VMUL, VSUB, tee(X[r] as number), vstore(o));
+        const xr = X[r] as number;
+        if (fused) {
+          f.emit(get(ar), get(row.VI), get(Wv), get(ar), vload(o), NMADD, set(xr));
+          f.emit(get(row.WI), get(Vv), get(xr), NMADD, tee(xr), vstore(o));
+        } else f.emit(get(ar), get(ar), vload(o), get(row.VI), get(Wv), VMUL, VSUB, get(row.WI), get(Vv), VMUL, VSUB, tee(xr), vstore(o));
       });
       f.emit(get(cv2), vload(o), set(T));
       rows.forEach((row, r) => {
         const acc = u % 2 === 0 ? row.S : row.S1;
-        f.emit(get(acc), get(X[r] as number), get(T), VMUL, VADD, set(acc));
+        if (fused) f.emit(get(X[r] as number), get(T), get(acc), MADD, set(acc));
+        else f.emit(get(acc), get(X[r] as number), get(T), VMUL, VADD, set(acc));
       });
-      f.emit(get(cp), get(cp), vload(o));
-      rows.forEach((row, r) => f.emit(get(X[r] as number), get(row.V2I), VMUL, VADD));
+      f.emit(get(cp));
+      if (fused) {
+        // p = madd(X₁, V2I₁, madd(X₀, V2I₀, p)): the rows' terms in row order, as unfused
+        f.emit(get(cp), vload(o), set(T));
+        rows.forEach((row, r) => f.emit(get(X[r] as number), get(row.V2I), get(T), MADD, set(T)));
+        f.emit(get(T));
+      } else {
+        f.emit(get(cp), vload(o));
+        rows.forEach((row, r) => f.emit(get(X[r] as number), get(row.V2I), VMUL, VADD));
+      }
       f.emit(vstore(o));
     }
     for (const r of [...ra, cv, cw, cv2, cp]) f.emit(get(r), i32Const(64), IADD, set(r));
@@ -346,7 +396,7 @@ function rowsFunction(R: number): WasmFunction {
   const [a, v, w, v2, p, rr] = [f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
   rows.forEach((row, r) => {
     f.emit(get(ra[r] as number), set(a), get(cv), set(v), get(cw), set(w), get(cv2), set(v2), get(cp), set(p), get(rem), i32Const(r), IADD, set(rr));
-    emitRowRest(f, row, a, v, w, v2, p, rr, t);
+    emitRowRest(f, row, a, v, w, v2, p, rr, t, fused);
   });
   return f;
 }
@@ -364,7 +414,8 @@ const ROW_GROUPS = [2, 1] as const;
  * in groups of {@link ROW_GROUPS} rows.
  */
 function buildRowBlockModule(shared?: { min: number; max: number }): Uint8Array<ArrayBuffer> {
-  const groups = ROW_GROUPS.map((R) => rowsFunction(R));
+  const fused = fusedProducts();
+  const groups = ROW_GROUPS.map((R) => rowsFunction(R, fused));
   const block = new WasmFunction([I32, I32, I32, I32, I32, I32, I32, I32]);
   const [A, STRIDE, V, W, V2, P, LEN, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
   block.emit(get(STRIDE), i32Const(3), ISHL, set(STRIDE));
