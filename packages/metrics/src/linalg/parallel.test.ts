@@ -117,17 +117,18 @@ describe("worker threads give the single-thread result bit for bit", () => {
   it("the covariance's packed chunks (shifted straight into the product's layout by the threads, their columns summed) equal shifting, transposing and the plain-JS tile loops bit for bit", () => {
     // d not a multiple of 4 (a zero-padded last strip), chunks of 512 rows with a ragged last one
     // (276 = 256 + 20: two panels); the reference repeats gaussianStats' arithmetic step by step:
-    // shift c = compensated mean of the first 512 rows, scatter and sums of x − c, then the
+    // shift c = compensated mean of 512 rows spread over the set, scatter and sums of x − c, then the
     // correction to the mean μ = c + δ
     const n = 1300;
     const d = 203;
     const x = randomMatrix(21, n, d);
     for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) * 3 + 100; // an offset, as real features have
     const c = new Float64Array(d);
-    for (let i = 0; i < 512; i++) for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (x[i * d + j] as number);
+    const sample = Array.from({ length: 512 }, (_, i) => Math.floor((i * n) / 512)); // rows spread over the set
+    for (const i of sample) for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (x[i * d + j] as number);
     for (let j = 0; j < d; j++) c[j] = (c[j] as number) / 512;
     const corr = new Float64Array(d);
-    for (let i = 0; i < 512; i++) for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[i * d + j] as number) - (c[j] as number));
+    for (const i of sample) for (let j = 0; j < d; j++) corr[j] = (corr[j] as number) + ((x[i * d + j] as number) - (c[j] as number));
     for (let j = 0; j < d; j++) c[j] = (c[j] as number) + (corr[j] as number) / 512;
     const S = new Float64Array(d * d);
     const sums = new Float64Array(d);
