@@ -710,6 +710,29 @@ export function sharedRows(elements: number): SharedRows | undefined {
 }
 
 /**
+ * Runs `job` on the threads' shared memory with `elements` doubles of its own there (at `at`,
+ * released afterwards), `buf`'s first `copy` values copied in first. False (nothing done) when
+ * single-threaded, when `fits` says no, or without room.
+ */
+function onSharedCopy(buf: Float64Array, copy: number, elements: number, job: (p: Pool, t: number, f: Float64Array, at: number) => void, fits: (p: Pool) => boolean = () => true): boolean {
+  const t = getThreads();
+  const p = activePool(t);
+  if (!p || !fits(p)) return false;
+  const mark = p.top;
+  try {
+    const at = (p.top + 1) & ~1;
+    if (!ensure(p, at + elements)) return false;
+    p.top = at + elements;
+    const f = view(p);
+    f.set(buf.subarray(0, copy), at);
+    job(p, t, f, at);
+    return true;
+  } finally {
+    p.top = mark;
+  }
+}
+
+/**
  * The k roots of a divide-and-conquer merge's secular equation on the threads (see
  * {@link secularRoots}): `buf` holds d (k values) and w (k values), and receives the (origin, τ)
  * pairs after them. False (nothing done) when single-threaded or k is small; the roots are the same
@@ -717,29 +740,11 @@ export function sharedRows(elements: number): SharedRows | undefined {
  */
 export function parallelSecular(buf: Float64Array, k: number, span: number): boolean {
   if (k < 256) return false;
-  const t = getThreads();
-  const p = activePool(t);
-  if (!p) return false;
-  const mark = p.top;
-  try {
-    const at = (p.top + 1) & ~1;
-    if (!ensure(p, at + 4 * k)) return false;
-    p.top = at + 4 * k;
-    const f = view(p);
-    f.set(buf.subarray(0, 2 * k), at);
-    const par = p.params;
-    par[0] = 2;
-    par[1] = at;
-    par[2] = at + k;
-    par[3] = k;
-    par[4] = span;
-    par[5] = at + 2 * k;
+  return onSharedCopy(buf, 2 * k, 4 * k, (p, t, f, at) => {
+    p.params.set([2, at, at + k, k, span, at + 2 * k]); // job kind 2, as the worker source reads it
     runParts(p, t, guidedParts(k, false, t), (r0, r1) => secularRoots(f, at, at + k, k, span, r0, r1, at + 2 * k));
     buf.set(view(p).subarray(at + 2 * k, at + 4 * k), 2 * k);
-    return true;
-  } finally {
-    p.top = mark;
-  }
+  });
 }
 
 /**
@@ -750,29 +755,24 @@ export function parallelSecular(buf: Float64Array, k: number, span: number): boo
  */
 export function parallelMergeVectors(buf: Float64Array, k: number, rho: number, U: Float64Array | undefined): boolean {
   if (k < 256) return false;
-  const t = getThreads();
-  const p = activePool(t);
-  if (!p || (U && !p.buffers.has(U.buffer))) return false;
-  const mark = p.top;
-  try {
-    const at = (p.top + 1) & ~1;
-    if (!ensure(p, at + 7 * k)) return false;
-    p.top = at + 7 * k;
-    const f = view(p);
-    f.set(buf.subarray(0, 7 * k), at);
-    const local = f.subarray(at, at + 7 * k);
-    const uAt = U ? U.byteOffset / 8 : 0;
-    p.params.set([U ? 6 : 5, at, k, rho, uAt]); // job kind 5 or 6, as the worker source reads it
-    const parts = guidedParts(k, false, t);
-    if (U) runParts(p, t, parts, (r0, r1) => secularVectors(local, k, f, uAt, r0, r1));
-    else {
-      runParts(p, t, parts, (r0, r1) => secularZhat(local, k, rho, r0, r1));
-      buf.set(view(p).subarray(at + 4 * k, at + 5 * k), 4 * k);
-    }
-    return true;
-  } finally {
-    p.top = mark;
-  }
+  const fits = (p: Pool): boolean => !U || p.buffers.has(U.buffer);
+  return onSharedCopy(
+    buf,
+    7 * k,
+    7 * k,
+    (p, t, f, at) => {
+      const local = f.subarray(at, at + 7 * k);
+      const uAt = U ? U.byteOffset / 8 : 0;
+      p.params.set([U ? 6 : 5, at, k, rho, uAt]); // job kind 5 or 6, as the worker source reads it
+      const parts = guidedParts(k, false, t);
+      if (U) runParts(p, t, parts, (r0, r1) => secularVectors(local, k, f, uAt, r0, r1));
+      else {
+        runParts(p, t, parts, (r0, r1) => secularZhat(local, k, rho, r0, r1));
+        buf.set(view(p).subarray(at + 4 * k, at + 5 * k), 4 * k);
+      }
+    },
+    fits,
+  );
 }
 
 /**
