@@ -22,9 +22,9 @@ const CHUNK = 512;
 /**
  * Running mean and covariance over batches, exact in float64 and merge-stable.
  *
- * Each batch is handled as if two-pass (its rows shifted by the mean of a spread sample of its rows, the scatter
- * of the shifted rows as a blocked XᵀX and their sums in one pass, then corrected to the batch's own
- * mean), and batches are combined with the pairwise update of Chan, Golub & LeVeque (1979):
+ * Each batch is handled as if two-pass (its rows shifted by the mean of a spread sample of its
+ * rows, the scatter of the shifted rows as a blocked XᵀX and their sums in one pass, then corrected
+ * to the batch's own mean), and batches are combined with the pairwise update of Chan, Golub & LeVeque (1979):
  * M = M_a + M_b + δδᵀ·n_a n_b / n, δ = μ_b − μ_a. Adding batches in any grouping gives the one-shot
  * statistics to rounding (≈1e-12 relative), and large offsets (features around 1e4) cost no accuracy,
  * unlike a one-pass Σx², Σxxᵀ formula.

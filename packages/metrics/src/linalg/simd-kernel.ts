@@ -10,7 +10,8 @@
  * `simdKernel()` returns undefined and the JS kernel runs.
  *
  * Also here: the tridiagonalisation's fused row update (`rowBlock`, see `buildRowBlockModule`),
- * which updates two consecutive rows per pass over memory.
+ * which updates two consecutive rows per pass over memory — with relaxed multiply-adds too when
+ * {@link fusedProducts} says so.
  */
 import { WASM_HEADER, i32Const, localGet as get, localSet as set, localTee as tee, memarg, section, simdOp, uleb, wasmName, wasmRelaxedSimdAvailable } from "@atlas/core";
 
@@ -110,8 +111,9 @@ function packStrip(): WasmFunction {
  * The 4×4 tile kernels, one k loop for both. `kernel(a, b, kc, tiles, out)` (byte addresses): for
  * `tiles` consecutive 4-column strips of packed B from `b` and the 4-row strip of packed A at `a`,
  * each of the 16 sums accumulated over p in order (separate multiply and add, as the plain-JS tile;
- * with `fused`, one relaxed multiply-add per step), stored row-major at `out + 128·t`. `kernelC(a, b, kc, tiles, c, ldc, alpha)` (`ldc` in bytes,
- * `intoC`): the same tiles, bit for bit, added straight into C instead —
+ * with `fused`, one relaxed multiply-add per step), stored row-major at `out + 128·t`.
+ * `kernelC(a, b, kc, tiles, c, ldc, alpha)` (`ldc` in bytes, `intoC`): the same tiles, bit for
+ * bit, added straight into C instead —
  * `C[r][q] = C[r][q] + alpha·tile[r][q]` (a multiply, then an add, per lane: what the JavaScript
  * update of `kernel`'s output does), tile t at `c + 32·t`; for whole tiles only.
  */
