@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WASM_HEADER, i32Const, localGet, localSet, localTee, memarg, section, simdOp, sleb, uleb, wasmName, wasmSimdAvailable } from "./wasm-bytes.js";
+import { WASM_HEADER, i32Const, localGet, localSet, localTee, memarg, section, simdOp, sleb, uleb, wasmName, wasmRelaxedSimdAvailable, wasmSimdAvailable } from "./wasm-bytes.js";
 
 describe("wasm-bytes", () => {
   it("encodes LEB128 as the WebAssembly spec's examples", () => {
@@ -63,7 +63,12 @@ describe("wasm-bytes", () => {
     expect(f(5)).toBe(1 + 10 + (2 + 20) + 15);
   });
 
-  it("reports SIMD on this Node (V8 has shipped it since Node 16.4)", () => {
-    expect(wasmSimdAvailable()).toBe(true);
+  it("reports SIMD on this Node (V8 has shipped it since Node 16.4) unless ATLAS_NO_SIMD=1 turns it off", () => {
+    const off = process.env.ATLAS_NO_SIMD === "1";
+    expect(wasmSimdAvailable()).toBe(!off);
+  });
+  it("reports relaxed SIMD from Node 22, or on Node 20 with --experimental-wasm-relaxed-simd", () => {
+    const on = process.execArgv.includes("--experimental-wasm-relaxed-simd") || Number(process.versions.node.split(".")[0]) >= 22;
+    expect(wasmRelaxedSimdAvailable()).toBe(on && process.env.ATLAS_NO_SIMD !== "1");
   });
 });
