@@ -279,7 +279,8 @@ export function packPanels(
  * edge or across the diagonal (with `lower`: only column ≤ row) go through `run` and the same
  * JavaScript update as {@link gemmCore}. Every entry gets the same sums in the same order as in
  * `gemmCore` (panels of 256 in increasing order, the same kernel loop), so results are bitwise the
- * same. Self-contained: worker threads run it from its source text.
+ * same (with fused kernels, as gemmCore with those kernels; the plain-JS tile then differs by
+ * rounding). Self-contained: worker threads run it from its source text.
  */
 export function gemmPackedCore(
   m: number,
