@@ -13,7 +13,19 @@ export {
   describeValue,
   type AtlasErrorCode,
 } from "./errors.js";
-export { checkNumber, checkInteger, checkOneOf, checkFinite, allFinite, checkChart, type NumberBounds } from "./validate.js";
+export {
+  checkNumber,
+  checkInteger,
+  checkOneOf,
+  checkFinite,
+  allFinite,
+  checkChart,
+  checkOptions,
+  checkBoolean,
+  checkFunction,
+  checkSignal,
+  type NumberBounds,
+} from "./validate.js";
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, wasmRelaxedSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { AtlasError, InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
 import { toMatrix } from "./matrix.js";
-import { allFinite, checkChart, checkFinite, checkInteger, checkNumber, checkOneOf } from "./validate.js";
+import { allFinite, checkBoolean, checkChart, checkFinite, checkFunction, checkInteger, checkNumber, checkOneOf, checkOptions, checkSignal } from "./validate.js";
 
 describe("AtlasError", () => {
   it("carries a stable code, the argument name and the cause", () => {
@@ -94,5 +94,45 @@ describe("allFinite", () => {
       }
     }
     expect(allFinite(new Float64Array(0))).toBe(true);
+  });
+});
+
+describe("strict options", () => {
+  it("accept undefined and known keys, and return the object", () => {
+    expect(checkOptions("options", undefined, ["epochs"])).toEqual({});
+    const o = { epochs: 3 };
+    expect(checkOptions("options", o, ["epochs", "lr"])).toBe(o);
+    expect(checkOptions("options", Object.create(null) as object, ["epochs"])).toEqual({});
+  });
+
+  it("name an unknown key, suggest the near one and list the accepted ones", () => {
+    expect(() => checkOptions("options", { epoch: 50 } as object, ["epochs", "lr"])).toThrow(
+      "options.epoch: unknown option (did you mean 'epochs'?); accepted: 'epochs', 'lr'",
+    );
+    expect(() => checkOptions("options", { zzz: 1 } as object, ["epochs"])).toThrow("options.zzz: unknown option; accepted: 'epochs'");
+    try {
+      checkOptions("fid options", { rout: "svd" } as object, ["route", "threads"]);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toBe("fid options.rout");
+    }
+  });
+
+  it("refuse null, arrays, class instances and primitives", () => {
+    for (const bad of [null, [1], 3, "x", new Float32Array(2), new Map()]) {
+      expect(() => checkOptions("options", bad as never, ["a"])).toThrow(InvalidArgumentError);
+    }
+  });
+
+  it("check booleans, functions and signals by type", () => {
+    expect(checkBoolean("batchNorm", false)).toBe(false);
+    expect(() => checkBoolean("batchNorm", "yes")).toThrow('batchNorm: expected true or false, got "yes"');
+    const f = () => 1;
+    expect(checkFunction("onProgress", f)).toBe(f);
+    expect(() => checkFunction("onProgress", 3)).toThrow("onProgress: expected a function, got 3");
+    const signal = new AbortController().signal;
+    expect(checkSignal("signal", signal)).toBe(signal);
+    expect(() => checkSignal("signal", { aborted: "no" })).toThrow("signal: expected an AbortSignal, got object");
   });
 });

@@ -98,3 +98,79 @@ export function allFinite(a: Float64Array | Float32Array): boolean {
   for (let i = n4; i < a.length; i++) s0 += (a[i] as number) * 0;
   return s0 + s1 + s2 + s3 === 0;
 }
+
+/**
+ * Check an options object strictly: `undefined` means "all defaults" (returns `{}`); anything else
+ * must be a plain object whose keys are all in `allowed`. A misspelt key (`epoch` for `epochs`) is an
+ * error naming the key and listing the accepted ones, so a typo never trains silently with defaults.
+ *
+ * @example
+ * const o = checkOptions("options", options, ["epochs", "lr"] as const);
+ */
+export function checkOptions<T extends object>(name: string, options: T | undefined, allowed: readonly string[]): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== "object" || Array.isArray(options) || ArrayBuffer.isView(options)) {
+    throw new InvalidArgumentError(name, `expected an options object or undefined, got ${describeValue(options)}`);
+  }
+  const proto = Object.getPrototypeOf(options) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    throw new InvalidArgumentError(name, `expected a plain options object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      const near = closestName(key, allowed);
+      throw new InvalidArgumentError(
+        `${name}.${key}`,
+        `unknown option${near ? ` (did you mean '${near}'?)` : ""}; accepted: ${allowed.map((a) => `'${a}'`).join(", ") || "none"}`,
+      );
+    }
+  }
+  return options;
+}
+
+/** Check that `value` is a boolean (not a truthy string or number); returns it. */
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new InvalidArgumentError(name, `expected true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+/** Check that `value` is a function; returns it. */
+export function checkFunction<F extends (...args: never[]) => unknown>(name: string, value: unknown): F {
+  if (typeof value !== "function") throw new InvalidArgumentError(name, `expected a function, got ${describeValue(value)}`);
+  return value as F;
+}
+
+/** Check that `value` is an `AbortSignal` (anything with a boolean `aborted` and `addEventListener`); returns it. */
+export function checkSignal(name: string, value: unknown): AbortSignal {
+  const s = value as { aborted?: unknown; addEventListener?: unknown } | null;
+  if (s === null || typeof s !== "object" || typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
+    throw new InvalidArgumentError(name, `expected an AbortSignal, got ${describeValue(value)}`);
+  }
+  return value as AbortSignal;
+}
+
+/** The accepted name nearest to `key` by edit distance, when it is close enough to be a typo. */
+function closestName(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = a;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
