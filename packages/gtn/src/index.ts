@@ -2,7 +2,7 @@
  * @packageDocumentation
  * Generative Topological Networks: exact GTN labelling, the MLP h, sampling, interpolation, clustered GTN and the latent autoencoder.
  */
-export { gtnLabels, type GtnLabelMethod, type GtnLabelOptions } from "./labels.js";
+export { gtnLabels, type GtnLabelMethod, type GtnLabelOptions } from "./labels/index.js";
 export { kMeans, type KMeansResult, type KMeansOptions } from "./kmeans.js";
 export {
   GTN,

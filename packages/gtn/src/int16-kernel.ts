@@ -1,7 +1,7 @@
 /**
  * Exact int16 dot products with the candidate-list rule fused in, as a WebAssembly SIMD module
  * generated here byte by byte (encoding helpers from `@atlas/core`). Used by the `'blocks'`
- * labelling strategy as a filter: see `Int16Scorer` in labels.ts for the error bound and why the
+ * labelling strategy as a filter: see `Int16Scorer` in labels/scorers.ts for the error bound and why the
  * rule keeps every candidate the float64 check needs.
  *
  * x is packed in groups of 4 columns, each group k-pair interleaved: for pair p the 8 int16

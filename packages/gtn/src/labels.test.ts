@@ -4,7 +4,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { AtlasError, Rng } from "@atlas/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Int16Dots } from "./int16-kernel.js";
-import { gtnLabels, type GtnLabelOptions } from "./labels.js";
+import { gtnLabels, type GtnLabelOptions } from "./labels/index.js";
 
 beforeAll(async () => {
   await tf.setBackend("wasm");

@@ -25,7 +25,7 @@ import {
   type TrainProgress,
 } from "@atlas/core";
 import { kMeans } from "./kmeans.js";
-import { gtnLabels, type GtnLabelMethod } from "./labels.js";
+import { gtnLabels, type GtnLabelMethod } from "./labels/index.js";
 
 /** Sizes and optimiser settings of the MLP `h` (paper Appendix Table 2). */
 export interface GtnArchitecture {
