@@ -16,7 +16,7 @@ import {
 import { buildCsr, connectedComponents, type GraphArrays } from "./arrays.js";
 import { decodedCurveLengths, type DecodeClock } from "./curve.js";
 import { chartKnn, type KnnMethod } from "./knn.js";
-import { encodeBatch, project, projectionBasis, type ModelClock } from "./nodes.js";
+import { encodeBatch, project, projectionBasis, type ChartNodes, type ModelClock } from "./nodes.js";
 import { GeodesicGraph } from "./graph.js";
 import { checkModel, requireEncoder } from "./model.js";
 
@@ -143,6 +143,44 @@ class Grow<T extends Float32Array | Int32Array | Float64Array> {
   }
 }
 
+/** The options after validation and defaults (see {@link resolveOptions}). */
+type ResolvedOptions = ReturnType<typeof resolveOptions>;
+type Progress = (event: GeodesicProgress) => void;
+type EncodingModel = AtlasModel & { encode: NonNullable<AtlasModel["encode"]> };
+
+/** The nodes (y, F_y(x)) of every chart, contiguous chart by chart, and what each carries. */
+interface ChartNodeSet {
+  /** First node of each chart; `chartStart[m]` = number of nodes. */
+  readonly chartStart: Int32Array;
+  readonly count: number;
+  readonly nodeLatent: Float32Array;
+  readonly nodePoint: Int32Array;
+  readonly nodePsi: Float32Array;
+  readonly nodeProj: Float64Array;
+  readonly nodeChart: Uint16Array;
+  /** Rows of the heuristic's projection, `[projDim, D]`. */
+  readonly projBasis: Float64Array;
+  readonly projDim: number;
+  readonly crossing: ChartCrossingEdges;
+}
+
+/** Undirected chart-crossing edges, each end as (chart, position in that chart). */
+interface ChartCrossingEdges {
+  readonly y1: number[];
+  readonly p1: number[];
+  readonly y2: number[];
+  readonly p2: number[];
+  readonly w: number[];
+}
+
+/** Undirected in-chart edges a < b, sorted by (a, b). */
+interface KnnEdges {
+  readonly edgeA: Int32Array;
+  readonly edgeB: Int32Array;
+  readonly knnMs: number;
+  readonly knnMethods: KnnMethod[];
+}
+
 /**
  * Build the latent graph of AGM paper Algorithm 1 (generalising Chen et al. 2019, Alg. 1, part 1):
  * each data point x gets a node (y, F_y(x)) in every chart with ψ_y(x) > ε; within a chart each
@@ -166,55 +204,65 @@ export async function buildGeodesicGraph(
   const opt = resolveOptions(model, options);
   const source = dataSource(model, data);
   const tStart = performance.now();
+  const progress = opt.onProgress ?? ((): void => {});
+  const modelClock: ModelClock = { encoderMs: 0, decoderMs: 0 };
+  const curveClock: DecodeClock = { decoderMs: 0, arithmeticMs: 0 };
+
+  const nodes = await chartNodes(model, source, opt, modelClock, progress);
+  const edges = await knnEdges(nodes, model.latentDim, opt, progress);
+  const edgeW = await curveLengthWeights(model, nodes, edges, opt, curveClock, progress);
+  const arrays = assembleGraph(model, source.n, opt, nodes, edges, edgeW);
+
+  const tEnd = performance.now();
+  progress({ phase: "assemble", done: 1, total: 1 });
+  const timings: GeodesicBuildTimings = {
+    encoderMs: modelClock.encoderMs,
+    decoderMs: modelClock.decoderMs + curveClock.decoderMs,
+    knnMs: edges.knnMs,
+    curveArithmeticMs: curveClock.arithmeticMs,
+    assemblyMs: 0,
+    totalMs: tEnd - tStart,
+    knnMethods: edges.knnMethods,
+  };
+  timings.assemblyMs = timings.totalMs - timings.encoderMs - timings.decoderMs - timings.knnMs - timings.curveArithmeticMs;
+  return new GeodesicGraph(model, arrays, { decodeBatchSize: opt.decodeBatchSize, timings });
+}
+
+/**
+ * Step 1, chart nodes (Algorithm 1, first loop): batch by batch, ψ, F_y and G_y(F_y(x)); a node in
+ * chart y for each point with ψ_y(x) > ε, its projection for the heuristic, and the chart-crossing
+ * edges between the nodes of one point. Then checks k against every chart's size.
+ */
+async function chartNodes(model: EncodingModel, source: DataSource, opt: ResolvedOptions, modelClock: ModelClock, progress: Progress): Promise<ChartNodeSet> {
   const m = model.charts;
   const d = model.latentDim;
   const D = model.dataShape.reduce((a, b) => a * b, 1);
   const N = source.n;
   const rng = toRng(opt.seed);
-  const progress = opt.onProgress ?? ((): void => {});
-  const modelClock: ModelClock = { encoderMs: 0, decoderMs: 0 };
-  const curveClock: DecodeClock = { decoderMs: 0, arithmeticMs: 0 };
-
-  // ---- 1. Encode: nodes per chart where ψ_y(x) > ε.
   const zByChart = Array.from({ length: m }, () => new Grow<Float32Array>());
   const pointByChart = Array.from({ length: m }, () => new Grow<Int32Array>());
   const psiByChart = Array.from({ length: m }, () => new Grow<Float32Array>());
   const projByChart = Array.from({ length: m }, () => new Grow<Float64Array>());
   const countByChart = new Int32Array(m);
-  // crossing edges as (chart, position in chart) pairs
-  const crossY1: number[] = [];
-  const crossP1: number[] = [];
-  const crossY2: number[] = [];
-  const crossP2: number[] = [];
-  const crossW: number[] = [];
+  const crossing: ChartCrossingEdges = { y1: [], p1: [], y2: [], p2: [], w: [] };
   let basis: Float64Array | undefined;
   let r = 0;
   for (let i0 = 0; i0 < N; i0 += opt.batchSize) {
     const i1 = Math.min(N, i0 + opt.batchSize);
     const x = source.batch(i0, i1);
-    let nodes;
+    let batch;
     try {
-      nodes = await encodeBatch(model, x, opt.epsilon, i0, modelClock);
+      batch = await encodeBatch(model, x, opt.epsilon, i0, modelClock);
     } finally {
       x.dispose();
     }
     if (!basis) {
-      const sampleRows = nodes.reduce((s, c) => s + c.rows.length, 0);
-      const take = Math.min(sampleRows, 512);
-      const sample = new Float32Array(take * D);
-      let o = 0;
-      for (const c of nodes) {
-        const t = Math.min(c.rows.length, take - o);
-        sample.set(c.decoded.subarray(0, t * D), o * D);
-        o += t;
-      }
-      r = Math.min(opt.heuristicDims, D);
-      basis = opt.heuristicDims === 0 ? new Float64Array(0) : projectionBasis(sample, take, D, r, () => rng.normal());
-      if (opt.heuristicDims === 0) r = 0;
+      r = opt.heuristicDims === 0 ? 0 : Math.min(opt.heuristicDims, D);
+      basis = heuristicBasis(batch, D, opt.heuristicDims, rng);
     }
-    // per batch row: list of (chart, index in nodes[], position in chart)
-    const seen = new Map<number, { y: number; c: number; i: number; pos: number }[]>();
-    nodes.forEach((c, ci) => {
+    // per batch row: list of (chart, index in batch[], position in chart)
+    const seen = new Map<number, NodeRef[]>();
+    batch.forEach((c, ci) => {
       const y = c.chart;
       const pts = new Int32Array(c.rows.length);
       for (let i = 0; i < c.rows.length; i++) {
@@ -233,49 +281,21 @@ export async function buildGeodesicGraph(
       projByChart[y]!.push(proj);
       countByChart[y] = (countByChart[y] as number) + c.rows.length;
     });
-    for (const list of seen.values()) {
-      for (let a = 0; a < list.length; a++) {
-        for (let b = a + 1; b < list.length; b++) {
-          const A = list[a]!;
-          const B = list[b]!;
-          const xa = nodes[A.c]!.decoded;
-          const xb = nodes[B.c]!.decoded;
-          let s = 0;
-          for (let c = 0; c < D; c++) {
-            const diff = (xa[A.i * D + c] as number) - (xb[B.i * D + c] as number);
-            s += diff * diff;
-          }
-          crossY1.push(A.y);
-          crossP1.push(A.pos);
-          crossY2.push(B.y);
-          crossP2.push(B.pos);
-          crossW.push(Math.sqrt(s));
-        }
-      }
-    }
+    chartCrossingEdges(batch, seen, D, crossing);
     progress({ phase: "encode", done: i1, total: N });
   }
-  // k must be smaller than the points of every chart that has any (each node needs k others).
-  for (let y = 0; y < m; y++) {
-    const c = countByChart[y] as number;
-    if (c > 0 && opt.k >= c) {
-      throw new InvalidArgumentError(
-        "options.k",
-        `k (${opt.k}) must be smaller than the number of points in chart ${y} (${c}); lower k, give more data, or lower epsilon (${opt.epsilon}) so more points enter the chart`,
-      );
-    }
-  }
+  checkChartSizes(countByChart, opt);
   const chartStart = new Int32Array(m + 1);
   for (let y = 0; y < m; y++) chartStart[y + 1] = (chartStart[y] as number) + (countByChart[y] as number);
-  const nodes = chartStart[m] as number;
-  if (nodes === 0) {
+  const count = chartStart[m] as number;
+  if (count === 0) {
     throw new InvalidArgumentError("options.epsilon", `no data point has ψ_y(x) > ε = ${opt.epsilon} in any chart; lower epsilon`);
   }
-  const nodeLatent = new Float32Array(nodes * d);
-  const nodePoint = new Int32Array(nodes);
-  const nodePsi = new Float32Array(nodes);
-  const nodeProj = new Float64Array(nodes * r);
-  const nodeChart = new Uint16Array(nodes);
+  const nodeLatent = new Float32Array(count * d);
+  const nodePoint = new Int32Array(count);
+  const nodePsi = new Float32Array(count);
+  const nodeProj = new Float64Array(count * r);
+  const nodeChart = new Uint16Array(count);
   for (let y = 0; y < m; y++) {
     const s = chartStart[y] as number;
     nodeLatent.set(zByChart[y]!.concat(Float32Array), s * d);
@@ -284,14 +304,82 @@ export async function buildGeodesicGraph(
     nodeProj.set(projByChart[y]!.concat(Float64Array), s * r);
     nodeChart.fill(y, s, chartStart[y + 1]);
   }
+  return { chartStart, count, nodeLatent, nodePoint, nodePsi, nodeProj, nodeChart, projBasis: basis ?? new Float64Array(0), projDim: r, crossing };
+}
 
-  // ---- 2. kNN within each chart; undirected, deduplicated keys a·nodes + b with a < b.
+/** A node of the current batch: its chart, index in the batch's chart list, row there, position in the chart. */
+interface NodeRef {
+  y: number;
+  c: number;
+  i: number;
+  pos: number;
+}
+
+/**
+ * The heuristic's projection of decoded space: `heuristicDims` orthonormal rows drawn from the
+ * decoded nodes of the first batch (at most 512), empty when `heuristicDims` is 0.
+ */
+function heuristicBasis(batch: ChartNodes[], D: number, heuristicDims: number, rng: { normal(): number }): Float64Array {
+  const sampleRows = batch.reduce((s, c) => s + c.rows.length, 0);
+  const take = Math.min(sampleRows, 512);
+  const sample = new Float32Array(take * D);
+  let o = 0;
+  for (const c of batch) {
+    const t = Math.min(c.rows.length, take - o);
+    sample.set(c.decoded.subarray(0, t * D), o * D);
+    o += t;
+  }
+  const r = Math.min(heuristicDims, D);
+  return heuristicDims === 0 ? new Float64Array(0) : projectionBasis(sample, take, D, r, () => rng.normal());
+}
+
+/** Chart-crossing edges of one batch: the nodes of one point in charts i ≠ j, weight ‖G_i(F_i(x)) − G_j(F_j(x))‖₂. */
+function chartCrossingEdges(batch: ChartNodes[], seen: Map<number, NodeRef[]>, D: number, out: ChartCrossingEdges): void {
+  for (const list of seen.values()) {
+    for (let a = 0; a < list.length; a++) {
+      for (let b = a + 1; b < list.length; b++) {
+        const A = list[a]!;
+        const B = list[b]!;
+        const xa = batch[A.c]!.decoded;
+        const xb = batch[B.c]!.decoded;
+        let s = 0;
+        for (let c = 0; c < D; c++) {
+          const diff = (xa[A.i * D + c] as number) - (xb[B.i * D + c] as number);
+          s += diff * diff;
+        }
+        out.y1.push(A.y);
+        out.p1.push(A.pos);
+        out.y2.push(B.y);
+        out.p2.push(B.pos);
+        out.w.push(Math.sqrt(s));
+      }
+    }
+  }
+}
+
+/** k must be smaller than the points of every chart that has any (each node needs k others). */
+function checkChartSizes(countByChart: Int32Array, opt: ResolvedOptions): void {
+  for (let y = 0; y < countByChart.length; y++) {
+    const c = countByChart[y] as number;
+    if (c > 0 && opt.k >= c) {
+      throw new InvalidArgumentError(
+        "options.k",
+        `k (${opt.k}) must be smaller than the number of points in chart ${y} (${c}); lower k, give more data, or lower epsilon (${opt.epsilon}) so more points enter the chart`,
+      );
+    }
+  }
+}
+
+/** Step 2, kNN edges: the k nearest neighbours within each chart; undirected, deduplicated keys a·nodes + b with a < b. */
+async function knnEdges(nodes: ChartNodeSet, d: number, opt: ResolvedOptions, progress: Progress): Promise<KnnEdges> {
+  const { chartStart, count, nodeLatent } = nodes;
+  const m = chartStart.length - 1;
   let knnMs = 0;
   const knnMethods: KnnMethod[] = [];
   const keyParts: Float64Array[] = [];
   for (let y = 0; y < m; y++) {
     const s = chartStart[y] as number;
-    const n = countByChart[y] as number;
+    const n = (chartStart[y + 1] as number) - s;
     if (n === 0) {
       knnMethods.push("exact");
       continue;
@@ -311,7 +399,7 @@ export async function buildGeodesicGraph(
       for (let j = 0; j < opt.k; j++) {
         const a = s + i;
         const b = s + (res.neighbors[i * opt.k + j] as number);
-        keys[i * opt.k + j] = a < b ? a * nodes + b : b * nodes + a;
+        keys[i * opt.k + j] = a < b ? a * count + b : b * count + a;
       }
     }
     keyParts.push(keys);
@@ -334,48 +422,62 @@ export async function buildGeodesicGraph(
   const edgeB = new Int32Array(E);
   for (let e = 0; e < E; e++) {
     const key = allKeys[e] as number;
-    const a = Math.floor(key / nodes);
+    const a = Math.floor(key / count);
     edgeA[e] = a;
-    edgeB[e] = key - a * nodes;
+    edgeB[e] = key - a * count;
   }
+  return { edgeA, edgeB, knnMs, knnMethods };
+}
 
-  // ---- 3. Edge weights: decoded curve lengths, chart by chart, many edges per decoder call.
+/**
+ * Step 3, decoded curve-length weights (eq. 10): chart by chart, many edges per decoder call, in
+ * slices so progress can be reported on long builds. Every weight must be finite.
+ */
+async function curveLengthWeights(model: AtlasModel, nodes: ChartNodeSet, edges: KnnEdges, opt: ResolvedOptions, curveClock: DecodeClock, progress: Progress): Promise<Float64Array> {
+  const { chartStart, nodeLatent, nodeChart } = nodes;
+  const { edgeA, edgeB } = edges;
+  const m = chartStart.length - 1;
+  const d = model.latentDim;
+  const E = edgeA.length;
   const edgeW = new Float64Array(E);
-  {
-    let e0 = 0;
-    let doneEdges = 0;
-    for (let y = 0; y < m; y++) {
-      let e1 = e0;
-      const end = chartStart[y + 1] as number;
-      while (e1 < E && (edgeA[e1] as number) < end) e1++;
-      if (e1 === e0) continue;
-      const cnt = e1 - e0;
-      const za = new Float32Array(cnt * d);
-      const zb = new Float32Array(cnt * d);
-      for (let e = 0; e < cnt; e++) {
-        za.set(nodeLatent.subarray((edgeA[e0 + e] as number) * d, (edgeA[e0 + e] as number) * d + d), e * d);
-        zb.set(nodeLatent.subarray((edgeB[e0 + e] as number) * d, (edgeB[e0 + e] as number) * d + d), e * d);
-      }
-      // In slices so progress can be reported on long builds.
-      const slice = Math.max(1, Math.floor((opt.decodeBatchSize * 16) / (opt.steps + 1)));
-      for (let s0 = 0; s0 < cnt; s0 += slice) {
-        const s1 = Math.min(cnt, s0 + slice);
-        const w = await decodedCurveLengths(model, y, za.subarray(s0 * d, s1 * d), zb.subarray(s0 * d, s1 * d), d, opt.steps, opt.decodeBatchSize, curveClock);
-        edgeW.set(w, e0 + s0);
-        doneEdges += s1 - s0;
-        progress({ phase: "weights", done: doneEdges, total: E });
-      }
-      e0 = e1;
+  let e0 = 0;
+  let doneEdges = 0;
+  for (let y = 0; y < m; y++) {
+    let e1 = e0;
+    const end = chartStart[y + 1] as number;
+    while (e1 < E && (edgeA[e1] as number) < end) e1++;
+    if (e1 === e0) continue;
+    const cnt = e1 - e0;
+    const za = new Float32Array(cnt * d);
+    const zb = new Float32Array(cnt * d);
+    for (let e = 0; e < cnt; e++) {
+      za.set(nodeLatent.subarray((edgeA[e0 + e] as number) * d, (edgeA[e0 + e] as number) * d + d), e * d);
+      zb.set(nodeLatent.subarray((edgeB[e0 + e] as number) * d, (edgeB[e0 + e] as number) * d + d), e * d);
     }
+    const slice = Math.max(1, Math.floor((opt.decodeBatchSize * 16) / (opt.steps + 1)));
+    for (let s0 = 0; s0 < cnt; s0 += slice) {
+      const s1 = Math.min(cnt, s0 + slice);
+      const w = await decodedCurveLengths(model, y, za.subarray(s0 * d, s1 * d), zb.subarray(s0 * d, s1 * d), d, opt.steps, opt.decodeBatchSize, curveClock);
+      edgeW.set(w, e0 + s0);
+      doneEdges += s1 - s0;
+      progress({ phase: "weights", done: doneEdges, total: E });
+    }
+    e0 = e1;
   }
   for (let e = 0; e < E; e++) {
     if (!Number.isFinite(edgeW[e] as number)) {
       throw new AtlasError("INVALID_ARGUMENT", `model.decode(z, ${nodeChart[edgeA[e] as number]}) produced a non-finite curve length on the edge between nodes ${edgeA[e]} and ${edgeB[e]}`);
     }
   }
+  return edgeW;
+}
 
-  // ---- 4. Assemble: crossing edges, CSR, heuristic scale, components, point → nodes.
-  const X = crossW.length;
+/** Step 4, assemble: kNN and chart-crossing edges into CSR, the heuristic's scale, components, point → nodes. */
+function assembleGraph(model: AtlasModel, N: number, opt: ResolvedOptions, nodes: ChartNodeSet, edges: KnnEdges, edgeW: Float64Array): GraphArrays {
+  const { chartStart, count, nodeLatent, nodePoint, crossing } = nodes;
+  const { edgeA, edgeB } = edges;
+  const E = edgeA.length;
+  const X = crossing.w.length;
   const allA = new Int32Array(E + X);
   const allB = new Int32Array(E + X);
   const allW = new Float64Array(E + X);
@@ -383,75 +485,73 @@ export async function buildGeodesicGraph(
   allB.set(edgeB);
   allW.set(edgeW);
   for (let c = 0; c < X; c++) {
-    allA[E + c] = (chartStart[crossY1[c] as number] as number) + (crossP1[c] as number);
-    allB[E + c] = (chartStart[crossY2[c] as number] as number) + (crossP2[c] as number);
-    allW[E + c] = crossW[c] as number;
+    allA[E + c] = (chartStart[crossing.y1[c] as number] as number) + (crossing.p1[c] as number);
+    allB[E + c] = (chartStart[crossing.y2[c] as number] as number) + (crossing.p2[c] as number);
+    allW[E + c] = crossing.w[c] as number;
   }
-  const { offsets, targets, weights } = buildCsr(nodes, allA, allB, allW);
-  let latentScale = Infinity;
-  for (let e = 0; e < E; e++) {
-    const a = (edgeA[e] as number) * d;
-    const b = (edgeB[e] as number) * d;
-    let s = 0;
-    for (let c = 0; c < d; c++) s += ((nodeLatent[a + c] as number) - (nodeLatent[b + c] as number)) ** 2;
-    // weights are stored as float32: the ratio must hold for the stored value
-    if (s > 0) latentScale = Math.min(latentScale, Math.fround(edgeW[e] as number) / Math.sqrt(s));
-  }
-  const { component, sizes } = connectedComponents(nodes, offsets, targets);
-  const pointStart = new Int32Array(N + 1);
-  for (let i = 0; i < nodes; i++) {
-    const p = (nodePoint[i] as number) + 1;
-    pointStart[p] = (pointStart[p] as number) + 1;
-  }
-  for (let p = 0; p < N; p++) pointStart[p + 1] = (pointStart[p + 1] as number) + (pointStart[p] as number);
-  const pointNodes = new Int32Array(nodes);
-  {
-    const fill = Int32Array.from(pointStart.subarray(0, N));
-    for (let i = 0; i < nodes; i++) {
-      const p = nodePoint[i] as number;
-      const at = fill[p] as number;
-      fill[p] = at + 1;
-      pointNodes[at] = i;
-    }
-  }
-  const arrays: GraphArrays = {
-    charts: m,
-    latentDim: d,
+  const { offsets, targets, weights } = buildCsr(count, allA, allB, allW);
+  const { component, sizes } = connectedComponents(count, offsets, targets);
+  const { pointStart, pointNodes } = pointIndex(nodePoint, N);
+  return {
+    charts: model.charts,
+    latentDim: model.latentDim,
     dataShape: [...model.dataShape],
-    dataDim: D,
+    dataDim: model.dataShape.reduce((a, b) => a * b, 1),
     k: opt.k,
     steps: opt.steps,
     epsilon: opt.epsilon,
     pointCount: N,
-    nodeChart,
+    nodeChart: nodes.nodeChart,
     nodeLatent,
     nodePoint,
-    nodePsi,
+    nodePsi: nodes.nodePsi,
     chartStart,
     offsets,
     targets,
     weights,
-    projDim: r,
-    projBasis: basis ?? new Float64Array(0),
-    nodeProj,
-    latentScale,
+    projDim: nodes.projDim,
+    projBasis: nodes.projBasis,
+    nodeProj: nodes.nodeProj,
+    latentScale: latentScale(edges, edgeW, nodeLatent, model.latentDim),
     crossEdges: X,
     component,
     componentSizes: sizes,
     pointStart,
     pointNodes,
   };
-  const tEnd = performance.now();
-  progress({ phase: "assemble", done: 1, total: 1 });
-  const timings: GeodesicBuildTimings = {
-    encoderMs: modelClock.encoderMs,
-    decoderMs: modelClock.decoderMs + curveClock.decoderMs,
-    knnMs,
-    curveArithmeticMs: curveClock.arithmeticMs,
-    assemblyMs: 0,
-    totalMs: tEnd - tStart,
-    knnMethods,
-  };
-  timings.assemblyMs = timings.totalMs - timings.encoderMs - timings.decoderMs - timings.knnMs - timings.curveArithmeticMs;
-  return new GeodesicGraph(model, arrays, { decodeBatchSize: opt.decodeBatchSize, timings });
+}
+
+/** The A* heuristic's scale: the smallest (stored float32 weight / latent length) over in-chart edges (∞ when none). */
+function latentScale(edges: KnnEdges, edgeW: Float64Array, nodeLatent: Float32Array, d: number): number {
+  const { edgeA, edgeB } = edges;
+  let scale = Infinity;
+  for (let e = 0; e < edgeA.length; e++) {
+    const a = (edgeA[e] as number) * d;
+    const b = (edgeB[e] as number) * d;
+    let s = 0;
+    for (let c = 0; c < d; c++) s += ((nodeLatent[a + c] as number) - (nodeLatent[b + c] as number)) ** 2;
+    // weights are stored as float32: the ratio must hold for the stored value
+    if (s > 0) scale = Math.min(scale, Math.fround(edgeW[e] as number) / Math.sqrt(s));
+  }
+  return scale;
+}
+
+/** CSR from data point to its nodes: `pointNodes[pointStart[p] .. pointStart[p+1])`, in node order. */
+function pointIndex(nodePoint: Int32Array, N: number): { pointStart: Int32Array; pointNodes: Int32Array } {
+  const count = nodePoint.length;
+  const pointStart = new Int32Array(N + 1);
+  for (let i = 0; i < count; i++) {
+    const p = (nodePoint[i] as number) + 1;
+    pointStart[p] = (pointStart[p] as number) + 1;
+  }
+  for (let p = 0; p < N; p++) pointStart[p + 1] = (pointStart[p + 1] as number) + (pointStart[p] as number);
+  const pointNodes = new Int32Array(count);
+  const fill = Int32Array.from(pointStart.subarray(0, N));
+  for (let i = 0; i < count; i++) {
+    const p = nodePoint[i] as number;
+    const at = fill[p] as number;
+    fill[p] = at + 1;
+    pointNodes[at] = i;
+  }
+  return { pointStart, pointNodes };
 }
