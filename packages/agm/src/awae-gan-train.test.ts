@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -8,7 +8,7 @@ import { createAwaeGan, type AwaeGan } from "./awae-gan.js";
 import { AwaeGanTrainer, AWAE_GAN_SCHEDULES, scheduledRate } from "./awae-gan-trainer.js";
 import { discriminatorLoss, encoderAdversarial, sampleCost, weightedReconstruction } from "./awae-gan-loss.js";
 import { chartConfidence, reconstructionError } from "./evaluate.js";
-import { loadAwaeGan, saveAwaeGan } from "./io.js";
+import { loadAwaeGan, restoreAwaeGan, saveAwaeGan } from "./io.js";
 import { trainAwaeGan } from "./train.js";
 import { ringImages } from "./toy-data.js";
 
@@ -186,6 +186,98 @@ describe("trainAwaeGan on a circle embedded in R^8 (dense variant), m = 2", () =
       await expect(loadAwaeGan(join(dir, "c"))).rejects.toThrow(CorruptFileError);
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe("the shared decoder tail's batch statistics: pooled across charts vs per chart", () => {
+  it("'pooled' normalises the m·n features together, 'per-chart' each chart's n alone; inference is the same", () => {
+    const model = createAwaeGan({ charts: 2, latentDim: 3, h: 2, seed: 4 });
+    const x = tf.randomUniform([5, 28, 28, 1], 0, 1, "float32", 6);
+    try {
+      const diff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+      tf.tidy(() => {
+        const pooled = model.forward(x, true, "pooled");
+        const perChart = model.forward(x, true, "per-chart");
+        const mids = pooled.codes.map((z, y) => model.nets.chartDecoders[y]!.apply(z, { training: true }) as tf.Tensor);
+        // by definition: per chart = the tail on that chart's features alone; pooled = on the concatenation
+        const alone = mids.map((g) => model.nets.tail.apply(g, { training: true }) as tf.Tensor);
+        const together = tf.split(model.nets.tail.apply(tf.concat(mids, 0), { training: true }) as tf.Tensor, 2, 0);
+        for (let y = 0; y < 2; y++) {
+          expect(diff(perChart.reconstructions[y]!, alone[y]!)).toBeLessThan(1e-6);
+          expect(diff(pooled.reconstructions[y]!, together[y]!)).toBeLessThan(1e-6);
+        }
+        // the two charts' features differ, so their statistics differ and so do the outputs
+        expect(diff(pooled.reconstructions[0]!, perChart.reconstructions[0]!)).toBeGreaterThan(1e-4);
+        // in inference mode the tail uses its moving statistics: no difference
+        const a = model.forward(x, false, "pooled");
+        const b = model.forward(x, false, "per-chart");
+        for (let y = 0; y < 2; y++) expect(diff(a.reconstructions[y]!, b.reconstructions[y]!)).toBe(0);
+      });
+    } finally {
+      model.dispose();
+      x.dispose();
+    }
+  });
+
+  it("the trainer runs either way, without leaking, and rejects an unknown mode", () => {
+    const ring = ringImages(8, { size: 16, seed: 1 });
+    const images = tf.tensor4d(ring.images, [8, 16, 16, 1]);
+    const model = createAwaeGan({ charts: 2, latentDim: 1, h: 2, dataShape: [16, 16, 1], seed: 2 });
+    const pooled = new AwaeGanTrainer(model, { seed: 1 });
+    const perChart = new AwaeGanTrainer(model, { seed: 1, tailStatistics: "per-chart" });
+    try {
+      expect(pooled.tailStatistics).toBe("pooled");
+      perChart.step(images);
+      pooled.step(images);
+      const before = tf.memory().numTensors;
+      const s = perChart.step(images);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Number.isFinite(s.reconstruction)).toBe(true);
+      expect(() => new AwaeGanTrainer(model, { tailStatistics: "mixed" as never })).toThrow(/options\.tailStatistics/);
+    } finally {
+      pooled.dispose();
+      perChart.dispose();
+      model.dispose();
+      images.dispose();
+    }
+  });
+});
+
+describe("save/load of the encoder layout", () => {
+  it("round-trips the PyTorch layout without encoder biases, and restores files written before the layout fields existed", async () => {
+    const model = createAwaeGan({ charts: 2, latentDim: 3, h: 2, padding: "pytorch", encoderBias: false, seed: 8 });
+    const x = tf.randomUniform([3, 28, 28, 1], 0, 1, "float32", 2);
+    try {
+      await saveAwaeGan(join(dir, "layout"), model);
+      const loaded = await loadAwaeGan(join(dir, "layout"));
+      try {
+        expect(loaded.config.padding).toBe("pytorch");
+        expect(loaded.config.encoderBias).toBe(false);
+        const a = model.encode(x, 1);
+        const b = loaded.encode(x, 1);
+        expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+        tf.dispose([a, b]);
+      } finally {
+        loaded.dispose();
+      }
+      // an older file: its config has no padding/encoderBias, which resolve to "same"/true
+      const old = createAwaeGan({ charts: 2, latentDim: 3, h: 2, seed: 8 });
+      try {
+        await saveAwaeGan(join(dir, "old"), old);
+        const file = join(dir, "old", "state.json");
+        const text = await readFile(file, "utf8");
+        const stripped = text.replace(/,"padding":"same","encoderBias":true/, "");
+        expect(stripped).not.toBe(text);
+        await writeFile(file, stripped);
+        await restoreAwaeGan(join(dir, "old"), old);
+        await expect(restoreAwaeGan(join(dir, "old"), model)).rejects.toThrow(CorruptFileError);
+      } finally {
+        old.dispose();
+      }
+    } finally {
+      model.dispose();
+      x.dispose();
     }
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, checkInteger, checkNumber, checkOneOf, toRng, type Rng, type RngLike } from "@atlas/core";
-import type { AwaeGan } from "./awae-gan.js";
+import type { AwaeGan, TailStatistics } from "./awae-gan.js";
 import { chartBalanceDivergence, discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
 import { checkBatch } from "./check.js";
 
@@ -62,6 +62,12 @@ export interface AwaeGanLossOptions {
   beta2?: number;
   /** Seed of the prior samples. Default 0. */
   seed?: RngLike;
+  /**
+   * How the decoders' shared tail normalises a training batch ({@link TailStatistics}): `"pooled"`
+   * (default; one pass over all m·n codes, batch-norm statistics pooled across charts) or
+   * `"per-chart"` (one pass per chart, each with its own statistics).
+   */
+  tailStatistics?: TailStatistics;
 }
 
 /** Numbers of one training step. */
@@ -96,6 +102,8 @@ export class AwaeGanTrainer {
   /** λ_y of the chart-balance term (see {@link AwaeGanLossOptions.chartBalance}). */
   readonly chartBalance: number;
   readonly cost: ReconstructionCost;
+  /** How the shared decoder tail sees a training batch. */
+  readonly tailStatistics: TailStatistics;
   /** Adam of the encoders, ψ and decoders. */
   readonly optimizer: tf.AdamOptimizer;
   /** Adam of the discriminators. */
@@ -109,6 +117,7 @@ export class AwaeGanTrainer {
     this.lambda = checkNumber("options.lambda", options.lambda ?? 10, { min: 0 });
     this.chartBalance = checkNumber("options.chartBalance", options.chartBalance ?? this.lambda, { min: 0 });
     this.cost = checkOneOf<ReconstructionCost>("options.cost", options.cost ?? "l2", ["l2", "l2sq"]);
+    this.tailStatistics = checkOneOf<TailStatistics>("options.tailStatistics", options.tailStatistics ?? "pooled", ["pooled", "per-chart"]);
     const beta1 = checkNumber("options.beta1", options.beta1 ?? 0.5, { min: 0, below: 1 });
     const beta2 = checkNumber("options.beta2", options.beta2 ?? 0.999, { min: 0, below: 1 });
     const lr = checkNumber("options.learningRate", options.learningRate ?? 2e-4, { above: 0 });
@@ -159,7 +168,7 @@ export class AwaeGanTrainer {
     try {
       // 1) encoders, ψ, decoders: reconstruction + λ · adversarial.
       const { value, grads } = tf.variableGrads(() => {
-        const fwd = model.forward(x, true);
+        const fwd = model.forward(x, true, this.tailStatistics);
         const rec = weightedReconstruction(x, fwd, this.cost);
         const adv = encoderAdversarial(model, fwd.psi, fwd.codes, true);
         kept = { psi: tf.keep(tf.clone(fwd.psi)), codes: fwd.codes.map((c) => tf.keep(tf.clone(c))) };

@@ -35,11 +35,107 @@ function closedForm(m: number, h: number, d: number): { encodersAndDecoders: num
 /** Table 1 of the AGM paper: trainable parameters of encoders + decoders. */
 const TABLE_1: Record<number, number> = { 1: 21_967_881, 2: 21_626_265, 4: 20_885_793, 8: 21_961_217, 16: 21_623_721 };
 
+/**
+ * The same count for the PyTorch layout (`padding: "pytorch"`: k4 s2 p1, out = ⌊in/2⌋, so the
+ * encoder maps 28→14→7→3 and the heads' conv gives 1×1, the FC sees 8h inputs) without the
+ * biases of the encoder convolutions that a BN follows (`encoderBias: false`):
+ *
+ *   trunk   = 16·1·h + 2h + 16·h·2h + 4h + 16·2h·4h + 8h                           = 160h² + 30h
+ *   head_d  = 16·4h·8h + 16h + (8h·d + d)                                          = 512h² + 16h + 8hd + d
+ *   dec_d, tail: unchanged (the transposed convolutions give 7→14→28 under both paddings)
+ *
+ * (`encoderBias: true` adds h + 2h + 4h = 7h to the trunk and 8h to each head.) Cross-checked with
+ * PyTorch 1.13 (/usr/bin/python3): the network with nn.Conv2d(…, 4, 2, 1, bias=False) in the
+ * encoder, nn.ConvTranspose2d(…, 4, 2, 1) in the decoder and nn.BatchNorm2d, summing
+ * p.numel() over encoders and decoders, prints 21967881 / 21626265 / 20885793 / 21961217 /
+ * 21623721 for m = 1, 2, 4, 8, 16 (trunk output [4h, 3, 3]); with bias=True 21969801 / 21628931 /
+ * 20888801 / 21965009 / 21628583.
+ */
+function closedFormPytorch(m: number, h: number, d: number, encoderBias: boolean): number {
+  const b = encoderBias ? 1 : 0;
+  const trunk = 160 * h * h + 30 * h + b * 7 * h;
+  const head = (out: number): number => 512 * h * h + 16 * h + 8 * h * out + out + b * 8 * h;
+  const dec = 512 * h * h + 392 * h * (d + 1) + 12 * h;
+  const tail = 128 * h * h + 38 * h + 1;
+  return trunk + m * head(d) + (m > 1 ? head(m) : 0) + m * dec + tail;
+}
+
 describe("createAwaeGan: Appendix A architecture", () => {
-  it("has exactly the closed-form number of trainable parameters at the paper's widths, within 0.6% of Table 1", () => {
-    const rows: string[] = [];
+  it("paper preset (PyTorch padding, no encoder biases before BN): the closed form, equal to Table 1 for every m", () => {
     for (const m of [1, 2, 4, 8, 16] as const) {
       const model = createAwaeGan(paperAwaeGanOptions(m));
+      try {
+        expect(model.config.padding).toBe("pytorch");
+        expect(model.config.encoderBias).toBe(false);
+        const count = model.countParameters();
+        const h = PAPER_WIDTHS[m]!;
+        const d = m === 1 ? 8 : 7;
+        expect(count.encodersAndDecoders).toBe(closedFormPytorch(m, h, d, false));
+        expect(count.encodersAndDecoders).toBe(TABLE_1[m]);
+        expect(count.discriminators).toBe(closedForm(m, h, d).discriminators);
+        // the trunk ends at 3×3 and the heads' convolution at 1×1
+        expect(model.nets.trunk.outputs[0]!.shape).toEqual([null, 3, 3, 4 * h]);
+        expect(model.nets.chartEncoders[0]!.layers.find((l) => l.name.endsWith("_flatten"))!.outputShape).toEqual([null, 8 * h]);
+      } finally {
+        model.dispose();
+      }
+    }
+    const biased = createAwaeGan(paperAwaeGanOptions(8, { encoderBias: true }));
+    try {
+      expect(biased.countParameters().encodersAndDecoders).toBe(closedFormPytorch(8, 48, 7, true));
+      expect(biased.countParameters().encodersAndDecoders).toBe(21_965_009);
+    } finally {
+      biased.dispose();
+    }
+  });
+
+  it("encoder biases before a batch norm change nothing the network computes (training-mode BN)", () => {
+    const x = tf.randomUniform([6, 28, 28, 1], 0, 1, "float32", 5);
+    const a = createAwaeGan({ charts: 2, h: 2, padding: "pytorch", encoderBias: true, seed: 3 });
+    const b = createAwaeGan({ charts: 2, h: 2, padding: "pytorch", encoderBias: false, seed: 3 });
+    try {
+      // same kernels; a's biases random and non-zero
+      for (const [ma, mb] of a.allModels.map((m, i) => [m, b.allModels[i]!] as const)) {
+        for (const layer of mb.layers) {
+          const wa = ma.getLayer(layer.name).getWeights();
+          const wb = layer.getWeights();
+          if (wb.length === 0) continue;
+          if (wa.length === wb.length + 1) {
+            ma.getLayer(layer.name).setWeights([wb[0]!, tf.randomNormal(wa[1]!.shape, 0, 1, "float32", 9), ...wb.slice(1)]);
+          } else layer.setWeights(wa);
+        }
+      }
+      const out = (model: typeof a): Float32Array[] =>
+        tf.tidy(() => {
+          const f = model.forward(x, true);
+          return [f.psi, ...f.codes, ...f.reconstructions].map((t) => t.dataSync() as Float32Array);
+        });
+      const oa = out(a);
+      const ob = out(b);
+      expect(oa.length).toBe(ob.length);
+      oa.forEach((v, i) => {
+        const w = ob[i]!;
+        let worst = 0;
+        for (let j = 0; j < v.length; j++) worst = Math.max(worst, Math.abs(v[j]! - w[j]!));
+        expect(worst).toBeLessThan(1e-4);
+      });
+    } finally {
+      a.dispose();
+      b.dispose();
+      x.dispose();
+    }
+  });
+
+  it("rejects images too small for the PyTorch layout and bad layout options, naming the option", () => {
+    expect(() => createAwaeGan({ charts: 2, h: 2, padding: "pytorch", dataShape: [12, 12, 1] })).toThrow(/options\.dataShape.*16×16/);
+    expect(() => createAwaeGan({ charts: 2, h: 2, padding: "valid" as never })).toThrow(/options\.padding/);
+    expect(() => createAwaeGan({ charts: 2, h: 2, encoderBias: "no" as never })).toThrow(/options\.encoderBias/);
+  });
+
+  it("TensorFlow 'same' layout: exactly the closed-form number of trainable parameters at the paper's widths, within 0.6% of Table 1", () => {
+    const rows: string[] = [];
+    for (const m of [1, 2, 4, 8, 16] as const) {
+      const model = createAwaeGan(paperAwaeGanOptions(m, { padding: "same", encoderBias: true }));
       try {
         const count = model.countParameters();
         const expected = closedForm(m, PAPER_WIDTHS[m]!, m === 1 ? 8 : 7);

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   InvalidArgumentError,
+  checkBoolean,
   checkChart,
   checkInteger,
   checkOneOf,
@@ -26,6 +27,24 @@ export const CPU_WIDTHS: Readonly<Record<number, number>> = Object.freeze({ 1: 1
 /** Output activation of the decoders' last layer. */
 export type OutputActivation = "sigmoid" | "linear";
 
+/**
+ * Padding of the encoder's stride-2 convolutions. `"same"`: TensorFlow's 'same' (28→14→7→4, the
+ * heads' conv → 2×2). `"pytorch"`: PyTorch's `padding=1` (out = ⌊in/2⌋: 28→14→7→3, the heads'
+ * conv → 1×1), the layout whose parameter count matches the AGM paper's Table 1. The decoder's
+ * transposed convolutions are the same under both (7→14→28 either way).
+ */
+export type EncoderPadding = "same" | "pytorch";
+
+/**
+ * How the decoders' shared tail (FSCnv_2h* + BN* + Swish* → FSCnv_1*) sees a training batch.
+ * `"pooled"` (default): the tail runs once on the m·n chart features of a batch, so its batch norm
+ * normalises with statistics pooled over all charts (every chart's decoding of every x, whatever
+ * ψ gives it). `"per-chart"`: the tail runs once per chart on that chart's n features, so each
+ * chart is normalised with its own batch statistics (the moving averages, used in inference, are
+ * still shared: they are updated once per chart and step). Inference is the same either way.
+ */
+export type TailStatistics = "pooled" | "per-chart";
+
 /** Options of {@link createAwaeGan}. */
 export interface AwaeGanOptions {
   /** Number of charts m ≥ 1; m = 1 is the single-chart WAE-GAN (no partition head, ψ ≡ 1). */
@@ -41,6 +60,18 @@ export interface AwaeGanOptions {
   dataShape?: readonly number[];
   /** Decoder output activation. Default `"sigmoid"` for images (pixels in [0, 1]), `"linear"` for vectors. */
   outputActivation?: OutputActivation;
+  /**
+   * Padding of the encoder convolutions ({@link EncoderPadding}). Default `"same"`;
+   * {@link paperAwaeGanOptions} uses `"pytorch"`. Images only (vectors have no convolutions).
+   */
+  padding?: EncoderPadding;
+  /**
+   * Biases on the encoder layers that a batch norm follows (trunk and heads' first layer). Default
+   * true; {@link paperAwaeGanOptions} uses false. The batch norm subtracts the mean, so such a bias
+   * changes nothing the network computes (in training and in inference mode) — it only adds 8h per
+   * head and 7h in the trunk to the parameter count.
+   */
+  encoderBias?: boolean;
   /** Seed of the weight initialisation. Default 0. */
   seed?: RngLike;
 }
@@ -52,6 +83,8 @@ export interface AwaeGanConfig {
   readonly h: number;
   readonly dataShape: readonly number[];
   readonly outputActivation: OutputActivation;
+  readonly padding: EncoderPadding;
+  readonly encoderBias: boolean;
 }
 
 /** Trainable-parameter counts by part (BN's γ and β included, its moving statistics not). */
@@ -70,20 +103,28 @@ export interface AwaeGanParameterCount {
 export interface AwaeGanPresetOptions {
   /** Override the data shape (default `[28, 28, 1]`). */
   dataShape?: readonly number[];
+  /** Override the preset's encoder padding. */
+  padding?: EncoderPadding;
+  /** Override the preset's encoder biases. */
+  encoderBias?: boolean;
   seed?: RngLike;
 }
 
 /**
  * The paper's configuration for m charts (AGM paper, Appendix A and Table 1): h from
- * {@link PAPER_WIDTHS}, latent R^8 for the WAE-GAN (m = 1), R^7 × {1..m} for the AWAE-GAN.
+ * {@link PAPER_WIDTHS}, latent R^8 for the WAE-GAN (m = 1), R^7 × {1..m} for the AWAE-GAN, and the
+ * layout whose trainable-parameter count equals Table 1 exactly for every m: PyTorch-style
+ * encoder padding (`padding: "pytorch"`) and no bias on the encoder layers that a batch norm
+ * follows (`encoderBias: false`). `{ padding: "same", encoderBias: true }` gives the
+ * TensorFlow-style layout (+0.12% to +0.51%).
  *
  * @example
- * const wae = createAwaeGan(paperAwaeGanOptions(1)); // 21,994,377 trainable encoder+decoder parameters
+ * const wae = createAwaeGan(paperAwaeGanOptions(1)); // 21,967,881 trainable encoder+decoder parameters (Table 1)
  */
 export function paperAwaeGanOptions(charts: 1 | 2 | 4 | 8 | 16, options: AwaeGanPresetOptions = {}): AwaeGanOptions {
   const h = PAPER_WIDTHS[charts];
   if (h === undefined) throw new InvalidArgumentError("charts", `expected one of the paper's 1, 2, 4, 8, 16, got ${String(charts)}`);
-  return { charts, latentDim: charts === 1 ? 8 : 7, h, ...options };
+  return { charts, latentDim: charts === 1 ? 8 : 7, h, padding: "pytorch", encoderBias: false, ...options };
 }
 
 /**
@@ -125,13 +166,22 @@ export function resolveAwaeGanConfig(options: AwaeGanOptions): AwaeGanConfig {
     options.outputActivation ?? (dataShape.length === 3 ? "sigmoid" : "linear"),
     ["sigmoid", "linear"],
   );
-  return Object.freeze({ charts, latentDim, h, dataShape: Object.freeze(dataShape), outputActivation });
+  const padding = checkOneOf<EncoderPadding>("options.padding", options.padding ?? "same", ["same", "pytorch"]);
+  const encoderBias = options.encoderBias === undefined ? true : checkBoolean("options.encoderBias", options.encoderBias);
+  if (padding === "pytorch" && dataShape.length === 3 && (dataShape[0]! < 16 || dataShape[1]! < 16)) {
+    throw new InvalidArgumentError(
+      "options.dataShape",
+      `padding "pytorch" needs images of at least 16×16 (the trunk ends at ⌊H/8⌋ × ⌊W/8⌋, which the heads' stride-2 convolution needs to be ≥ 2), got ${shapeText(dataShape)}`,
+    );
+  }
+  return Object.freeze({ charts, latentDim, h, dataShape: Object.freeze(dataShape), outputActivation, padding, encoderBias });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Layer builders (Appendix A: "Conv", "FSCnv" = fractionally strided conv, "BN", "Swish", "FC").
-// Convolutions are 4×4, stride 2, same padding as in the WAE paper's MNIST nets; the last
-// transposed convolution has stride 1. BN uses momentum 0.9 and ε = 1e-5.
+// Convolutions are 4×4, stride 2, with 'same' or PyTorch padding 1 (zero-padding by one pixel,
+// then a 'valid' convolution); the last transposed convolution has stride 1. BN uses momentum
+// 0.9 and ε = 1e-5.
 
 class LayerFactory {
   private readonly rng: Rng;
@@ -141,14 +191,18 @@ class LayerFactory {
   private init(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.glorotUniform({ seed: this.rng.int(2 ** 31) });
   }
-  conv(filters: number, name: string): tf.layers.Layer {
-    return tf.layers.conv2d({ filters, kernelSize: 4, strides: 2, padding: "same", kernelInitializer: this.init(), name });
+  /** A 4×4 stride-2 convolution as a function of its input (with a zero-padding layer for `"pytorch"`). */
+  conv(filters: number, name: string, padding: EncoderPadding, useBias: boolean): (x: Sym) => Sym {
+    const conv = tf.layers.conv2d({ filters, kernelSize: 4, strides: 2, padding: padding === "same" ? "same" : "valid", useBias, kernelInitializer: this.init(), name });
+    if (padding === "same") return (x) => conv.apply(x) as Sym;
+    const pad = tf.layers.zeroPadding2d({ padding: 1, name: `${name}_pad` });
+    return (x) => conv.apply(pad.apply(x) as Sym) as Sym;
   }
   convT(filters: number, strides: number, name: string): tf.layers.Layer {
     return tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides, padding: "same", kernelInitializer: this.init(), name });
   }
-  dense(units: number, name: string): tf.layers.Layer {
-    return tf.layers.dense({ units, kernelInitializer: this.init(), name });
+  dense(units: number, name: string, useBias = true): tf.layers.Layer {
+    return tf.layers.dense({ units, useBias, kernelInitializer: this.init(), name });
   }
   bn(name: string): tf.layers.Layer {
     return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
@@ -161,8 +215,8 @@ class LayerFactory {
 
 type Sym = tf.SymbolicTensor;
 
-function block(f: LayerFactory, x: Sym, main: tf.layers.Layer, prefix: string): Sym {
-  const y = main.apply(x) as Sym;
+function block(f: LayerFactory, x: Sym, main: tf.layers.Layer | ((x: Sym) => Sym), prefix: string): Sym {
+  const y = typeof main === "function" ? main(x) : (main.apply(x) as Sym);
   return f.swish(`${prefix}_swish`).apply(f.bn(`${prefix}_bn`).apply(y) as Sym) as Sym;
 }
 
@@ -180,7 +234,12 @@ function buildNets(config: AwaeGanConfig, rng: Rng): AwaeGanNets {
   const { charts: m, latentDim: d, h, dataShape } = config;
   const f = new LayerFactory(rng);
   const image = dataShape.length === 3;
-  const main = (units: number, name: string): tf.layers.Layer => (image ? f.conv(units, name) : f.dense(units, name));
+  // The encoder's main layers; each is followed by a batch norm, so `encoderBias: false` drops their biases.
+  const main = (units: number, name: string): ((x: Sym) => Sym) => {
+    if (image) return f.conv(units, name, config.padding, config.encoderBias);
+    const dense = f.dense(units, name, config.encoderBias);
+    return (x) => dense.apply(x) as Sym;
+  };
 
   // Shared encoder trunk: Conv_h*, Conv_2h*, Conv_4h*, each + BN* + Swish*.
   const xIn = tf.input({ shape: [...dataShape], name: "x" });
@@ -384,26 +443,31 @@ export class AwaeGan implements AtlasModel {
 
   /**
    * Raw forward pass over a batch without input checks, for training and evaluation: ψ(x), every
-   * F_y(x) and every G_y(F_y(x)). The trunk runs once; the decoder tail runs once on all m·n codes.
+   * F_y(x) and every G_y(F_y(x)). The trunk runs once; the decoder tail runs once on all m·n codes
+   * (`tail: "pooled"`, the default) or once per chart (`"per-chart"`, see {@link TailStatistics}).
    * Call inside `tf.tidy` (or dispose the results).
    */
-  forward(x: tf.Tensor, training: boolean): AwaeGanForward {
-    const { trunk, chartEncoders, partitionHead, chartDecoders, tail } = this.nets;
+  forward(x: tf.Tensor, training: boolean, tail: TailStatistics = "pooled"): AwaeGanForward {
+    const { trunk, chartEncoders, partitionHead } = this.nets;
     const n = x.shape[0]!;
     const feat = trunk.apply(x, { training }) as tf.Tensor;
     const psi = partitionHead ? (partitionHead.apply(feat, { training }) as tf.Tensor2D) : (tf.ones([n, 1]) as tf.Tensor2D);
     const codes = chartEncoders.map((e) => e.apply(feat, { training }) as tf.Tensor2D);
-    const reconstructions = this.decodeAll(codes, training);
+    const reconstructions = this.decodeAll(codes, training, tail);
     return { psi, codes, reconstructions };
   }
 
-  /** G_y(z_y) for every chart, with the shared tail run once on the concatenation (no input checks). */
-  decodeAll(codes: readonly tf.Tensor2D[], training: boolean): tf.Tensor[] {
-    const { chartDecoders, tail } = this.nets;
+  /**
+   * G_y(z_y) for every chart (no input checks): the shared tail runs once on the concatenation
+   * (`"pooled"`, default) or once per chart (`"per-chart"`); the two differ only in training mode.
+   */
+  decodeAll(codes: readonly tf.Tensor2D[], training: boolean, tail: TailStatistics = "pooled"): tf.Tensor[] {
+    const { chartDecoders } = this.nets;
     const n = codes[0]!.shape[0];
     const mids = codes.map((z, y) => chartDecoders[y]!.apply(z, { training }) as tf.Tensor);
-    const all = tail.apply(mids.length === 1 ? mids[0]! : tf.concat(mids, 0), { training }) as tf.Tensor;
-    return codes.length === 1 ? [all] : tf.split(all, new Array<number>(codes.length).fill(n), 0);
+    if (tail === "per-chart" || mids.length === 1) return mids.map((g) => this.nets.tail.apply(g, { training }) as tf.Tensor);
+    const all = this.nets.tail.apply(tf.concat(mids, 0), { training }) as tf.Tensor;
+    return tf.split(all, new Array<number>(codes.length).fill(n), 0);
   }
 
   /** Trainable parameters by part; `encodersAndDecoders` is what the paper's Table 1 counts. */

@@ -16,6 +16,8 @@ export {
   type AwaeGanPresetOptions,
   type AwaeGanForward,
   type OutputActivation,
+  type EncoderPadding,
+  type TailStatistics,
 } from "./awae-gan.js";
 export {
   sampleCost,

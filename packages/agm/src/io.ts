@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { CorruptFileError, InvalidArgumentError, STATE_JSON, describeValue, loadState, saveState } from "@atlas/core";
-import { AwaeGan, createAwaeGan, type AwaeGanConfig } from "./awae-gan.js";
+import { AwaeGan, createAwaeGan, resolveAwaeGanConfig, type AwaeGanConfig } from "./awae-gan.js";
 import { AtlasVae, createAtlasVae, type AtlasVaeConfig } from "./atlas-vae.js";
 
 const FORMAT = "atlas-agm";
@@ -121,7 +121,9 @@ export async function loadAwaeGan(dir: string): Promise<AwaeGan> {
 export async function restoreAwaeGan(dir: string, model: AwaeGan): Promise<void> {
   checkModel("model", model, AwaeGan);
   await readWeights(dir, "awae-gan", (config, file) => {
-    if (!sameConfig(config, model.config)) throw new CorruptFileError(file, `saved config ${JSON.stringify(config)} differs from the model's ${JSON.stringify(model.config)}`);
+    // files written before a field existed resolve it to its default
+    const saved = buildOrThrow(file, () => resolveAwaeGanConfig(config as AwaeGanConfig));
+    if (!sameConfig(saved, model.config)) throw new CorruptFileError(file, `saved config ${JSON.stringify(config)} differs from the model's ${JSON.stringify(model.config)}`);
     return { models: model.allModels, discard: () => undefined };
   });
 }

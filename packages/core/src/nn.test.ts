@@ -70,6 +70,35 @@ describe("mlp", () => {
     expect(z.some((v) => v < 0)).toBe(true);
   });
 
+  it("batch norm momentum and ε: tfjs's defaults (0.99, 1e-3), PyTorch's on request (0.9 = torch momentum 0.1, 1e-5)", () => {
+    const bnOf = (m: tf.LayersModel) => m.layers.find((l) => l.getClassName() === "BatchNormalization")!;
+    const dflt = bnOf(mlp({ inputDim: 3, outputDim: 1, hiddenLayers: 1, width: 3, batchNorm: true })).getConfig();
+    expect([dflt.momentum, dflt.epsilon]).toEqual([0.99, 1e-3]);
+    // identity dense + linear activation: the BN sees x itself
+    const m = mlp({ inputDim: 3, outputDim: 1, hiddenLayers: 1, width: 3, activation: "linear", batchNorm: true, batchNormMomentum: 0.9, batchNormEpsilon: 1e-5 });
+    const bn = bnOf(m);
+    expect([bn.getConfig().momentum, bn.getConfig().epsilon]).toEqual([0.9, 1e-5]);
+    m.layers[0]!.setWeights([tf.eye(3), tf.zeros([3])]);
+    const x = [
+      [1, 2, -1],
+      [3, 0, 0.5],
+      [-2, 4, 2],
+      [0, 1, 1.5],
+    ];
+    const out = tf.tidy(() => (bn.apply(tf.tensor2d(x), { training: true }) as tf.Tensor).arraySync() as number[][]);
+    // by hand, PyTorch's rule with momentum 0.1: running_mean = 0.9·0 + 0.1·mean, running_var = 0.9·1 + 0.1·var
+    // (tfjs updates with the biased batch variance; PyTorch would use the unbiased one, ×4/3 here)
+    const mean = [0, 1, 2].map((j) => x.reduce((s, r) => s + r[j]!, 0) / 4);
+    const variance = [0, 1, 2].map((j) => x.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / 4);
+    const [, , movingMean, movingVar] = bn.getWeights().map((w) => Array.from(w.dataSync()));
+    mean.forEach((v, j) => expect(movingMean![j]!).toBeCloseTo(0.1 * v, 6));
+    variance.forEach((v, j) => expect(movingVar![j]!).toBeCloseTo(0.9 + 0.1 * v, 6));
+    // training output: (x − mean)/√(var + 1e-5) (γ = 1, β = 0)
+    x.forEach((r, i) => r.forEach((v, j) => expect(out[i]![j]!).toBeCloseTo((v - mean[j]!) / Math.sqrt(variance[j]! + 1e-5), 4)));
+    expect(() => mlp({ inputDim: 1, outputDim: 1, hiddenLayers: 1, width: 1, batchNorm: true, batchNormMomentum: 1.5 })).toThrow(/options\.batchNormMomentum/);
+    expect(() => mlp({ inputDim: 1, outputDim: 1, hiddenLayers: 1, width: 1, batchNorm: true, batchNormEpsilon: 0 })).toThrow(/options\.batchNormEpsilon/);
+  });
+
   it("swish is x·σ(x) and survives save/load", async () => {
     const m = mlp({ inputDim: 3, outputDim: 2, hiddenLayers: 2, width: 5, activation: "swish", seed: 3 });
     const act = m.layers.find((l) => l.getClassName() === "Activation")!;

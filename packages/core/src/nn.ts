@@ -41,6 +41,13 @@ export interface MlpOptions {
   batchNorm?: boolean;
   /** Default `'after-activation'`, as the GTN code does. */
   batchNormOrder?: BatchNormOrder;
+  /**
+   * Batch norm's moving-average momentum, in tfjs's convention (moving = momentum · moving +
+   * (1 − momentum) · batch). Default 0.99 (tfjs's); PyTorch's default `momentum=0.1` is 0.9 here.
+   */
+  batchNormMomentum?: number;
+  /** Batch norm's ε added to the variance. Default 1e-3 (tfjs's); PyTorch's default is 1e-5. */
+  batchNormEpsilon?: number;
   /** Output activation (default `'linear'`). */
   outputActivation?: Activation;
   /** Weight initialisation (default `'glorot'`). */
@@ -158,11 +165,12 @@ function addActivation(
   alpha: number,
   batchNorm: boolean,
   order: BatchNormOrder,
+  bn: { momentum?: number; epsilon?: number } = {},
 ): void {
   const act = activationLayer(activation, alpha);
-  if (batchNorm && order === "before-activation") model.add(tf.layers.batchNormalization({ axis: -1 }));
+  if (batchNorm && order === "before-activation") model.add(tf.layers.batchNormalization({ axis: -1, ...bn }));
   if (act) model.add(act);
-  if (batchNorm && order === "after-activation") model.add(tf.layers.batchNormalization({ axis: -1 }));
+  if (batchNorm && order === "after-activation") model.add(tf.layers.batchNormalization({ axis: -1, ...bn }));
 }
 
 function checkOptionsObject(options: unknown): void {
@@ -253,13 +261,17 @@ export function mlp(options: MlpOptions): tf.Sequential {
   const alpha = checkNumber("options.alpha", options.alpha ?? 0.2, { min: 0 });
   const order = checkOneOf("options.batchNormOrder", options.batchNormOrder ?? "after-activation", ["before-activation", "after-activation"] as const);
   const init = checkOneOf("options.init", options.init ?? "glorot", ["glorot", "he", "torch"] as const);
+  const bn = {
+    momentum: checkNumber("options.batchNormMomentum", options.batchNormMomentum ?? 0.99, { min: 0, max: 1 }),
+    epsilon: checkNumber("options.batchNormEpsilon", options.batchNormEpsilon ?? 1e-3, { above: 0 }),
+  };
   const seeds = new Seeds(options.seed);
 
   const model = tf.sequential({ name: options.name ?? "mlp" });
   let fanIn = inputDim;
   for (let i = 0; i < hiddenLayers; i++) {
     model.add(tf.layers.dense({ units: width, ...(i === 0 ? { inputShape: [inputDim] } : {}), ...initializers(init, seeds, fanIn) }));
-    addActivation(model, activation, alpha, Boolean(options.batchNorm), order);
+    addActivation(model, activation, alpha, Boolean(options.batchNorm), order, bn);
     fanIn = width;
   }
   model.add(tf.layers.dense({ units: outputDim, ...(hiddenLayers === 0 ? { inputShape: [inputDim] } : {}), ...initializers(init, seeds, fanIn) }));

@@ -149,6 +149,28 @@ describe("trainGTN", () => {
     gtn.dispose();
   });
 
+  it("h's batch norms use PyTorch's defaults as the paper's code (momentum 0.1 → 0.9 here, ε 1e-5), tfjs's on request", async () => {
+    const rng = new Rng(9);
+    const x = Array.from({ length: 200 }, () => [rng.normal(), rng.uniform()]);
+    const bnConfigs = (gtn: GTN) => gtn.h.layers.filter((l) => l.getClassName() === "BatchNormalization").map((l) => [l.getConfig().momentum, l.getConfig().epsilon]);
+    const paper = await trainGTN(x, { preset: "mnist", hiddenLayers: 2, width: 4, epochs: 1, seed: 1, validationFraction: 0 });
+    expect(bnConfigs(paper)).toEqual([
+      [0.9, 1e-5],
+      [0.9, 1e-5],
+    ]);
+    const tfjs = await trainGTN(x, { preset: "mnist", hiddenLayers: 2, width: 4, epochs: 1, seed: 1, validationFraction: 0, batchNormMomentum: 0.99, batchNormEpsilon: 1e-3 });
+    expect(bnConfigs(tfjs)).toEqual([
+      [0.99, 1e-3],
+      [0.99, 1e-3],
+    ]);
+    // same data, seed and weights' init: only the batch-norm settings differ, so the moving statistics do
+    const moving = (gtn: GTN) => Array.from(gtn.h.layers.find((l) => l.getClassName() === "BatchNormalization")!.getWeights()[2]!.dataSync());
+    expect(moving(paper)).not.toEqual(moving(tfjs));
+    paper.dispose();
+    tfjs.dispose();
+    await expect(trainGTN(x, { batchNormMomentum: 2 })).rejects.toThrow(/options\.batchNormMomentum/);
+  });
+
   it("resumes from a checkpoint", async () => {
     const rng = new Rng(6);
     const x = Array.from({ length: 300 }, () => [rng.normal(), rng.uniform()]);

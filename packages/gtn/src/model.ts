@@ -85,6 +85,14 @@ export interface TrainGtnOptions extends Partial<GtnArchitecture> {
    * the paper intends. Used for every cluster of a clustered GTN.
    */
   cosineTolerance?: number;
+  /**
+   * Momentum of `h`'s batch norms in tfjs's convention (moving = momentum · moving + (1 − momentum)
+   * · batch). Default 0.9: PyTorch's default `momentum=0.1`, which the paper's code uses (tfjs's
+   * own default is 0.99).
+   */
+  batchNormMomentum?: number;
+  /** ε of `h`'s batch norms. Default 1e-5, PyTorch's (tfjs's own default is 1e-3). */
+  batchNormEpsilon?: number;
   /** Progress after each step and epoch (core's `trainLoop` events). */
   onProgress?: (event: TrainProgress) => void;
   /** Checkpoints of `h` and Adam every `every` epochs in `dir`; a rerun with the same data and seed resumes. */
@@ -323,6 +331,8 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const k = checkInteger("options.clusters", options.clusters ?? 1, { min: 1, max: X.n });
   const labelMethod = checkOneOf("options.labelMethod", options.labelMethod ?? "fast", ["fast", "scan"] as const);
   const cosineTolerance = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
+  const batchNormMomentum = checkNumber("options.batchNormMomentum", options.batchNormMomentum ?? 0.9, { min: 0, max: 1 });
+  const batchNormEpsilon = checkNumber("options.batchNormEpsilon", options.batchNormEpsilon ?? 1e-5, { above: 0 });
   const halveAt = options.halveLearningRateAt ?? [];
   if (!Array.isArray(halveAt)) throw new InvalidArgumentError("options.halveLearningRateAt", `expected an array of increasing epoch counts, got ${describeValue(halveAt)}`);
   halveAt.forEach((e, i) => checkInteger(`options.halveLearningRateAt[${i}]`, e, { min: i === 0 ? 1 : (halveAt[i - 1] as number) + 1 }));
@@ -405,6 +415,8 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
     alpha: 0.5,
     batchNorm: architecture.batchNorm,
     batchNormOrder: "after-activation",
+    batchNormMomentum,
+    batchNormEpsilon,
     init: "torch",
     seed: rng.fork(),
     name: "gtn_h",
