@@ -67,7 +67,7 @@ describe("built-in extractor cache", () => {
 
     // what the old code wrote: the toy classifier under the standard id, with no fingerprints
     await cp(customDir, standardDir, { recursive: true });
-    const legacy = { ...info, id: "atlas-mnist-cnn-v1" };
+    const legacy: Record<string, unknown> = { ...info, id: "atlas-mnist-cnn-v1" };
     delete legacy.trainingData;
     delete legacy.weights;
     await writeFile(path.join(standardDir, "info.json"), JSON.stringify(legacy));
