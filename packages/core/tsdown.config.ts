@@ -1,10 +1,14 @@
 import { defineConfig } from "tsdown";
 
+// Two entries with one API: index (runs anywhere) and index.node (the `node` export condition:
+// installs Node's file system, package resolution and zlib, then re-exports index).
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/index.node.ts"],
   format: "esm",
-  platform: "node",
+  platform: "neutral",
   dts: true,
+  // Node built-ins appear only in the node entry's modules
+  external: [/^node:/],
   sourcemap: true,
   clean: true,
   outExtensions: () => ({ js: ".js", dts: ".d.ts" }),

@@ -1,6 +1,5 @@
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { CorruptFileError, InvalidArgumentError, STATE_JSON, describeValue, loadState, saveState } from "@atlas/core";
+import { CorruptFileError, InvalidArgumentError, STATE_JSON, describeValue, joinPath, loadState, resolvePath, saveState } from "@atlas/core";
 import { AwaeGan, createAwaeGan, resolveAwaeGanConfig, type AwaeGanConfig } from "./awae-gan.js";
 import { AtlasVae, createAtlasVae, type AtlasVaeConfig } from "./atlas-vae.js";
 
@@ -40,7 +39,7 @@ async function readWeights(
   target: (config: unknown, file: string) => { models: tf.LayersModel[]; discard: () => void },
 ): Promise<void> {
   const { tensors, json } = await loadState(dir);
-  const file = path.join(path.resolve(dir), STATE_JSON);
+  const file = joinPath(resolvePath(dir), STATE_JSON);
   let built: { models: tf.LayersModel[]; discard: () => void } | undefined;
   try {
     const j = json as Partial<AgmFileJson> | null;

@@ -1,6 +1,6 @@
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
+  joinPath,
   InvalidArgumentError,
   checkInteger,
   checkNumber,
@@ -101,14 +101,14 @@ export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: Train
               dir: ckDir,
               every: options.checkpointEvery ?? 1,
               save: async (dir: string) => {
-                await saveAwaeGan(path.join(dir, "model"), model);
-                await saveOptimizer(path.join(dir, "adam-model"), trainer.optimizer);
-                await saveOptimizer(path.join(dir, "adam-discriminator"), trainer.discriminatorOptimizer);
+                await saveAwaeGan(joinPath(dir, "model"), model);
+                await saveOptimizer(joinPath(dir, "adam-model"), trainer.optimizer);
+                await saveOptimizer(joinPath(dir, "adam-discriminator"), trainer.discriminatorOptimizer);
               },
               load: async (dir: string) => {
-                await restoreAwaeGan(path.join(dir, "model"), model);
-                await loadOptimizer(path.join(dir, "adam-model"), trainer.optimizer);
-                await loadOptimizer(path.join(dir, "adam-discriminator"), trainer.discriminatorOptimizer);
+                await restoreAwaeGan(joinPath(dir, "model"), model);
+                await loadOptimizer(joinPath(dir, "adam-model"), trainer.optimizer);
+                await loadOptimizer(joinPath(dir, "adam-discriminator"), trainer.discriminatorOptimizer);
               },
             },
           }
@@ -192,12 +192,12 @@ export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: Tra
               dir: ckDir,
               every: options.checkpointEvery ?? 1,
               save: async (dir: string) => {
-                await saveAtlasVae(path.join(dir, "model"), model);
-                await saveOptimizer(path.join(dir, "adam"), optimizer);
+                await saveAtlasVae(joinPath(dir, "model"), model);
+                await saveOptimizer(joinPath(dir, "adam"), optimizer);
               },
               load: async (dir: string) => {
-                await restoreAtlasVae(path.join(dir, "model"), model);
-                await loadOptimizer(path.join(dir, "adam"), optimizer);
+                await restoreAtlasVae(joinPath(dir, "model"), model);
+                await loadOptimizer(joinPath(dir, "adam"), optimizer);
               },
             },
           }

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { AtlasError, InvalidArgumentError, describeValue } from "./errors.js";
 import { ATLAS_KERNEL_BACKENDS, registerAtlasKernels } from "./kernels/registry.js";
+import { environment } from "./platform/platform.js";
 
 /** The backends {@link initBackend} knows, fastest first. */
 export const BACKEND_ORDER: readonly BackendChoice[] = ["node-gpu", "node", "wasm", "cpu"];
@@ -155,7 +156,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (options === null || typeof options !== "object") {
     throw new InvalidArgumentError("options", `expected an object, got ${describeValue(options)}`);
   }
-  const env = options.env ?? (typeof process !== "undefined" ? process.env : {});
+  const env = options.env ?? environment();
   let forced: BackendChoice | "auto";
   let forcedBy: string;
   if (options.backend !== undefined) {

@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import * as fs from "node:fs/promises";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "./errors.js";
+import { basenamePath, dirnamePath, isAbsolutePath, joinPath, resolvePath, splitScheme } from "./platform/paths.js";
+import { type FileStore, fileStoreFor } from "./platform/store.js";
 
 /** File names inside a model directory written by {@link saveModel}. */
 export const MODEL_JSON = "model.json";
@@ -22,64 +21,39 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
 const QUANT_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };
 
 // ---------------------------------------------------------------------------------------------
-// Atomic directory writes
+// Atomic directory writes (on any FileStore: the disk in Node, memory://, indexeddb://, …)
 // ---------------------------------------------------------------------------------------------
 
 function checkDir(name: string, dir: unknown): string {
   if (typeof dir !== "string" || dir.trim() === "") {
     throw new InvalidArgumentError(name, `expected a directory path (non-empty string), got ${describeValue(dir)}`);
   }
-  return path.resolve(dir);
+  return resolvePath(dir);
 }
 
 function uniqueSuffix(): string {
-  return `${process.pid}-${randomBytes(4).toString("hex")}`;
+  const bytes = new Uint8Array(4);
+  globalThis.crypto.getRandomValues(bytes);
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const pid = (globalThis as { process?: { pid?: number } }).process?.pid;
+  return pid === undefined ? hex : `${pid}-${hex}`;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
+async function exists(store: FileStore, p: string): Promise<boolean> {
+  return (await store.stat(p)) !== undefined;
 }
 
-/** fsync a directory so a rename inside it is durable; not every platform allows it (Windows). */
-async function syncDir(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, "r");
-    await handle.sync();
-  } catch {
-    // directories cannot be opened or fsynced on some platforms; the rename is still atomic
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
+const textEncoder = new TextEncoder();
 
 /**
- * Write `data` (chunk by chunk, so large tensors need no single buffer) to a new file and fsync it.
- * Used for every file Atlas writes inside a temporary directory.
+ * Write `data` (chunk by chunk, so large tensors need no single buffer) to a new file and make it
+ * durable (fsync on disk). Used for every file Atlas writes inside a temporary directory; works on
+ * any store (`memory://…`, `indexeddb://…`), and on disk in Node.
  */
 export async function writeFileSynced(file: string, data: string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
-  const handle = await fs.open(file, "wx");
-  try {
-    if (typeof data === "string" || data instanceof Uint8Array) {
-      await handle.writeFile(data);
-    } else {
-      for await (const chunk of data) {
-        let written = 0;
-        while (written < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
-          written += bytesWritten;
-        }
-      }
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const store = fileStoreFor(file, "writeFileSynced");
+  const chunks = typeof data === "string" ? [textEncoder.encode(data)] : data instanceof Uint8Array ? [data] : data;
+  await store.writeFile(resolvePath(file), chunks, { exclusive: true });
 }
 
 /**
@@ -88,40 +62,42 @@ export async function writeFileSynced(file: string, data: string | Uint8Array | 
  * swapped into place (an existing `target` is first renamed to `<target>.old-…`, the new one renamed
  * in, the old one removed). If `write` throws, the temporary directory is removed and `target` is
  * untouched. A process killed between the two renames leaves the previous version as
- * `<target>.old-…`, which {@link loadModel} and {@link loadState} fall back to.
+ * `<target>.old-…`, which {@link loadModel} and {@link loadState} fall back to. Works on disk (Node)
+ * and on any store URL (`memory://run`, `indexeddb://run`).
  *
  * @example
  * await writeDirAtomic("out/run1", async (tmp) => { await writeFileSynced(`${tmp}/a.txt`, "hi"); });
  */
 export async function writeDirAtomic(target: string, write: (tempDir: string) => Promise<void>): Promise<void> {
   const dir = checkDir("dir", target);
-  const parent = path.dirname(dir);
-  const base = path.basename(dir);
-  await fs.mkdir(parent, { recursive: true });
-  const temp = path.join(parent, `${base}.tmp-${uniqueSuffix()}`);
-  await fs.mkdir(temp);
+  const store = fileStoreFor(dir, "writeDirAtomic");
+  const parent = dirnamePath(dir);
+  const base = basenamePath(dir);
+  await store.mkdir(parent, { recursive: true });
+  const temp = joinPath(parent, `${base}.tmp-${uniqueSuffix()}`);
+  await store.mkdir(temp);
   try {
     await write(temp);
-    await syncDir(temp);
+    await store.syncDir?.(temp);
   } catch (error) {
-    await fs.rm(temp, { recursive: true, force: true });
+    await store.rm(temp, { recursive: true, force: true });
     throw error;
   }
-  if (await exists(dir)) {
-    const old = path.join(parent, `${base}.old-${uniqueSuffix()}`);
-    await fs.rename(dir, old);
+  if (await exists(store, dir)) {
+    const old = joinPath(parent, `${base}.old-${uniqueSuffix()}`);
+    await store.rename(dir, old);
     try {
-      await fs.rename(temp, dir);
+      await store.rename(temp, dir);
     } catch (error) {
-      await fs.rename(old, dir).catch(() => undefined);
-      await fs.rm(temp, { recursive: true, force: true });
+      await store.rename(old, dir).catch(() => undefined);
+      await store.rm(temp, { recursive: true, force: true });
       throw error;
     }
-    await syncDir(parent);
-    await fs.rm(old, { recursive: true, force: true });
+    await store.syncDir?.(parent);
+    await store.rm(old, { recursive: true, force: true });
   } else {
-    await fs.rename(temp, dir);
-    await syncDir(parent);
+    await store.rename(temp, dir);
+    await store.syncDir?.(parent);
   }
 }
 
@@ -131,36 +107,33 @@ export async function writeDirAtomic(target: string, write: (tempDir: string) =>
  */
 async function resolveReadDir(name: string, dir: unknown, requiredFile: string): Promise<string> {
   const abs = checkDir(name, dir);
-  if (await exists(abs)) {
-    const st = await fs.stat(abs);
-    if (!st.isDirectory()) throw new FileNotFoundError(abs, `expected a directory, found a file`);
+  const store = fileStoreFor(abs, "load");
+  const st = await store.stat(abs);
+  if (st) {
+    if (st.kind !== "directory") throw new FileNotFoundError(abs, `expected a directory, found a file`);
     return abs;
   }
-  const parent = path.dirname(abs);
-  const prefix = `${path.basename(abs)}.old-`;
+  const parent = dirnamePath(abs);
+  const prefix = `${basenamePath(abs)}.old-`;
   let entries: string[] = [];
   try {
-    entries = (await fs.readdir(parent)).filter((e) => e.startsWith(prefix));
+    entries = (await store.readdir(parent)).filter((e) => e.startsWith(prefix));
   } catch {
     // parent missing: fall through to the not-found error
   }
   let best: { dir: string; mtime: number } | undefined;
   for (const e of entries) {
-    const candidate = path.join(parent, e);
-    try {
-      const st = await fs.stat(path.join(candidate, requiredFile));
-      if (!best || st.mtimeMs > best.mtime) best = { dir: candidate, mtime: st.mtimeMs };
-    } catch {
-      // not a complete backup
-    }
+    const candidate = joinPath(parent, e);
+    const fst = await store.stat(joinPath(candidate, requiredFile)).catch(() => undefined);
+    if (fst?.kind === "file" && (!best || fst.mtimeMs > best.mtime)) best = { dir: candidate, mtime: fst.mtimeMs };
   }
   if (best) return best.dir;
   throw new FileNotFoundError(abs, `directory does not exist (expected ${requiredFile} in it)`);
 }
 
-async function readFileOrThrow(file: string): Promise<Buffer> {
+async function readFileOrThrow(file: string): Promise<Uint8Array> {
   try {
-    return await fs.readFile(file);
+    return await fileStoreFor(file, "load").readFile(file);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ENOENT") throw new FileNotFoundError(file, "file is missing", { cause: error });
@@ -168,9 +141,9 @@ async function readFileOrThrow(file: string): Promise<Buffer> {
   }
 }
 
-function parseJsonFile(file: string, bytes: Buffer): unknown {
+function parseJsonFile(file: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(bytes.toString("utf8"));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new CorruptFileError(file, `not valid JSON (${(error as Error).message}); the file is truncated or corrupt`, { cause: error });
   }
@@ -198,7 +171,7 @@ function toUint8(buffer: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** A standalone ArrayBuffer holding exactly `bytes` (Buffer slices share a pool). */
+/** A standalone ArrayBuffer holding exactly `bytes` (a view may share a larger buffer). */
 function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   const out = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(out).set(bytes);
@@ -239,8 +212,8 @@ export async function saveModel(dir: string, model: tf.LayersModel): Promise<voi
         if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
         if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
         if (artifacts.modelInitializer) modelJson.modelInitializer = artifacts.modelInitializer;
-        await writeFileSynced(path.join(temp, MODEL_WEIGHTS), new Uint8Array(weightData));
-        await writeFileSynced(path.join(temp, MODEL_JSON), JSON.stringify(modelJson));
+        await writeFileSynced(joinPath(temp, MODEL_WEIGHTS), new Uint8Array(weightData));
+        await writeFileSynced(joinPath(temp, MODEL_JSON), JSON.stringify(modelJson));
         return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
       }),
     );
@@ -276,7 +249,7 @@ function weightBytes(file: string, spec: unknown, index: number): number {
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const artifacts = await readModelArtifacts(dir);
-  const jsonFile = path.join(dir, MODEL_JSON);
+  const jsonFile = joinPath(resolvePath(dir), MODEL_JSON);
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (error) {
@@ -299,7 +272,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
  */
 export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const root = await resolveReadDir("dir", dir, MODEL_JSON);
-  const jsonFile = path.join(root, MODEL_JSON);
+  const jsonFile = joinPath(root, MODEL_JSON);
   const parsed = parseJsonFile(jsonFile, await readFileOrThrow(jsonFile));
   if (!isRecord(parsed) || !isRecord(parsed.modelTopology)) {
     throw new CorruptFileError(jsonFile, "expected an object with a 'modelTopology' object (a tfjs model)");
@@ -321,10 +294,10 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     let actual = 0;
     const names: string[] = [];
     for (const p of group.paths) {
-      if (typeof p !== "string" || p === "" || path.isAbsolute(p) || path.normalize(p).split(path.sep).includes("..")) {
+      if (typeof p !== "string" || p === "" || isAbsolutePath(p) || splitScheme(p).scheme !== undefined || p.split(/[\\/]/).includes("..")) {
         throw new CorruptFileError(jsonFile, `weightsManifest[${g}]: weight path must be a relative file name inside the model directory, got ${JSON.stringify(p)}`);
       }
-      const file = path.join(root, p);
+      const file = joinPath(root, p);
       const bytes = await readFileOrThrow(file);
       actual += bytes.byteLength;
       names.push(file);
@@ -430,8 +403,8 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
     }
   }
   await writeDirAtomic(target, async (temp) => {
-    await writeFileSynced(path.join(temp, STATE_TENSORS), chunks());
-    await writeFileSynced(path.join(temp, STATE_JSON), jsonText);
+    await writeFileSynced(joinPath(temp, STATE_TENSORS), chunks());
+    await writeFileSynced(joinPath(temp, STATE_JSON), jsonText);
   });
 }
 
@@ -446,8 +419,8 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
  */
 export async function loadState(dir: string): Promise<LoadedState> {
   const root = await resolveReadDir("dir", dir, STATE_JSON);
-  const jsonFile = path.join(root, STATE_JSON);
-  const binFile = path.join(root, STATE_TENSORS);
+  const jsonFile = joinPath(root, STATE_JSON);
+  const binFile = joinPath(root, STATE_TENSORS);
   const parsed = parseJsonFile(jsonFile, await readFileOrThrow(jsonFile));
   if (!isRecord(parsed) || parsed.format !== STATE_FORMAT) {
     throw new CorruptFileError(jsonFile, `not an Atlas state file (expected format '${STATE_FORMAT}')`);
@@ -545,7 +518,7 @@ export async function loadOptimizer(dir: string, optimizer: tf.Optimizer): Promi
     throw new InvalidArgumentError("optimizer", `expected a tf.Optimizer, got ${describeValue(optimizer)}`);
   }
   const { tensors, json } = await loadState(dir);
-  const file = path.join(path.resolve(dir), STATE_JSON);
+  const file = joinPath(resolvePath(dir), STATE_JSON);
   const fail = (error: Error): never => {
     tf.dispose(Object.values(tensors));
     throw error;

@@ -10,8 +10,8 @@ import { encodeImageGrid, imageGridLayout, saveImageGrid } from "./image.js";
 const { PNG } = pngjs;
 
 /** Decode a PNG; returns a getter of [r, g, b, a] at (x, y) plus the header fields. */
-function decode(buf: Buffer) {
-  const png = PNG.sync.read(buf);
+function decode(bytes: Uint8Array) {
+  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   return {
     width: png.width,
     height: png.height,
@@ -44,6 +44,26 @@ describe("encodeImageGrid", () => {
     expect(img.at(0, 0)).toEqual([0, 0, 0, 255]);
     expect(img.at(4, 1)).toEqual([0, 0, 0, 255]);
     expect(img.at(6, 8)).toEqual([0, 0, 0, 255]);
+  });
+
+  it("returns a Uint8Array (no Buffer), zlib-compressed in Node and decodable with stored blocks alone", async () => {
+    const { encodePng } = await import("./platform/png.js");
+    const data = Float32Array.from({ length: 3 * 70 * 400 }, (_, i) => (i % 256) / 255);
+    const grid = encodeImageGrid({ data, shape: [1, 70, 400, 3] }, { padding: 0 });
+    expect(Object.getPrototypeOf(grid)).toBe(Uint8Array.prototype);
+    // the same pixels written with stored deflate blocks (what a browser gets): > 65 535 bytes of
+    // scanlines, so several blocks; pngjs (zlib inflate) must read the same pixels from both
+    const pixels = Uint8Array.from(data, (v) => Math.round(v * 255));
+    const stored = encodePng(400, 70, 3, pixels, { compress: false });
+    expect(stored.length).toBeGreaterThan(70 * (400 * 3 + 1));
+    expect(grid.length).toBeLessThan(stored.length);
+    const a = decode(grid);
+    const b = decode(stored);
+    for (const [x, y] of [[0, 0], [399, 69], [123, 45], [200, 60]] as const) {
+      const i = (y * 400 + x) * 3;
+      expect(b.at(x, y)).toEqual([pixels[i], pixels[i + 1], pixels[i + 2], 255]);
+      expect(a.at(x, y)).toEqual(b.at(x, y));
+    }
   });
 
   it("writes RGB from a Tensor4D, scaled, and clamps values outside [0,1]", () => {

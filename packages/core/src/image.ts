@@ -1,12 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { rename, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import pngjs from "pngjs";
 import { FileNotFoundError, InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
+import { basenamePath, dirnamePath, joinPath, resolvePath } from "./platform/paths.js";
+import { encodePng } from "./platform/png.js";
+import { fileStoreFor } from "./platform/store.js";
 import { checkInteger, checkNumber } from "./validate.js";
-
-const { PNG } = pngjs;
 
 /** A batch of images: a `Tensor4D` `[n, h, w, c]` or its values with that shape (NHWC). */
 export type ImageBatch = tf.Tensor4D | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
@@ -80,12 +77,14 @@ export function imageGridLayout(n: number, h: number, w: number, options: ImageG
  * `background` between and around them, each pixel repeated `scale × scale` times. One channel
  * gives a grayscale PNG, three an RGB PNG (8 bits). Values are expected in [0, 1] and written as
  * `round(255·v)`; values outside are clamped to [0, 1] (decoder outputs overshoot slightly), while
- * NaN or ±Infinity is an `InvalidArgumentError` naming the first bad index.
+ * NaN or ±Infinity is an `InvalidArgumentError` naming the first bad index. The PNG's image data
+ * is zlib-compressed in Node and stored uncompressed elsewhere (a valid PNG either way; draw it on
+ * a canvas or wrap it in a `Blob` of type `image/png` in a browser).
  *
  * @example
- * const png = encodeImageGrid(batch, { columns: 8, scale: 2 }); // Buffer
+ * const png = encodeImageGrid(batch, { columns: 8, scale: 2 }); // Uint8Array, a PNG file
  */
-export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Buffer {
+export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Uint8Array {
   const { data, n, h, w, c } = readBatch(images);
   const layout = imageGridLayout(n, h, w, options);
   const padding = options.padding ?? 2;
@@ -110,7 +109,7 @@ export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = 
     }
   }
   const { width, height, columns } = layout;
-  const buf = Buffer.alloc(width * height * c);
+  const buf = new Uint8Array(width * height * c);
   const bgBytes = background.map((v) => Math.round(v * 255));
   if (c === 1) buf.fill(bgBytes[0] as number);
   else for (let p = 0; p < width * height; p++) buf.set(bgBytes, p * 3);
@@ -130,37 +129,37 @@ export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = 
       }
     }
   }
-  const colorType = c === 1 ? 0 : 2;
-  return PNG.sync.write({ width, height, data: buf } as unknown as InstanceType<typeof PNG>, {
-    colorType,
-    inputColorType: colorType,
-    inputHasAlpha: false,
-  });
+  return encodePng(width, height, c as 1 | 3, buf);
 }
 
 /**
  * {@link encodeImageGrid} and write the PNG to `path` atomically: to a temporary file in the same
  * directory, then renamed over `path`, so a reader never sees a half-written image. The directory
- * must exist (`FileNotFoundError` otherwise).
+ * must exist (`FileNotFoundError` otherwise). A path on disk in Node, or a store URL anywhere
+ * (`memory://run/grid.png`, `indexeddb://run/grid.png`).
  *
  * @example
  * await saveImageGrid("out/reconstructions.png", batch, { columns: 10 });
  */
 export async function saveImageGrid(path: string, images: ImageBatch, options: ImageGridOptions = {}): Promise<void> {
   if (typeof path !== "string" || path.length === 0) throw new InvalidArgumentError("path", `expected a file path, got ${describeValue(path)}`);
+  const store = fileStoreFor(path, "saveImageGrid");
   const png = encodeImageGrid(images, options);
-  const dir = dirname(path);
+  const target = resolvePath(path);
+  const dir = dirnamePath(target);
+  const name = basenamePath(target);
+  const st = await store.stat(dir).catch((cause: unknown) => {
+    throw new FileNotFoundError(dir, `cannot write ${name}: the directory cannot be read`, { cause });
+  });
+  if (st?.kind !== "directory") throw new FileNotFoundError(dir, `cannot write ${name}: the directory does not exist`);
+  const random = new Uint8Array(6);
+  globalThis.crypto.getRandomValues(random);
+  const tmp = joinPath(dir, `.${name}.${Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("")}.tmp`);
   try {
-    if (!(await stat(dir)).isDirectory()) throw new Error("not a directory");
+    await store.writeFile(tmp, [png], { exclusive: true });
+    await store.rename(tmp, target);
   } catch (cause) {
-    throw new FileNotFoundError(dir, `cannot write ${basename(path)}: the directory does not exist`, { cause });
-  }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await writeFile(tmp, png);
-    await rename(tmp, path);
-  } catch (cause) {
-    await unlink(tmp).catch(() => undefined);
+    await store.rm(tmp, { force: true }).catch(() => undefined);
     throw cause;
   }
 }

@@ -13,6 +13,10 @@ export {
   describeValue,
   type AtlasErrorCode,
 } from "./errors.js";
+export { UnsupportedError, platformName } from "./platform/platform.js";
+export { joinPath, resolvePath, dirnamePath, basenamePath } from "./platform/paths.js";
+export { memoryFileStore, registerFileStore, FileStoreError, type FileStore, type FileStat } from "./platform/store.js";
+export { readFileBytes, readTextFile, statPath } from "./platform/io.js";
 export {
   checkNumber,
   checkInteger,
@@ -96,7 +100,7 @@ export {
 } from "./datasets/dataset.js";
 export { parseIdx, readIdxFile, type IdxArray, type IdxType, type IdxExpectation } from "./datasets/idx.js";
 export { resolvePackageDir, type PackageResolver } from "./datasets/files.js";
-export { loadMnist, loadIdxDataset, MNIST_CLASSES, type MnistOptions, type IdxDatasetOptions } from "./datasets/mnist.js";
+export { loadMnist, loadIdxDataset, MNIST_CLASSES, type MnistOptions, type IdxDatasetOptions, type IdxSource } from "./datasets/mnist.js";
 export {
   loadFashionMnist,
   fashionMnistTestIndices,

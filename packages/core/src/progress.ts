@@ -13,7 +13,7 @@ export interface ProgressStream {
 
 /** Options of {@link progressBar}. */
 export interface ProgressBarOptions {
-  /** Default `process.stderr`. */
+  /** Default `process.stderr` where there is one (Node), else lines to `console.log` (a browser). */
   stream?: ProgressStream;
   /** Printed before each line (e.g. the model's name). */
   label?: string;
@@ -25,6 +25,13 @@ export interface ProgressBarOptions {
   intervalSeconds?: number;
   /** Clock in milliseconds (for tests); default `performance.now`. */
   now?: () => number;
+}
+
+/** `process.stderr` where the runtime has one; otherwise each line goes to `console.log`. */
+function defaultStream(): ProgressStream {
+  const stderr = (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
+  if (stderr) return stderr;
+  return { write: (chunk: string) => console.log(chunk.replace(/\n$/, "")), isTTY: false };
 }
 
 /** Seconds as `42s`, `3m05s` or `2h07m`; `--` when unknown. */
@@ -86,7 +93,7 @@ export function formatProgress(event: TrainProgress, options: { label?: string; 
  * await trainLoop({ ...options, onProgress: progressBar({ label: "gtn h" }) });
  */
 export function progressBar(options: ProgressBarOptions = {}): (event: TrainProgress) => void {
-  const stream = options.stream ?? process.stderr;
+  const stream = options.stream ?? defaultStream();
   if (typeof (stream as { write?: unknown } | null)?.write !== "function") {
     throw new InvalidArgumentError("stream", `expected a writable stream, got ${describeValue(stream)}`);
   }

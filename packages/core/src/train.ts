@@ -1,8 +1,8 @@
-import * as fs from "node:fs/promises";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { CorruptFileError, InvalidArgumentError, describeValue } from "./errors.js";
 import { STATE_JSON, loadState, saveState, writeDirAtomic } from "./files.js";
+import { statPath } from "./platform/io.js";
+import { joinPath, resolvePath } from "./platform/paths.js";
 import { Rng, type RngLike, type RngState, toRng } from "./rng.js";
 import { checkInteger, checkNumber } from "./validate.js";
 
@@ -396,17 +396,13 @@ interface CheckpointJson {
 }
 
 async function readCheckpoint(dir: string): Promise<CheckpointJson | null> {
-  try {
-    await fs.stat(dir);
-  } catch {
-    return null;
-  }
-  const trainerDir = path.join(dir, TRAINER_DIR);
+  if ((await statPath(dir)) === undefined) return null;
+  const trainerDir = joinPath(dir, TRAINER_DIR);
   const { tensors, json } = await loadState(trainerDir);
   tf.dispose(Object.values(tensors));
   const j = json as Partial<CheckpointJson> | null;
   if (!j || j.format !== CHECKPOINT_FORMAT || j.version !== 1 || typeof j.state !== "object" || j.state === null) {
-    throw new CorruptFileError(path.join(trainerDir, STATE_JSON), `not a training checkpoint (expected format '${CHECKPOINT_FORMAT}')`);
+    throw new CorruptFileError(joinPath(trainerDir, STATE_JSON), `not a training checkpoint (expected format '${CHECKPOINT_FORMAT}')`);
   }
   return j as CheckpointJson;
 }
@@ -481,7 +477,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
   let resumedFrom: TrainHistory["resumedFrom"] = null;
 
   if (ck && ck.resume !== false) {
-    const saved = await readCheckpoint(path.resolve(ck.dir));
+    const saved = await readCheckpoint(resolvePath(ck.dir));
     if (saved) {
       if (saved.size !== size || saved.batchSize !== batchSize || saved.dropLast !== dropLast) {
         throw new InvalidArgumentError(
@@ -489,8 +485,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
           `holds a run with size ${saved.size}, batchSize ${saved.batchSize}, dropLast ${saved.dropLast}; this run has size ${size}, batchSize ${batchSize}, dropLast ${dropLast} (use another dir or resume: false)`,
         );
       }
-      checkLoopState(path.join(path.resolve(ck.dir), TRAINER_DIR, STATE_JSON), saved.state);
-      await ck.load(path.resolve(ck.dir));
+      checkLoopState(joinPath(resolvePath(ck.dir), TRAINER_DIR, STATE_JSON), saved.state);
+      await ck.load(resolvePath(ck.dir));
       st = saved.state;
       rng.setState(st.rng);
       resumedFrom = { epoch: st.epoch, step: st.step };
@@ -510,9 +506,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
     if (!ck) return;
     st.rng = rng.getState();
     const json: CheckpointJson = { format: CHECKPOINT_FORMAT, version: 1, size, batchSize, dropLast, epochs, state: st };
-    await writeDirAtomic(path.resolve(ck.dir), async (temp) => {
+    await writeDirAtomic(resolvePath(ck.dir), async (temp) => {
       await ck.save(temp);
-      await saveState(path.join(temp, TRAINER_DIR), { json });
+      await saveState(joinPath(temp, TRAINER_DIR), { json });
     });
   };
 

@@ -4,6 +4,7 @@
  * specification, section 5 (binary format): LEB128 integers, sections as id + size + body, names
  * as length-prefixed UTF-8 (ASCII here).
  */
+import { environment } from "./platform/platform.js";
 
 /**
  * Unsigned LEB128 encoding of a non-negative integer < 2³² (WebAssembly spec 5.2.2).
@@ -113,7 +114,7 @@ let simdCached: boolean | undefined;
  * }
  */
 export function wasmSimdAvailable(): boolean {
-  if (typeof process !== "undefined" && process.env?.ATLAS_NO_SIMD === "1") return false;
+  if (environment().ATLAS_NO_SIMD === "1") return false;
   if (simdCached !== undefined) return simdCached;
   try {
     // (func (result v128) v128.const 0 v128.const 0 i32x4.dot_i16x8_s)

@@ -1,10 +1,12 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   CorruptFileError,
   FileNotFoundError,
   InvalidArgumentError,
   ShapeMismatchError,
+  UnsupportedError,
+  joinPath,
+  readFileBytes,
+  readTextFile,
   writeDirAtomic,
   writeFileSynced,
   type AtlasModel,
@@ -108,8 +110,8 @@ export async function writeGraph(dir: string, g: GraphArrays): Promise<void> {
   };
   // core's atomic directory write: temp sibling, fsync, rename into place (old version kept until then)
   await writeDirAtomic(dir, async (tmp) => {
-    await writeFileSynced(join(tmp, "graph.bin"), bin);
-    await writeFileSynced(join(tmp, "graph.json"), JSON.stringify(manifest, null, 1));
+    await writeFileSynced(joinPath(tmp, "graph.bin"), bin);
+    await writeFileSynced(joinPath(tmp, "graph.json"), JSON.stringify(manifest, null, 1));
   });
 }
 
@@ -120,14 +122,15 @@ function fail(path: string, msg: string): never {
 /** Read and validate a graph directory written by {@link writeGraph}; checks it fits `model`. */
 export async function readGraph(dir: string, model: AtlasModel): Promise<GraphArrays> {
   if (typeof dir !== "string" || dir.length === 0) throw new InvalidArgumentError("dir", "expected a directory path");
-  const jsonPath = join(dir, "graph.json");
-  const binPath = join(dir, "graph.bin");
+  const jsonPath = joinPath(dir, "graph.json");
+  const binPath = joinPath(dir, "graph.bin");
   let text: string;
   let bin: Uint8Array;
   try {
-    text = await readFile(jsonPath, "utf8");
-    bin = new Uint8Array(await readFile(binPath));
+    text = await readTextFile(jsonPath);
+    bin = await readFileBytes(binPath);
   } catch (err) {
+    if (err instanceof UnsupportedError) throw err;
     throw new FileNotFoundError(dir, "not a geodesic graph directory (graph.json and graph.bin are needed); write one with graph.save(dir)", { cause: err });
   }
   let m: Manifest;

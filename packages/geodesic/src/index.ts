@@ -9,6 +9,18 @@ export { GeodesicGraph, type PathEnd, type PathMethod, type ShortestPathOptions 
 export { GeodesicPath, decodeResampled, type PathNode, type ResampledPoint } from "./path.js";
 export { loadGeodesicGraph } from "./load.js";
 export { decodedCurveLengths, type DecodeClock } from "./curve.js";
-export { chartKnn, exactKnn, knnRecall, loadHnsw, type KnnOptions, type KnnResult, type KnnMethod } from "./knn.js";
+export {
+  chartKnn,
+  exactKnn,
+  knnRecall,
+  loadHnsw,
+  setHnswLoader,
+  type KnnOptions,
+  type KnnResult,
+  type KnnMethod,
+  type HnswLoader,
+  type HnswModule,
+  type HnswIndex,
+} from "./knn.js";
 export { csrSearch, type SearchGraph, type SearchResult } from "./search.js";
 export { EXACT_DIAMETER_LIMIT, type GeodesicGraphStats } from "./stats.js";

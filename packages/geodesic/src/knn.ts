@@ -1,4 +1,4 @@
-import { MissingDependencyError } from "@atlas/core";
+import { MissingDependencyError, UnsupportedError } from "@atlas/core";
 
 /**
  * k-nearest-neighbour search inside one chart: HNSW through the optional native addon
@@ -6,32 +6,45 @@ import { MissingDependencyError } from "@atlas/core";
  */
 
 /** The part of hnswlib-node's `HierarchicalNSW` we use (typed here so the addon stays optional). */
-interface HnswIndex {
+export interface HnswIndex {
   initIndex(maxElements: number, m?: number, efConstruction?: number, randomSeed?: number): void;
   addPoint(point: number[], label: number): void;
   setEf(ef: number): void;
   searchKnn(point: number[], k: number): { distances: number[]; neighbors: number[] };
 }
-interface HnswModule {
+export interface HnswModule {
   HierarchicalNSW: new (space: "l2", dim: number) => HnswIndex;
 }
 
+/** Loads an HNSW module; resolves to null where there is none. Installed per environment. */
+export type HnswLoader = () => Promise<HnswModule | null>;
+
+// The default entry knows no HNSW implementation (the exact search is used); the Node entry
+// (index.node.ts) installs hnswlib-node's loader, so no bundle for a browser ever names the addon.
+let hnswLoader: HnswLoader | undefined;
+let hnswName = "";
 let hnswModule: Promise<HnswModule | null> | undefined;
 
 /**
- * Load `hnswlib-node` lazily; resolves to `null` wherever the native addon is missing or fails to
- * load (a browser, an install without a compiler). Never throws.
+ * Install how {@link loadHnsw} finds an HNSW implementation, and the package it comes from (for
+ * messages). The Node entry installs `hnswlib-node`; elsewhere there is none until one is set.
+ *
+ * @example
+ * setHnswLoader(async () => myHnswModule, "my-hnsw");
+ */
+export function setHnswLoader(loader: HnswLoader, packageName: string): void {
+  hnswLoader = loader;
+  hnswName = packageName;
+  hnswModule = undefined;
+}
+
+/**
+ * Load the HNSW implementation lazily: `hnswlib-node` in Node; resolves to `null` where there is
+ * none (a browser, an install without a compiler). Never throws.
  */
 export function loadHnsw(): Promise<HnswModule | null> {
-  hnswModule ??= (async (): Promise<HnswModule | null> => {
-    try {
-      const mod = (await import("hnswlib-node")) as unknown as { default?: HnswModule } & Partial<HnswModule>;
-      const m = (mod.HierarchicalNSW ? mod : mod.default) as HnswModule | undefined;
-      return m && typeof m.HierarchicalNSW === "function" ? m : null;
-    } catch {
-      return null;
-    }
-  })();
+  const loader = hnswLoader;
+  hnswModule ??= loader ? loader().catch(() => null) : Promise.resolve(null);
   return hnswModule;
 }
 
@@ -180,7 +193,13 @@ export async function chartKnn(points: Float32Array, n: number, dim: number, k: 
   const mod = await loadHnsw();
   if (!mod) {
     if (method === "hnsw") {
-      throw new MissingDependencyError("hnswlib-node", "knn: 'hnsw'");
+      if (!hnswLoader) {
+        throw new UnsupportedError(
+          "knn: 'hnsw'",
+          "no HNSW implementation is installed here (a browser, or Node without the 'node' export condition): use knn 'auto' or 'exact', or install one with setHnswLoader",
+        );
+      }
+      throw new MissingDependencyError(hnswName, "knn: 'hnsw'");
     }
     return { neighbors: exactKnn(points, n, dim, k), k, method: "exact" };
   }

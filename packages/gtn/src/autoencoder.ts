@@ -1,6 +1,6 @@
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
+  joinPath,
   CorruptFileError,
   InvalidArgumentError,
   ShapeMismatchError,
@@ -124,15 +124,15 @@ export class LatentAutoencoder {
   /** Save encoder and decoder to `dir` (atomically). */
   async save(dir: string): Promise<void> {
     await writeDirAtomic(dir, async (temp) => {
-      await saveModel(join(temp, "encoder"), this.encoder);
-      await saveModel(join(temp, "decoder"), this.decoder);
+      await saveModel(joinPath(temp, "encoder"), this.encoder);
+      await saveModel(joinPath(temp, "decoder"), this.decoder);
     });
   }
 
   /** Load an autoencoder saved by {@link LatentAutoencoder.save}. */
   static async load(dir: string): Promise<LatentAutoencoder> {
-    const encoder = await loadModel(join(dir, "encoder"));
-    const decoder = await loadModel(join(dir, "decoder"));
+    const encoder = await loadModel(joinPath(dir, "encoder"));
+    const decoder = await loadModel(joinPath(dir, "decoder"));
     const inShape = encoder.inputs[0]?.shape;
     const d = encoder.outputs[0]?.shape[1];
     if (!inShape || inShape.length !== 4 || typeof d !== "number" || decoder.inputs[0]?.shape[1] !== d) {
@@ -201,17 +201,17 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
                 every: options.checkpoint.every ?? 1,
                 resume: options.checkpoint.resume ?? true,
                 save: async (dir: string) => {
-                  await saveModel(join(dir, "encoder"), encoder);
-                  await saveModel(join(dir, "decoder"), decoder);
-                  await saveOptimizer(join(dir, "adam"), optimizer);
+                  await saveModel(joinPath(dir, "encoder"), encoder);
+                  await saveModel(joinPath(dir, "decoder"), decoder);
+                  await saveOptimizer(joinPath(dir, "adam"), optimizer);
                 },
                 load: async (dir: string) => {
                   for (const [name, model] of [["encoder", encoder], ["decoder", decoder]] as const) {
-                    const saved = await loadModel(join(dir, name));
+                    const saved = await loadModel(joinPath(dir, name));
                     model.setWeights(saved.getWeights());
                     saved.dispose();
                   }
-                  await loadOptimizer(join(dir, "adam"), optimizer);
+                  await loadOptimizer(joinPath(dir, "adam"), optimizer);
                 },
               },
             }

@@ -1,6 +1,6 @@
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
+  joinPath,
   CorruptFileError,
   InvalidArgumentError,
   ShapeMismatchError,
@@ -225,8 +225,8 @@ export class GTN {
   /** Save `h` and the standardisation/clusters to `dir` (atomically). */
   async save(dir: string): Promise<void> {
     await writeDirAtomic(dir, async (temp) => {
-      await saveModel(join(temp, "h"), this.h);
-      await saveState(join(temp, "gtn"), {
+      await saveModel(joinPath(temp, "h"), this.h);
+      await saveState(joinPath(temp, "gtn"), {
         json: {
           format: GTN_FORMAT,
           version: 1,
@@ -242,9 +242,9 @@ export class GTN {
 
   /** Load a GTN saved by {@link GTN.save}; CorruptFileError when the files do not describe one. */
   static async load(dir: string): Promise<GTN> {
-    const { json, tensors } = await loadState(join(dir, "gtn"));
+    const { json, tensors } = await loadState(joinPath(dir, "gtn"));
     for (const t of Object.values(tensors)) t.dispose();
-    const file = join(dir, "gtn", "state.json");
+    const file = joinPath(dir, "gtn", "state.json");
     const j = json as Record<string, unknown> | null;
     if (!j || j.format !== GTN_FORMAT) throw new CorruptFileError(file, `not a GTN (expected format '${GTN_FORMAT}')`);
     const d = j.latentDim;
@@ -268,12 +268,12 @@ export class GTN {
     }
     const a = j.architecture as GtnArchitecture | undefined;
     if (!a || typeof a.hiddenLayers !== "number" || typeof a.width !== "number") throw new CorruptFileError(file, "architecture missing");
-    const h = await loadModel(join(dir, "h"));
+    const h = await loadModel(joinPath(dir, "h"));
     const inShape = h.inputs[0]?.shape;
     const outShape = h.outputs[0]?.shape;
     if (inShape?.[1] !== d || outShape?.[1] !== d) {
       h.dispose();
-      throw new CorruptFileError(join(dir, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
+      throw new CorruptFileError(joinPath(dir, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
     }
     return new GTN(h, d, mean, std, clusters, a);
   }
@@ -462,17 +462,17 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
               every: options.checkpoint.every ?? 1,
               resume: options.checkpoint.resume ?? true,
               save: async (dir: string) => {
-                await saveModel(join(dir, "h"), h);
-                await saveOptimizer(join(dir, "adam"), optimizer);
-                if (best) await saveState(join(dir, "best"), { tensors: Object.fromEntries(best.map((t, i) => [`w${i}`, t])) });
+                await saveModel(joinPath(dir, "h"), h);
+                await saveOptimizer(joinPath(dir, "adam"), optimizer);
+                if (best) await saveState(joinPath(dir, "best"), { tensors: Object.fromEntries(best.map((t, i) => [`w${i}`, t])) });
               },
               load: async (dir: string) => {
-                const saved = await loadModel(join(dir, "h"));
+                const saved = await loadModel(joinPath(dir, "h"));
                 h.setWeights(saved.getWeights());
                 saved.dispose();
-                await loadOptimizer(join(dir, "adam"), optimizer);
+                await loadOptimizer(joinPath(dir, "adam"), optimizer);
                 try {
-                  const { tensors } = await loadState(join(dir, "best"));
+                  const { tensors } = await loadState(joinPath(dir, "best"));
                   if (best) for (const t of best) t.dispose();
                   best = Object.keys(tensors)
                     .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))

@@ -25,6 +25,7 @@ export {
   buildClassifier,
   classifierAccuracy,
   defaultCacheDir,
+  setDefaultCacheDir,
   STANDARD_TRAINING_DATA,
   type BuiltinExtractor,
   type BuiltinExtractorOptions,

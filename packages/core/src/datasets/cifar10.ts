@@ -1,9 +1,8 @@
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "../errors.js";
 import { checkInteger, checkOneOf } from "../validate.js";
 import { type Dataset } from "./dataset.js";
-import { isFile, readDataFile } from "./files.js";
+import { joinPath } from "../platform/paths.js";
+import { isDirectory, isFile, readDataFile } from "./files.js";
 
 /** Class names of CIFAR-10 (Krizhevsky, 2009), indexed by label. */
 export const CIFAR10_CLASSES: readonly string[] = [
@@ -26,14 +25,6 @@ export const CIFAR10_RECORD_BYTES: number = 1 + 3 * 32 * 32;
 export interface Cifar10Options {
   /** Which training batches to read (1–5; default all five). Ignored for the test split. */
   batches?: readonly number[];
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -66,21 +57,21 @@ export async function loadCifar10(directory: string, split: "train" | "test", op
     throw new FileNotFoundError(directory, "the CIFAR-10 directory does not exist or is not a directory");
   }
   let dir = directory;
-  const nested = join(directory, "cifar-10-batches-bin");
-  if (!(await isFile(join(directory, split === "test" ? "test_batch.bin" : `data_batch_${batches[0]}.bin`))) && (await isDirectory(nested))) {
+  const nested = joinPath(directory, "cifar-10-batches-bin");
+  if (!(await isFile(joinPath(directory, split === "test" ? "test_batch.bin" : `data_batch_${batches[0]}.bin`))) && (await isDirectory(nested))) {
     dir = nested;
   }
   const files = split === "test" ? ["test_batch.bin"] : batches.map((b) => `data_batch_${b}.bin`);
   // check every file exists before reading any of them
   for (const f of files) {
-    if (!(await isFile(join(dir, f)))) {
-      throw new FileNotFoundError(join(dir, f), `CIFAR-10 batch file ${f} is missing from ${dir} (expected data_batch_1.bin … data_batch_5.bin and test_batch.bin)`);
+    if (!(await isFile(joinPath(dir, f)))) {
+      throw new FileNotFoundError(joinPath(dir, f), `CIFAR-10 batch file ${f} is missing from ${dir} (expected data_batch_1.bin … data_batch_5.bin and test_batch.bin)`);
     }
   }
-  const buffers: Buffer[] = [];
+  const buffers: Uint8Array[] = [];
   let n = 0;
   for (const f of files) {
-    const path = join(dir, f);
+    const path = joinPath(dir, f);
     const bytes = await readDataFile(path, "CIFAR-10 batch file");
     if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
       throw new CorruptFileError(

@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import { CorruptFileError } from "../errors.js";
 import { Rng } from "../rng.js";
 import { checkOneOf } from "../validate.js";
 import { type Dataset } from "./dataset.js";
+import { joinPath } from "../platform/paths.js";
 import { type PackageResolver, readDataFile, resolvePackageDir } from "./files.js";
 
 /** Class names of Fashion-MNIST (Xiao et al., 2017), indexed by label. */
@@ -37,8 +37,8 @@ export interface FashionMnistOptions {
 
 /** The validated 7 000 images (uint8 pixels) of one class, in the package's order. */
 async function readClass(dir: string, label: number): Promise<Uint8Array> {
-  const path = join(dir, "src", "clothes", `${label}.json`);
-  const text = (await readDataFile(path, `Fashion-MNIST class ${label} file`)).toString("utf8");
+  const path = joinPath(dir, "src", "clothes", `${label}.json`);
+  const text = new TextDecoder().decode(await readDataFile(path, `Fashion-MNIST class ${label} file`));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -102,7 +102,13 @@ export function fashionMnistTestIndices(label: number): Int32Array {
  */
 export async function loadFashionMnist(split: "train" | "test", options: FashionMnistOptions = {}): Promise<Dataset> {
   checkOneOf("split", split, ["train", "test"] as const);
-  const dir = resolvePackageDir("fashion-mnist", "loadFashionMnist (the Fashion-MNIST data set)", options.resolvePackage);
+  const dir = resolvePackageDir(
+    "fashion-mnist",
+    "loadFashionMnist (the Fashion-MNIST data set)",
+    options.resolvePackage,
+    "Build the dataset from data you fetched with createDataset({ name, images, shape: [n, 28, 28, 1], labels, classes: FASHION_MNIST_CLASSES }), " +
+      "or save it in Node and load it with loadIdxDataset(imageBytes, labelBytes).",
+  );
   const perClass = split === "test" ? FASHION_MNIST_TEST_PER_CLASS : FASHION_MNIST_PER_CLASS - FASHION_MNIST_TEST_PER_CLASS;
   const classes = FASHION_MNIST_CLASSES.length;
   const n = perClass * classes;

@@ -1,27 +1,32 @@
-import { readFile, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { gunzipSync } from "node:zlib";
-import { CorruptFileError, FileNotFoundError, MissingDependencyError } from "../errors.js";
+import { CorruptFileError, MissingDependencyError } from "../errors.js";
+import { readFileBytes, statPath } from "../platform/io.js";
+import { UnsupportedError, platform } from "../platform/platform.js";
 
 /**
- * Finds the root directory of an installed package. The default resolves `<name>/package.json`
- * from `@atlas/core`'s own location; loaders accept another one (tests, bundlers, data kept
- * elsewhere). It throws when the package is not installed.
+ * Finds the root directory of an installed package. The default (Node) resolves
+ * `<name>/package.json` from `@atlas/core`'s own location; loaders accept another one (tests,
+ * bundlers, data kept elsewhere). It throws when the package is not installed.
  */
 export type PackageResolver = (packageName: string) => string;
 
-const defaultResolver: PackageResolver = (packageName) =>
-  dirname(createRequire(import.meta.url).resolve(`${packageName}/package.json`));
-
 /**
  * The root directory of the optional package `packageName`, looked up lazily (only when a loader
- * runs); a {@link MissingDependencyError} naming the package when it is not installed.
+ * runs); a {@link MissingDependencyError} naming the package when it is not installed. Where
+ * packages cannot be resolved (a browser) and no `resolver` is given, an `UnsupportedError` whose
+ * message is `alternative` (what to do instead).
  */
-export function resolvePackageDir(packageName: string, purpose: string, resolver: PackageResolver = defaultResolver): string {
+export function resolvePackageDir(packageName: string, purpose: string, resolver?: PackageResolver, alternative?: string): string {
+  const resolve = resolver ?? platform().resolvePackageDir;
+  if (resolve === undefined) {
+    throw new UnsupportedError(
+      purpose,
+      `it reads the npm package '${packageName}' from disk, which this environment cannot (a browser, or Node without the 'node' export condition). ` +
+        (alternative ?? "Fetch the data yourself and pass its bytes to the parser."),
+    );
+  }
   let dir: unknown;
   try {
-    dir = resolver(packageName);
+    dir = resolve(packageName);
   } catch (cause) {
     throw new MissingDependencyError(packageName, purpose, { cause });
   }
@@ -32,30 +37,43 @@ export function resolvePackageDir(packageName: string, purpose: string, resolver
 }
 
 /** Read a whole file; a {@link FileNotFoundError} naming it when it is missing or unreadable. */
-export async function readDataFile(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(cause)})`;
-    throw new FileNotFoundError(path, `${what} ${why}`, { cause });
-  }
+export async function readDataFile(path: string, what: string): Promise<Uint8Array> {
+  return readFileBytes(path, what);
 }
 
 /** Whether `path` exists as a regular file. */
 export async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
-  } catch {
+    return (await statPath(path))?.kind === "file";
+  } catch (error) {
+    if (error instanceof UnsupportedError) throw error;
     return false;
   }
 }
 
+/** Whether `path` exists as a directory. */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await statPath(path))?.kind === "directory";
+  } catch (error) {
+    if (error instanceof UnsupportedError) throw error;
+    return false;
+  }
+}
+
+async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const sync = platform().gunzip;
+  if (sync) return sync(bytes);
+  if (typeof DecompressionStream === "undefined") throw new Error("no gzip decompressor here (DecompressionStream is missing)");
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /** Gunzip `bytes` if they start with the gzip magic number (1f 8b); else return them as they are. */
-export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
+export async function maybeGunzip(bytes: Uint8Array, path: string): Promise<Uint8Array> {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      return gunzipSync(bytes);
+      return await gunzip(bytes);
     } catch (cause) {
       throw new CorruptFileError(path, `is a gzip file that cannot be decompressed (${(cause as Error).message})`, { cause });
     }

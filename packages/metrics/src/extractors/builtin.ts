@@ -1,9 +1,9 @@
-import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   CorruptFileError,
+  UnsupportedError,
+  joinPath,
+  readTextFile,
   InvalidArgumentError,
   batchImages,
   checkInteger,
@@ -25,7 +25,10 @@ export type BuiltinDataset = "mnist" | "fashion-mnist";
 
 /** Options for {@link mnistExtractor} and {@link fashionMnistExtractor}. */
 export interface BuiltinExtractorOptions {
-  /** Cache root (default `$ATLAS_CACHE_DIR`, else `~/.cache/atlas`); the model goes in `<root>/metrics/<id>/`. */
+  /**
+   * Cache root (Node: `$ATLAS_CACHE_DIR`, else `~/.cache/atlas`; a browser: `indexeddb://atlas-cache`,
+   * or `memory://atlas-cache` without IndexedDB); the model goes in `<root>/metrics/<id>/`.
+   */
   cacheDir?: string;
   /** Train when nothing is cached (default true); with false a missing cache is an error. */
   train?: boolean;
@@ -75,9 +78,20 @@ export const STANDARD_TRAINING_DATA: Readonly<Record<BuiltinDataset, string>> = 
   "fashion-mnist": "fdf82ab482ce6a384835626b6e9fa365e4cee808407fa47d311c6c50af9bd609",
 };
 
-/** Cache root: `$ATLAS_CACHE_DIR` or `~/.cache/atlas`. */
+let cacheDirProvider: (() => string) | undefined;
+
+/** Install where {@link defaultCacheDir} points (the Node entry: `$ATLAS_CACHE_DIR` or `~/.cache/atlas`). */
+export function setDefaultCacheDir(provider: () => string): void {
+  cacheDirProvider = provider;
+}
+
+/**
+ * Cache root: in Node `$ATLAS_CACHE_DIR` or `~/.cache/atlas`; elsewhere `indexeddb://atlas-cache`
+ * where IndexedDB exists, else `memory://atlas-cache`.
+ */
 export function defaultCacheDir(): string {
-  return process.env.ATLAS_CACHE_DIR ?? path.join(os.homedir(), ".cache", "atlas");
+  if (cacheDirProvider) return cacheDirProvider();
+  return typeof (globalThis as { indexedDB?: unknown }).indexedDB === "object" ? "indexeddb://atlas-cache" : "memory://atlas-cache";
 }
 
 /**
@@ -137,11 +151,12 @@ function checkData(name: string, ds: Dataset): void {
 
 /** Read and verify a cached classifier; undefined when there is none. Any mismatch is a CorruptFileError. */
 async function loadCached(dir: string, expect: { id: string; dataset: BuiltinDataset; epochs: number; seed: number; trainingData: string }): Promise<{ model: tf.LayersModel; info: CacheInfo } | undefined> {
-  const infoPath = path.join(dir, "info.json");
+  const infoPath = joinPath(dir, "info.json");
   let text: string;
   try {
-    text = await fs.readFile(infoPath, "utf8");
-  } catch {
+    text = await readTextFile(infoPath);
+  } catch (error) {
+    if (error instanceof UnsupportedError) throw error;
     return undefined;
   }
   const retrain = `delete ${dir} to train it again`;
@@ -158,11 +173,11 @@ async function loadCached(dir: string, expect: { id: string; dataset: BuiltinDat
   for (const key of ["dataset", "epochs", "seed", "trainingData"] as const) {
     if (info[key] !== expect[key]) throw new CorruptFileError(infoPath, `records ${key} ${JSON.stringify(info[key])}, but '${expect.id}' means ${JSON.stringify(expect[key])}; ${retrain}`);
   }
-  const model = await loadModel(path.join(dir, "model"));
+  const model = await loadModel(joinPath(dir, "model"));
   const weights = await weightsFingerprint(model);
   if (weights !== info.weights) {
     model.dispose();
-    throw new CorruptFileError(path.join(dir, "model"), `holds weights with fingerprint ${weights}, but ${infoPath} records ${info.weights} for the trained classifier; ${retrain}`);
+    throw new CorruptFileError(joinPath(dir, "model"), `holds weights with fingerprint ${weights}, but ${infoPath} records ${info.weights} for the trained classifier; ${retrain}`);
   }
   return { model, info };
 }
@@ -182,7 +197,7 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
   const dataSuffix = trainingData === standard ? "" : `-d${trainingData.slice(0, 16)}`;
   const runSuffix = epochs === DEFAULT_EPOCHS[dataset] && seed === 0 ? "" : `-e${epochs}-s${seed}`;
   const id = `atlas-${dataset}-cnn-${VERSION}${dataSuffix}${runSuffix}`;
-  const dir = path.join(options.cacheDir ?? defaultCacheDir(), "metrics", id);
+  const dir = joinPath(options.cacheDir ?? defaultCacheDir(), "metrics", id);
   const cached = await loadCached(dir, { id, dataset, epochs, seed, trainingData });
   let model = cached?.model;
   let info = cached?.info;
@@ -230,8 +245,8 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
     const saved = model;
     const record = info;
     await writeDirAtomic(dir, async (tmp) => {
-      await saveModel(path.join(tmp, "model"), saved);
-      await writeFileSynced(path.join(tmp, "info.json"), JSON.stringify(record, null, 1));
+      await saveModel(joinPath(tmp, "model"), saved);
+      await writeFileSynced(joinPath(tmp, "info.json"), JSON.stringify(record, null, 1));
     });
     trainedNow = true;
   }

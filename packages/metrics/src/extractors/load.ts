@@ -1,7 +1,17 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { CorruptFileError, FileNotFoundError, InvalidArgumentError, checkOneOf, loadModel, readModelArtifacts } from "@atlas/core";
+import {
+  CorruptFileError,
+  FileNotFoundError,
+  InvalidArgumentError,
+  UnsupportedError,
+  basenamePath,
+  checkOneOf,
+  joinPath,
+  loadModel,
+  readModelArtifacts,
+  readTextFile,
+  resolvePath,
+} from "@atlas/core";
 import { extractRows, type ExtractOptions, type FeatureExtractor, type ImageInput, type Normalization } from "./extractor.js";
 
 /** Options for {@link loadFeatureExtractor}. */
@@ -25,8 +35,9 @@ export interface LoadFeatureExtractorOptions {
 async function readJson(file: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await fs.readFile(file, "utf8");
+    text = await readTextFile(file);
   } catch (error) {
+    if (error instanceof UnsupportedError) throw error;
     throw new FileNotFoundError(file, "cannot read the model description (model.json) of the feature extractor", { cause: error });
   }
   try {
@@ -64,8 +75,8 @@ function inputSizeOf(shape: readonly (number | null)[] | undefined, given: reado
 export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtractorOptions = {}): Promise<FeatureExtractor> {
   if (typeof dir !== "string" || dir === "") throw new InvalidArgumentError("dir", `expected a directory path, got ${JSON.stringify(dir)}`);
   const format = checkOneOf("options.format", options.format ?? "auto", ["layers", "graph", "auto"] as const);
-  const root = path.resolve(dir);
-  const json = await readJson(path.join(root, "model.json"));
+  const root = resolvePath(dir);
+  const json = await readJson(joinPath(root, "model.json"));
   const kind = format !== "auto" ? format : json.format === "graph-model" ? "graph" : "layers";
   const pre = { resize: options.resize ?? "bilinear", normalization: options.normalization ?? "none" } as const;
   if (kind === "layers") {
@@ -84,7 +95,7 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
     const logitsT = options.logitsOutput !== undefined ? pick(options.logitsOutput, "options.logitsOutput") : undefined;
     const sub = tf.model({ inputs: model.inputs, outputs: logitsT ? [featureT, logitsT] : [featureT] });
     const inputSize = inputSizeOf(model.inputs[0]?.shape, options.inputSize, "the model");
-    const id = options.id ?? `${path.basename(root)}/${options.featureOutput ?? "output"}`;
+    const id = options.id ?? `${basenamePath(root)}/${options.featureOutput ?? "output"}`;
     const p = { inputSize, ...pre };
     const run = (x: tf.Tensor4D, index: number): tf.Tensor => {
       const out = sub.predict(x) as tf.Tensor | tf.Tensor[];
@@ -99,7 +110,7 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
   const inputSize = inputSizeOf(graph.inputs[0]?.shape as (number | null)[] | undefined, options.inputSize, "the graph model");
   const featureNode = options.featureOutput ?? (graph.outputs[0]?.name as string);
   const outputs = options.logitsOutput !== undefined ? [featureNode, options.logitsOutput] : [featureNode];
-  const id = options.id ?? `${path.basename(root)}/${featureNode}`;
+  const id = options.id ?? `${basenamePath(root)}/${featureNode}`;
   const p = { inputSize, ...pre };
   const run = (x: tf.Tensor4D, index: number): tf.Tensor => {
     const out = graph.execute(x, outputs) as tf.Tensor | tf.Tensor[];
