@@ -17,3 +17,14 @@ export function publishReadiness(pkg) {
   else if (!/^export\s+(\{\s*[A-Za-z_$]|declare|const|function|class|interface|type\s|\*)/m.test(readFileSync(dts, "utf8"))) problems.push("its entry point exports nothing");
   return problems;
 }
+
+/**
+ * Whether a package has content at all, from its sources (no build needed): a README and an
+ * index.ts that exports something. The empty placeholder (vqflow before its code lands) has not.
+ * @param {{ dir: string }} pkg
+ */
+export function hasContent(pkg) {
+  const readme = path.join(pkg.dir, "README.md");
+  const index = path.join(pkg.dir, "src", "index.ts");
+  return existsSync(readme) && readFileSync(readme, "utf8").trim().length >= 200 && existsSync(index) && /^export\s/m.test(readFileSync(index, "utf8"));
+}

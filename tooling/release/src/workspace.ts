@@ -8,7 +8,7 @@ import { pnpmCommand } from "../pnpm.mjs";
 // @ts-expect-error plain JavaScript helpers shared with the scripts (no declarations)
 import { expectedManifestFields, publishedPackages, repositoryWebUrl } from "../workspace.mjs";
 // @ts-expect-error plain JavaScript helpers shared with the scripts (no declarations)
-import { publishReadiness } from "../readiness.mjs";
+import { hasContent as hasContentJs, publishReadiness } from "../readiness.mjs";
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -21,6 +21,8 @@ export interface WorkspacePackage {
 
 export const published = (): WorkspacePackage[] => publishedPackages(root) as WorkspacePackage[];
 export const readiness = (pkg: WorkspacePackage): string[] => publishReadiness(pkg) as string[];
+/** A README and an index.ts that exports something (no build needed). */
+export const hasContent = (pkg: WorkspacePackage): boolean => hasContentJs(pkg) as boolean;
 export const rootManifest = (): Record<string, any> => JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
 export const expectedFields = (relDir: string): Record<string, unknown> => expectedManifestFields(rootManifest(), relDir);
 export const repositoryWeb = (): string => repositoryWebUrl(rootManifest());
