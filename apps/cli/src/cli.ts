@@ -10,7 +10,7 @@ Usage:
       Train the GTN paper's MNIST autoencoder on the best backend; write reconstructions as PNG.
   atlas help
 
-Environment: ATLAS_BACKEND=wasm|cpu|node|node-gpu forces a backend.`;
+Environment: ATLAS_BACKEND=tensorflow-gpu|tensorflow|webgpu|webgl|wasm|cpu forces a backend.`;
 
 async function main(argv: string[]): Promise<void> {
   const [command = "help", ...rest] = argv;
