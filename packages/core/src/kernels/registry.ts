@@ -7,24 +7,36 @@ import { InvalidArgumentError, describeValue } from "../errors.js";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter.js";
 import { makeConv2DBackpropInput } from "./conv2d-backprop-input.js";
 import { makeTile } from "./tile.js";
+import { makeWebGpuConv2DBackpropFilter } from "./webgpu/conv2d-backprop-filter.js";
+import { makeWebGpuConv2DBackpropInput } from "./webgpu/conv2d-backprop-input.js";
 
-/** The backends Atlas registers kernels on. */
-export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu"];
+/**
+ * The backends Atlas registers kernels on. On `webgpu` only once the backend itself is registered
+ * (`@tensorflow/tfjs-backend-webgpu` imported): that package registers its stock kernels when it
+ * is imported, and registering ours before it would only get them replaced.
+ */
+export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu", "webgpu"];
 
 /**
  * The kernels Atlas provides, by tfjs kernel name, each built for a given backend, and the backends
  * where each one is faster than the stock kernel. `Conv2DBackpropInput` only on wasm: the cpu
  * backend's Conv2D is a plain loop, so the sub-pixel form is ~5× slower there than the stock kernel.
  * `Tile` (block copies; batch normalisation's gradient tiles to the activation shape) only on wasm,
- * whose stock `Tile` indexes every output element on its own.
+ * whose stock `Tile` indexes every output element on its own. On webgpu, WGSL implicit-GEMM
+ * kernels for both convolution gradients (kernels/webgpu/); they hand the cases they do not cover
+ * (NCHW, non-float32) to the stock kernel, passed to `make` as `stockKernel`.
  */
-const FACTORIES: ReadonlyArray<{ name: string; make: (backendName: string) => tf.KernelFunc; backends: readonly string[] }> = [
-  { name: "Conv2DBackpropFilter", make: makeConv2DBackpropFilter, backends: ["wasm", "cpu"] },
-  { name: "Conv2DBackpropInput", make: makeConv2DBackpropInput, backends: ["wasm"] },
+const FACTORIES: ReadonlyArray<{
+  name: string;
+  make: (backendName: string, stockKernel: () => tf.KernelFunc | undefined) => tf.KernelFunc;
+  backends: readonly string[];
+}> = [
+  { name: "Conv2DBackpropFilter", make: (b, s) => (b === "webgpu" ? makeWebGpuConv2DBackpropFilter(s) : makeConv2DBackpropFilter(b)), backends: ["wasm", "cpu", "webgpu"] },
+  { name: "Conv2DBackpropInput", make: (b, s) => (b === "webgpu" ? makeWebGpuConv2DBackpropInput(s) : makeConv2DBackpropInput(b)), backends: ["wasm", "webgpu"] },
   { name: "Tile", make: makeTile, backends: ["wasm"] },
 ];
 
-/** The names of the kernels Atlas registers on `backendName` (`'wasm'` or `'cpu'`). */
+/** The names of the kernels Atlas registers on `backendName` (`'wasm'`, `'cpu'` or `'webgpu'`). */
 export function atlasKernelNames(backendName: string): string[] {
   return FACTORIES.filter((f) => f.backends.includes(backendName)).map((f) => f.name);
 }
@@ -79,18 +91,22 @@ function checkBackendName(backendName: unknown): string {
 /**
  * Register Atlas's kernels on a backend, replacing the stock kernel where there is one: on wasm
  * `Conv2DBackpropFilter` (which wasm lacks) and `Conv2DBackpropInput` (stock is a plain loop), both
- * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`.
- * Idempotent.
+ * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`;
+ * on webgpu both convolution gradients as WGSL implicit matrix products. Idempotent. On `'webgpu'`
+ * it registers nothing (returns `[]`) until `@tensorflow/tfjs-backend-webgpu` has been imported;
+ * `initBackend()` calls it after loading a backend.
  *
- * @param backendName `'wasm'` or `'cpu'`
+ * @param backendName `'wasm'`, `'cpu'` or `'webgpu'`
  * @returns the names of the kernels registered by this call (empty when they already were)
  * @example
  * registerAtlasKernels("wasm"); // conv nets can now train on the wasm backend
  */
 export function registerAtlasKernels(backendName: string, options: AtlasKernelOptions = {}): string[] {
   checkBackendName(backendName);
+  const chosen = selected(backendName, options);
+  if (backendName === "webgpu" && tf.findBackendFactory("webgpu") === null) return [];
   const done: string[] = [];
-  for (const { name, make } of selected(backendName, options)) {
+  for (const { name, make } of chosen) {
     const k = key(name, backendName);
     if (isOurs(name, backendName)) continue;
     // whatever is registered now (and is not ours) is the stock kernel: e.g. the wasm package's,
@@ -98,7 +114,7 @@ export function registerAtlasKernels(backendName: string, options: AtlasKernelOp
     const previous = tf.getKernel(name, backendName);
     stock.set(k, previous ?? null);
     if (previous !== undefined) tf.unregisterKernel(name, backendName);
-    const config: tf.KernelConfig = { kernelName: name, backendName, kernelFunc: make(backendName) };
+    const config: tf.KernelConfig = { kernelName: name, backendName, kernelFunc: make(backendName, () => stock.get(k)?.kernelFunc) };
     tf.registerKernel(config);
     ours.set(k, config);
     done.push(name);
@@ -110,7 +126,7 @@ export function registerAtlasKernels(backendName: string, options: AtlasKernelOp
  * Put back the kernels that were registered before {@link registerAtlasKernels} (the stock ones;
  * none for a kernel the backend lacks). Benchmarks use it to time the stock path. Idempotent.
  *
- * @param backendName `'wasm'` or `'cpu'`
+ * @param backendName `'wasm'`, `'cpu'` or `'webgpu'`
  * @returns the names of the kernels restored by this call
  * @example
  * restoreStockKernels("cpu"); // time the stock CPU Conv2DBackpropFilter
