@@ -10,9 +10,9 @@ import { extname } from "node:path";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { type BundleOptions, bundleForBrowser } from "./bundle.js";
 
-/** Where Chromium is looked for: `$CHROMIUM_PATH`, then Debian's and other common locations. */
+/** Where Chromium is looked for: `$ATLAS_CHROMIUM` (as tooling/bootstrap.mjs), `$CHROMIUM_PATH`, then Debian's and other common locations. */
 export function findChromium(env: Record<string, string | undefined> = process.env): string | undefined {
-  const candidates = [env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  const candidates = [env.ATLAS_CHROMIUM, env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
   return candidates.find((p): p is string => typeof p === "string" && p !== "" && existsSync(p));
 }
 
@@ -100,7 +100,7 @@ async function serve(code: string, files: Record<string, string>, isolated: bool
 export async function openPage(options: OpenPageOptions): Promise<BrowserPage> {
   const executablePath = findChromium();
   if (executablePath === undefined) {
-    throw new Error("no Chromium found: install Debian's `chromium` (apt-get install -y chromium) or set CHROMIUM_PATH");
+    throw new Error("no Chromium found: install Debian's `chromium` (apt-get install -y chromium) or set ATLAS_CHROMIUM");
   }
   const { code, bytes } = await bundleForBrowser(options.entry, options);
   const server = await serve(code, options.files ?? {}, options.crossOriginIsolated ?? false);
