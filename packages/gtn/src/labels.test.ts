@@ -293,6 +293,44 @@ describe("gtnLabels cosineTolerance (ties within ε go to the smallest norm)", (
   });
 });
 
+describe("gtnLabels without sorting (sortByNorm: false, the ablation of Figure 11)", () => {
+  /** Brute force from the definition: y walked in given order, the remaining x of largest cosine, ties to the x given first. */
+  function unsortedGreedy(x: number[][], y: number[][], eps: number): number[] {
+    const unit = (v: number[]): number[] => {
+      const r = Math.hypot(...v);
+      return r === 0 ? v.map(() => 0) : v.map((a) => a / r);
+    };
+    const remaining = x.map((_, i) => i);
+    return y.map((v) => {
+      const u = unit(v);
+      const cos = remaining.map((j) => unit(x[j] as number[]).reduce((s, a, k) => s + a * (u[k] as number), 0));
+      const best = Math.max(...cos);
+      const k = cos.findIndex((c) => c >= best - eps);
+      const pick = remaining[k] as number;
+      remaining.splice(k, 1);
+      return pick;
+    });
+  }
+
+  for (const [d, eps] of [[1, 0], [2, 0], [2, 1e-3], [5, 0], [12, 0], [12, 0.01]] as const) {
+    it(`d=${d}, ε=${eps}: scan and every fast variant equal the unsorted greedy, which differs from Algorithm 1`, () => {
+      const rng = new Rng(70 + d);
+      const n = 240;
+      const x = Array.from({ length: n }, () => Array.from({ length: d }, () => (d === 1 ? rng.int(7) - 3 : rng.uniform(-1, 2))));
+      const y = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
+      const ref = unsortedGreedy(x, y, eps);
+      const options = { sortByNorm: false, cosineTolerance: eps };
+      expect(Array.from(gtnLabels(x, y, { ...options, method: "scan" }))).toEqual(ref);
+      for (const [name, variant] of fastVariants) expect(Array.from(gtnLabels(x, y, { ...variant, ...options })), name).toEqual(ref);
+      expect(Array.from(gtnLabels(x, y, { cosineTolerance: eps }))).not.toEqual(ref);
+    });
+  }
+
+  it("rejects a non-boolean sortByNorm", () => {
+    expect(() => gtnLabels([[1]], [[1]], { sortByNorm: "no" as never })).toThrow(/options\.sortByNorm/);
+  });
+});
+
 describe("gtnLabels in 1-D (closed form)", () => {
   /** Rank of each entry among those of the same sign by |v| (stable by index), 0-based. */
   function signRanks(v: number[]): { sign: number; rank: number }[] {

@@ -191,6 +191,7 @@ describe("trainGTN", () => {
     await expect(trainGTN([[1, 2], [3, 4]], { clusters: 3 })).rejects.toThrow(AtlasError);
     await expect(trainGTN([[1, 2], [3, 4]], { validationFraction: 1 })).rejects.toThrow(AtlasError);
     await expect(trainGTN([[1, 2], [3, 4]], { cosineTolerance: -0.1 })).rejects.toThrow(/cosineTolerance/);
+    await expect(trainGTN([[1, 2], [3, 4]], { sortByNorm: 1 as never })).rejects.toThrow(/options\.sortByNorm/);
     await expect(trainGTN([[1, 2], [3, 4]], { halveLearningRateAt: [5, 5] })).rejects.toThrow(/halveLearningRateAt\[1\]/);
     await expect(GTN.load(join(dir, "missing"))).rejects.toThrow(AtlasError);
   });

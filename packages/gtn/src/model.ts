@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   joinPath,
   CorruptFileError,
+  checkBoolean,
   InvalidArgumentError,
   ShapeMismatchError,
   checkInteger,
@@ -85,6 +86,11 @@ export interface TrainGtnOptions extends Partial<GtnArchitecture> {
    * the paper intends. Used for every cluster of a clustered GTN.
    */
   cosineTolerance?: number;
+  /**
+   * Algorithm 1 sorts both sets by norm (default true). `false` labels without sorting, the
+   * ablation of the paper's Figure 11 (see `gtnLabels`' `sortByNorm`).
+   */
+  sortByNorm?: boolean;
   /**
    * Momentum of `h`'s batch norms in tfjs's convention (moving = momentum · moving + (1 − momentum)
    * · batch). Default 0.9: PyTorch's default `momentum=0.1`, which the paper's code uses (tfjs's
@@ -331,6 +337,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const k = checkInteger("options.clusters", options.clusters ?? 1, { min: 1, max: X.n });
   const labelMethod = checkOneOf("options.labelMethod", options.labelMethod ?? "fast", ["fast", "scan"] as const);
   const cosineTolerance = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
+  const sortByNorm = options.sortByNorm === undefined ? true : checkBoolean("options.sortByNorm", options.sortByNorm);
   const batchNormMomentum = checkNumber("options.batchNormMomentum", options.batchNormMomentum ?? 0.9, { min: 0, max: 1 });
   const batchNormEpsilon = checkNumber("options.batchNormEpsilon", options.batchNormEpsilon ?? 1e-5, { above: 0 });
   const halveAt = options.halveLearningRateAt ?? [];
@@ -354,7 +361,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const t0 = performance.now();
   if (k === 1) {
     const eps = Float64Array.from(yRng.normalArray(n * d));
-    const assign = gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance });
+    const assign = gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance, sortByNorm });
     y.set(eps);
     for (let i = 0; i < n; i++) target.set(z.subarray((assign[i] as number) * d, (assign[i] as number) * d + d), i * d);
   } else {
@@ -376,7 +383,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
         for (let kk = 0; kk < d; kk++) local[r * d + kk] = ((z[i * d + kk] as number) - (stats.mean[kk] as number)) / (stats.std[kk] as number);
       }
       const eps = Float64Array.from(yRng.normalArray(m * d));
-      const assign = gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance });
+      const assign = gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance, sortByNorm });
       for (let r = 0; r < m; r++) {
         const i = members[assign[r] as number] as number;
         for (let kk = 0; kk < d; kk++) {

@@ -91,7 +91,7 @@ export function labelBenchData(n: number, d: number, seed: number): { x: { data:
 }
 
 /** Runs gtn-numpy.py on the same data; null when python3 or NumPy is missing. */
-function numpyPeer(x: Float64Array, y: Float64Array, n: number, d: number): { ms: number; out: Int32Array } | null {
+export function numpyPeer(x: Float64Array, y: Float64Array, n: number, d: number): { ms: number; out: Int32Array } | null {
   const dir = mkdtempSync(join(tmpdir(), "gtn-bench-"));
   try {
     writeFileSync(join(dir, "x"), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));

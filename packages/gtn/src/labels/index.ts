@@ -1,8 +1,8 @@
-import { ShapeMismatchError, checkInteger, checkNumber, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
+import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
 import { blockGreedy } from "./blocks.js";
 import { oneDimensional } from "./one-dimensional.js";
 import { scan } from "./scan.js";
-import { sortByNorm } from "./sort.js";
+import { givenOrder, sortByNorm } from "./sort.js";
 import { treeGreedy } from "./tree.js";
 
 /** How {@link gtnLabels} computes Algorithm 1. */
@@ -56,6 +56,12 @@ export interface GtnLabelOptions {
    * same assignment for every ε.
    */
   cosineTolerance?: number;
+  /**
+   * Sort both sets by norm first (default true, Algorithm 1). `false` is the ablation of the
+   * paper's Figure 11 ("the same algorithm with sorting removed"): `y` is walked in its given order
+   * and ties go to the `x` given first. Every method and strategy gives the same assignment either way.
+   */
+  sortByNorm?: boolean;
 }
 
 /**
@@ -83,14 +89,16 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   const candidates = checkInteger("options.candidates", options.candidates ?? 16, { min: 1 });
   const eps = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
   const threads = options.threads === undefined ? undefined : checkInteger("options.threads", options.threads, { min: 1, max: 16 });
+  const sorted = options.sortByNorm === undefined ? true : checkBoolean("options.sortByNorm", options.sortByNorm);
   const X = toMatrix("x", x);
   const Y = toMatrix("y", y);
   if (X.dim !== Y.dim) throw new ShapeMismatchError("y", `expected rows of dimension ${X.dim} like x, got ${Y.dim}`);
   if (X.n !== Y.n) throw new ShapeMismatchError("y", `expected as many rows as x (${X.n}), got ${Y.n}`);
   const n = X.n;
   const d = X.dim;
-  const sx = sortByNorm(X.data, n, d);
-  const sy = sortByNorm(Y.data, n, d);
+  const arrange = sorted ? sortByNorm : givenOrder;
+  const sx = arrange(X.data, n, d);
+  const sy = arrange(Y.data, n, d);
   let labelP: Int32Array; // labelP[q] = sorted position of the x taken by the q-th y
   if (method === "scan") labelP = scan(sx.unit, sy.unit, n, d, eps);
   else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n, eps);

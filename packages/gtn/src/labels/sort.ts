@@ -27,6 +27,19 @@ function rowNorm(data: Float64Array, offset: number, d: number): number {
   return scale * Math.sqrt(s);
 }
 
+/** The points in their given order (identity `order`) and their unit vectors: the no-sorting ablation. */
+export function givenOrder(data: Float64Array, n: number, d: number): Sorted {
+  const order = new Int32Array(n);
+  const unit = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    const norm = rowNorm(data, i * d, d);
+    if (norm === 0) continue;
+    for (let k = 0; k < d; k++) unit[i * d + k] = (data[i * d + k] as number) / norm;
+  }
+  return { order, unit };
+}
+
 export function sortByNorm(data: Float64Array, n: number, d: number): Sorted {
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) norms[i] = rowNorm(data, i * d, d);

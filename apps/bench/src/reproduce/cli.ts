@@ -1,0 +1,139 @@
+/**
+ * The command line of `pnpm reproduce`:
+ * `pnpm reproduce [experiment…] [--scale cpu|paper] [--quick] [--out DIR] [--work DIR] [--force] [--list] [--report-only]`.
+ */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { initBackend } from "@atlas/core";
+import { EXPERIMENTS } from "./experiments/index.js";
+import { formatSeconds, writeReport } from "./report.js";
+import { runExperiments } from "./runner.js";
+import type { Experiment, Scale } from "./types.js";
+
+/** Repository root (apps/bench/src/reproduce → four levels up). */
+export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/** Parsed command line. */
+export interface ReproduceArgs {
+  ids: string[];
+  scale: Scale;
+  quick: boolean;
+  out: string;
+  work: string;
+  force: boolean;
+  list: boolean;
+  reportOnly: boolean;
+}
+
+/** Usage text. */
+export const USAGE = `usage: pnpm reproduce [experiment…] [--scale cpu|paper] [--quick] [--out DIR] [--work DIR] [--force] [--list] [--report-only]
+  experiments   ids from --list (default: all)
+  --scale       cpu (default): sized to finish overnight on a 2-core CPU; paper: the papers' settings (GPU)
+  --quick       tiny sizes, a few minutes in all (a smoke test of every code path)
+  --out DIR     where the report and figures go (default: docs, or apps/bench/reproduce-quick with --quick)
+  --work DIR    models, checkpoints, finished parts (default: apps/bench/reproduce-work)
+  --force       run experiments that already have a result (finished parts in the work directory
+                are still reused: delete it to recompute everything)
+  --report-only rebuild the report from the stored results
+  --list        list the experiments and their estimated times`;
+
+export class UsageError extends Error {}
+
+/** Parse the arguments (throws {@link UsageError} with a message naming the bad argument). */
+export function parseReproduceArgs(argv: readonly string[], experiments: readonly Experiment[] = EXPERIMENTS): ReproduceArgs {
+  const ids: string[] = [];
+  let scale: Scale = "cpu";
+  let quick = false;
+  let out: string | undefined;
+  let work: string | undefined;
+  let force = false;
+  let list = false;
+  let reportOnly = false;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const take = (): string => inline ?? value(i++, flag);
+    if (a === "--") continue;
+    else if (flag === "--scale") {
+      const v = take();
+      if (v !== "cpu" && v !== "paper") throw new UsageError(`--scale must be cpu or paper, got '${v}'`);
+      scale = v;
+    } else if (flag === "--quick") quick = true;
+    else if (flag === "--out") out = take();
+    else if (flag === "--work") work = take();
+    else if (flag === "--force") force = true;
+    else if (flag === "--list") list = true;
+    else if (flag === "--report-only") reportOnly = true;
+    else if (flag === "--help" || flag === "-h") throw new UsageError("");
+    else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
+    else {
+      if (!experiments.some((e) => e.id === a)) throw new UsageError(`unknown experiment '${a}'; available: ${experiments.map((e) => e.id).join(", ")}`);
+      ids.push(a);
+    }
+  }
+  return {
+    ids,
+    scale,
+    quick,
+    out: resolve(out ?? join(REPO_ROOT, quick ? "apps/bench/reproduce-quick" : "docs")),
+    work: resolve(work ?? join(REPO_ROOT, "apps/bench/reproduce-work")),
+    force,
+    list,
+    reportOnly,
+  };
+}
+
+/** The preface of the report: how to run it, the cpu-scale total. */
+export function preface(experiments: readonly Experiment[] = EXPERIMENTS): string {
+  const total = experiments.reduce((s, e) => s + e.cpuSeconds, 0);
+  return [
+    "Every experiment of the AGM and GTN papers (the VQ-Flows experiments join when `@atlas/vqflow` lands), run with this repository's packages by `pnpm reproduce`; one row per number the paper reports, the paper's value beside ours. This file and its figures are generated (`pnpm reproduce --report-only` rebuilds it from the stored results).",
+    `Run: \`nice -n 10 pnpm reproduce [experiment…] [--scale cpu|paper] [--quick]\`. \`--scale cpu\` (the default) is sized so that the whole set finishes overnight on a 2-core CPU: estimated ${formatSeconds(total)} in all on an idle machine (per experiment in the table below); \`--scale paper\` runs the papers' exact settings, for users with a GPU. The run is resumable: a finished experiment is not run again, and an interrupted one restarts from its finished parts and its training checkpoints (kept in \`apps/bench/reproduce-work\`).`,
+    "Where the cpu scale is smaller than the paper's (the AGM networks at 1/8 width, trained 300 steps instead of 48 000; the GTN autoencoder 5 epochs), the rows say so: compare trends and ratios, not absolute values. Timings are wall times on a machine shared with other jobs.",
+  ].join("\n\n");
+}
+
+/** Run the command; returns the exit code. */
+export async function main(argv: readonly string[], write: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+  let args: ReproduceArgs;
+  try {
+    args = parseReproduceArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      write(`${error.message ? `${error.message}\n` : ""}${USAGE}\n`);
+      return error.message ? 2 : 0;
+    }
+    throw error;
+  }
+  if (args.list) {
+    for (const e of EXPERIMENTS) write(`${e.id.padEnd(22)} ${e.paper.padEnd(4)} ${e.title}\n${" ".repeat(27)}cpu: ${e.estimate.cpu}; paper: ${e.estimate.paper}; --quick: ${e.estimate.quick}\n`);
+    write(`total at cpu scale (idle 2-core machine): ${formatSeconds(EXPERIMENTS.reduce((s, e) => s + e.cpuSeconds, 0))}\n`);
+    return 0;
+  }
+  const chosen = args.ids.length ? EXPERIMENTS.filter((e) => args.ids.includes(e.id)) : EXPERIMENTS;
+  let failed = 0;
+  if (!args.reportOnly) {
+    const backend = await initBackend();
+    process.stderr.write(`backend ${backend.name} (${backend.reason}); scale ${args.scale}${args.quick ? " (quick)" : ""}; out ${args.out}; work ${args.work}\n`);
+    const summary = await runExperiments({
+      experiments: chosen,
+      scale: args.scale,
+      quick: args.quick,
+      out: args.out,
+      work: args.work,
+      force: args.force,
+      backend: backend.name,
+      command: `pnpm reproduce ${chosen.length === EXPERIMENTS.length ? "" : `${chosen.map((e) => e.id).join(" ")} `}--scale ${args.scale}${args.quick ? " --quick" : ""}`,
+    });
+    failed = summary.failed.length;
+    write(`ran: ${summary.ran.join(", ") || "none"}; finished earlier: ${summary.skipped.join(", ") || "none"}; failed: ${summary.failed.map((f) => `${f.id} (${f.error})`).join(", ") || "none"}\n`);
+  }
+  const report = await writeReport(args.out, EXPERIMENTS, { preface: preface() });
+  write(`report: ${join(args.out, "reproductions.md")} and reproductions.html (${report.results.length} result(s))\n`);
+  return failed > 0 ? 1 : 0;
+}
