@@ -102,7 +102,7 @@ export class Canvas {
   }
 
   /** The canvas as PNG bytes. */
-  png(): Buffer {
+  png(): Uint8Array {
     return encodeImageGrid({ data: this.data, shape: [1, this.height, this.width, 3] }, { padding: 0 });
   }
 }

@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 /** Decode a PNG's header and pixel rows with node:zlib (independently of the encoder): [width, height, bytes per pixel]. */
-function readPng(bytes: Buffer): { width: number; height: number; channels: number } {
+function readPng(png: Uint8Array): { width: number; height: number; channels: number } {
+  const bytes = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   expect(Array.from(bytes.subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
   let offset = 8;
   let width = 0;
