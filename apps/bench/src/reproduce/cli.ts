@@ -94,7 +94,7 @@ export function preface(experiments: readonly Experiment[] = EXPERIMENTS): strin
   return [
     "Every experiment of the AGM and GTN papers (the VQ-Flows experiments join when `@atlas/vqflow` lands), run with this repository's packages by `pnpm reproduce`; one row per number the paper reports, the paper's value beside ours. This file and its figures are generated (`pnpm reproduce --report-only` rebuilds it from the stored results).",
     `Run: \`nice -n 10 pnpm reproduce [experiment…] [--scale cpu|paper] [--quick]\`. \`--scale cpu\` (the default) is sized so that the whole set finishes overnight on a 2-core CPU: estimated ${formatSeconds(total)} in all on an idle machine (per experiment in the table below); \`--scale paper\` runs the papers' exact settings, for users with a GPU. The run is resumable: a finished experiment is not run again, and an interrupted one restarts from its finished parts and its training checkpoints (kept in \`apps/bench/reproduce-work\`).`,
-    "Where the cpu scale is smaller than the paper's (the AGM networks at 1/8 width, trained 300 steps instead of 48 000; the GTN autoencoder 5 epochs), the rows say so: compare trends and ratios, not absolute values. Timings are wall times on a machine shared with other jobs.",
+    "Where the cpu scale is smaller than the paper's (the AGM networks at 1/8 width, trained 200 steps on 10 000 images instead of 48 000 on 60 000; the GTN autoencoder 5 epochs), the rows say so: compare trends and ratios, not absolute values. Timings are wall times on a machine shared with other jobs.",
   ].join("\n\n");
 }
 
