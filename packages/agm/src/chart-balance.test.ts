@@ -73,5 +73,5 @@ describe("chart collapse on a circle in R^8, m = 4, from a ψ that starts on one
     for (const c of balanced) expect(c).toBeGreaterThan(0.05 * test.n);
     const literal = await run(0);
     expect(Math.min(...literal)).toBeLessThan(0.05 * test.n);
-  }, 60_000);
+  }, 180_000); // 54–86 s measured on the 2-core machine at load average ≈ 25 (60 s timed out)
 });
