@@ -51,7 +51,7 @@ afterEach(() => {
 
 describe("initBackend in Node: tfjs-node-gpu → tfjs-node → webgpu → wasm → cpu", () => {
   it("falls through native → webgpu (package missing) → wasm in order, saying why for each", async () => {
-    const { load, asked } = recordingLoader(NATIVE);
+    const { load, asked } = recordingLoader([...NATIVE, "webgpu"]);
     const info = await initBackend({ backend: "auto", load, runtime: "node" });
     expect(asked).toEqual([...NATIVE, "webgpu", "@tensorflow/tfjs-backend-wasm"]);
     expect(info.name).toBe("wasm");
@@ -60,7 +60,7 @@ describe("initBackend in Node: tfjs-node-gpu → tfjs-node → webgpu → wasm �
     expect(info.reason).toMatch(/^wasm: first backend that loaded \(node order: node-gpu → node → webgpu → wasm → cpu\)/);
     expect(info.reason).toMatch(/node-gpu: @tensorflow\/tfjs-node-gpu did not load \(simulated: cannot load/);
     expect(info.reason).toMatch(/node: @tensorflow\/tfjs-node did not load/);
-    expect(info.reason).toMatch(/webgpu: the optional package 'webgpu' \(Dawn, WebGPU for Node\) did not load/);
+    expect(info.reason).toMatch(/webgpu: the optional package 'webgpu' \(Dawn, WebGPU for Node\) did not load \(simulated/);
     expect(info.reason).not.toMatch(/second line/);
   });
 
@@ -98,10 +98,11 @@ describe("initBackend in Node: tfjs-node-gpu → tfjs-node → webgpu → wasm �
     expect(info.reason).toMatch(/wasm: @tensorflow\/tfjs-backend-wasm did not load/);
   });
 
-  it("really selects wasm here (no libtensorflow, no webgpu package) and is idempotent", async () => {
+  it("really selects wasm here (no libtensorflow; Dawn, installed as the optional peer, finds no GPU) and is idempotent", async () => {
     const first = await initBackend({ env: {} });
     expect(BACKEND_ORDER.node).toEqual(["node-gpu", "node", "webgpu", "wasm", "cpu"]);
     expect(first.name).toBe("wasm");
+    expect(first.reason).toMatch(/webgpu: (the 'webgpu' package \(Dawn\) found no GPU adapter|the optional package 'webgpu' .* did not load)/);
     const again = await initBackend({ env: {} });
     expect(again).toEqual(first);
     expect(atlasKernelsRegistered("wasm")).toBe(true);

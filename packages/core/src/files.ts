@@ -149,6 +149,11 @@ function parseJsonFile(file: string, bytes: Uint8Array): unknown {
   }
 }
 
+/** A tfjs IO handler (an object with a `save` or `load` function), not a path. */
+function isIoHandler(v: unknown, method: "save" | "load"): v is tf.io.IOHandler {
+  return typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[method] === "function";
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -188,16 +193,24 @@ function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
  * without tfjs-node. The directory is written atomically (see {@link writeDirAtomic}): a crash never
  * leaves a half-written model, and an existing model in `dir` is replaced only once the new one is
  * complete. Custom layers round-trip when registered with `tf.serialization.registerClass`.
+ * `dir` is a disk path (Node), a store URL (`memory://ae`, `indexeddb://ae`), or a tfjs IO handler
+ * (`tf.io.getSaveHandlers("downloads://ae")[0]`, `tf.io.withSaveHandler(fn)`, …), which gets
+ * the model as tfjs's own `model.save(handler)` gives it.
  *
  * @example
  * await saveModel("models/ae", model);
  * const again = await loadModel("models/ae");
+ * await saveModel(tf.io.getSaveHandlers("downloads://ae")[0]!, model); // in a page: ae.json + ae.weights.bin
  */
-export async function saveModel(dir: string, model: tf.LayersModel): Promise<void> {
-  const target = checkDir("dir", dir);
+export async function saveModel(dir: string | tf.io.IOHandler, model: tf.LayersModel): Promise<void> {
   if (typeof (model as { save?: unknown } | null)?.save !== "function" || typeof (model as { getWeights?: unknown }).getWeights !== "function") {
     throw new InvalidArgumentError("model", `expected a tf.LayersModel, got ${describeValue(model)}`);
   }
+  if (isIoHandler(dir, "save")) {
+    await model.save(dir);
+    return;
+  }
+  const target = checkDir("dir", dir);
   await writeDirAtomic(target, async (temp) => {
     await model.save(
       tf.io.withSaveHandler(async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
@@ -243,11 +256,15 @@ function weightBytes(file: string, spec: unknown, index: number): number {
  * `model.json` and its weight files). Validates before building: a missing directory or file gives
  * a `FileNotFoundError`; bad JSON, a manifest without topology or weights, an unknown dtype, or
  * weight files whose length differs from the manifest give a `CorruptFileError` naming the file.
+ * `dir` may also be a tfjs IO handler with `load` (`tf.io.browserFiles([json, weights])` for files
+ * a user picked in a page), read by `tf.loadLayersModel`.
  *
  * @example
  * const model = await loadModel("models/ae");
+ * const picked = await loadModel(tf.io.browserFiles([jsonFile, weightsFile]));
  */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
+export async function loadModel(dir: string | tf.io.IOHandler): Promise<tf.LayersModel> {
+  if (isIoHandler(dir, "load")) return tf.loadLayersModel(dir);
   const artifacts = await readModelArtifacts(dir);
   const jsonFile = joinPath(resolvePath(dir), MODEL_JSON);
   try {

@@ -84,7 +84,7 @@ export function imageGridLayout(n: number, h: number, w: number, options: ImageG
  * @example
  * const png = encodeImageGrid(batch, { columns: 8, scale: 2 }); // Uint8Array, a PNG file
  */
-export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Uint8Array {
+export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Uint8Array<ArrayBuffer> {
   const { data, n, h, w, c } = readBatch(images);
   const layout = imageGridLayout(n, h, w, options);
   const padding = options.padding ?? 2;

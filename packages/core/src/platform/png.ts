@@ -79,7 +79,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * Encode `pixels` (row-major, `channels` bytes per pixel: 1 gray, 3 RGB) as a PNG file.
  * `compress: false` forces stored blocks even where a deflate is installed.
  */
-export function encodePng(width: number, height: number, channels: 1 | 3, pixels: Uint8Array, options: { compress?: boolean } = {}): Uint8Array {
+export function encodePng(width: number, height: number, channels: 1 | 3, pixels: Uint8Array, options: { compress?: boolean } = {}): Uint8Array<ArrayBuffer> {
   const stride = width * channels;
   // each scanline starts with its filter type (0, none)
   const raw = new Uint8Array(height * (stride + 1));

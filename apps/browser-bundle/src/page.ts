@@ -1,0 +1,150 @@
+/**
+ * The test page: imports every Atlas package through its default (browser) entry, the WebGPU and
+ * wasm backends as an app would, and exposes what the Node side drives (`window.__atlas`).
+ * The entry files (entry-esbuild.ts, entry-vite.ts) set the wasm paths first, each the way its
+ * bundler makes asset URLs.
+ */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-webgpu";
+import "@tensorflow/tfjs-backend-wasm";
+import * as agm from "@atlas/agm";
+import * as core from "@atlas/core";
+import * as geodesic from "@atlas/geodesic";
+import * as gtn from "@atlas/gtn";
+import * as metrics from "@atlas/metrics";
+import * as vqflow from "@atlas/vqflow";
+import { runScenarios } from "./scenarios.js";
+
+/** A PNG decoded by the browser itself (createImageBitmap → OffscreenCanvas), as RGBA bytes. */
+async function decodePng(png: Uint8Array): Promise<{ width: number; height: number; rgba: number[] }> {
+  const bitmap = await createImageBitmap(new Blob([png as Uint8Array<ArrayBuffer>], { type: "image/png" }));
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext("2d");
+  if (!ctx) throw new Error("no 2d context");
+  ctx.drawImage(bitmap, 0, 0);
+  return { width: bitmap.width, height: bitmap.height, rgba: Array.from(ctx.getImageData(0, 0, bitmap.width, bitmap.height).data) };
+}
+
+const api = {
+  /** The exports each package's browser entry gives (proves every package loaded). */
+  exports: () => ({
+    core: Object.keys(core).length,
+    gtn: Object.keys(gtn).length,
+    agm: Object.keys(agm).length,
+    geodesic: Object.keys(geodesic).length,
+    metrics: Object.keys(metrics).length,
+    vqflow: Object.keys(vqflow).length,
+    platform: core.platformName(),
+  }),
+  /** initBackend() as a user calls it, plus what the page offers. */
+  async autoBackend() {
+    const info = await core.initBackend();
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.matMul(x, x);
+    const product = Array.from(await y.data());
+    tf.dispose([x, y]);
+    return { ...info, product, hasNavigatorGpu: "gpu" in navigator, crossOriginIsolated: globalThis.crossOriginIsolated === true };
+  },
+  /** A forced backend (or the error it gives). */
+  async forceBackend(name: string) {
+    try {
+      return { ok: true, ...(await core.initBackend({ backend: name })) };
+    } catch (error) {
+      return { ok: false, code: (error as core.AtlasError).code, message: (error as Error).message };
+    }
+  },
+  /** Every scenario on the wasm backend (compared with Node's run). */
+  async scenarios() {
+    await core.initBackend({ backend: "wasm" });
+    return runScenarios("memory://scenario-gtn");
+  },
+  /** What a browser cannot do says what to do instead; what it can (memory://, PNG) works. */
+  async platform() {
+    const errors: Record<string, string> = {};
+    const capture = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+        errors[name] = "no error";
+      } catch (error) {
+        errors[name] = `${(error as core.AtlasError).code}: ${(error as Error).message}`;
+      }
+    };
+    await capture("loadMnist", () => core.loadMnist("test"));
+    await capture("saveModel", () => core.saveModel("out/model", tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] })));
+    await capture("hnsw", () => geodesic.chartKnn(new Float32Array(8), 4, 2, 1, { method: "hnsw" }));
+    const images = { data: Float32Array.from([0, 0.2, 0.4, 1, 1, 0.6]), shape: [2, 1, 3, 1] };
+    const png = core.encodeImageGrid(images, { padding: 1, background: 0 });
+    const decoded = await decodePng(png);
+    await core.saveImageGrid("memory://grid.png", images, { padding: 1, background: 0 });
+    const stored = await core.readFileBytes("memory://grid.png");
+    return { errors, png: decoded, pngBytesEqual: stored.length === png.length && stored.every((b, i) => b === png[i]), defaultCacheDir: metrics.defaultCacheDir() };
+  },
+};
+
+/** The small seeded model the storage checks save and load (same weights in Node and here). */
+function smallModel(): tf.Sequential {
+  return tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], kernelInitializer: tf.initializers.randomNormal({ seed: 3 }), biasInitializer: "ones" })] });
+}
+
+async function predict(model: tf.LayersModel): Promise<number[]> {
+  const x = tf.tensor2d([[0.5, -1, 2, 0.25]]);
+  const y = model.predict(x) as tf.Tensor;
+  const out = Array.from(await y.data());
+  tf.dispose([x, y]);
+  return out;
+}
+
+const storage = {
+  /** Save a model and a state to IndexedDB (checked after a reload by {@link storage.reload}). */
+  async persist() {
+    await core.initBackend({ backend: "wasm" });
+    const model = smallModel();
+    await core.saveModel("indexeddb://persist/ae", model);
+    await core.saveState("indexeddb://persist/state", { tensors: { w: model.getWeights()[0] as tf.Tensor }, json: { saved: "before reload" } });
+    const out = await predict(model);
+    model.dispose();
+    return out;
+  },
+  /** After a reload: what IndexedDB kept, a bundle of it unpacked into memory://, and a bundle made in Node. */
+  async reload(nodeBundle: number[]) {
+    await core.initBackend({ backend: "wasm" });
+    const kept = await core.loadModel("indexeddb://persist/ae");
+    const state = await core.loadState("indexeddb://persist/state");
+    const bytes = await core.packDirectory("indexeddb://persist");
+    await core.unpackDirectory(bytes, "memory://copy");
+    const copy = await core.loadModel("memory://copy/ae");
+    await core.unpackDirectory(Uint8Array.from(nodeBundle), "indexeddb://from-node");
+    const fromNode = await core.loadModel("indexeddb://from-node/ae");
+    const result = {
+      kept: await predict(kept),
+      stateJson: state.json,
+      stateShape: (state.tensors.w as tf.Tensor).shape,
+      copy: await predict(copy),
+      fromNode: await predict(fromNode),
+      bundleBytes: bytes.length,
+    };
+    tf.dispose(Object.values(state.tensors));
+    for (const m of [kept, copy, fromNode]) m.dispose();
+    return result;
+  },
+  /** tfjs IO handlers: download a model (two files), and load one from Files a user picked. */
+  async download() {
+    const model = smallModel();
+    const [downloads] = tf.io.getSaveHandlers("downloads://atlas-ae"); // tfjs's download handler
+    if (!downloads) throw new Error("tfjs has no downloads:// handler here");
+    await core.saveModel(downloads, model);
+    const out = await predict(model);
+    model.dispose();
+    return out;
+  },
+  async upload(json: string, weights: number[]) {
+    const files = [new File([json], "atlas-ae.json", { type: "application/json" }), new File([Uint8Array.from(weights)], "atlas-ae.weights.bin")];
+    const model = await core.loadModel(tf.io.browserFiles(files));
+    const out = await predict(model);
+    model.dispose();
+    return out;
+  },
+};
+
+(globalThis as { __atlas?: typeof api & typeof storage }).__atlas = { ...api, ...storage };
+(globalThis as { __atlasReady?: boolean }).__atlasReady = true;
