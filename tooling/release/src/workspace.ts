@@ -47,6 +47,9 @@ export function run(cmd: string, args: readonly string[], options: { cwd: string
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr: signal ? `${stderr}\n(killed by ${signal})` : stderr });
     });
+    // A child that exits without reading its stdin (most do) closes the pipe first: the write then
+    // fails with EPIPE, which is not the child's failure and must not surface as an uncaught error.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }
