@@ -198,6 +198,14 @@ describe.runIf(chromiumPath !== undefined || inCI)("every package in a browser b
         expect(uploaded).toEqual(predicted);
       });
 
+      it("finds neighbours with HNSW in WebAssembly (hnswlib-wasm through setHnswLoader): recall@10 ≥ 0.99 against the exact search", async () => {
+        const r = await page.call<{ method: string; recall: number; self: number; hnswMs: number; exactMs: number }>("hnswWasm");
+        console.log(`${bundler}: hnswlib-wasm kNN of 3000 points in 8-D, recall@10 ${r.recall.toFixed(4)}, ${r.hnswMs.toFixed(0)} ms (exact ${r.exactMs.toFixed(0)} ms)`);
+        expect(r.method).toBe("hnsw");
+        expect(r.self).toBe(0); // a point is never its own neighbour
+        expect(r.recall).toBeGreaterThanOrEqual(0.99);
+      });
+
       if (bundler === "vite") {
         it("runs the README's browser example (example/main.ts): trains a GTN, saves it in IndexedDB, bundles it", async () => {
           // on wasm: tfjs's WebGL backend on SwiftShader compiles each shader in software (~30 s for

@@ -94,6 +94,26 @@ async function predict(model: tf.LayersModel): Promise<number[]> {
   return out;
 }
 
+const knn = {
+  /** HNSW in WebAssembly (hnswlib-wasm) through geodesic's setHnswLoader, against the exact search. */
+  async hnswWasm() {
+    geodesic.setHnswLoader(geodesic.hnswlibWasmLoader(async () => (await import("hnswlib-wasm")).loadHnswlib()), "hnswlib-wasm");
+    const rng = new core.Rng(11);
+    const n = 3000;
+    const d = 8;
+    const k = 10;
+    const points = Float32Array.from({ length: n * d }, () => rng.normal());
+    const t0 = performance.now();
+    const h = await geodesic.chartKnn(points, n, d, k, { method: "hnsw" });
+    const t1 = performance.now();
+    const exact = geodesic.exactKnn(points, n, d, k);
+    const t2 = performance.now();
+    let self = 0;
+    for (let i = 0; i < n; i++) for (let r = 0; r < k; r++) if (h.neighbors[i * k + r] === i) self++;
+    return { method: h.method, recall: geodesic.knnRecall(h.neighbors, exact, n, k), self, hnswMs: t1 - t0, exactMs: t2 - t1 };
+  },
+};
+
 const storage = {
   /** Save a model and a state to IndexedDB (checked after a reload by {@link storage.reload}). */
   async persist() {
@@ -146,5 +166,5 @@ const storage = {
   },
 };
 
-(globalThis as { __atlas?: typeof api & typeof storage }).__atlas = { ...api, ...storage };
+(globalThis as { __atlas?: typeof api & typeof storage & typeof knn }).__atlas = { ...api, ...storage, ...knn };
 (globalThis as { __atlasReady?: boolean }).__atlasReady = true;

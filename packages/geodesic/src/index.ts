@@ -22,5 +22,6 @@ export {
   type HnswModule,
   type HnswIndex,
 } from "./knn.js";
+export { hnswlibWasmLoader } from "./hnsw-wasm.js";
 export { csrSearch, type SearchGraph, type SearchResult } from "./search.js";
 export { EXACT_DIAMETER_LIMIT, type GeodesicGraphStats } from "./stats.js";
