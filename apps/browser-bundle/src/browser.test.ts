@@ -225,9 +225,19 @@ describe.runIf(chromiumPath !== undefined || inCI)("every package in a browser b
         });
       }
 
-      it("with --enable-unsafe-webgpu initBackend picks webgpu (SwiftShader's adapter here) and computes on it", async () => {
-        const gpuPage = await openPage(chromiumPath as string, server.url, ["--enable-unsafe-webgpu"]);
-        try {
+      describe("a second page: cross-origin isolated, with --enable-unsafe-webgpu", () => {
+        let isolated: Awaited<ReturnType<typeof serveDirectory>>;
+        let gpuPage: OpenPage;
+        beforeAll(async () => {
+          isolated = await serveDirectory(built.dir, { isolated: true });
+          gpuPage = await openPage(chromiumPath as string, isolated.url, ["--enable-unsafe-webgpu"]);
+        });
+        afterAll(async () => {
+          await gpuPage?.close();
+          await isolated?.close();
+        });
+
+        it("initBackend picks webgpu (SwiftShader's adapter here) and computes on it", async () => {
           const auto = await gpuPage.call<AutoBackend>("autoBackend");
           console.log(`${bundler}, --enable-unsafe-webgpu: initBackend → ${auto.name}: ${auto.reason}`);
           expect(auto.name).toBe("webgpu");
@@ -235,9 +245,21 @@ describe.runIf(chromiumPath !== undefined || inCI)("every package in a browser b
           expect(auto.adapter?.vendor).toBeTruthy();
           expect(auto.reason).toMatch(/^webgpu: first backend that loaded \(browser order: .*\), adapter /);
           expect(auto.product).toEqual([7, 10, 15, 22]);
-        } finally {
-          await gpuPage.close();
-        }
+        });
+
+        it("runs GTN's and metrics' kernels on Web Workers, with one thread's results", async () => {
+          const p = gpuPage;
+          const r = await p.call<{ crossOriginIsolated: boolean; poolThreads: number; workerParts: number; fillCorrect: boolean; labelsEqual: boolean; fidOne: number; fidTwo: number }>("threads");
+          console.log(`${bundler}, cross-origin isolated: ${JSON.stringify(r)}, ${p.page.workers().length} workers`);
+          expect(r.crossOriginIsolated).toBe(true);
+          expect(r.poolThreads).toBe(2);
+          expect(r.workerParts, "parts the Web Worker ran").toBeGreaterThan(0);
+          expect(r.fillCorrect).toBe(true);
+          expect(r.labelsEqual).toBe(true);
+          expect(r.fidTwo).toBe(r.fidOne); // metrics: bitwise the same for any thread count
+          expect(p.page.workers().length, "core's and metrics' workers").toBeGreaterThanOrEqual(2);
+          expect(p.log.filter((l) => /pageerror|worker thread failed/.test(l))).toEqual([]);
+        });
       });
     });
   }

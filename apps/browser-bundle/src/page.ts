@@ -114,6 +114,93 @@ const knn = {
   },
 };
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** fill(ptr, n, v): writes v + i at i32 index i of [ptr, ptr + 4n) (as core's wasm-threads test). */
+function fillModule(): WebAssembly.Module {
+  const { uleb, sleb, section, wasmName, WASM_HEADER, WASM_POOL_MAX_PAGES } = core;
+  const get = (i: number): number[] => [0x20, ...uleb(i)];
+  const set = (i: number): number[] => [0x21, ...uleb(i)];
+  const i32 = (v: number): number[] => [0x41, ...sleb(v)];
+  const code = [0x02, 0x40, 0x03, 0x40, ...get(3), ...get(1), 0x4e, 0x0d, 0x01, ...get(0), ...get(3), ...i32(4), 0x6c, 0x6a, ...get(2), ...get(3), 0x6a, 0x36, 0x02, 0x00, ...get(3), ...i32(1), 0x6a, ...set(3), 0x0c, 0x00, 0x0b, 0x0b, 0x0b];
+  const body = [0x01, 0x01, 0x7f, ...code];
+  return new WebAssembly.Module(
+    Uint8Array.from([
+      ...WASM_HEADER,
+      ...section(1, [0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00]),
+      ...section(2, [0x01, ...wasmName("env"), ...wasmName("memory"), 0x02, 0x03, ...uleb(1), ...uleb(WASM_POOL_MAX_PAGES)]),
+      ...section(3, [0x01, 0x00]),
+      ...section(7, [0x01, ...wasmName("fill"), 0x00, 0x00]),
+      ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ]),
+  );
+}
+
+const threads = {
+  /**
+   * Threads in a cross-origin-isolated page (Web Workers over shared WebAssembly memory): GTN's
+   * int16 labelling kernel (core's wasmThreadPool) and metrics' float64 kernels, against one thread.
+   */
+  async threads() {
+    const ms: Record<string, number> = {};
+    let t = performance.now();
+    const lap = (name: string): void => {
+      const now = performance.now();
+      ms[name] = Math.round(now - t);
+      t = now;
+    };
+    const rng = new core.Rng(12);
+    const n = 1500;
+    const d = 16;
+    const x = { data: Float64Array.from({ length: n * d }, () => rng.normal()), dim: d };
+    const y = { data: Float64Array.from({ length: n * d }, () => rng.normal()), dim: d };
+    const options = { strategy: "blocks", gemm: "int16" } as const;
+    const one = gtn.gtnLabels(x, y, { ...options, threads: 1 });
+    lap("labels1");
+    gtn.gtnLabels(x, y, { ...options, threads: 2 }); // starts the workers (they join later jobs)
+    lap("labels2a");
+    const fa = { data: Float64Array.from({ length: 800 * 64 }, () => rng.normal()), dim: 64 };
+    const fb = { data: Float64Array.from({ length: 800 * 64 }, () => rng.normal() * 1.1), dim: 64 };
+    metrics.fid(fa, fb, { threads: 2 });
+    lap("fid2a");
+    await sleep(500); // a page's workers start once its main thread is idle
+    const two = gtn.gtnLabels(x, y, { ...options, threads: 2 });
+    lap("labels2b");
+    // core's pool: jobs of slow parts until the Web Worker has taken some (it starts while the page is idle)
+    const pool = core.wasmThreadPool(2);
+    let workerParts = 0;
+    let fillCorrect = true;
+    if (pool) {
+      const h = pool.load(fillModule(), "fill");
+      const parts = 16;
+      const per = 50_000;
+      pool.reserve(parts * per * 4);
+      const start = performance.now();
+      for (let job = 0; job < 5 || (workerParts === 0 && performance.now() - start < 15_000); job++) {
+        pool.run(h, Array.from({ length: parts }, (_, q) => [q * per * 4, per, job * 1000 + q * per]));
+        const view = new Int32Array(pool.memory.buffer, 0, parts * per);
+        for (let i = 0; i < view.length; i += 997) if (view[i] !== job * 1000 + i) fillCorrect = false;
+        workerParts += pool.workerParts;
+        await sleep(20);
+      }
+    }
+    lap("fill");
+    const fidOne = metrics.fid(fa, fb, { threads: 1 }).fid;
+    const fidTwo = metrics.fid(fa, fb, { threads: 2 }).fid;
+    lap("fid12");
+    return {
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      poolThreads: pool?.threads ?? 1,
+      workerParts,
+      fillCorrect,
+      labelsEqual: one.length === n && one.every((v, i) => v === two[i]),
+      fidOne,
+      fidTwo,
+      ms,
+    };
+  },
+};
+
 const storage = {
   /** Save a model and a state to IndexedDB (checked after a reload by {@link storage.reload}). */
   async persist() {
@@ -166,5 +253,5 @@ const storage = {
   },
 };
 
-(globalThis as { __atlas?: typeof api & typeof storage & typeof knn }).__atlas = { ...api, ...storage, ...knn };
+(globalThis as { __atlas?: typeof api & typeof storage & typeof knn & typeof threads }).__atlas = { ...api, ...storage, ...knn, ...threads };
 (globalThis as { __atlasReady?: boolean }).__atlasReady = true;

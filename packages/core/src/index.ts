@@ -36,6 +36,7 @@ export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, wasmRelaxedSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";
 export { wasmThreadPool, WASM_POOL_MAX_PAGES, type WasmThreadPool } from "./wasm-threads.js";
+export { spawnWorker, atomicsWait, workerThreadsAvailable, cpuCount, cpuLoad, type SpawnedWorker, type WorkerSpawner } from "./platform/workers.js";
 export { singleChartAtlas, hasEncoder, type AtlasModel, type SingleChartGenerator } from "./atlas-model.js";
 export {
   initBackend,

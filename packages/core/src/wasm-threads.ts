@@ -6,10 +6,12 @@
  * parts with an atomic counter, so a busy or not-yet-started worker only means the others do more,
  * and the caller waits with `Atomics.wait` until every part is done. Which thread runs a part never
  * matters to a caller that gives each part its own output region and reads them in part order.
- * Workers are created on first use and `unref()`ed (they never keep a process alive). Where
- * `worker_threads`, `SharedArrayBuffer` or shared WebAssembly memories are missing (a browser
- * without cross-origin isolation, say), {@link wasmThreadPool} returns undefined.
+ * Workers are created on first use (Node: worker_threads, `unref()`ed so they never keep a process
+ * alive; a cross-origin-isolated page: Web Workers, see platform/workers.ts). Where neither exists,
+ * or `SharedArrayBuffer` or shared WebAssembly memories are missing (a page without cross-origin
+ * isolation, say), {@link wasmThreadPool} returns undefined.
  */
+import { type SpawnedWorker, atomicsWait, spawnWorker, workerThreadsAvailable } from "./platform/workers.js";
 
 const PAGE = 65536;
 /** Largest shared memory (pages of 64 KiB): 2 GiB, reserved as address space, committed as grown. */
@@ -17,6 +19,14 @@ export const WASM_POOL_MAX_PAGES = 32768;
 const MAX_PARTS = 256;
 const MAX_ARGS = 12;
 const SLOT = MAX_ARGS + 2; // [handle, argument count, arguments…]
+
+// NEXT packs the job's tag (its SEQ, 14 bits), its part count and the next part to claim (9 bits
+// each), so a worker that saw one job can never claim a part of the next one
+const TAG_SHIFT = 18;
+const TAG_MASK = 0x3fff;
+const END_SHIFT = 9;
+const PART_MASK = 0x1ff;
+const packNext = (seq: number, end: number, next: number): number => (((seq & TAG_MASK) << TAG_SHIFT) | (end << END_SHIFT) | next) | 0;
 
 // control words (Int32Array over a SharedArrayBuffer)
 const SEQ = 0;
@@ -27,39 +37,21 @@ const ERR = 4;
 const STOP = 5;
 const BY_WORKERS = 6;
 
-interface WorkerLike {
-  unref(): void;
-  on(event: string, listener: (...args: unknown[]) => void): void;
-  postMessage(message: unknown): void;
-  terminate(): Promise<number>;
-}
-
-interface WorkerThreadsModule {
-  Worker: new (src: string, opts: object) => WorkerLike;
-}
-
-function nodeModule<T>(name: string): T | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return p?.getBuiltinModule ? (p.getBuiltinModule(name) as T | undefined) : undefined;
-}
-
 function workerSource(): string {
-  return `"use strict";
-const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
-const { memory, ctrlBuf, argBuf } = workerData;
+  return `const { memory, ctrlBuf, argBuf, modules } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 const args = new Float64Array(argBuf);
 const fns = [];
-// modules arrive as messages; the loop below never returns to the event loop, so it reads them
-// synchronously when a part names a handle it has not instantiated yet
-function load(handle) {
-  while (fns[handle] === undefined) {
-    const m = receiveMessageOnPort(parentPort);
-    if (!m) throw new Error("module " + handle + " not received");
-    const { handle: h, module, name } = m.message;
-    fns[h] = new WebAssembly.Instance(module, { env: { memory } }).exports[name];
-  }
-  return fns[handle];
+const instantiate = ({ handle, module, name }) => {
+  fns[handle] = new WebAssembly.Instance(module, { env: { memory } }).exports[name];
+};
+// the modules loaded before this worker started; later ones arrive as messages (Node): the loop
+// below never returns to the event loop, so it reads them synchronously when a part names a
+// handle it has not instantiated yet (a Web Worker gets none: the pool starts new workers instead)
+modules.forEach(instantiate);
+function have(handle) {
+  for (let m; fns[handle] === undefined && (m = nextMessage()) !== undefined; ) instantiate(m);
+  return fns[handle] !== undefined;
 }
 let seen = 0;
 for (;;) {
@@ -67,11 +59,15 @@ for (;;) {
   if (Atomics.load(ctrl, ${STOP}) !== 0) break;
   seen = Atomics.load(ctrl, ${SEQ});
   for (;;) {
-    const p = Atomics.add(ctrl, ${NEXT}, 1);
-    if (p >= Atomics.load(ctrl, ${END})) break;
+    // claim a part of the job whose start this worker saw (the tag), and only one it can run
+    const cur = Atomics.load(ctrl, ${NEXT});
+    if (cur >>> ${TAG_SHIFT} !== (seen & ${TAG_MASK})) break;
+    const p = cur & ${PART_MASK};
+    if (p >= ((cur >>> ${END_SHIFT}) & ${PART_MASK}) || !have(args[p * ${SLOT}])) break;
+    if (Atomics.compareExchange(ctrl, ${NEXT}, cur, cur + 1) !== cur) continue;
     try {
       const o = p * ${SLOT};
-      const f = load(args[o]);
+      const f = fns[args[o]];
       const n = args[o + 1];
       const a = [];
       for (let i = 0; i < n; i++) a.push(args[o + 2 + i]);
@@ -117,15 +113,12 @@ class Pool implements WasmThreadPool {
   readonly memory: WebAssembly.Memory;
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(64));
   private readonly args = new Float64Array(new SharedArrayBuffer(MAX_PARTS * SLOT * 8));
-  private readonly workers: WorkerLike[] = [];
+  private readonly workers: SpawnedWorker[] = [];
   private readonly local: ((...a: number[]) => void)[] = [];
   private readonly modules: { module: WebAssembly.Module; name: string }[] = [];
   private broken = false;
 
-  constructor(
-    private readonly wt: WorkerThreadsModule,
-    memory: WebAssembly.Memory,
-  ) {
+  constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
   }
 
@@ -140,18 +133,15 @@ class Pool implements WasmThreadPool {
   ensureWorkers(count: number): void {
     while (!this.broken && this.workers.length < count) {
       try {
-        const w = new this.wt.Worker(workerSource(), {
-          eval: true,
-          workerData: { memory: this.memory, ctrlBuf: this.ctrl.buffer, argBuf: this.args.buffer },
-          name: `atlas-wasm-${this.workers.length + 1}`,
-        });
-        const fail = (): void => {
+        const modules = this.modules.map((m, handle) => ({ handle, module: m.module, name: m.name }));
+        const w = spawnWorker(workerSource(), { memory: this.memory, ctrlBuf: this.ctrl.buffer, argBuf: this.args.buffer, modules }, `atlas-wasm-${this.workers.length + 1}`);
+        if (!w) {
           this.broken = true;
-        };
-        w.on("error", fail);
-        w.on("exit", fail);
-        w.unref();
-        for (const [handle, m] of this.modules.entries()) w.postMessage({ handle, module: m.module, name: m.name });
+          return;
+        }
+        w.onFailure(() => {
+          if (this.workers.includes(w)) this.broken = true;
+        });
         this.workers.push(w);
       } catch {
         this.broken = true;
@@ -178,7 +168,15 @@ class Pool implements WasmThreadPool {
     if (typeof f !== "function") throw new TypeError(`the module has no export ${name}`);
     this.local.push(f as (...a: number[]) => void);
     this.modules.push({ module, name });
-    for (const w of this.workers) w.postMessage({ handle, module, name });
+    if (this.workers.some((w) => w.kind === "web")) {
+      // a Web Worker blocked in Atomics.wait never reads messages: replace the workers by ones
+      // that get every module at their start (between jobs, so none holds a part)
+      const count = this.workers.length;
+      for (const w of this.workers.splice(0)) void w.terminate();
+      this.ensureWorkers(count);
+    } else {
+      for (const w of this.workers) w.postMessage({ handle, module, name });
+    }
     return handle;
   }
 
@@ -202,14 +200,15 @@ class Pool implements WasmThreadPool {
     }
     Atomics.store(ctrl, ERR, 0);
     Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, NEXT, 0);
+    const seq = Atomics.load(ctrl, SEQ) + 1;
     Atomics.store(ctrl, END, parts.length);
-    Atomics.add(ctrl, SEQ, 1);
+    Atomics.store(ctrl, NEXT, packNext(seq, parts.length, 0));
+    Atomics.store(ctrl, SEQ, seq);
     Atomics.notify(ctrl, SEQ);
     let error: unknown;
     let stalls = 0;
     for (;;) {
-      const p = Atomics.add(ctrl, NEXT, 1);
+      const p = Atomics.add(ctrl, NEXT, 1) & PART_MASK; // workers claim only below the count, so this never wraps
       if (p >= parts.length) break;
       try {
         f(...(parts[p] as readonly number[]));
@@ -226,7 +225,7 @@ class Pool implements WasmThreadPool {
       // a worker that died holding a part never finishes it: fail instead of waiting forever (its
       // 'error'/'exit' events cannot run while this thread waits, so also give up after a minute
       // in which no part finished)
-      if (Atomics.wait(ctrl, DONE, done, 1000) === "timed-out" && (this.broken || ++stalls > 60)) {
+      if (atomicsWait(ctrl, DONE, done, 1000) === "timed-out" && (this.broken || ++stalls > 60)) {
         throw new Error("a worker thread stopped before finishing its part");
       }
     }
@@ -253,12 +252,9 @@ export function wasmThreadPool(threads: number): WasmThreadPool | undefined {
   if (pool === undefined) {
     pool = null;
     try {
-      if (typeof SharedArrayBuffer !== "undefined" && typeof Atomics !== "undefined" && typeof WebAssembly !== "undefined") {
-        const wt = nodeModule<WorkerThreadsModule>("node:worker_threads");
-        if (wt) {
-          const memory = new WebAssembly.Memory({ initial: 1, maximum: WASM_POOL_MAX_PAGES, shared: true });
-          if (memory.buffer instanceof SharedArrayBuffer) pool = new Pool(wt, memory);
-        }
+      if (typeof SharedArrayBuffer !== "undefined" && typeof Atomics !== "undefined" && typeof WebAssembly !== "undefined" && workerThreadsAvailable()) {
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: WASM_POOL_MAX_PAGES, shared: true });
+        if (memory.buffer instanceof SharedArrayBuffer) pool = new Pool(memory);
       }
     } catch {
       pool = null;

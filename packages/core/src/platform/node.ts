@@ -5,10 +5,39 @@
  */
 import * as fs from "node:fs/promises";
 import { createRequire } from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
+import { Worker } from "node:worker_threads";
 import { deflateSync, gunzipSync } from "node:zlib";
 import { installPlatform } from "./platform.js";
 import type { FileStat, FileStore } from "./store.js";
+import type { WorkerSpawner } from "./workers.js";
+
+// the contract of workers.ts: `workerData` and `nextMessage()` in scope, a classic script
+const NODE_PRELUDE = `"use strict";
+const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
+const nextMessage = () => receiveMessageOnPort(parentPort)?.message;
+`;
+
+/** worker_threads, evaluating the body as a script; unref()ed (never keeps the process alive). */
+const spawnNodeWorker: WorkerSpawner = (body, workerData, name) => {
+  const worker = new Worker(NODE_PRELUDE + body, { eval: true, workerData, name });
+  worker.unref();
+  return {
+    kind: "node",
+    postMessage: (m) => worker.postMessage(m),
+    onFailure: (listener) => {
+      let called = false;
+      const once = (): void => {
+        if (!called) listener();
+        called = true;
+      };
+      worker.on("error", once);
+      worker.on("exit", once);
+    },
+    terminate: () => worker.terminate().then(() => undefined),
+  };
+};
 
 /** Node's file system as a {@link FileStore} (every written file is fsynced before it resolves). */
 export const nodeFileStore: FileStore = {
@@ -78,4 +107,7 @@ installPlatform({
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
   env: () => process.env,
+  spawnWorker: spawnNodeWorker,
+  cpuCount: () => (typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length),
+  loadAverage: () => os.loadavg()[0] ?? 0,
 });

@@ -45,6 +45,12 @@ export interface PlatformServices {
   deflate?: (bytes: Uint8Array) => Uint8Array;
   /** Synchronous gunzip; without it gzip is decompressed with `DecompressionStream` where present. */
   gunzip?: (bytes: Uint8Array) => Uint8Array;
+  /** Starts a worker thread (Node's worker_threads; see workers.ts for the contract). */
+  spawnWorker?: import("./workers.js").WorkerSpawner;
+  /** Logical CPUs (Node: `os.availableParallelism()`). */
+  cpuCount?: () => number;
+  /** The 1-minute load average (Node: `os.loadavg()[0]`). */
+  loadAverage?: () => number;
   /** The process's environment variables (Node's `process.env`). */
   env?: () => Record<string, string | undefined>;
 }

@@ -1,4 +1,4 @@
-import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, toMatrix, type MatrixInput } from "@atlas/core";
+import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, cpuCount, toMatrix, type MatrixInput } from "@atlas/core";
 import { blockGreedy } from "./blocks.js";
 import { oneDimensional } from "./one-dimensional.js";
 import { scan } from "./scan.js";
@@ -113,12 +113,5 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
 
 /** Two threads where the machine has at least two cores (and worker threads exist), else one. */
 function defaultThreads(): number {
-  try {
-    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const os = p?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number; cpus: () => unknown[] } | undefined;
-    if (!os) return 1;
-    return Math.min(2, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
-  } catch {
-    return 1;
-  }
+  return Math.min(2, cpuCount());
 }

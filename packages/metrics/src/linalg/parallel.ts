@@ -10,11 +10,12 @@
  * same sum in the same order whichever thread computes it, so results are bitwise identical to the
  * single-thread product.
  *
- * Workers are created on first use and `unref()`ed (they never keep a process alive). Where
- * `worker_threads`, `SharedArrayBuffer` or shared WebAssembly memories are missing (a browser
- * without cross-origin isolation, say) everything runs on the calling thread.
+ * Workers are created on first use through core's `spawnWorker` (Node: worker_threads, `unref()`ed
+ * so they never keep a process alive; a cross-origin-isolated page: Web Workers). Where neither
+ * exists, or `SharedArrayBuffer` or shared WebAssembly memories are missing (a page without
+ * cross-origin isolation, say) everything runs on the calling thread.
  */
-import { InvalidArgumentError, checkInteger } from "@atlas/core";
+import { InvalidArgumentError, type SpawnedWorker, atomicsWait, checkInteger, cpuCount, cpuLoad, spawnWorker, workerThreadsAvailable } from "@atlas/core";
 import { gemmPackedCore, packPanels } from "./gemm.js";
 import { sharedKernelModule, sharedRowUpdateModule } from "./simd-kernel.js";
 import { tridiagRows, type RowRun } from "./eigen.js";
@@ -49,7 +50,7 @@ let configured: number | undefined;
 let current: number | undefined;
 
 function envThreads(): number | undefined {
-  const v = typeof process !== "undefined" ? process.env?.ATLAS_THREADS : undefined;
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.ATLAS_THREADS;
   if (v === undefined || v === "") return undefined;
   const t = Number(v);
   return Number.isInteger(t) && t >= 1 ? Math.min(t, MAX_THREADS) : undefined;
@@ -67,29 +68,13 @@ let recentOwn = 1;
 function autoThreads(): number {
   const cores = hardwareThreads();
   if (cores <= 1) return 1;
-  let load = 0;
-  try {
-    load = nodeModule<{ loadavg?: () => number[] }>("node:os")?.loadavg?.()[0] ?? 0;
-  } catch {
-    load = 0;
-  }
+  const load = cpuLoad();
   const others = Math.max(0, load - recentOwn);
   return Math.max(1, Math.min(cores, Math.round(cores - others)));
 }
 
 function hardwareThreads(): number {
-  try {
-    const os = nodeModule<{ availableParallelism?: () => number; cpus: () => unknown[] }>("node:os");
-    if (os) return Math.max(1, Math.min(8, os.availableParallelism ? os.availableParallelism() : os.cpus().length));
-  } catch {
-    // fall through
-  }
-  return 1;
-}
-
-function nodeModule<T>(name: string): T | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return p?.getBuiltinModule ? (p.getBuiltinModule(name) as T | undefined) : undefined;
+  return Math.max(1, Math.min(8, cpuCount()));
 }
 
 /**
@@ -144,19 +129,13 @@ export function withThreads<T>(threads: number | undefined, f: () => T): T {
   }
 }
 
-interface WorkerLike {
-  unref(): void;
-  on(event: string, listener: (...args: unknown[]) => void): void;
-  terminate(): Promise<number>;
-}
-
 interface Pool {
   memory: WebAssembly.Memory;
   buffers: WeakSet<ArrayBufferLike>;
   f64: Float64Array;
   ctrl: Int32Array;
   params: Float64Array;
-  workers: WorkerLike[];
+  workers: SpawnedWorker[];
   run: ((a: number, b: number, kc: number, tiles: number) => void) | null;
   /** The kernel that adds whole tiles straight into C (see `gemmPackedCore`), with `run`. */
   runC: ((a: number, b: number, kc: number, tiles: number, c: number, ldc: number, alpha: number) => void) | null;
@@ -172,9 +151,7 @@ interface Pool {
 let pool: Pool | null | undefined;
 
 function workerSource(): string {
-  return `"use strict";
-const { workerData } = require("node:worker_threads");
-// helpers that a transpiler's keep-names mode may have put into the function's source text
+  return `// helpers that a transpiler's keep-names mode may have put into the function's source text
 var __name = (f) => f;
 const packed = (${gemmPackedCore.toString()});
 const packRows = (${packPanels.toString()});
@@ -244,8 +221,7 @@ for (;;) {
 function createPool(): Pool | null {
   try {
     if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined" || typeof WebAssembly === "undefined") return null;
-    const wt = nodeModule<{ Worker: new (src: string, opts: object) => WorkerLike; isMainThread: boolean }>("node:worker_threads");
-    if (!wt) return null;
+    if (!workerThreadsAvailable()) return null;
     const initial = Math.ceil(((MAX_THREADS + 1) * OUT_VALUES * 8) / PAGE) + 1;
     const memory = new WebAssembly.Memory({ initial, maximum: MAX_PAGES, shared: true });
     if (!(memory.buffer instanceof SharedArrayBuffer)) return null;
@@ -294,20 +270,18 @@ function createPool(): Pool | null {
 
 function ensureWorkers(p: Pool, count: number): void {
   if (p.broken) return;
-  const wt = nodeModule<{ Worker: new (src: string, opts: object) => WorkerLike }>("node:worker_threads");
-  if (!wt) return;
   while (p.workers.length < count) {
     const id = p.workers.length + 1;
     try {
-      const w = new wt.Worker(workerSource(), {
-        eval: true,
-        workerData: { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, rowModule: p.rowModule, id, outBase: id * OUT_VALUES },
-        name: `atlas-metrics-gemm-${id}`,
-      });
-      w.on("error", () => {
+      const data = { memory: p.memory, ctrlBuf: p.ctrl.buffer, paramBuf: p.params.buffer, module: p.module, rowModule: p.rowModule, id, outBase: id * OUT_VALUES };
+      const w = spawnWorker(workerSource(), data, `atlas-metrics-gemm-${id}`);
+      if (!w) {
+        p.broken = true;
+        return;
+      }
+      w.onFailure(() => {
         p.broken = true;
       });
-      w.unref();
       p.workers.push(w);
     } catch {
       p.broken = true;
@@ -658,7 +632,7 @@ function runParts(p: Pool, t: number, starts: readonly number[], mainPart: (r0: 
   for (;;) {
     const done = Atomics.load(ctrl, DONE);
     if (done >= np) break;
-    Atomics.wait(ctrl, DONE, done, 100);
+    atomicsWait(ctrl, DONE, done, 100);
   }
   Atomics.store(ctrl, NEXT, BIG);
   if (failure !== undefined) throw failure;
