@@ -123,6 +123,7 @@ export {
   circle,
   sphere,
   torus,
+  twoRings,
   randomOrthonormalMap,
   embedOrthonormal,
   type SyntheticSet,
@@ -133,6 +134,7 @@ export {
   type CircleParams,
   type SphereParams,
   type TorusParams,
+  type TwoRingsParams,
 } from "./datasets/synthetic.js";
 export { encodeImageGrid, saveImageGrid, imageGridLayout, type ImageBatch, type ImageGridOptions, type ImageGridLayout } from "./image.js";
 export {

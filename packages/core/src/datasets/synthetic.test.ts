@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../errors.js";
 import { Rng } from "../rng.js";
-import { circle, disjointUniforms, embedOrthonormal, randomOrthonormalMap, sphere, swissRoll, torus, uniformSquare } from "./synthetic.js";
+import { circle, disjointUniforms, embedOrthonormal, randomOrthonormalMap, sphere, swissRoll, torus, twoRings, uniformSquare } from "./synthetic.js";
 
 /** Largest |f(row)| over all rows. */
 function maxOver(data: Float32Array, dim: number, f: (row: Float32Array, i: number) => number): number {
@@ -196,5 +196,44 @@ describe("circle, sphere, torus", () => {
     const q = randomOrthonormalMap(2, 2, 1);
     // a 2 × 2 orthogonal matrix: rotation or reflection, |det| = 1
     expect(Math.abs(q[0]! * q[3]! - q[1]! * q[2]!)).toBeCloseTo(1, 12);
+  });
+});
+
+describe("twoRings", () => {
+  it("puts half the points on each of two circles of radius r: ring 0 in the xy-plane, ring 1 in the xz-plane around (r, 0, 0)", () => {
+    const r = 1.5;
+    const t = twoRings(5001, 3, { radius: r });
+    expect(t.dim).toBe(3);
+    expect(t.component.filter((c) => c === 0).length).toBe(2501);
+    const err = maxOver(t.data, 3, (p, i) => {
+      const a = t.angle[i] as number;
+      const expected = t.component[i] === 0 ? [r * Math.cos(a), r * Math.sin(a), 0] : [r + r * Math.cos(a), 0, r * Math.sin(a)];
+      return Math.max(...expected.map((e, j) => e - (p[j] as number)));
+    });
+    expect(err).toBeLessThan(1e-6);
+    // the rings are linked: ring 1 passes through ring 0's centre and vice versa, and they never meet
+    // (the closest points are r apart: min over a 2000 × 2000 grid of angle pairs is r to 1e-6)
+    let min = Infinity;
+    for (let i = 0; i < 2000; i++) {
+      const u = (2 * Math.PI * i) / 2000;
+      for (let j = 0; j < 2000; j++) {
+        const v = (2 * Math.PI * j) / 2000;
+        min = Math.min(min, Math.hypot(r * Math.cos(u) - r - r * Math.cos(v), r * Math.sin(u), r * Math.sin(v)));
+      }
+    }
+    expect(min).toBeCloseTo(r, 5);
+  });
+
+  it("unlinked rings sit around (3r, 0, 0); noise and embedding follow the manifold options; same seed, same set", () => {
+    const t = twoRings(400, 1, { linked: false });
+    for (let i = 0; i < 400; i++) {
+      if (t.component[i] === 1) expect(Math.hypot((t.data[3 * i] as number) - 3, t.data[3 * i + 2] as number)).toBeCloseTo(1, 5);
+    }
+    const noisy = twoRings(400, 1, { noise: 0.05 });
+    expect(Array.from(twoRings(400, 1, { noise: 0.05 }).data)).toEqual(Array.from(noisy.data));
+    expect(noisy.params).toEqual({ radius: 1, linked: true, noise: 0.05 });
+    expect(twoRings(10, 1, { embedDim: 6 }).dim).toBe(6);
+    expect(() => twoRings(10, 1, { linked: "yes" as unknown as boolean })).toThrow(/options\.linked/);
+    expect(() => twoRings(0, 1)).toThrow(InvalidArgumentError);
   });
 });

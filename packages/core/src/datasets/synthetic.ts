@@ -347,3 +347,57 @@ export function torus(
   }
   return { ...finish(points, 3, rng, opts), n, toroidal, poloidal, params: { majorRadius: R, minorRadius: r, sampling, noise: opts.noise } };
 }
+
+/** Parameters of {@link twoRings}. */
+export interface TwoRingsParams {
+  readonly radius: number;
+  readonly linked: boolean;
+  readonly noise: number;
+}
+
+/**
+ * Two disjoint circles of radius `r` (default 1) in R³, half of the points on each: ring 0 in the
+ * xy-plane around the origin, `(r cos u, r sin u, 0)`; ring 1 in the xz-plane, around `(r, 0, 0)`
+ * (`linked`, the default: the two rings are linked like chain links, each passing through the
+ * other's centre; the closest points of the two rings are r apart) or around `(3r, 0, 0)` (`linked: false`),
+ * `(c + r cos v, 0, r sin v)`. A one-dimensional manifold with two components and non-trivial
+ * topology, the VQ-Flows toy setting. The first `⌈n/2⌉` draws go to ring 0, then the rows are
+ * shuffled; `component` says which ring each row is on, `angle` its angle on that ring.
+ *
+ * @example
+ * const { data, component } = twoRings(4000, 0, { noise: 0.05 }); // 4000 × 3
+ */
+export function twoRings(
+  n: number,
+  seed: RngLike,
+  options: ManifoldSetOptions & { radius?: number; linked?: boolean } = {},
+): SyntheticSet<TwoRingsParams> & { readonly component: Int32Array; readonly angle: Float32Array } {
+  checkN(n);
+  const rng = toRng(seed);
+  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0 });
+  if (options.linked !== undefined && typeof options.linked !== "boolean") {
+    throw new InvalidArgumentError("options.linked", `expected true or false, got ${describeValue(options.linked)}`);
+  }
+  const linked = options.linked ?? true;
+  const opts = manifoldOptions(options, 3);
+  const centre = linked ? radius : 3 * radius;
+  const n0 = Math.ceil(n / 2);
+  const order = rng.permutation(n);
+  const component = new Int32Array(n);
+  const angle = new Float32Array(n);
+  const points = new Float64Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const row = order[i] as number;
+    const a = rng.uniform(0, 2 * Math.PI);
+    component[row] = i < n0 ? 0 : 1;
+    angle[row] = a;
+    if (i < n0) {
+      points[3 * row] = radius * Math.cos(a);
+      points[3 * row + 1] = radius * Math.sin(a);
+    } else {
+      points[3 * row] = centre + radius * Math.cos(a);
+      points[3 * row + 2] = radius * Math.sin(a);
+    }
+  }
+  return { ...finish(points, 3, rng, opts), n, component, angle, params: { radius, linked, noise: opts.noise } };
+}
