@@ -79,6 +79,20 @@ export function dense(x: tf.Tensor2D, layer: DenseLayer, activation: FlowActivat
   return tf.tanh(tf.fused.matMul({ a: x, b: w, bias: layer.b })) as tf.Tensor2D;
 }
 
+/** The hidden activation alone. */
+export function activate(x: tf.Tensor2D, activation: FlowActivation): tf.Tensor2D {
+  switch (activation) {
+    case "relu":
+      return tf.relu(x);
+    case "tanh":
+      return tf.tanh(x);
+    case "elu":
+      return tf.elu(x);
+    default:
+      return tf.leakyRelu(x, 0.2);
+  }
+}
+
 /** A stack of dense layers: hidden ones with `activation`, the last one linear. */
 export function mlpApply(x: tf.Tensor2D, layers: readonly DenseLayer[], activation: FlowActivation): tf.Tensor2D {
   let h = x;
