@@ -65,6 +65,16 @@ describe("saveVqFlow / loadVqFlow", () => {
     }
   });
 
+  it("works through core's in-memory store (memory://), the same everywhere, browsers included", async () => {
+    await saveVqFlow(model, "memory://vqflow-test/model");
+    const again = await loadVqFlow("memory://vqflow-test/model");
+    try {
+      expect(Array.from(await again.logProb(held))).toEqual(Array.from(await model.logProb(held)));
+    } finally {
+      again.dispose();
+    }
+  });
+
   it("overwrites an existing model atomically and restores into a model of the same configuration", async () => {
     const path = join(dir, "overwrite");
     const other = createVqFlow(model.config); // same architecture (the seed fixes the coupling permutations), untrained weights

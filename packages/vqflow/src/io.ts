@@ -5,7 +5,7 @@
  * shapes, finiteness and a per-tensor checksum (so swapped tensors of equal shape are caught).
  */
 import * as tf from "@tensorflow/tfjs";
-import { CorruptFileError, InvalidArgumentError, STATE_JSON, allFinite, describeValue, loadState, saveState } from "@atlas/core";
+import { CorruptFileError, InvalidArgumentError, STATE_JSON, allFinite, describeValue, joinPath, loadState, resolvePath, saveState } from "@atlas/core";
 import { resolveConfig, type VqFlowConfig } from "./config.js";
 import { VqFlow, type VqFlowState } from "./model.js";
 import { requireAlive } from "./pipeline.js";
@@ -56,8 +56,9 @@ function checkDir(dir: unknown): string {
 }
 
 /**
- * Save a VQ-Flow (configuration, training state, every weight) to the directory `dir`,
- * atomically: the directory is replaced only once the new one is complete.
+ * Save a VQ-Flow (configuration, training state, every weight) to the directory `dir` — a disk
+ * path in Node or a store URL of core's (`memory://…`) anywhere — atomically: the directory is
+ * replaced only once the new one is complete.
  *
  * @example
  * await saveVqFlow(model, "models/sphere");
@@ -148,7 +149,7 @@ async function assign(file: string, model: VqFlow, tensors: Record<string, tf.Te
 export async function loadVqFlow(dir: string): Promise<VqFlow> {
   checkDir(dir);
   const { tensors, json } = await loadState(dir);
-  const file = `${dir}/${STATE_JSON}`;
+  const file = joinPath(resolvePath(dir), STATE_JSON);
   try {
     const parsed = parseJson(file, json);
     const model = new VqFlow(parsed.config);
@@ -173,7 +174,7 @@ export async function restoreVqFlow(dir: string, model: VqFlow): Promise<void> {
   checkModel(model);
   checkDir(dir);
   const { tensors, json } = await loadState(dir);
-  const file = `${dir}/${STATE_JSON}`;
+  const file = joinPath(resolvePath(dir), STATE_JSON);
   try {
     const parsed = parseJson(file, json);
     if (JSON.stringify(parsed.config) !== JSON.stringify(model.config)) {

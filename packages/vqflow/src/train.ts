@@ -13,6 +13,7 @@ import {
   checkOptions,
   checkSignal,
   describeValue,
+  joinPath,
   loadOptimizer,
   saveOptimizer,
   trainLoop,
@@ -294,12 +295,12 @@ function checkpointFor(model: VqFlow, dir: string | null, every: number, optimiz
     dir,
     every,
     save: async (d: string) => {
-      await saveVqFlow(model, `${d}/model`);
-      await saveOptimizer(`${d}/adam`, optimizer);
+      await saveVqFlow(model, joinPath(d, "model"));
+      await saveOptimizer(joinPath(d, "adam"), optimizer);
     },
     load: async (d: string) => {
-      await restoreVqFlow(`${d}/model`, model);
-      await loadOptimizer(`${d}/adam`, optimizer);
+      await restoreVqFlow(joinPath(d, "model"), model);
+      await loadOptimizer(joinPath(d, "adam"), optimizer);
     },
   };
 }
@@ -346,7 +347,7 @@ async function trainStage1(model: VqFlow, rows: Rows, validation: Rows | null, s
         }
       },
       ...(validation ? { validate: () => vqReconstructionError(model, validation) } : {}),
-      checkpoint: checkpointFor(model, s.ckDir === null ? null : `${s.ckDir}/stage1`, s.ckEvery, optimizer),
+      checkpoint: checkpointFor(model, s.ckDir === null ? null : joinPath(s.ckDir, "stage1"), s.ckEvery, optimizer),
       onProgress: (e) => o.onProgress?.({ ...e, stage: 1 }),
       onEpochEnd: async (record) => {
         revived = s.revive ? await reviveCentres(model, rows, new Rng(s.seed * 7919 + record.epoch + 1)) : 0;
@@ -490,7 +491,7 @@ async function trainStage2(model: VqFlow, rows: Rows, validation: Rows | null, s
             },
           }
         : {}),
-      checkpoint: checkpointFor(model, s.ckDir === null ? null : `${s.ckDir}/stage2`, s.ckEvery, optimizer),
+      checkpoint: checkpointFor(model, s.ckDir === null ? null : joinPath(s.ckDir, "stage2"), s.ckEvery, optimizer),
       onProgress: (e) => o.onProgress?.({ ...e, stage: 2 }),
       onEpochEnd: async (record) => {
         model.state.stage2Epochs++;
