@@ -14,13 +14,12 @@ import {
   checkSignal,
   describeValue,
   joinPath,
-  loadOptimizer,
-  saveOptimizer,
   trainLoop,
   type EpochRecord,
   type TrainHistory,
   type TrainProgress,
 } from "@atlas/core";
+import { FlatAdam } from "./adam.js";
 import { segmentLogSumExp } from "./charts.js";
 import { gatherRows, type Rows, type VqFlowData } from "./data.js";
 import { restoreVqFlow, saveVqFlow } from "./io.js";
@@ -289,18 +288,18 @@ async function vqReconstructionError(model: VqFlow, rows: Rows): Promise<number>
   return total / (rows.n * rows.dim);
 }
 
-function checkpointFor(model: VqFlow, dir: string | null, every: number, optimizer: tf.Optimizer): Parameters<typeof trainLoop>[0]["checkpoint"] {
+function checkpointFor(model: VqFlow, dir: string | null, every: number, optimizer: FlatAdam): Parameters<typeof trainLoop>[0]["checkpoint"] {
   if (dir === null) return undefined;
   return {
     dir,
     every,
     save: async (d: string) => {
       await saveVqFlow(model, joinPath(d, "model"));
-      await saveOptimizer(joinPath(d, "adam"), optimizer);
+      await optimizer.save(joinPath(d, "adam"));
     },
     load: async (d: string) => {
       await restoreVqFlow(joinPath(d, "model"), model);
-      await loadOptimizer(joinPath(d, "adam"), optimizer);
+      await optimizer.load(joinPath(d, "adam"));
     },
   };
 }
@@ -313,8 +312,8 @@ async function trainStage1(model: VqFlow, rows: Rows, validation: Rows | null, s
     const centres = kMeansPlusPlus(codes, n, ae.codeDim, ae.charts, seedRng.fork());
     tf.tidy(() => ae.codebook.assign(tf.tensor2d(centres, [ae.charts, ae.codeDim])));
   }
-  const optimizer = tf.train.adam(s.aeLr);
   const vars = ae.variables();
+  const optimizer = new FlatAdam(vars, s.aeLr);
   let revived = 0;
   try {
     return await trainLoop({
@@ -323,7 +322,9 @@ async function trainStage1(model: VqFlow, rows: Rows, validation: Rows | null, s
       epochs: s.aeEpochs,
       seed: s.seed,
       learningRate: { initial: s.aeLr },
-      optimizers: optimizer,
+      onLearningRate: (lr) => {
+        optimizer.learningRate = lr as number;
+      },
       step: async (batch) => {
         const x = gatherRows(rows, batch);
         try {
@@ -334,7 +335,7 @@ async function trainStage1(model: VqFlow, rows: Rows, validation: Rows | null, s
               terms = [tf.keep(l.reconstruction), tf.keep(l.codebook), tf.keep(l.commitment)];
               return l.loss;
             }, vars);
-            optimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+            optimizer.apply(vars.map((v) => grads[v.name]));
             const out = tf.stack([value, ...terms]);
             tf.dispose(terms);
             return out;
@@ -435,8 +436,8 @@ async function trainStage2(model: VqFlow, rows: Rows, validation: Rows | null, s
     const logits = await chartShares(model, rows);
     tf.tidy(() => model.chartLogits!.assign(tf.tensor1d(logits)));
   }
-  const optimizer = tf.train.adam(s.lr);
   const vars = flowVariables(model);
+  const optimizer = new FlatAdam(vars, s.lr);
   let best: tf.Tensor[] | null = null;
   const validationNll = async (): Promise<number> => {
     if (!validation) return Number.NaN;
@@ -453,7 +454,9 @@ async function trainStage2(model: VqFlow, rows: Rows, validation: Rows | null, s
       epochs: s.epochs,
       seed: s.seed,
       learningRate: { initial: s.lr, halveAtEpochs: s.halveAt },
-      optimizers: optimizer,
+      onLearningRate: (lr) => {
+        optimizer.learningRate = lr as number;
+      },
       step: async (batch, ctx) => {
         const x = tf.tensor2d(batchValues(rows, batch, s.dequantize, ctx.rng), [batch.length, rows.dim]);
         try {
@@ -465,7 +468,8 @@ async function trainStage2(model: VqFlow, rows: Rows, validation: Rows | null, s
               const lse = segmentLogSumExp(pairLogDensity(model, yPairs as tf.Tensor2D, layout.pairChart), layout);
               return tf.neg(tf.mean(tf.add(lse, tf.gather(logDet, tf.tensor1d(layout.order, "int32"))))) as tf.Scalar;
             }, vars);
-            optimizer.applyGradients(clipGradients(grads, s.clip) as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+            const clipped = clipGradients(grads, s.clip);
+            optimizer.apply(vars.map((v) => clipped[v.name]));
             return value;
           });
           const v = (await loss.data())[0] as number;

@@ -5,5 +5,6 @@ import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
 import { geodesicSuite } from "./geodesic.js";
 import { gtnLabelsSuite } from "./gtn.js";
 import { metricsSuite } from "./metrics.js";
+import { vqflowSuite } from "./vqflow.js";
 
-export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite, metricsSuite];
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite, metricsSuite, vqflowSuite];
