@@ -174,6 +174,7 @@ describe("the model's methods refuse bad input", () => {
       await expectArgErrorAsync(() => trained.bitsPerDim(data), "model"); // not an image model
       await expectArgErrorAsync(() => trained.sample(0), "n");
       await expectArgErrorAsync(() => trained.sample(1e9), "n");
+      await expectArgErrorAsync(() => trained.measureChartMass({ samples: 5e6 }), "options.samples");
       await expectArgErrorAsync(() => trained.sample(3, -1), "seed");
       await expectArgErrorAsync(() => trained.sample(3, 0, { maxRounds: 0 }), "options.maxRounds");
       await expectArgErrorAsync(() => trained.measureChartMass({ samples: 0 }), "options.samples");
@@ -222,5 +223,6 @@ describe("helpers validate their arguments", () => {
     expectArgError(() => mmd(t as never, a), "a");
     t.dispose();
     expectArgError(() => ksStatistics(a, { data: new Float32Array(3), dim: 3 }), "b");
+    expectArgError(() => mmd({ data: new Float32Array(3 * 15_000), dim: 3 }, { data: new Float32Array(3 * 6000), dim: 3 }), "b"); // quadratic cost bound
   });
 });

@@ -5,6 +5,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, ShapeMismatchError, checkNumber, checkOptions, toMatrix, type Matrix, type RowMajor } from "@atlas/core";
 
+/** Most points {@link mmd} takes in all (its cost is quadratic: 4·10⁸ kernel evaluations at the limit). */
+export const MMD_MAX_POINTS = 20_000;
+
 /** Host point sets: row-major `{ data, dim }` (e.g. core's synthetic sets) or nested arrays. */
 export type PointSet = RowMajor | readonly (readonly number[])[];
 
@@ -43,6 +46,7 @@ export function mmd(a: PointSet, b: PointSet, options: { bandwidth?: number } = 
   const A = points("a", a);
   const B = points("b", b);
   if (A.dim !== B.dim) throw new ShapeMismatchError("b", `expected rows of dimension ${A.dim} like a, got ${B.dim}`);
+  if (A.n + B.n > MMD_MAX_POINTS) throw new InvalidArgumentError("b", `mmd takes at most ${MMD_MAX_POINTS} points in all (quadratic cost), got ${A.n} + ${B.n}; subsample them`);
   const dim = A.dim;
   let sigma: number;
   if (o.bandwidth !== undefined) sigma = checkNumber("options.bandwidth", o.bandwidth, { above: 0 });

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "@atlas/core";
 import { ColumnPermutation, reorderIndices } from "./permute.js";
-import { ParamSet, activate, addDense, dense, mlpApply, softClamp, type DenseLayer, type FlowActivation } from "./params.js";
+import { ParamSet, activate, addDense, dense, mlpFused, softClamp, type DenseLayer, type FlowActivation } from "./params.js";
 
 /** The two flow families of the poster's experiments. */
 export type FlowKind = "realnvp" | "maf";
@@ -84,6 +84,7 @@ export class RealNvpFlow implements ConditionalFlow {
   /** |A_l|. */
   readonly splits: readonly number[];
   private readonly nets: DenseLayer[][];
+  private readonly conditioners: ((x: tf.Tensor2D) => tf.Tensor2D)[];
   private readonly toLayer: ColumnPermutation[];
   private readonly fromLayer: ColumnPermutation[];
   private readonly toIdentity: ColumnPermutation;
@@ -120,6 +121,7 @@ export class RealNvpFlow implements ConditionalFlow {
       const widths = [inDim, ...spec.hidden, 2 * (d - a)];
       return widths.slice(1).map((w, j) => addDense(params, rng, `${prefix}/${l}/${j}`, widths[j] as number, w, j === widths.length - 2));
     });
+    this.conditioners = this.nets.map((net) => mlpFused(net, spec.activation));
     const identity = Array.from({ length: d }, (_, i) => i);
     this.toLayer = orders.map((o, l) => new ColumnPermutation(reorderIndices(l === 0 ? identity : (orders[l - 1] as number[]), o)));
     this.fromLayer = orders.map((o, l) => new ColumnPermutation(reorderIndices(o, l === 0 ? identity : (orders[l - 1] as number[]))));
@@ -136,7 +138,7 @@ export class RealNvpFlow implements ConditionalFlow {
     const b = d - a;
     const xa = a > 0 ? tf.slice(s, [0, 0], [n, a]) : null;
     const xb = a > 0 ? tf.slice(s, [0, a], [n, b]) : s;
-    const out = mlpApply(conditionerInput([xa, context], n), this.nets[l] as DenseLayer[], this.spec.activation);
+    const out = (this.conditioners[l] as (x: tf.Tensor2D) => tf.Tensor2D)(conditionerInput([xa, context], n));
     const scale = softClamp(tf.slice(out, [0, 0], [n, b]), this.spec.scaleClamp) as tf.Tensor2D;
     const shift = tf.slice(out, [0, b], [n, b]);
     const yb = inverse ? tf.mul(tf.sub(xb, shift), tf.exp(tf.neg(scale))) : tf.add(tf.mul(xb, tf.exp(scale)), shift);
@@ -217,6 +219,7 @@ export class MafFlow implements ConditionalFlow {
   /** Degree (1-based position in the autoregressive order) of input coordinate i in layer l. */
   readonly degrees: readonly Int32Array[];
   private readonly nets: DenseLayer[][];
+  private readonly mades: ((x: tf.Tensor2D) => tf.Tensor2D)[];
 
   constructor(spec: FlowSpec, params: ParamSet, rng: Rng, prefix: string) {
     this.spec = spec;
@@ -247,13 +250,14 @@ export class MafFlow implements ConditionalFlow {
       });
       return layers;
     });
+    this.mades = this.nets.map((net) => mlpFused(net, spec.activation));
   }
 
   private made(l: number, x: tf.Tensor2D, context: tf.Tensor2D | null): { mu: tf.Tensor2D; alpha: tf.Tensor2D } {
     const n = x.shape[0];
     const d = this.spec.dim;
     const input = context && this.spec.contextDim > 0 ? tf.concat([x, context], 1) : x;
-    const out = mlpApply(input as tf.Tensor2D, this.nets[l] as DenseLayer[], this.spec.activation);
+    const out = (this.mades[l] as (x: tf.Tensor2D) => tf.Tensor2D)(input as tf.Tensor2D);
     return { mu: tf.slice(out, [0, 0], [n, d]), alpha: softClamp(tf.slice(out, [0, d], [n, d]), this.spec.scaleClamp) as tf.Tensor2D };
   }
 

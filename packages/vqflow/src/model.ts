@@ -69,6 +69,8 @@ export interface SampleOptions {
 
 /** Largest n of {@link VqFlow.sample} (the samples are returned in one tensor). */
 export const MAX_SAMPLES = 1_000_000;
+/** Largest n·D of one {@link VqFlow.sample} call (the samples are held on the host: 256 MB of float32). */
+export const MAX_SAMPLE_VALUES = 67_108_864;
 
 /** Result of {@link VqFlow.measureChartMass}. */
 export interface ChartMass {
@@ -326,7 +328,7 @@ export class VqFlow implements AtlasModel {
 
   /**
    * n samples (VQFLOW-SPEC §5): k ~ p_k, z ~ N(0, I), x = g_k(z); the same seed gives the same
-   * samples. `[n, ...dataShape]`; n ≤ {@link MAX_SAMPLES}.
+   * samples. `[n, ...dataShape]`; n ≤ {@link MAX_SAMPLES} and n·D ≤ {@link MAX_SAMPLE_VALUES}.
    *
    * @example
    * const x = await model.sample(1000, 7);
@@ -342,7 +344,7 @@ export class VqFlow implements AtlasModel {
    * const { x, charts } = await model.sampleWithCharts(500, 1);
    */
   async sampleWithCharts(n: number, seed = 0, options: SampleOptions = {}): Promise<{ x: tf.Tensor; charts: Int32Array }> {
-    checkInteger("n", n, { min: 1, max: MAX_SAMPLES });
+    checkInteger("n", n, { min: 1, max: Math.min(MAX_SAMPLES, Math.floor(MAX_SAMPLE_VALUES / this.dataDim)) });
     const rng = toRng(seed, "seed");
     const o = checkOptions("options", options, ["batchSize", "normalized", "maxRounds"]);
     requireTrained(this, "sample");
@@ -383,7 +385,7 @@ export class VqFlow implements AtlasModel {
   async measureChartMass(options: { samples?: number; seed?: number; batchSize?: number } = {}): Promise<ChartMass> {
     const o = checkOptions("options", options, ["samples", "seed", "batchSize"]);
     requireTrained(this, "measureChartMass");
-    const samples = checkInteger("options.samples", o.samples ?? 10_000, { min: 1, max: MAX_SAMPLES });
+    const samples = checkInteger("options.samples", o.samples ?? 10_000, { min: 1, max: Math.min(MAX_SAMPLES, Math.floor(MAX_SAMPLE_VALUES / this.dataDim)) });
     const rng = toRng(o.seed ?? 0, "options.seed");
     const batchSize = batchSizeOf(this, "options.batchSize", o.batchSize);
     const K = this.charts;
