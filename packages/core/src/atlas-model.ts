@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError, describeValue } from "./errors.js";
 import { checkChart, checkInteger } from "./validate.js";
 
 /**
@@ -37,7 +37,11 @@ export interface SingleChartGenerator {
  * const model = singleChartAtlas({ latentDim: 2, dataShape: [3], encode, decode });
  */
 export function singleChartAtlas(generator: SingleChartGenerator): AtlasModel {
+  if (generator === null || typeof generator !== "object") throw new InvalidArgumentError("generator", `expected { latentDim, dataShape, encode, decode }, got ${describeValue(generator)}`);
   checkInteger("generator.latentDim", generator.latentDim, { min: 1 });
+  if (!Array.isArray(generator.dataShape) || generator.dataShape.length === 0 || !generator.dataShape.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new InvalidArgumentError("generator.dataShape", `expected an array of positive integer sizes, got ${describeValue(generator.dataShape)}`);
+  }
   if (typeof generator.encode !== "function") throw new InvalidArgumentError("generator.encode", "expected a function");
   if (typeof generator.decode !== "function") throw new InvalidArgumentError("generator.decode", "expected a function");
   return {
@@ -58,5 +62,6 @@ export function singleChartAtlas(generator: SingleChartGenerator): AtlasModel {
 
 /** Whether a model has chart encoders (an AGM rather than a semi-AGM). */
 export function hasEncoder(model: AtlasModel): model is AtlasModel & Required<Pick<AtlasModel, "encode">> {
+  if (model === null || typeof model !== "object") throw new InvalidArgumentError("model", `expected an AtlasModel, got ${describeValue(model)}`);
   return typeof model.encode === "function";
 }

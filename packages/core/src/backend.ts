@@ -308,6 +308,9 @@ async function tryBackend(choice: BackendChoice, runtime: BackendRuntime, load: 
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   checkOptions("options", options, ["backend", "env", "load", "runtime"]);
+  if (options.env !== undefined && (options.env === null || typeof options.env !== "object")) {
+    throw new InvalidArgumentError("options.env", `expected a record of environment variables, got ${describeValue(options.env)}`);
+  }
   const env = options.env ?? environment();
   let forced: BackendChoice | "auto";
   let forcedBy: string;

@@ -1,7 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "./errors.js";
 import { basenamePath, dirnamePath, isAbsolutePath, joinPath, resolvePath, splitScheme } from "./platform/paths.js";
-import { type FileStore, fileStoreFor } from "./platform/store.js";
+import { fileStoreFor } from "./platform/store.js";
+import { resolveSavedDir, writeDirAtomic } from "./atomic-dir.js";
+import { allFinite, checkOptions, checkPath } from "./validate.js";
+
+export { writeDirAtomic, resolveSavedDir, findSavedDir, type WriteDirAtomicOptions } from "./atomic-dir.js";
 
 /** File names inside a model directory written by {@link saveModel}. */
 export const MODEL_JSON = "model.json";
@@ -21,26 +25,11 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
 const QUANT_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };
 
 // ---------------------------------------------------------------------------------------------
-// Atomic directory writes (on any FileStore: the disk in Node, memory://, indexeddb://, …)
+// Atomic directory writes (atomic-dir.ts, on any FileStore) and file writes
 // ---------------------------------------------------------------------------------------------
 
 function checkDir(name: string, dir: unknown): string {
-  if (typeof dir !== "string" || dir.trim() === "") {
-    throw new InvalidArgumentError(name, `expected a directory path (non-empty string), got ${describeValue(dir)}`);
-  }
-  return resolvePath(dir);
-}
-
-function uniqueSuffix(): string {
-  const bytes = new Uint8Array(4);
-  globalThis.crypto.getRandomValues(bytes);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  const pid = (globalThis as { process?: { pid?: number } }).process?.pid;
-  return pid === undefined ? hex : `${pid}-${hex}`;
-}
-
-async function exists(store: FileStore, p: string): Promise<boolean> {
-  return (await store.stat(p)) !== undefined;
+  return resolvePath(checkPath(name, dir));
 }
 
 const textEncoder = new TextEncoder();
@@ -51,84 +40,42 @@ const textEncoder = new TextEncoder();
  * any store (`memory://…`, `indexeddb://…`), and on disk in Node.
  */
 export async function writeFileSynced(file: string, data: string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+  checkPath("file", file);
+  const iterable = data !== null && typeof data === "object" && (Symbol.iterator in data || Symbol.asyncIterator in data);
+  if (typeof data !== "string" && !(data instanceof Uint8Array) && !iterable) {
+    throw new InvalidArgumentError("data", `expected a string, a Uint8Array or an iterable of Uint8Array chunks, got ${describeValue(data)}`);
+  }
   const store = fileStoreFor(file, "writeFileSynced");
-  const chunks = typeof data === "string" ? [textEncoder.encode(data)] : data instanceof Uint8Array ? [data] : data;
-  await store.writeFile(resolvePath(file), chunks, { exclusive: true });
-}
-
-/**
- * Create or replace the directory `target` atomically: `write` fills a fresh temporary directory
- * beside it (`<target>.tmp-<pid>-<random>`); on success every file in it has been fsynced and it is
- * swapped into place (an existing `target` is first renamed to `<target>.old-…`, the new one renamed
- * in, the old one removed). If `write` throws, the temporary directory is removed and `target` is
- * untouched. A process killed between the two renames leaves the previous version as
- * `<target>.old-…`, which {@link loadModel} and {@link loadState} fall back to. Works on disk (Node)
- * and on any store URL (`memory://run`, `indexeddb://run`).
- *
- * @example
- * await writeDirAtomic("out/run1", async (tmp) => { await writeFileSynced(`${tmp}/a.txt`, "hi"); });
- */
-export async function writeDirAtomic(target: string, write: (tempDir: string) => Promise<void>): Promise<void> {
-  const dir = checkDir("dir", target);
-  const store = fileStoreFor(dir, "writeDirAtomic");
-  const parent = dirnamePath(dir);
-  const base = basenamePath(dir);
-  await store.mkdir(parent, { recursive: true });
-  const temp = joinPath(parent, `${base}.tmp-${uniqueSuffix()}`);
-  await store.mkdir(temp);
+  async function* checked(source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      if (!(chunk instanceof Uint8Array)) throw new InvalidArgumentError("data", `expected Uint8Array chunks, got ${describeValue(chunk)}`);
+      yield chunk;
+    }
+  }
+  const chunks = typeof data === "string" ? [textEncoder.encode(data)] : data instanceof Uint8Array ? [data] : checked(data);
   try {
-    await write(temp);
-    await store.syncDir?.(temp);
+    await store.writeFile(resolvePath(file), chunks, { exclusive: true });
   } catch (error) {
-    await store.rm(temp, { recursive: true, force: true });
+    if (error instanceof InvalidArgumentError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === "EEXIST" || code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") {
+      throw new InvalidArgumentError("file", `cannot create ${file} (${code === "EEXIST" || code === "EISDIR" ? "it exists already" : "its directory does not exist"})`, { cause: error });
+    }
     throw error;
   }
-  if (await exists(store, dir)) {
-    const old = joinPath(parent, `${base}.old-${uniqueSuffix()}`);
-    await store.rename(dir, old);
-    try {
-      await store.rename(temp, dir);
-    } catch (error) {
-      await store.rename(old, dir).catch(() => undefined);
-      await store.rm(temp, { recursive: true, force: true });
-      throw error;
-    }
-    await store.syncDir?.(parent);
-    await store.rm(old, { recursive: true, force: true });
-  } else {
-    await store.rename(temp, dir);
-    await store.syncDir?.(parent);
-  }
 }
 
 /**
- * The directory to read: `dir` itself, or, when it is missing because a save was interrupted
- * between its two renames, the newest `<dir>.old-…` beside it that holds `requiredFile`.
+ * The directory to read: `dir` itself, or what a save killed between its renames left (core's one
+ * recovery rule, {@link resolveSavedDir}); `requiredFile` must be in it.
  */
 async function resolveReadDir(name: string, dir: unknown, requiredFile: string): Promise<string> {
-  const abs = checkDir(name, dir);
-  const store = fileStoreFor(abs, "load");
-  const st = await store.stat(abs);
-  if (st) {
-    if (st.kind !== "directory") throw new FileNotFoundError(abs, `expected a directory, found a file`);
-    return abs;
+  const root = await resolveSavedDir(name, dir);
+  const st = await fileStoreFor(root, "load").stat(joinPath(root, requiredFile)).catch(() => undefined);
+  if (st?.kind !== "file") {
+    throw new FileNotFoundError(joinPath(root, requiredFile), `is missing: ${root} is not a saved ${requiredFile === MODEL_JSON ? "model" : "state"} directory`);
   }
-  const parent = dirnamePath(abs);
-  const prefix = `${basenamePath(abs)}.old-`;
-  let entries: string[] = [];
-  try {
-    entries = (await store.readdir(parent)).filter((e) => e.startsWith(prefix));
-  } catch {
-    // parent missing: fall through to the not-found error
-  }
-  let best: { dir: string; mtime: number } | undefined;
-  for (const e of entries) {
-    const candidate = joinPath(parent, e);
-    const fst = await store.stat(joinPath(candidate, requiredFile)).catch(() => undefined);
-    if (fst?.kind === "file" && (!best || fst.mtimeMs > best.mtime)) best = { dir: candidate, mtime: fst.mtimeMs };
-  }
-  if (best) return best.dir;
-  throw new FileNotFoundError(abs, `directory does not exist (expected ${requiredFile} in it)`);
+  return root;
 }
 
 async function readFileOrThrow(file: string): Promise<Uint8Array> {
@@ -225,12 +172,38 @@ export async function saveModel(dir: string | tf.io.IOHandler, model: tf.LayersM
         if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
         if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
         if (artifacts.modelInitializer) modelJson.modelInitializer = artifacts.modelInitializer;
+        checkWeightsFinite(artifacts.weightSpecs ?? [], weightData, (w, i) => new InvalidArgumentError("model", `weight '${w}' holds ${i}; a model with non-finite weights cannot be saved (it would not load)`));
         await writeFileSynced(joinPath(temp, MODEL_WEIGHTS), new Uint8Array(weightData));
         await writeFileSynced(joinPath(temp, MODEL_JSON), JSON.stringify(modelJson));
         return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
       }),
     );
-  });
+  }, { argument: "dir" });
+}
+
+/**
+ * Throw `fail(weightName, what)` when a float32 weight (unquantised) holds NaN or ±Infinity: a
+ * model file with such weights would load and silently compute NaN.
+ */
+function checkWeightsFinite(specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer, fail: (weight: string, what: string) => Error): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const size = sizeOf(spec.shape);
+    const q = spec.quantization;
+    if (q) {
+      offset += size * (QUANT_BYTES[String(q.dtype)] ?? 0);
+      continue;
+    }
+    const bytes = size * (DTYPE_BYTES[spec.dtype] ?? 0);
+    if (spec.dtype === "float32" && offset % 4 === 0) {
+      const values = new Float32Array(data, offset, size);
+      if (!allFinite(values)) {
+        const i = values.findIndex((v) => !Number.isFinite(v));
+        throw fail(spec.name, `${values[i]} at index ${i}`);
+      }
+    }
+    offset += bytes;
+  }
 }
 
 function weightBytes(file: string, spec: unknown, index: number): number {
@@ -298,6 +271,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
   if (!Array.isArray(manifest)) throw new CorruptFileError(jsonFile, "expected a 'weightsManifest' array");
   const specs: tf.io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
+  const weightFiles: string[] = [];
   let total = 0;
   for (const [g, group] of manifest.entries()) {
     if (!isRecord(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
@@ -318,6 +292,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
       const bytes = await readFileOrThrow(file);
       actual += bytes.byteLength;
       names.push(file);
+      weightFiles.push(file);
       chunks.push(bytes);
     }
     if (actual !== expected) {
@@ -335,6 +310,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     view.set(c, offset);
     offset += c.byteLength;
   }
+  checkWeightsFinite(specs, weightData, (w, what) => new CorruptFileError(weightFiles.length === 1 ? (weightFiles[0] as string) : jsonFile, `weight '${w}' holds ${what}; the file is corrupt (a model with non-finite weights computes NaN)`));
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: parsed.modelTopology as tf.io.ModelArtifacts["modelTopology"],
     weightSpecs: specs,
@@ -387,9 +363,12 @@ interface TensorEntry {
  */
 export async function saveState(dir: string, state: SavedState): Promise<void> {
   const target = checkDir("dir", dir);
-  if (!isRecord(state)) throw new InvalidArgumentError("state", `expected { tensors?, json? }, got ${describeValue(state)}`);
+  if (state === undefined) throw new InvalidArgumentError("state", "expected { tensors?, json? }, got undefined");
+  checkOptions("state", state, ["tensors", "json"], { nullable: ["json"] });
   const tensors = state.tensors ?? {};
-  if (!isRecord(tensors)) throw new InvalidArgumentError("state.tensors", `expected a record of named tensors, got ${describeValue(tensors)}`);
+  if (!isRecord(tensors) || (Object.getPrototypeOf(tensors) !== Object.prototype && Object.getPrototypeOf(tensors) !== null)) {
+    throw new InvalidArgumentError("state.tensors", `expected a record of named tensors, got ${describeValue(tensors)}`);
+  }
   const entries: TensorEntry[] = [];
   const list: tf.Tensor[] = [];
   let offset = 0;
@@ -414,6 +393,10 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (const [i, t] of list.entries()) {
       const data = await t.data();
+      if (data instanceof Float32Array && !allFinite(data)) {
+        const at = data.findIndex((v) => !Number.isFinite(v));
+        throw new InvalidArgumentError(`state.tensors.${entries[i]?.name}`, `holds ${data[at]} at index ${at}; non-finite values cannot be saved (the file would not load)`);
+      }
       const bytes = toUint8(data as Float32Array | Int32Array | Uint8Array);
       if (bytes.byteLength !== entries[i]?.byteLength) throw new InvalidArgumentError(`state.tensors.${entries[i]?.name}`, "tensor data has an unexpected length");
       yield bytes;
@@ -422,7 +405,7 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
   await writeDirAtomic(target, async (temp) => {
     await writeFileSynced(joinPath(temp, STATE_TENSORS), chunks());
     await writeFileSynced(joinPath(temp, STATE_JSON), jsonText);
-  });
+  }, { argument: "dir" });
 }
 
 /**
@@ -469,13 +452,19 @@ export async function loadState(dir: string): Promise<LoadedState> {
   if (bin.byteLength !== expected) {
     throw new CorruptFileError(binFile, `is ${bin.byteLength} bytes but the manifest in ${STATE_JSON} describes ${expected} bytes; the file is truncated or corrupt`);
   }
-  const tensors: Record<string, tf.Tensor> = {};
+  const arrays: [TensorEntry, Float32Array | Int32Array | Uint8Array][] = [];
   for (const e of entries) {
     const bytes = bin.subarray(e.byteOffset, e.byteOffset + e.byteLength);
     const buf = exactArrayBuffer(bytes);
     const values = e.dtype === "float32" ? new Float32Array(buf) : e.dtype === "int32" ? new Int32Array(buf) : new Uint8Array(buf);
-    tensors[e.name] = tf.tensor(values, e.shape, e.dtype as tf.DataType);
+    if (values instanceof Float32Array && !allFinite(values)) {
+      const at = values.findIndex((v) => !Number.isFinite(v));
+      throw new CorruptFileError(binFile, `tensor '${e.name}' holds ${values[at]} at index ${at}; the file is corrupt (non-finite values are never saved)`);
+    }
+    arrays.push([e, values]);
   }
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [e, values] of arrays) tensors[e.name] = tf.tensor(values, e.shape, e.dtype as tf.DataType);
   return { tensors, json: parsed.hasJson === false ? undefined : parsed.json };
 }
 

@@ -3,7 +3,7 @@ import { FileNotFoundError, InvalidArgumentError, ShapeMismatchError, describeVa
 import { basenamePath, dirnamePath, joinPath, resolvePath } from "./platform/paths.js";
 import { encodePng } from "./platform/png.js";
 import { fileStoreFor } from "./platform/store.js";
-import { checkInteger, checkNumber } from "./validate.js";
+import { checkAllocation, checkInteger, checkNumber, checkOptions, checkPath } from "./validate.js";
 
 /** A batch of images: a `Tensor4D` `[n, h, w, c]` or its values with that shape (NHWC). */
 export type ImageBatch = tf.Tensor4D | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
@@ -35,6 +35,8 @@ function readBatch(images: ImageBatch): { data: ArrayLike<number>; n: number; h:
   let data: ArrayLike<number>;
   let shape: readonly number[];
   if (images instanceof tf.Tensor) {
+    if (images.isDisposed) throw new InvalidArgumentError("images", "the tensor has been disposed");
+    if (images.dtype !== "float32" && images.dtype !== "int32") throw new InvalidArgumentError("images", `expected a float32 or int32 tensor, got dtype ${images.dtype}`);
     shape = images.shape;
     if (shape.length === 4) data = images.dataSync();
     else data = [];
@@ -60,8 +62,14 @@ function readBatch(images: ImageBatch): { data: ArrayLike<number>; n: number; h:
   return { data, n, h, w, c };
 }
 
+const GRID_KEYS = ["columns", "padding", "scale", "background"] as const;
+
 /** The layout {@link encodeImageGrid} uses for `n` images of `h × w` with these options. */
 export function imageGridLayout(n: number, h: number, w: number, options: ImageGridOptions = {}): ImageGridLayout {
+  checkInteger("n", n, { min: 1 });
+  checkInteger("h", h, { min: 1 });
+  checkInteger("w", w, { min: 1 });
+  checkOptions("options", options, GRID_KEYS);
   const columns = options.columns === undefined ? Math.ceil(Math.sqrt(n)) : checkInteger("options.columns", options.columns, { min: 1 });
   const padding = checkInteger("options.padding", options.padding ?? 2, { min: 0 });
   const scale = checkInteger("options.scale", options.scale ?? 1, { min: 1, max: 64 });
@@ -85,8 +93,10 @@ export function imageGridLayout(n: number, h: number, w: number, options: ImageG
  * const png = encodeImageGrid(batch, { columns: 8, scale: 2 }); // Uint8Array, a PNG file
  */
 export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Uint8Array<ArrayBuffer> {
+  checkOptions("options", options, GRID_KEYS);
   const { data, n, h, w, c } = readBatch(images);
   const layout = imageGridLayout(n, h, w, options);
+  checkAllocation("images", layout.width * layout.height * c, 1);
   const padding = options.padding ?? 2;
   const scale = options.scale ?? 1;
   const bg = options.background ?? 1;
@@ -142,16 +152,16 @@ export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = 
  * await saveImageGrid("out/reconstructions.png", batch, { columns: 10 });
  */
 export async function saveImageGrid(path: string, images: ImageBatch, options: ImageGridOptions = {}): Promise<void> {
-  if (typeof path !== "string" || path.length === 0) throw new InvalidArgumentError("path", `expected a file path, got ${describeValue(path)}`);
+  checkPath("path", path);
   const store = fileStoreFor(path, "saveImageGrid");
   const png = encodeImageGrid(images, options);
   const target = resolvePath(path);
   const dir = dirnamePath(target);
   const name = basenamePath(target);
   const st = await store.stat(dir).catch((cause: unknown) => {
-    throw new FileNotFoundError(dir, `cannot write ${name}: the directory cannot be read`, { cause });
+    throw new FileNotFoundError(target, `cannot write the image: its directory ${dir} cannot be read`, { cause });
   });
-  if (st?.kind !== "directory") throw new FileNotFoundError(dir, `cannot write ${name}: the directory does not exist`);
+  if (st?.kind !== "directory") throw new FileNotFoundError(target, `cannot write the image: its directory ${dir} does not exist`);
   const random = new Uint8Array(6);
   globalThis.crypto.getRandomValues(random);
   const tmp = joinPath(dir, `.${name}.${Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("")}.tmp`);

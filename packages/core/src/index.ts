@@ -30,8 +30,19 @@ export {
   checkBoolean,
   checkFunction,
   checkSignal,
+  checkString,
+  checkPath,
+  checkArray,
+  checkTensor,
+  checkTensorFinite,
+  checkAllocation,
+  MAX_ALLOCATION_BYTES,
   type NumberBounds,
+  type ArrayCheck,
+  type TensorCheck,
+  type CheckOptionsSettings,
 } from "./validate.js";
+export { backendCapacityBytes, checkModelSize } from "./capacity.js";
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, wasmRelaxedSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";
@@ -66,6 +77,8 @@ export {
   saveOptimizer,
   loadOptimizer,
   writeDirAtomic,
+  resolveSavedDir,
+  findSavedDir,
   writeFileSynced,
   MODEL_JSON,
   MODEL_WEIGHTS,
@@ -73,6 +86,7 @@ export {
   STATE_TENSORS,
   type SavedState,
   type LoadedState,
+  type WriteDirAtomicOptions,
 } from "./files.js";
 export {
   trainLoop,

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
-import { allFinite, checkInteger } from "./validate.js";
+import { allFinite, checkArgName, checkBoolean, checkInteger, checkOneOf, checkOptions } from "./validate.js";
 
 /** Rows of a matrix given as a typed array in row-major order with its row length. */
 export interface RowMajor<T extends Float32Array | Float64Array = Float32Array | Float64Array> {
@@ -43,11 +43,19 @@ export function toMatrix(
   input: MatrixInput,
   options: ToMatrixOptions & { dtype?: "float32" | "float64" } = {},
 ): Matrix<Float32Array> | Matrix<Float64Array> {
-  const Ctor = options.dtype === "float32" ? Float32Array : Float64Array;
+  checkArgName(name);
+  const o = checkOptions("options", options, ["minRows", "dim", "skipFiniteCheck", "dtype"]);
+  const minRows = o.minRows === undefined ? 1 : checkInteger("options.minRows", o.minRows, { min: 0 });
+  const wantDim = o.dim === undefined ? undefined : checkInteger("options.dim", o.dim, { min: 1 });
+  const skipFiniteCheck = o.skipFiniteCheck === undefined ? false : checkBoolean("options.skipFiniteCheck", o.skipFiniteCheck);
+  const dtype = o.dtype === undefined ? "float64" : checkOneOf("options.dtype", o.dtype, ["float32", "float64"] as const);
+  const Ctor = dtype === "float32" ? Float32Array : Float64Array;
   let data: Float32Array | Float64Array;
   let n: number;
   let dim: number;
   if (input instanceof tf.Tensor) {
+    if (input.isDisposed) throw new InvalidArgumentError(name, "the tensor has been disposed");
+    if (input.dtype !== "float32" && input.dtype !== "int32") throw new InvalidArgumentError(name, `expected a float32 or int32 tensor, got dtype ${input.dtype}`);
     if (input.rank !== 2) throw new ShapeMismatchError(name, `expected a 2-D tensor [n, d], got shape [${input.shape.join(", ")}]`);
     [n, dim] = input.shape as [number, number];
     const values = input.dataSync();
@@ -68,18 +76,21 @@ export function toMatrix(
       const row = input[i] as readonly number[] | undefined;
       if (!Array.isArray(row)) throw new InvalidArgumentError(name, `expected rows as arrays, row ${i} is ${describeValue(row)}`);
       if (row.length !== dim) throw new ShapeMismatchError(name, `row ${i} has length ${row.length}, expected ${dim} like row 0`);
-      for (let j = 0; j < dim; j++) data[i * dim + j] = row[j] as number;
+      for (let j = 0; j < dim; j++) {
+        const v = row[j];
+        if (typeof v !== "number") throw new InvalidArgumentError(name, `expected numbers, found ${describeValue(v)} at row ${i}, column ${j}`);
+        data[i * dim + j] = v;
+      }
     }
   } else {
     throw new InvalidArgumentError(name, `expected number[][], { data, dim } or a Tensor2D, got ${describeValue(input)}`);
   }
-  const minRows = options.minRows ?? 1;
   if (n < minRows) throw new InvalidArgumentError(name, `expected at least ${minRows} row${minRows === 1 ? "" : "s"}, got ${n}`);
   if (dim < 1) throw new InvalidArgumentError(name, `expected rows of dimension ≥ 1, got ${dim}`);
-  if (options.dim !== undefined && dim !== options.dim) {
-    throw new ShapeMismatchError(name, `expected rows of dimension ${options.dim}, got ${dim}`);
+  if (wantDim !== undefined && dim !== wantDim) {
+    throw new ShapeMismatchError(name, `expected rows of dimension ${wantDim}, got ${dim}`);
   }
-  if (!options.skipFiniteCheck && !allFinite(data)) {
+  if (!skipFiniteCheck && !allFinite(data)) {
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i] as number)) {
         throw new InvalidArgumentError(name, `expected finite values, found ${describeValue(data[i])} at row ${Math.floor(i / dim)}, column ${i % dim}`);

@@ -6,7 +6,22 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, describeValue } from "./errors.js";
 import { type RngLike, toRng } from "./rng.js";
-import { checkInteger, checkNumber, checkOneOf } from "./validate.js";
+import { checkModelSize } from "./capacity.js";
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, checkString } from "./validate.js";
+
+/** Most layers a builder accepts (a loop of a billion layers would hang before allocating much). */
+const MAX_LAYERS = 1000;
+
+/** Build a model; on any error dispose what was built (weights are allocated as layers are added). */
+function building<M extends tf.LayersModel>(model: M, build: (m: M) => void): M {
+  try {
+    build(model);
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
 
 /** Activations of the blocks. `swish` is x·σ(x) (tfjs-layers' built-in), `leakyRelu` uses `alpha`. */
 export type Activation = "relu" | "leakyRelu" | "swish" | "tanh" | "sigmoid" | "linear";
@@ -173,13 +188,20 @@ function addActivation(
   if (batchNorm && order === "after-activation") model.add(tf.layers.batchNormalization({ axis: -1, ...bn }));
 }
 
-function checkOptionsObject(options: unknown): void {
-  if (options === null || typeof options !== "object") {
-    throw new InvalidArgumentError("options", `expected an options object, got ${describeValue(options)}`);
-  }
+function checkOptionsObject(options: unknown, keys: readonly string[]): void {
+  if (options === undefined) throw new InvalidArgumentError("options", "expected an options object, got undefined");
+  checkOptions("options", options as object, keys);
+  const o = options as { name?: unknown; batchNorm?: unknown };
+  if (o.name !== undefined) checkString("options.name", o.name);
+  if (o.batchNorm !== undefined) checkBoolean("options.batchNorm", o.batchNorm);
 }
 
-function perLayer(name: string, value: PerLayer<number> | undefined, fallback: number, layers: number, bounds: { min: number }): number[] {
+const MLP_KEYS = ["inputDim", "outputDim", "hiddenLayers", "width", "activation", "alpha", "batchNorm", "batchNormOrder", "batchNormMomentum", "batchNormEpsilon", "outputActivation", "init", "seed", "name"] as const;
+const STACK_KEYS = ["kernelSize", "strides", "padding", "activation", "alpha", "batchNorm", "batchNormOrder", "widthMultiplier", "init", "seed", "name"] as const;
+const ENCODER_KEYS = [...STACK_KEYS, "inputShape", "filters", "latentDim", "latentActivation", "latentBatchNorm"] as const;
+const DECODER_KEYS = [...STACK_KEYS, "latentDim", "outputShape", "filters", "denseActivation", "outputActivation"] as const;
+
+function perLayer(name: string, value: PerLayer<number> | undefined, fallback: number, layers: number, bounds: { min: number; max: number }): number[] {
   if (value === undefined) return Array.from({ length: layers }, () => fallback);
   if (typeof value === "number") {
     checkInteger(name, value, bounds);
@@ -196,7 +218,8 @@ function checkFilters(name: string, filters: unknown): readonly number[] {
   if (!Array.isArray(filters) || filters.length === 0) {
     throw new InvalidArgumentError(name, `expected a non-empty array of channel counts, got ${describeValue(filters)}`);
   }
-  filters.forEach((f, i) => checkInteger(`${name}[${i}]`, f, { min: 1 }));
+  if (filters.length > MAX_LAYERS) throw new InvalidArgumentError(name, `expected at most ${MAX_LAYERS} layers, got ${filters.length}`);
+  filters.forEach((f, i) => checkInteger(`${name}[${i}]`, f, { min: 1, max: 2 ** 24 }));
   return filters;
 }
 
@@ -204,7 +227,7 @@ function checkShape3(name: string, shape: unknown): [number, number, number] {
   if (!Array.isArray(shape) || shape.length !== 3) {
     throw new InvalidArgumentError(name, `expected [height, width, channels], got ${describeValue(shape)}`);
   }
-  shape.forEach((v, i) => checkInteger(`${name}[${i}]`, v, { min: 1 }));
+  shape.forEach((v, i) => checkInteger(`${name}[${i}]`, v, { min: 1, max: 2 ** 24 }));
   return [shape[0], shape[1], shape[2]];
 }
 
@@ -222,12 +245,12 @@ interface StackSettings {
 
 function stackSettings(options: ConvStackOptions, layers: number): StackSettings {
   return {
-    kernel: perLayer("options.kernelSize", options.kernelSize, 4, layers, { min: 1 }),
-    strides: perLayer("options.strides", options.strides, 2, layers, { min: 1 }),
+    kernel: perLayer("options.kernelSize", options.kernelSize, 4, layers, { min: 1, max: 1024 }),
+    strides: perLayer("options.strides", options.strides, 2, layers, { min: 1, max: 1024 }),
     padding: checkOneOf("options.padding", options.padding ?? "same", ["same", "valid"] as const),
     activation: checkOneOf("options.activation", options.activation ?? "relu", ["relu", "swish", "leakyRelu"] as const),
     alpha: checkNumber("options.alpha", options.alpha ?? 0.2, { min: 0 }),
-    batchNorm: Boolean(options.batchNorm ?? false),
+    batchNorm: options.batchNorm ?? false,
     order: checkOneOf("options.batchNormOrder", options.batchNormOrder ?? "before-activation", ["before-activation", "after-activation"] as const),
     multiplier: checkNumber("options.widthMultiplier", options.widthMultiplier ?? 1, { above: 0 }),
     init: checkOneOf("options.init", options.init ?? "glorot", ["glorot", "he", "torch"] as const),
@@ -251,11 +274,16 @@ function convOut(size: number, k: number, s: number, padding: "same" | "valid"):
  * const h = mlp({ inputDim: 5, outputDim: 5, hiddenLayers: 7, width: 50, activation: "leakyRelu", alpha: 0.5, batchNorm: true, seed: 1 });
  */
 export function mlp(options: MlpOptions): tf.Sequential {
-  checkOptionsObject(options);
+  checkOptionsObject(options, MLP_KEYS);
   const inputDim = checkInteger("options.inputDim", options.inputDim, { min: 1 });
   const outputDim = checkInteger("options.outputDim", options.outputDim, { min: 1 });
-  const hiddenLayers = checkInteger("options.hiddenLayers", options.hiddenLayers, { min: 0 });
+  const hiddenLayers = checkInteger("options.hiddenLayers", options.hiddenLayers, { min: 0, max: MAX_LAYERS });
   const width = checkInteger("options.width", options.width, { min: 1 });
+  const batchNorm = options.batchNorm ?? false;
+  const hiddenParams = hiddenLayers === 0 ? 0 : inputDim * width + width + (hiddenLayers - 1) * (width * width + width) + (batchNorm ? 4 * width * hiddenLayers : 0);
+  // the error names the largest size, the one that makes the network too big
+  const biggest = hiddenLayers > 0 && width >= inputDim && width >= outputDim ? "options.width" : inputDim >= outputDim ? "options.inputDim" : "options.outputDim";
+  checkModelSize(biggest, hiddenParams + (hiddenLayers === 0 ? inputDim : width) * outputDim + outputDim, "the MLP");
   const activation = checkOneOf("options.activation", options.activation ?? "relu", ACTIVATIONS);
   const outputActivation = checkOneOf("options.outputActivation", options.outputActivation ?? "linear", ACTIVATIONS);
   const alpha = checkNumber("options.alpha", options.alpha ?? 0.2, { min: 0 });
@@ -267,17 +295,17 @@ export function mlp(options: MlpOptions): tf.Sequential {
   };
   const seeds = new Seeds(options.seed);
 
-  const model = tf.sequential({ name: options.name ?? "mlp" });
-  let fanIn = inputDim;
-  for (let i = 0; i < hiddenLayers; i++) {
-    model.add(tf.layers.dense({ units: width, ...(i === 0 ? { inputShape: [inputDim] } : {}), ...initializers(init, seeds, fanIn) }));
-    addActivation(model, activation, alpha, Boolean(options.batchNorm), order, bn);
-    fanIn = width;
-  }
-  model.add(tf.layers.dense({ units: outputDim, ...(hiddenLayers === 0 ? { inputShape: [inputDim] } : {}), ...initializers(init, seeds, fanIn) }));
-  const out = activationLayer(outputActivation, alpha);
-  if (out) model.add(out);
-  return model;
+  return building(tf.sequential({ name: options.name ?? "mlp" }), (model) => {
+    let fanIn = inputDim;
+    for (let i = 0; i < hiddenLayers; i++) {
+      model.add(tf.layers.dense({ units: width, ...(i === 0 ? { inputShape: [inputDim] } : {}), ...initializers(init, seeds, fanIn) }));
+      addActivation(model, activation, alpha, batchNorm, order, bn);
+      fanIn = width;
+    }
+    model.add(tf.layers.dense({ units: outputDim, ...(hiddenLayers === 0 ? { inputShape: [inputDim] } : {}), ...initializers(init, seeds, fanIn) }));
+    const out = activationLayer(outputActivation, alpha);
+    if (out) model.add(out);
+  });
 }
 
 /**
@@ -291,15 +319,29 @@ export function mlp(options: MlpOptions): tf.Sequential {
  * const enc = convEncoder({ inputShape: [28, 28, 1], filters: [128, 256, 512, 1024], activation: "swish", batchNorm: true, latentDim: 8 });
  */
 export function convEncoder(options: ConvEncoderOptions): tf.Sequential {
-  checkOptionsObject(options);
+  checkOptionsObject(options, ENCODER_KEYS);
   const inputShape = checkShape3("options.inputShape", options.inputShape);
   const filters = checkFilters("options.filters", options.filters);
   const s = stackSettings(options, filters.length);
   const latentActivation = checkOneOf("options.latentActivation", options.latentActivation ?? "linear", ACTIVATIONS);
   if (options.latentDim !== undefined) checkInteger("options.latentDim", options.latentDim, { min: 1 });
+  if (options.latentBatchNorm !== undefined) checkBoolean("options.latentBatchNorm", options.latentBatchNorm);
   const seeds = new Seeds(options.seed);
+  {
+    // sizes first: every weight counted before any is allocated
+    let [h, w, c] = inputShape;
+    let params = 0;
+    filters.forEach((f, i) => {
+      const k = s.kernel[i] as number;
+      const units = scaled(f, s.multiplier);
+      params += k * k * c * units + units + (s.batchNorm ? 4 * units : 0);
+      [h, w, c] = [convOut(h, k, s.strides[i] as number, s.padding), convOut(w, k, s.strides[i] as number, s.padding), units];
+    });
+    if (options.latentDim !== undefined) params += Math.max(1, h * w * c) * options.latentDim + options.latentDim;
+    checkModelSize("options.filters", params, "the conv encoder");
+  }
 
-  const model = tf.sequential({ name: options.name ?? "conv_encoder" });
+  return building(tf.sequential({ name: options.name ?? "conv_encoder" }), (model) => {
   let [h, w, c] = inputShape;
   filters.forEach((f, i) => {
     const k = s.kernel[i] as number;
@@ -330,7 +372,7 @@ export function convEncoder(options: ConvEncoderOptions): tf.Sequential {
     const act = activationLayer(latentActivation, s.alpha);
     if (act) model.add(act);
   }
-  return model;
+  });
 }
 
 /**
@@ -345,7 +387,7 @@ export function convEncoder(options: ConvEncoderOptions): tf.Sequential {
  * const dec = convDecoder({ latentDim: 5, outputShape: [28, 28, 1], filters: [128, 64] });
  */
 export function convDecoder(options: ConvDecoderOptions): tf.Sequential {
-  checkOptionsObject(options);
+  checkOptionsObject(options, DECODER_KEYS);
   const latentDim = checkInteger("options.latentDim", options.latentDim, { min: 1 });
   const outputShape = checkShape3("options.outputShape", options.outputShape);
   const filters = checkFilters("options.filters", options.filters);
@@ -374,8 +416,19 @@ export function convDecoder(options: ConvDecoderOptions): tf.Sequential {
   }
   const [h0, w0] = sizes[0] as [number, number];
   const c0 = scaled(filters[0] as number, s.multiplier);
+  {
+    let params = latentDim * h0 * w0 * c0 + h0 * w0 * c0;
+    let cin = c0;
+    filters.forEach((_, i) => {
+      const units = i === filters.length - 1 ? outputShape[2] : scaled(filters[i + 1] as number, s.multiplier);
+      const k = s.kernel[i] as number;
+      params += k * k * units * cin + units + (s.batchNorm ? 4 * units : 0);
+      cin = units;
+    });
+    checkModelSize("options.outputShape", params, "the conv decoder");
+  }
 
-  const model = tf.sequential({ name: options.name ?? "conv_decoder" });
+  return building(tf.sequential({ name: options.name ?? "conv_decoder" }), (model) => {
   model.add(tf.layers.dense({ units: h0 * w0 * c0, inputShape: [latentDim], ...initializers(s.init, seeds, latentDim) }));
   const dAct = activationLayer(denseActivation, s.alpha);
   if (dAct) model.add(dAct);
@@ -401,7 +454,7 @@ export function convDecoder(options: ConvDecoderOptions): tf.Sequential {
       addActivation(model, s.activation, s.alpha, s.batchNorm, s.order);
     }
   });
-  return model;
+  });
 }
 
 /** Options of {@link gtnMnistAutoencoder}. */
@@ -435,11 +488,14 @@ export interface GtnAutoencoderOptions {
  * const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 0 });
  */
 export function gtnMnistAutoencoder(options: GtnAutoencoderOptions): { encoder: tf.Sequential; decoder: tf.Sequential } {
-  checkOptionsObject(options);
+  checkOptionsObject(options, ["latentDim", "imageShape", "init", "seed", "latentBatchNorm"]);
   const latentDim = checkInteger("options.latentDim", options.latentDim, { min: 1 });
   const imageShape = checkShape3("options.imageShape", options.imageShape ?? [28, 28, 1]);
+  if (options.latentBatchNorm !== undefined) checkBoolean("options.latentBatchNorm", options.latentBatchNorm);
   const seeds = new Seeds(options.seed);
-  const init = options.init ?? "torch";
+  const init = checkOneOf("options.init", options.init ?? "torch", ["glorot", "he", "torch"] as const);
+  // both networks' weights (the encoder's dense and the decoder's dense dominate: 2·(H/4)(W/4)·128·d)
+  checkModelSize("options.imageShape", 2 * Math.ceil(imageShape[0] / 4) * Math.ceil(imageShape[1] / 4) * 128 * (latentDim + 1) + 16 * (imageShape[2] * 64 + 64 * 128) * 2, "the autoencoder");
   const common = { kernelSize: 4, strides: 2, padding: "same", activation: "relu", init } as const;
   const encoder = convEncoder({
     ...common,
@@ -451,14 +507,20 @@ export function gtnMnistAutoencoder(options: GtnAutoencoderOptions): { encoder: 
     latentBatchNorm: options.latentBatchNorm ?? true,
     seed: seeds.next(),
   });
-  const decoder = convDecoder({
-    ...common,
-    name: "gtn_decoder",
-    latentDim,
-    outputShape: imageShape,
-    filters: [128, 64],
-    outputActivation: "sigmoid",
-    seed: seeds.next(),
-  });
+  let decoder: tf.Sequential;
+  try {
+    decoder = convDecoder({
+      ...common,
+      name: "gtn_decoder",
+      latentDim,
+      outputShape: imageShape,
+      filters: [128, 64],
+      outputActivation: "sigmoid",
+      seed: seeds.next(),
+    });
+  } catch (error) {
+    encoder.dispose();
+    throw error;
+  }
   return { encoder, decoder };
 }

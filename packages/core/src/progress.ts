@@ -1,6 +1,6 @@
 import { InvalidArgumentError, describeValue } from "./errors.js";
 import type { LearningRate, TrainProgress } from "./train.js";
-import { checkInteger, checkNumber } from "./validate.js";
+import { checkBoolean, checkFunction, checkInteger, checkNumber, checkOneOf, checkOptions, checkString } from "./validate.js";
 
 /** Where {@link progressBar} writes: a Node writable such as `process.stderr`, or anything like it. */
 export interface ProgressStream {
@@ -34,8 +34,30 @@ function defaultStream(): ProgressStream {
   return { write: (chunk: string) => console.log(chunk.replace(/\n$/, "")), isTTY: false };
 }
 
+/** Check a {@link TrainProgress} event (what trainLoop emits): the fields a progress line prints. */
+function checkProgressEvent(event: unknown): asserts event is TrainProgress {
+  const e = event as Partial<TrainProgress> | null;
+  if (e === null || typeof e !== "object") throw new InvalidArgumentError("event", `expected a TrainProgress event, got ${describeValue(event)}`);
+  checkOneOf("event.phase", e.phase, ["step", "epoch"] as const);
+  checkInteger("event.epoch", e.epoch, { min: 0 });
+  checkInteger("event.epochs", e.epochs, { min: 1 });
+  checkInteger("event.stepsPerEpoch", e.stepsPerEpoch, { min: 1 });
+  checkInteger("event.step", e.step, { min: 0 });
+  checkInteger("event.globalStep", e.globalStep, { min: 0 });
+  if (e.losses === null || typeof e.losses !== "object") throw new InvalidArgumentError("event.losses", `expected a record of numbers, got ${describeValue(e.losses)}`);
+  for (const [k, v] of Object.entries(e.losses)) if (typeof v !== "number") throw new InvalidArgumentError(`event.losses.${k}`, `expected a number, got ${describeValue(v)}`);
+  if (e.validationLoss !== undefined) checkNumber("event.validationLoss", e.validationLoss);
+  checkNumber("event.samplesPerSecond", e.samplesPerSecond, { min: 0 });
+  if (typeof e.etaSeconds !== "number") throw new InvalidArgumentError("event.etaSeconds", `expected a number (NaN when unknown), got ${describeValue(e.etaSeconds)}`);
+  const lr = e.learningRate;
+  if (lr !== null && typeof lr !== "number" && (typeof lr !== "object" || Object.values(lr as object).some((v) => typeof v !== "number"))) {
+    throw new InvalidArgumentError("event.learningRate", `expected null, a number or a record of numbers, got ${describeValue(lr)}`);
+  }
+}
+
 /** Seconds as `42s`, `3m05s` or `2h07m`; `--` when unknown. */
 export function formatDuration(seconds: number): string {
+  if (typeof seconds !== "number") throw new InvalidArgumentError("seconds", `expected a number of seconds, got ${describeValue(seconds)}`);
   if (!Number.isFinite(seconds) || seconds < 0) return "--";
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
@@ -45,6 +67,7 @@ export function formatDuration(seconds: number): string {
 
 /** A loss or rate in 4 significant digits, or exponent form when very small or large. */
 export function formatValue(v: number): string {
+  if (typeof v !== "number") throw new InvalidArgumentError("v", `expected a number, got ${describeValue(v)}`);
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return "0";
   const a = Math.abs(v);
@@ -65,7 +88,11 @@ function formatRate(lr: LearningRate | null): string {
  * `label epoch 3/10 [██████░░░░] 120/469 loss 0.0123 val 0.0456 lr 0.001 1234 samples/s ETA 1m05s`.
  */
 export function formatProgress(event: TrainProgress, options: { label?: string; barWidth?: number; ascii?: boolean } = {}): string {
-  const width = options.barWidth ?? 24;
+  checkProgressEvent(event);
+  checkOptions("options", options, ["label", "barWidth", "ascii"]);
+  if (options.label !== undefined) checkString("options.label", options.label, { allowEmpty: true });
+  if (options.ascii !== undefined) checkBoolean("options.ascii", options.ascii);
+  const width = checkInteger("options.barWidth", options.barWidth ?? 24, { min: 1, max: 200 });
   const frac = event.stepsPerEpoch > 0 ? Math.min(1, Math.max(0, event.step / event.stepsPerEpoch)) : 0;
   const filled = Math.round(frac * width);
   const [full, empty] = options.ascii ? ["#", "."] : ["█", "░"];
@@ -93,13 +120,16 @@ export function formatProgress(event: TrainProgress, options: { label?: string; 
  * await trainLoop({ ...options, onProgress: progressBar({ label: "gtn h" }) });
  */
 export function progressBar(options: ProgressBarOptions = {}): (event: TrainProgress) => void {
+  checkOptions("options", options, ["stream", "label", "barWidth", "redrawSeconds", "intervalSeconds", "now"]);
+  if (options.label !== undefined) checkString("options.label", options.label, { allowEmpty: true });
+  if (options.now !== undefined) checkFunction("options.now", options.now);
   const stream = options.stream ?? defaultStream();
   if (typeof (stream as { write?: unknown } | null)?.write !== "function") {
-    throw new InvalidArgumentError("stream", `expected a writable stream, got ${describeValue(stream)}`);
+    throw new InvalidArgumentError("options.stream", `expected a writable stream, got ${describeValue(stream)}`);
   }
-  const barWidth = checkInteger("barWidth", options.barWidth ?? 24, { min: 1, max: 200 });
-  const redrawMs = checkNumber("redrawSeconds", options.redrawSeconds ?? 0.1, { min: 0 }) * 1000;
-  const intervalMs = checkNumber("intervalSeconds", options.intervalSeconds ?? 5, { min: 0 }) * 1000;
+  const barWidth = checkInteger("options.barWidth", options.barWidth ?? 24, { min: 1, max: 200 });
+  const redrawMs = checkNumber("options.redrawSeconds", options.redrawSeconds ?? 0.1, { min: 0 }) * 1000;
+  const intervalMs = checkNumber("options.intervalSeconds", options.intervalSeconds ?? 5, { min: 0 }) * 1000;
   const now = options.now ?? (() => performance.now());
   const label = options.label;
   const tty = stream.isTTY === true;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, describeValue } from "./errors.js";
-import { checkInteger, checkNumber } from "./validate.js";
+import { checkAllocation, checkArgName, checkArray, checkBoolean, checkInteger, checkNumber, checkOptions } from "./validate.js";
 
 /**
  * A seeded pseudo-random stream (xoshiro128**, seeded through splitmix32). Every public Atlas
@@ -53,13 +53,19 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** Uniform in [low, high). */
+  /** Uniform in [low, high) (finite, low ≤ high). */
   uniform(low = 0, high = 1): number {
+    checkRange(low, high);
     return low + (high - low) * this.next();
   }
 
   /** Normal with the given mean and standard deviation (Marsaglia's polar method). */
   normal(mean = 0, std = 1): number {
+    checkNormal(mean, std);
+    return this.normalUnchecked(mean, std);
+  }
+
+  private normalUnchecked(mean: number, std: number): number {
     if (this.spareNormal !== undefined) {
       const s = this.spareNormal;
       this.spareNormal = undefined;
@@ -91,20 +97,29 @@ export class Rng {
 
   /** Fill a new Float32Array (or the given array) with uniform values in [low, high). */
   uniformArray(length: number, low = 0, high = 1): Float32Array {
-    const out = new Float32Array(checkInteger("length", length, { min: 0 }));
-    for (let i = 0; i < length; i++) out[i] = this.uniform(low, high);
+    checkInteger("length", length, { min: 0 });
+    checkAllocation("length", length, 4);
+    checkRange(low, high);
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = low + (high - low) * this.next();
     return out;
   }
 
   /** A new Float32Array of standard normal values (times std, plus mean). */
   normalArray(length: number, mean = 0, std = 1): Float32Array {
-    const out = new Float32Array(checkInteger("length", length, { min: 0 }));
-    for (let i = 0; i < length; i++) out[i] = this.normal(mean, std);
+    checkInteger("length", length, { min: 0 });
+    checkAllocation("length", length, 4);
+    checkNormal(mean, std);
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.normalUnchecked(mean, std);
     return out;
   }
 
   /** Shuffle an array in place (Fisher–Yates) and return it. */
   shuffle<T, A extends { length: number; [i: number]: T }>(array: A): A {
+    if (!Array.isArray(array) && !(ArrayBuffer.isView(array) && !(array instanceof DataView))) {
+      throw new InvalidArgumentError("array", `expected an array or a typed array to shuffle in place, got ${describeValue(array)}`);
+    }
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = array[i] as T;
@@ -116,7 +131,9 @@ export class Rng {
 
   /** A random permutation of 0..n-1. */
   permutation(n: number): Int32Array {
-    const p = new Int32Array(checkInteger("n", n, { min: 0 }));
+    checkInteger("n", n, { min: 0, max: 2 ** 31 - 1 });
+    checkAllocation("n", n, 4);
+    const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
   }
@@ -126,20 +143,27 @@ export class Rng {
    * drawn with probability proportional to the weights (with replacement).
    */
   choice(n: number, count: number, options: { replace?: boolean; weights?: ArrayLike<number> } = {}): Int32Array {
-    checkInteger("n", n, { min: 1 });
+    checkInteger("n", n, { min: 1, max: 2 ** 31 - 1 });
     checkInteger("count", count, { min: 0 });
+    checkAllocation("count", count, 4);
+    const o = checkOptions("options", options, ["replace", "weights"]);
+    const replace = o.replace === undefined ? false : checkBoolean("options.replace", o.replace);
+    if (o.weights !== undefined) checkArray("options.weights", o.weights, { length: n, finite: false });
+    if (!o.weights && !replace) {
+      if (count > n) throw new InvalidArgumentError("count", `expected at most n = ${n} draws without replacement, got ${count}`);
+      checkAllocation("n", n, 4);
+    }
     const out = new Int32Array(count);
-    if (options.weights) {
-      const w = options.weights;
-      if (w.length !== n) throw new InvalidArgumentError("weights", `expected ${n} weights, got ${w.length}`);
+    if (o.weights) {
+      const w = o.weights;
       const cum = new Float64Array(n);
       let total = 0;
       for (let i = 0; i < n; i++) {
-        const wi = checkNumber(`weights[${i}]`, w[i], { min: 0 });
+        const wi = checkNumber(`options.weights[${i}]`, w[i], { min: 0 });
         total += wi;
         cum[i] = total;
       }
-      if (!(total > 0)) throw new InvalidArgumentError("weights", "expected at least one positive weight, got all zeros");
+      if (!(total > 0) || !Number.isFinite(total)) throw new InvalidArgumentError("options.weights", "expected at least one positive weight, got all zeros");
       for (let c = 0; c < count; c++) {
         const r = this.next() * total;
         let lo = 0;
@@ -153,11 +177,10 @@ export class Rng {
       }
       return out;
     }
-    if (options.replace) {
+    if (replace) {
       for (let c = 0; c < count; c++) out[c] = this.int(n);
       return out;
     }
-    if (count > n) throw new InvalidArgumentError("count", `expected at most n = ${n} draws without replacement, got ${count}`);
     const p = this.permutation(n);
     out.set(p.subarray(0, count));
     return out;
@@ -179,6 +202,7 @@ export class Rng {
 
   /** Move this stream to a position saved by {@link Rng.getState}; validates the state first. */
   setState(state: RngState): void {
+    checkOptions("state", state, ["words", "spareNormal"], { nullable: ["spareNormal"] });
     const words = checkRngState(state);
     this.s0 = words[0];
     this.s1 = words[1];
@@ -220,6 +244,17 @@ function checkRngState(state: unknown): [number, number, number, number] {
   return [out[0] | 0, out[1] | 0, out[2] | 0, out[3] | 0];
 }
 
+function checkRange(low: unknown, high: unknown): void {
+  checkNumber("low", low);
+  checkNumber("high", high, { min: low as number });
+  if (!Number.isFinite((high as number) - (low as number))) throw new InvalidArgumentError("high", `high − low must be finite, got ${high} − ${low}`);
+}
+
+function checkNormal(mean: unknown, std: unknown): void {
+  checkNumber("mean", mean);
+  checkNumber("std", std, { min: 0 });
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
@@ -229,6 +264,7 @@ export type RngLike = number | Rng;
 
 /** Turn a seed or an `Rng` into an `Rng` (a number starts a new stream; an `Rng` is used as is). */
 export function toRng(seedOrRng: RngLike, name = "seed"): Rng {
+  checkArgName(name);
   if (seedOrRng instanceof Rng) return seedOrRng;
   if (typeof seedOrRng === "number" && Number.isInteger(seedOrRng) && seedOrRng >= 0) return new Rng(seedOrRng);
   throw new InvalidArgumentError(name, `expected a non-negative integer seed or an Rng, got ${describeValue(seedOrRng)}`);

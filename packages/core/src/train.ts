@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { CorruptFileError, InvalidArgumentError, describeValue } from "./errors.js";
-import { STATE_JSON, loadState, saveState, writeDirAtomic } from "./files.js";
+import { findSavedDir, makeDirs, writeDirAtomic } from "./atomic-dir.js";
+import { STATE_JSON, loadState, saveState } from "./files.js";
 import { statPath } from "./platform/io.js";
-import { joinPath, resolvePath } from "./platform/paths.js";
+import { dirnamePath, joinPath, resolvePath } from "./platform/paths.js";
 import { Rng, type RngLike, type RngState, toRng } from "./rng.js";
-import { checkInteger, checkNumber } from "./validate.js";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkPath, checkSignal } from "./validate.js";
 
 /** A step's loss: one number, or several named ones (e.g. `{ d, g }` for adversarial training). */
 export type StepLosses = number | Record<string, number>;
@@ -241,7 +242,7 @@ export function getLearningRate(optimizer: tf.Optimizer): number {
  * learningRateAt({ initial: 1e-3, halveAtEpochs: [5, 25, 50] }, 5); // 5e-4 (the 6th epoch)
  */
 export function learningRateAt(schedule: LearningRateSchedule, epoch: number): LearningRate {
-  checkSchedule(schedule);
+  checkSchedule(schedule, "schedule");
   checkInteger("epoch", epoch, { min: 0 });
   const factor = schedule.factor ?? 0.5;
   let k = 0;
@@ -253,31 +254,31 @@ export function learningRateAt(schedule: LearningRateSchedule, epoch: number): L
   return out;
 }
 
-function checkSchedule(schedule: LearningRateSchedule): void {
-  if (typeof schedule !== "object" || schedule === null) {
-    throw new InvalidArgumentError("learningRate", `expected { initial, halveAtEpochs?, factor? }, got ${describeValue(schedule)}`);
-  }
+function checkSchedule(schedule: LearningRateSchedule, name = "learningRate"): void {
+  if (schedule === undefined) throw new InvalidArgumentError(name, "expected { initial, halveAtEpochs?, factor? }, got undefined");
+  checkOptions(name, schedule, ["initial", "halveAtEpochs", "factor"]);
   const init = schedule.initial;
-  if (typeof init === "number") checkNumber("learningRate.initial", init, { above: 0 });
-  else if (typeof init === "object" && init !== null && !Array.isArray(init) && Object.keys(init).length > 0) {
-    for (const [k, v] of Object.entries(init)) checkNumber(`learningRate.initial.${k}`, v, { above: 0 });
+  const plain = (v: unknown): boolean => typeof v === "object" && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  if (typeof init === "number") checkNumber(`${name}.initial`, init, { above: 0 });
+  else if (plain(init) && Object.keys(init).length > 0) {
+    for (const [k, v] of Object.entries(init)) checkNumber(`${name}.initial.${k}`, v, { above: 0 });
   } else {
-    throw new InvalidArgumentError("learningRate.initial", `expected a positive number or a non-empty record of them, got ${describeValue(init)}`);
+    throw new InvalidArgumentError(`${name}.initial`, `expected a positive number or a non-empty record of them, got ${describeValue(init)}`);
   }
   if (schedule.halveAtEpochs !== undefined) {
     if (!Array.isArray(schedule.halveAtEpochs)) {
-      throw new InvalidArgumentError("learningRate.halveAtEpochs", `expected an array of increasing epoch counts, got ${describeValue(schedule.halveAtEpochs)}`);
+      throw new InvalidArgumentError(`${name}.halveAtEpochs`, `expected an array of increasing epoch counts, got ${describeValue(schedule.halveAtEpochs)}`);
     }
     let prev = 0;
     for (const [i, h] of schedule.halveAtEpochs.entries()) {
-      checkInteger(`learningRate.halveAtEpochs[${i}]`, h, { min: 1 });
+      checkInteger(`${name}.halveAtEpochs[${i}]`, h, { min: 1 });
       if (i > 0 && h <= prev) {
-        throw new InvalidArgumentError("learningRate.halveAtEpochs", `expected strictly increasing epochs, got ${h} after ${prev} at index ${i}`);
+        throw new InvalidArgumentError(`${name}.halveAtEpochs`, `expected strictly increasing epochs, got ${h} after ${prev} at index ${i}`);
       }
       prev = h;
     }
   }
-  if (schedule.factor !== undefined) checkNumber("learningRate.factor", schedule.factor, { above: 0 });
+  if (schedule.factor !== undefined) checkNumber(`${name}.factor`, schedule.factor, { above: 0 });
 }
 
 function sameRate(a: LearningRate | null, b: LearningRate | null): boolean {
@@ -300,8 +301,12 @@ function isOptimizer(v: unknown): v is tf.Optimizer {
 
 type OptimizerSet = { kind: "list"; list: tf.Optimizer[] } | { kind: "record"; record: Record<string, tf.Optimizer> };
 
-function checkOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: number; optimizers: OptimizerSet | null } {
-  if (typeof o !== "object" || o === null) throw new InvalidArgumentError("options", `expected an options object, got ${describeValue(o)}`);
+const LOOP_KEYS = ["size", "batchSize", "epochs", "seed", "rng", "dropLast", "step", "validate", "learningRate", "optimizers", "onLearningRate", "earlyStopping", "checkpoint", "onProgress", "onEpochEnd", "signal", "leakCheck"] as const;
+
+function checkLoopOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: number; optimizers: OptimizerSet | null } {
+  if (o === undefined) throw new InvalidArgumentError("options", "expected { size, batchSize, epochs, step, … }, got undefined");
+  checkOptions("options", o, LOOP_KEYS);
+  if (o.leakCheck !== undefined) checkBoolean("leakCheck", o.leakCheck);
   const size = checkInteger("size", o.size, { min: 1 });
   const batchSize = checkInteger("batchSize", o.batchSize, { min: 1 });
   checkInteger("epochs", o.epochs, { min: 1 });
@@ -345,7 +350,7 @@ function checkOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: number; o
 
   const es = o.earlyStopping;
   if (es !== undefined) {
-    if (typeof es !== "object" || es === null) throw new InvalidArgumentError("earlyStopping", `expected { patience, minDelta? }, got ${describeValue(es)}`);
+    checkOptions("earlyStopping", es, ["patience", "minDelta", "onImprovement", "restoreBest"]);
     checkInteger("earlyStopping.patience", es.patience, { min: 0 });
     if (es.minDelta !== undefined) checkNumber("earlyStopping.minDelta", es.minDelta, { min: 0 });
     if (o.validate === undefined) throw new InvalidArgumentError("earlyStopping", "stops on the validation loss: give validate too");
@@ -354,17 +359,17 @@ function checkOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: number; o
   }
   const ck = o.checkpoint;
   if (ck !== undefined) {
-    if (typeof ck !== "object" || ck === null) throw new InvalidArgumentError("checkpoint", `expected { dir, every, save, load }, got ${describeValue(ck)}`);
-    if (typeof ck.dir !== "string" || ck.dir.trim() === "") throw new InvalidArgumentError("checkpoint.dir", `expected a directory path, got ${describeValue(ck.dir)}`);
+    checkOptions("checkpoint", ck, ["dir", "every", "save", "load", "resume", "saveOnAbort"]);
+    checkPath("checkpoint.dir", ck.dir);
     checkInteger("checkpoint.every", ck.every, { min: 1 });
     if (!isFn(ck.save)) throw new InvalidArgumentError("checkpoint.save", `expected a function (dir) => Promise<void>, got ${describeValue(ck.save)}`);
     if (!isFn(ck.load)) throw new InvalidArgumentError("checkpoint.load", `expected a function (dir) => Promise<void>, got ${describeValue(ck.load)}`);
+    if (ck.resume !== undefined) checkBoolean("checkpoint.resume", ck.resume);
+    if (ck.saveOnAbort !== undefined) checkBoolean("checkpoint.saveOnAbort", ck.saveOnAbort);
   }
   if (o.onProgress !== undefined && !isFn(o.onProgress)) throw new InvalidArgumentError("onProgress", `expected a function, got ${describeValue(o.onProgress)}`);
   if (o.onEpochEnd !== undefined && !isFn(o.onEpochEnd)) throw new InvalidArgumentError("onEpochEnd", `expected a function, got ${describeValue(o.onEpochEnd)}`);
-  if (o.signal !== undefined && typeof (o.signal as { aborted?: unknown } | null)?.aborted !== "boolean") {
-    throw new InvalidArgumentError("signal", `expected an AbortSignal, got ${describeValue(o.signal)}`);
-  }
+  if (o.signal !== undefined) checkSignal("signal", o.signal);
   return { rng, stepsPerEpoch, optimizers };
 }
 
@@ -395,16 +400,28 @@ interface CheckpointJson {
   state: LoopState;
 }
 
-async function readCheckpoint(dir: string): Promise<CheckpointJson | null> {
-  if ((await statPath(dir)) === undefined) return null;
-  const trainerDir = joinPath(dir, TRAINER_DIR);
+/**
+ * Before any training: `checkpoint.dir` must be a directory or creatable as one (its parents are
+ * created now, so a bad path fails at once instead of after the first epoch).
+ */
+async function checkCheckpointDir(dir: string): Promise<void> {
+  const st = await statPath(dir).catch(() => undefined);
+  if (st && st.kind !== "directory") throw new InvalidArgumentError("checkpoint.dir", `${dir} is a file, not a directory`);
+  await makeDirs("checkpoint.dir", dirnamePath(dir));
+}
+
+/** The checkpoint in `dir` (found by core's recovery rule for atomic directories), or null. */
+async function readCheckpoint(dir: string): Promise<{ root: string; json: CheckpointJson } | null> {
+  const root = await findSavedDir(dir);
+  if (root === null) return null;
+  const trainerDir = joinPath(root, TRAINER_DIR);
   const { tensors, json } = await loadState(trainerDir);
   tf.dispose(Object.values(tensors));
   const j = json as Partial<CheckpointJson> | null;
   if (!j || j.format !== CHECKPOINT_FORMAT || j.version !== 1 || typeof j.state !== "object" || j.state === null) {
     throw new CorruptFileError(joinPath(trainerDir, STATE_JSON), `not a training checkpoint (expected format '${CHECKPOINT_FORMAT}')`);
   }
-  return j as CheckpointJson;
+  return { root, json: j as CheckpointJson };
 }
 
 function checkLoopState(file: string, s: LoopState): void {
@@ -454,7 +471,8 @@ function checkLoopState(file: string, s: LoopState): void {
  * });
  */
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory> {
-  const { rng, stepsPerEpoch, optimizers } = checkOptions(options);
+  const { rng, stepsPerEpoch, optimizers } = checkLoopOptions(options);
+  if (options.checkpoint) await checkCheckpointDir(resolvePath(options.checkpoint.dir));
   const { size, batchSize, epochs, step: stepFn, validate, learningRate: schedule, earlyStopping: es, checkpoint: ck, signal } = options;
   const dropLast = options.dropLast ?? false;
   const samplesPerEpoch = dropLast ? stepsPerEpoch * batchSize : size;
@@ -477,16 +495,17 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
   let resumedFrom: TrainHistory["resumedFrom"] = null;
 
   if (ck && ck.resume !== false) {
-    const saved = await readCheckpoint(resolvePath(ck.dir));
-    if (saved) {
+    const found = await readCheckpoint(resolvePath(ck.dir));
+    if (found) {
+      const saved = found.json;
       if (saved.size !== size || saved.batchSize !== batchSize || saved.dropLast !== dropLast) {
         throw new InvalidArgumentError(
           "checkpoint.dir",
           `holds a run with size ${saved.size}, batchSize ${saved.batchSize}, dropLast ${saved.dropLast}; this run has size ${size}, batchSize ${batchSize}, dropLast ${dropLast} (use another dir or resume: false)`,
         );
       }
-      checkLoopState(joinPath(resolvePath(ck.dir), TRAINER_DIR, STATE_JSON), saved.state);
-      await ck.load(resolvePath(ck.dir));
+      checkLoopState(joinPath(found.root, TRAINER_DIR, STATE_JSON), saved.state);
+      await ck.load(found.root);
       st = saved.state;
       rng.setState(st.rng);
       resumedFrom = { epoch: st.epoch, step: st.step };
@@ -509,7 +528,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
     await writeDirAtomic(resolvePath(ck.dir), async (temp) => {
       await ck.save(temp);
       await saveState(joinPath(temp, TRAINER_DIR), { json });
-    });
+    }, { argument: "checkpoint.dir" });
   };
 
   if (st.stopped === "early-stopping") return result("early-stopping");

@@ -4,7 +4,12 @@
  * specification, section 5 (binary format): LEB128 integers, sections as id + size + body, names
  * as length-prefixed UTF-8 (ASCII here).
  */
+import { InvalidArgumentError } from "./errors.js";
 import { environment } from "./platform/platform.js";
+import { checkArray, checkInteger, checkString } from "./validate.js";
+
+const U32_MAX = 2 ** 32 - 1;
+const I32_MIN = -(2 ** 31);
 
 /**
  * Unsigned LEB128 encoding of a non-negative integer < 2³² (WebAssembly spec 5.2.2).
@@ -13,6 +18,7 @@ import { environment } from "./platform/platform.js";
  * uleb(624485); // [0xe5, 0x8e, 0x26]
  */
 export function uleb(n: number): number[] {
+  checkInteger("n", n, { min: 0, max: U32_MAX });
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -30,6 +36,7 @@ export function uleb(n: number): number[] {
  * sleb(-123456); // [0xc0, 0xbb, 0x78]
  */
 export function sleb(n: number): number[] {
+  checkInteger("n", n, { min: I32_MIN, max: 2 ** 31 - 1 });
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -49,6 +56,8 @@ export function sleb(n: number): number[] {
  * section(3, [0x01, 0x00]); // function section, one function of type 0: [3, 2, 1, 0]
  */
 export function section(id: number, body: number[]): number[] {
+  checkInteger("id", id, { min: 0, max: 255 });
+  checkArray("body", body, { integers: { min: 0, max: 255 } });
   return [id, ...uleb(body.length), ...body];
 }
 
@@ -59,26 +68,34 @@ export function section(id: number, body: number[]): number[] {
  * wasmName("env"); // [3, 0x65, 0x6e, 0x76]
  */
 export function wasmName(s: string): number[] {
+  checkString("s", s, { allowEmpty: true });
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) throw new InvalidArgumentError("s", `expected an ASCII name, found character code ${s.charCodeAt(i)} at index ${i}`);
+  }
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
 /** `local.get i` (spec 5.4.4). @example localGet(3); // [0x20, 3] */
 export function localGet(i: number): number[] {
+  checkInteger("i", i, { min: 0, max: U32_MAX });
   return [0x20, ...uleb(i)];
 }
 
 /** `local.set i` (spec 5.4.4). @example localSet(3); // [0x21, 3] */
 export function localSet(i: number): number[] {
+  checkInteger("i", i, { min: 0, max: U32_MAX });
   return [0x21, ...uleb(i)];
 }
 
 /** `local.tee i` (spec 5.4.4). @example localTee(3); // [0x22, 3] */
 export function localTee(i: number): number[] {
+  checkInteger("i", i, { min: 0, max: U32_MAX });
   return [0x22, ...uleb(i)];
 }
 
 /** `i32.const v` (spec 5.4.7). @example i32Const(-1); // [0x41, 0x7f] */
 export function i32Const(v: number): number[] {
+  checkInteger("v", v, { min: I32_MIN, max: U32_MAX });
   return [0x41, ...sleb(v)];
 }
 
@@ -90,11 +107,15 @@ export function i32Const(v: number): number[] {
  * simdOp(0xf0); // f64x2.add: [0xfd, 0xf0, 0x01]
  */
 export function simdOp(op: number, ...immediates: number[]): number[] {
+  checkInteger("op", op, { min: 0, max: U32_MAX });
+  checkArray("immediates", immediates, { integers: { min: 0, max: 255 } });
   return [0xfd, ...uleb(op), ...immediates];
 }
 
 /** A memory immediate: alignment exponent and byte offset (spec 5.4.6). @example memarg(3, 16); // [3, 16] */
 export function memarg(align: number, offset: number): number[] {
+  checkInteger("align", align, { min: 0, max: 16 });
+  checkInteger("offset", offset, { min: 0, max: U32_MAX });
   return [...uleb(align), ...uleb(offset)];
 }
 

@@ -12,8 +12,11 @@
  * isolation, say), {@link wasmThreadPool} returns undefined.
  */
 import { type SpawnedWorker, atomicsWait, spawnWorker, workerThreadsAvailable } from "./platform/workers.js";
+import { checkInteger } from "./validate.js";
 
 const PAGE = 65536;
+/** Most threads a pool runs (workers + the calling thread). */
+const MAX_POOL_THREADS = 256;
 /** Largest shared memory (pages of 64 KiB): 2 GiB, reserved as address space, committed as grown. */
 export const WASM_POOL_MAX_PAGES = 32768;
 const MAX_PARTS = 256;
@@ -248,6 +251,7 @@ let pool: Pool | null | undefined;
  * }
  */
 export function wasmThreadPool(threads: number): WasmThreadPool | undefined {
+  checkInteger("threads", threads, { min: 1, max: MAX_POOL_THREADS });
   if (threads <= 1) return undefined;
   if (pool === undefined) {
     pool = null;

@@ -1,5 +1,5 @@
 import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "../errors.js";
-import { checkInteger, checkOneOf } from "../validate.js";
+import { checkInteger, checkOneOf, checkOptions } from "../validate.js";
 import { type Dataset } from "./dataset.js";
 import { joinPath } from "../platform/paths.js";
 import { isDirectory, isFile, readDataFile } from "./files.js";
@@ -45,6 +45,7 @@ export async function loadCifar10(directory: string, split: "train" | "test", op
     throw new InvalidArgumentError("directory", `expected the path of the unpacked CIFAR-10 binary batches, got ${describeValue(directory)}`);
   }
   checkOneOf("split", split, ["train", "test"] as const);
+  checkOptions("options", options, ["batches"]);
   let batches: readonly number[] = [1, 2, 3, 4, 5];
   if (options.batches !== undefined) {
     if (!Array.isArray(options.batches) || options.batches.length === 0) {

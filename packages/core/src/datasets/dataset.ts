@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, ShapeMismatchError, describeValue } from "../errors.js";
 import type { Matrix } from "../matrix.js";
-import { checkInteger } from "../validate.js";
+import { checkAllocation, checkInteger, checkOptions, checkString } from "../validate.js";
 
 /** `[n, height, width, channels]` of a {@link Dataset}. */
 export type DatasetShape = readonly [n: number, height: number, width: number, channels: number];
@@ -48,6 +48,8 @@ export interface DatasetInit {
  *   labels: Int32Array.from([0, 1]), classes: ["a", "b"] });
  */
 export function createDataset(init: DatasetInit): Dataset {
+  if (init === undefined) throw new InvalidArgumentError("init", "expected { name, images, shape, labels, classes }, got undefined");
+  checkOptions("init", init, ["name", "images", "shape", "labels", "classes"]);
   const { name, images, shape, labels, classes } = init;
   if (typeof name !== "string") throw new InvalidArgumentError("name", `expected a string, got ${describeValue(name)}`);
   if (!(images instanceof Float32Array)) throw new InvalidArgumentError("images", `expected a Float32Array, got ${describeValue(images)}`);
@@ -63,7 +65,7 @@ export function createDataset(init: DatasetInit): Dataset {
     throw new ShapeMismatchError("images", `expected ${n}·${h}·${w}·${c} = ${n * h * w * c} values for shape [${n}, ${h}, ${w}, ${c}], got ${images.length}`);
   }
   if (labels.length !== n) throw new ShapeMismatchError("labels", `expected one label per image (${n}), got ${labels.length}`);
-  if (!Array.isArray(classes) || classes.length < 1) {
+  if (!Array.isArray(classes) || classes.length < 1 || !classes.every((c) => typeof c === "string")) {
     throw new InvalidArgumentError("classes", `expected a non-empty array of class names, got ${describeValue(classes)}`);
   }
   for (let i = 0; i < images.length; i++) {
@@ -82,12 +84,27 @@ export function createDataset(init: DatasetInit): Dataset {
   return { name, images, shape: [n, h, w, c], labels, classes: [...classes] };
 }
 
+/** Check that `dataset` is a Dataset (shape, arrays and their lengths agree); cheap, no pass over the pixels. */
+function checkDataset(name: string, dataset: unknown): Dataset {
+  const d = dataset as Partial<Dataset> | null;
+  if (d === null || typeof d !== "object" || !(d.images instanceof Float32Array) || !(d.labels instanceof Int32Array) || !Array.isArray(d.shape) || d.shape.length !== 4 || !Array.isArray(d.classes)) {
+    throw new InvalidArgumentError(name, `expected a Dataset { name, images, shape, labels, classes } (see createDataset), got ${describeValue(dataset)}`);
+  }
+  const [n, h, w, c] = d.shape as unknown as number[];
+  if (![n, h, w, c].every((v) => Number.isInteger(v) && (v as number) >= 1) || d.images.length !== (n as number) * (h as number) * (w as number) * (c as number) || d.labels.length !== n) {
+    throw new ShapeMismatchError(name, `shape [${d.shape.join(", ")}] does not match its ${d.images.length} pixel values and ${d.labels.length} labels`);
+  }
+  return d as Dataset;
+}
+
 function checkIndices(dataset: Dataset, indices: ArrayLike<number>, argument: string): void {
   const n = dataset.shape[0];
   if (indices === null || typeof indices !== "object" || typeof indices.length !== "number") {
     throw new InvalidArgumentError(argument, `expected an array of image indices, got ${describeValue(indices)}`);
   }
   if (indices.length < 1) throw new InvalidArgumentError(argument, "expected at least one index, got none");
+  const [, h, w, c] = dataset.shape;
+  checkAllocation(argument, indices.length * h * w * c, 4);
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i] as number;
     if (!Number.isInteger(k) || k < 0 || k >= n) {
@@ -115,6 +132,7 @@ function gatherImages(dataset: Dataset, indices: ArrayLike<number>): Float32Arra
  * const x = batchImages(train, rng.choice(train.shape[0], 128)); // ... x.dispose();
  */
 export function batchImages(dataset: Dataset, indices: ArrayLike<number>): tf.Tensor4D {
+  checkDataset("dataset", dataset);
   checkIndices(dataset, indices, "indices");
   const [, h, w, c] = dataset.shape;
   return tf.tensor4d(gatherImages(dataset, indices), [indices.length, h, w, c], "float32");
@@ -122,6 +140,7 @@ export function batchImages(dataset: Dataset, indices: ArrayLike<number>): tf.Te
 
 /** The labels at `indices`, in that order, as a new Int32Array. */
 export function batchLabels(dataset: Dataset, indices: ArrayLike<number>): Int32Array {
+  checkDataset("dataset", dataset);
   checkIndices(dataset, indices, "indices");
   const out = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) out[i] = dataset.labels[indices[i] as number] as number;
@@ -136,11 +155,14 @@ export function batchLabels(dataset: Dataset, indices: ArrayLike<number>): Int32
  * const small = subsetDataset(train, { start: 0, end: 1000 });
  */
 export function subsetDataset(dataset: Dataset, selection: ArrayLike<number> | { start: number; end: number }, name?: string): Dataset {
+  checkDataset("dataset", dataset);
+  if (name !== undefined) checkString("name", name);
   let indices: ArrayLike<number>;
-  if (selection !== null && typeof selection === "object" && "start" in selection && "end" in selection) {
+  if (selection !== null && typeof selection === "object" && !ArrayBuffer.isView(selection) && !Array.isArray(selection) && ("start" in selection || "end" in selection)) {
+    const range = checkOptions("selection", selection as { start: number; end: number }, ["start", "end"]);
     const n = dataset.shape[0];
-    const start = checkInteger("selection.start", selection.start, { min: 0, max: n - 1 });
-    const end = checkInteger("selection.end", selection.end, { above: start, max: n });
+    const start = checkInteger("selection.start", range.start, { min: 0, max: n - 1 });
+    const end = checkInteger("selection.end", range.end, { above: start, max: n });
     const r = new Int32Array(end - start);
     for (let i = 0; i < r.length; i++) r[i] = start + i;
     indices = r;
@@ -166,6 +188,7 @@ export function subsetDataset(dataset: Dataset, selection: ArrayLike<number> | {
  * const { data, n, dim } = flattenDataset(train); // dim = 784 for MNIST
  */
 export function flattenDataset(dataset: Dataset): Matrix<Float32Array> {
+  checkDataset("dataset", dataset);
   const [n, h, w, c] = dataset.shape;
   return { data: dataset.images, n, dim: h * w * c };
 }

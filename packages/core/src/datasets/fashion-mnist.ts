@@ -1,6 +1,6 @@
 import { CorruptFileError } from "../errors.js";
 import { Rng } from "../rng.js";
-import { checkOneOf } from "../validate.js";
+import { checkFunction, checkInteger, checkOneOf, checkOptions } from "../validate.js";
 import { type Dataset } from "./dataset.js";
 import { joinPath } from "../platform/paths.js";
 import { type PackageResolver, readDataFile, resolvePackageDir } from "./files.js";
@@ -79,6 +79,7 @@ async function readClass(dir: string, label: number): Promise<Uint8Array> {
  * sorted. Exposed so the split can be checked and reproduced.
  */
 export function fashionMnistTestIndices(label: number): Int32Array {
+  checkInteger("label", label, { min: 0, max: FASHION_MNIST_CLASSES.length - 1 });
   const perm = new Rng(FASHION_MNIST_SPLIT_SEED + label).permutation(FASHION_MNIST_PER_CLASS);
   return perm.slice(0, FASHION_MNIST_TEST_PER_CLASS).sort();
 }
@@ -102,6 +103,8 @@ export function fashionMnistTestIndices(label: number): Int32Array {
  */
 export async function loadFashionMnist(split: "train" | "test", options: FashionMnistOptions = {}): Promise<Dataset> {
   checkOneOf("split", split, ["train", "test"] as const);
+  checkOptions("options", options, ["resolvePackage"]);
+  if (options.resolvePackage !== undefined) checkFunction("options.resolvePackage", options.resolvePackage);
   const dir = resolvePackageDir(
     "fashion-mnist",
     "loadFashionMnist (the Fashion-MNIST data set)",

@@ -1,6 +1,7 @@
 import { CorruptFileError, MissingDependencyError } from "../errors.js";
 import { readFileBytes, statPath } from "../platform/io.js";
 import { UnsupportedError, platform } from "../platform/platform.js";
+import { checkFunction, checkString } from "../validate.js";
 
 /**
  * Finds the root directory of an installed package. The default (Node) resolves
@@ -16,6 +17,10 @@ export type PackageResolver = (packageName: string) => string;
  * message is `alternative` (what to do instead).
  */
 export function resolvePackageDir(packageName: string, purpose: string, resolver?: PackageResolver, alternative?: string): string {
+  checkString("packageName", packageName);
+  checkString("purpose", purpose);
+  if (resolver !== undefined) checkFunction("resolver", resolver);
+  if (alternative !== undefined) checkString("alternative", alternative);
   const resolve = resolver ?? platform().resolvePackageDir;
   if (resolve === undefined) {
     throw new UnsupportedError(

@@ -146,7 +146,7 @@ describe("readIdxFile and loadIdxDataset", () => {
     await expect(loadIdxDataset(join(dir, "img1d"), join(dir, "lab3"))).rejects.toThrow(/has 1 dimensions \[3\], expected 3/);
     await expect(loadIdxDataset(join(dir, "img3"), join(dir, "lab2d"))).rejects.toThrow(/has 2 dimensions.*expected 1/);
     await expect(loadIdxDataset(join(dir, "img3"), join(dir, "lab3"), { count: 60000 })).rejects.toThrow(/holds 3 images, expected 60000/);
-    await expect(loadIdxDataset(join(dir, "img3"), join(dir, "lab3"), { imageDims: [28, 28] })).rejects.toThrow(/img3: has dimensions \[3, 1, 1\], expected dimension 1 to be 28/);
+    await expect(loadIdxDataset(join(dir, "img3"), join(dir, "lab3"), { imageDims: [28, 28] })).rejects.toThrow(/img3: has dimensions \[3, 1, 1\], expected \[n, 28, 28\] \(options.imageDims\)/);
     await expect(loadIdxDataset(join(dir, "img3"), join(dir, "lab3"))).resolves.toMatchObject({ shape: [3, 1, 1, 1] });
   });
 });

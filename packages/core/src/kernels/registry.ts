@@ -9,6 +9,7 @@ import { makeConv2DBackpropInput } from "./conv2d-backprop-input.js";
 import { makeTile } from "./tile.js";
 import { makeWebGpuConv2DBackpropFilter } from "./webgpu/conv2d-backprop-filter.js";
 import { makeWebGpuConv2DBackpropInput } from "./webgpu/conv2d-backprop-input.js";
+import { checkOptions, checkString } from "../validate.js";
 
 /**
  * The backends Atlas registers kernels on. On `webgpu` only once the backend itself is registered
@@ -38,6 +39,7 @@ const FACTORIES: ReadonlyArray<{
 
 /** The names of the kernels Atlas registers on `backendName` (`'wasm'`, `'cpu'` or `'webgpu'`). */
 export function atlasKernelNames(backendName: string): string[] {
+  checkString("backendName", backendName);
   return FACTORIES.filter((f) => f.backends.includes(backendName)).map((f) => f.name);
 }
 
@@ -48,6 +50,7 @@ export interface AtlasKernelOptions {
 }
 
 function selected(backendName: string, options: AtlasKernelOptions): typeof FACTORIES {
+  checkOptions("options", options, ["kernels"]);
   const available = FACTORIES.filter((f) => f.backends.includes(backendName));
   if (options.kernels === undefined) return available;
   if (!Array.isArray(options.kernels)) {
@@ -150,6 +153,7 @@ export function restoreStockKernels(backendName: string, options: AtlasKernelOpt
 
 /** Whether {@link registerAtlasKernels} is in effect for `backendName`. */
 export function atlasKernelsRegistered(backendName: string): boolean {
+  checkString("backendName", backendName);
   const names = atlasKernelNames(backendName);
   return names.length > 0 && names.every((name) => isOurs(name, backendName));
 }
