@@ -111,7 +111,9 @@ const entries = [
   entry<Fx>("agm.SampleTable#slice", () => [c("start", K.int({ min: 0, max: 3 }), 0), c("end", K.int({ min: 0, max: 3 }), 2)], (a) => new agm.SampleTable(new Float32Array(12), 3, [D]).slice(a[0] as number, a[1] as number)),
   entry<Fx>("agm.toSampleTable", () => [c("name", K.name(false), "data"), s("data", dataKind(), (own) => own(data(3))), c("dataShape", K.shape(), [D]), c("minRows", K.int({ min: 0, optional: true }), 1)], (a) => agm.toSampleTable(a[0] as string, a[1], a[2] as number[], a[3] as number)),
 
-  // AwaeGan
+  // AwaeGan (the constructor is @internal, but public: it checks what it is given)
+  entry<Fx>("agm.AwaeGan", (fx) => [s("config", K.custom("config", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("charts: 3 (the nets have 2)", { ...fx.gan.config, charts: 3 })]), () => fx.gan.config), s("nets", K.custom("nets", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("the nets of another config", fx.imageGan.nets)]), () => fx.gan.nets)], (a) => new agm.AwaeGan(a[0] as agm.AwaeGanConfig, a[1] as never).charts),
+  entry<Fx>("agm.AtlasVae", (fx) => [s("config", K.custom("config", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("charts: 3 (the nets have 2)", { ...fx.vae.config, charts: 3 })]), () => fx.vae.config), s("nets", K.custom("nets", () => [bad.reject("null", null), bad.reject("{}", {})]), () => fx.vae.nets)], (a) => new agm.AtlasVae(a[0] as agm.AtlasVaeConfig, a[1] as never).charts),
   ganMethod("partition", () => [s("x", xKind(), (own) => own(data(3)))], (r, a) => r.partition(a[0] as tf.Tensor)),
   ganMethod("encode", () => [s("x", xKind(), (own) => own(data(3))), c("chart", chart(), 1)], (r, a) => r.encode(a[0] as tf.Tensor, a[1] as number)),
   ganMethod("encodeAll", () => [s("x", xKind(), (own) => own(data(3)))], (r, a) => r.encodeAll(a[0] as tf.Tensor)),
