@@ -7,13 +7,15 @@
 import { fork } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CallRecord } from "./entry.js";
 import type { Mode } from "./plan.js";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
-const CWD = fileURLToPath(new URL("..", import.meta.url));
+/** tsx's loader, by absolute URL: the children run in a scratch directory, not in the repository. */
+const TSX = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href;
 
 export interface SuperviseOptions {
   mode?: Mode;
@@ -51,11 +53,13 @@ export async function supervise(pkg: string, options: SuperviseOptions = {}): Pr
   let fatal: string | undefined;
   // the harness never writes into the user's cache (built-in extractors train into it)
   const cacheDir = mkdtempSync(join(tmpdir(), "atlas-harness-cache-"));
+  // a bad relative path that a function wrongly accepts writes here, never into the repository
+  const cwd = mkdtempSync(join(tmpdir(), "atlas-harness-cwd-"));
   for (;;) {
     const step = await new Promise<{ kind: "done" } | { kind: "fatal"; error: string } | { kind: "lost"; index: number; id: string; label: string; path: string; outcome: "crash" | "hang"; detail: string }>((resolve) => {
       const child = fork(CHILD, [pkg, options.mode ?? "fast", String(options.seed ?? 1), String(start), options.only ?? ""], {
-        cwd: CWD,
-        execArgv: ["--conditions=@atlas/source", "--import", "tsx", "--max-old-space-size=4096"],
+        cwd,
+        execArgv: ["--conditions=@atlas/source", "--import", TSX, "--max-old-space-size=4096"],
         stdio: ["ignore", "ignore", "pipe", "ipc"],
         env: { ...process.env, ATLAS_CACHE_DIR: cacheDir, ...options.env },
       });

@@ -147,6 +147,15 @@ const entries = [
   entry<Fx>("core.resolveSavedDir", (fx) => [c("name", K.name(false), "dir"), c("dir", K.dir("read", paths(fx)), fx.stateDir)], (a) => core.resolveSavedDir(a[0] as string, a[1])),
   entry<Fx>("core.findSavedDir", (fx) => [c("dir", K.custom("dir", () => [bad.reject("null", null), bad.reject("empty", ""), bad.reject("number", 3), bad.may("missing", fx.sc.missing)]), fx.stateDir)], (a) => core.findSavedDir(a[0] as string)),
 
+  // platform seam (paths, stores)
+  ...(["resolvePath", "dirnamePath", "basenamePath"] as const).map((name) => entry<Fx>(`core.${name}`, () => [c("path", K.custom("path", () => [bad.reject("null", null), bad.reject("number", 3), bad.reject("{}", {}), bad.reject("undefined", undefined)]), "memory://a/b")], (a) => (core[name] as (p: string) => string)(a[0] as string))),
+  entry<Fx>("core.joinPath", () => [c("first", K.str(), "a"), c("parts", K.custom("part", () => [bad.reject("null", null), bad.reject("number", 3)]), "b")], (a) => core.joinPath(a[0] as string, a[1] as string)),
+  entry<Fx>("core.platformName", () => [], () => core.platformName()),
+  entry<Fx>("core.memoryFileStore", () => [], () => Object.keys(core.memoryFileStore()).length),
+  entry<Fx>("core.registerFileStore", () => [c("scheme", K.custom("scheme", () => [bad.reject("'file'", "file"), bad.reject("'a b'", "a b"), bad.reject("empty", ""), bad.reject("null", null), bad.reject("number", 3)]), "harness"), c("store", K.custom("store", () => [bad.reject("{}", {}), bad.reject("number", 3), bad.reject("null", null)]), undefined)], (a) => core.registerFileStore(a[0] as string, a[1] as core.FileStore | undefined)),
+  ...(["readFileBytes", "readTextFile"] as const).map((name) => entry<Fx>(`core.${name}`, (fx) => [c("path", K.custom("path", () => [bad.reject("missing", fx.sc.missing), bad.reject("a directory", fx.sc.root), bad.reject("null", null), bad.reject("empty", ""), bad.reject("number", 3)]), fx.sc.file), c("what", K.str(true), "file")], (a) => core[name](a[0] as string, a[1] as string), { fileArgs: ["path"] })),
+  entry<Fx>("core.statPath", (fx) => [c("path", K.custom("path", () => [bad.reject("null", null), bad.reject("empty", ""), bad.reject("number", 3), bad.may("missing", fx.sc.missing)]), fx.sc.file)], (a) => core.statPath(a[0] as string)),
+
   // Rng
   entry<Fx>("core.Rng", () => [c("seed", K.seed(false), 3)], (a) => new core.Rng(a[0] as number)),
   entry<Fx>("core.Rng#nextUint32", () => [], (_a, fx) => fx.rng.nextUint32()),
@@ -311,9 +320,9 @@ const entries = [
   entry<Fx>("core.loadMnist", () => [c("split", K.oneOf(["train", "test"], false), "test"), s("options", opts({ resolvePackage: K.fn() }), () => ({}))], (a) => core.loadMnist(a[0] as "test", a[1] as core.MnistOptions), { maxFast: 12, timeoutMs: 60_000, slowValid: true }),
   entry<Fx>(
     "core.loadIdxDataset",
-    (fx) => [c("imagesPath", K.custom("path", () => [bad.reject("missing", fx.sc.missing), bad.reject("null", null), bad.reject("labels file", fx.idxLabels)]), fx.idxImages), c("labelsPath", K.custom("path", () => [bad.reject("missing", fx.sc.missing), bad.reject("null", null), bad.reject("images file", fx.idxImages)]), fx.idxLabels), s("options", opts({ name: K.str(true), classes: K.custom("classes", () => [bad.reject("['a']", ["a"]), bad.reject("null", null)]), count: optInt(1, undefined, true), imageDims: K.custom("dims", () => [bad.reject("[3, 3]", [3, 3]), bad.reject("'x'", "x")]) }), () => ({ classes: ["a", "b"] }))],
+    (fx) => [c("images", K.custom("path", () => [bad.reject("missing", fx.sc.missing), bad.reject("null", null), bad.reject("labels file", fx.idxLabels)]), fx.idxImages), c("labels", K.custom("path", () => [bad.reject("missing", fx.sc.missing), bad.reject("null", null), bad.reject("images file", fx.idxImages)]), fx.idxLabels), s("options", opts({ name: K.str(true), classes: K.custom("classes", () => [bad.reject("['a']", ["a"]), bad.reject("null", null)]), count: optInt(1, undefined, true), imageDims: K.custom("dims", () => [bad.reject("[3, 3]", [3, 3]), bad.reject("'x'", "x")]) }), () => ({ classes: ["a", "b"] }))],
     (a) => core.loadIdxDataset(a[0] as string, a[1] as string, a[2] as core.IdxDatasetOptions),
-    { fileArgs: ["imagesPath", "labelsPath"] },
+    { fileArgs: ["images", "labels"] },
   ),
   entry<Fx>("core.loadFashionMnist", () => [c("split", K.oneOf(["train", "test"], false), "test"), s("options", opts({ resolvePackage: K.fn() }), () => ({}))], (a) => core.loadFashionMnist(a[0] as "test", a[1] as core.FashionMnistOptions), { maxFast: 12, timeoutMs: 90_000, slowValid: true }),
   entry<Fx>("core.fashionMnistTestIndices", () => [c("label", K.int({ min: 0, max: 9 }), 3)], (a) => core.fashionMnistTestIndices(a[0] as number)),
@@ -386,6 +395,8 @@ const pe: PackageEntries<Fx> = {
     CorruptFileError: "error class",
     FileNotFoundError: "error class",
     MissingDependencyError: "error class",
+    FileStoreError: "error class (of file stores)",
+    UnsupportedError: "error class",
     "Rng#normalUnchecked": "private (TypeScript)",
   },
 };

@@ -45,6 +45,19 @@ async function fixtures(): Promise<Fx> {
   return { sc, model, graph, graphDir, path, points };
 }
 
+/** What the Node entry installs (hnsw-node.ts), put back after setHnswLoader entries. */
+function restoreHnsw(): void {
+  geo.setHnswLoader(async () => {
+    try {
+      const mod = (await import("hnswlib-node")) as unknown as { default?: geo.HnswModule } & Partial<geo.HnswModule>;
+      const m = (mod.HierarchicalNSW ? mod : mod.default) as geo.HnswModule | undefined;
+      return m && typeof m.HierarchicalNSW === "function" ? m : null;
+    } catch {
+      return null;
+    }
+  }, "hnswlib-node");
+}
+
 const paths = (fx: Fx): { file: string; missing: string } => ({ file: fx.sc.file, missing: fx.sc.missing });
 const opts = K.options;
 const optInt = (min?: number, max?: number, size = false) => K.int({ ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), size, optional: true });
@@ -176,6 +189,12 @@ const entries = [
     (a) => geo.knnRecall(a[0] as Int32Array, a[1] as Int32Array, a[2] as number, a[3] as number),
   ),
   entry<Fx>("geodesic.loadHnsw", () => [], async () => (await geo.loadHnsw()) !== null),
+  entry<Fx>(
+    "geodesic.setHnswLoader",
+    () => [c("loader", K.fn(false), async () => null), c("packageName", K.name(false), "none")],
+    (a) => geo.setHnswLoader(a[0] as geo.HnswLoader, a[1] as string),
+    { after: () => restoreHnsw() },
+  ),
   entry<Fx>(
     "geodesic.csrSearch",
     () => [

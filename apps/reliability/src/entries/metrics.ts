@@ -153,6 +153,9 @@ const entries = [
     (a) => metrics.classifierAccuracy(a[0] as tf.LayersModel, a[1] as core.Dataset, a[2] as number),
   ),
   entry<Fx>("metrics.defaultCacheDir", () => [], () => metrics.defaultCacheDir()),
+  entry<Fx>("metrics.setDefaultCacheDir", () => [c("provider", K.fn(false), () => "memory://harness-cache")], (a) => metrics.setDefaultCacheDir(a[0] as () => string), { after: () => metrics.setDefaultCacheDir(() => process.env.ATLAS_CACHE_DIR ?? "memory://harness-cache") }),
+  entry<Fx>("metrics.datasetFingerprint", (fx) => [c("data", K.custom("data", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("{ images: number[] }", { images: [0], labels: Int32Array.from([0]), shape: [1, 1, 1, 1] })]), fx.data.test)], (a) => metrics.datasetFingerprint(a[0] as core.Dataset)),
+  entry<Fx>("metrics.weightsFingerprint", () => [s("model", K.custom("model", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("number", 3)]), (own) => own(metrics.buildClassifier(0)))], (a) => metrics.weightsFingerprint(a[0] as tf.LayersModel)),
 ];
 
 const pe: PackageEntries<Fx> = {

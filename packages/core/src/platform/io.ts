@@ -4,6 +4,7 @@
  * `UnsupportedError` naming the alternatives.
  */
 import { FileNotFoundError } from "../errors.js";
+import { checkPath, checkString } from "../validate.js";
 import { type FileStat, fileStoreFor } from "./store.js";
 
 function notFound(path: string, what: string, cause: unknown): FileNotFoundError {
@@ -19,6 +20,8 @@ function notFound(path: string, what: string, cause: unknown): FileNotFoundError
  * const bytes = await readFileBytes("memory://run/h/weights.bin");
  */
 export async function readFileBytes(path: string, what = "file"): Promise<Uint8Array> {
+  checkPath("path", path);
+  checkString("what", what);
   const store = fileStoreFor(path, "readFileBytes");
   try {
     return await store.readFile(path);
@@ -29,10 +32,13 @@ export async function readFileBytes(path: string, what = "file"): Promise<Uint8A
 
 /** A UTF-8 text file (see {@link readFileBytes}). */
 export async function readTextFile(path: string, what = "file"): Promise<string> {
+  checkPath("path", path);
+  checkString("what", what);
   return new TextDecoder().decode(await readFileBytes(path, what));
 }
 
 /** What is at `path` (a file, a directory), or undefined when nothing is. */
 export async function statPath(path: string): Promise<FileStat | undefined> {
+  checkPath("path", path);
   return fileStoreFor(path, "statPath").stat(path);
 }

@@ -3,7 +3,12 @@
  * Node entry is loaded, POSIX rules otherwise) and store URLs `scheme://a/b` (`memory://`,
  * `indexeddb://`, any registered {@link FileStore}), which always use `/`.
  */
+import { InvalidArgumentError, describeValue } from "../errors.js";
 import { platform } from "./platform.js";
+
+function checkPathString(name: string, value: unknown): void {
+  if (typeof value !== "string") throw new InvalidArgumentError(name, `expected a path (a string), got ${describeValue(value)}`);
+}
 
 // two or more letters before "://", so a Windows drive ("C:\\…", "C:/…") is never a scheme
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):\/\//;
@@ -42,6 +47,8 @@ function storePath(scheme: string, rest: string): string {
  * plain paths with the platform's rules (`path.join` in Node).
  */
 export function joinPath(first: string, ...parts: string[]): string {
+  checkPathString("first", first);
+  parts.forEach((p, i) => checkPathString(`parts[${i}]`, p));
   const { scheme, rest } = splitScheme(first);
   if (scheme !== undefined) return storePath(scheme, [rest, ...parts].join("/"));
   const paths = platform().paths;
@@ -51,6 +58,7 @@ export function joinPath(first: string, ...parts: string[]): string {
 
 /** An absolute, normalised path (Node: `path.resolve`); store URLs are normalised. */
 export function resolvePath(path: string): string {
+  checkPathString("path", path);
   const { scheme, rest } = splitScheme(path);
   if (scheme !== undefined) return storePath(scheme, rest);
   const paths = platform().paths;
@@ -59,6 +67,7 @@ export function resolvePath(path: string): string {
 
 /** The parent of `path` (`memory://a/b` → `memory://a`; a store's root is its own parent). */
 export function dirnamePath(path: string): string {
+  checkPathString("path", path);
   const { scheme, rest } = splitScheme(path);
   if (scheme !== undefined) {
     const n = storePath(scheme, rest).slice(scheme.length + 3);
@@ -74,6 +83,7 @@ export function dirnamePath(path: string): string {
 
 /** The last segment of `path` (`memory://a/b.json` → `b.json`). */
 export function basenamePath(path: string): string {
+  checkPathString("path", path);
   const { scheme, rest } = splitScheme(path);
   if (scheme === undefined && platform().paths) return (platform().paths as { basename(p: string): string }).basename(path);
   const n = scheme !== undefined ? storePath(scheme, rest).slice(scheme.length + 3) : normalizePosix(path);

@@ -5,6 +5,7 @@
  * one the application registers. Every Atlas function that writes or reads a directory (`saveModel`,
  * `GTN.save`, `loadState`, checkpoints, …) goes through here, so it works on any store.
  */
+import { InvalidArgumentError, describeValue } from "../errors.js";
 import { indexedDbFileStore } from "./indexeddb-store.js";
 import { kvFileStore, memoryKv } from "./kv-store.js";
 import { splitScheme } from "./paths.js";
@@ -38,7 +39,11 @@ const lazyStores = new Map<string, () => FileStore | undefined>();
  */
 export function registerFileStore(scheme: string, store: FileStore | undefined): void {
   if (typeof scheme !== "string" || !/^[a-zA-Z][a-zA-Z0-9+.-]+$/.test(scheme) || scheme.toLowerCase() === "file") {
-    throw new TypeError(`scheme: expected two or more letters, digits, '+', '.' or '-' (not 'file'), got ${JSON.stringify(scheme)}`);
+    throw new InvalidArgumentError("scheme", `expected two or more letters, digits, '+', '.' or '-' (not 'file'), got ${describeValue(scheme)}`);
+  }
+  const methods = ["stat", "readFile", "writeFile", "mkdir", "readdir", "rename", "rm"] as const;
+  if (store !== undefined && (store === null || typeof store !== "object" || methods.some((m) => typeof (store as unknown as Record<string, unknown>)[m] !== "function"))) {
+    throw new InvalidArgumentError("store", `expected a FileStore (${methods.join(", ")}) or undefined, got ${describeValue(store)}`);
   }
   const s = scheme.toLowerCase();
   lazyStores.delete(s);
