@@ -245,12 +245,15 @@ function checkRngState(state: unknown): [number, number, number, number] {
 }
 
 function checkRange(low: unknown, high: unknown): void {
+  // the common case without allocation (called per draw by the samplers)
+  if (typeof low === "number" && typeof high === "number" && low <= high && high - low < Infinity && low - low === 0) return;
   checkNumber("low", low);
   checkNumber("high", high, { min: low as number });
   if (!Number.isFinite((high as number) - (low as number))) throw new InvalidArgumentError("high", `high − low must be finite, got ${high} − ${low}`);
 }
 
 function checkNormal(mean: unknown, std: unknown): void {
+  if (typeof mean === "number" && typeof std === "number" && mean - mean === 0 && std >= 0 && std < Infinity) return;
   checkNumber("mean", mean);
   checkNumber("std", std, { min: 0 });
 }
