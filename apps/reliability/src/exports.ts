@@ -11,7 +11,7 @@ export function exportedIds(pkg: string, mod: Record<string, unknown>): string[]
     ids.push(`${pkg}.${name}`);
     const src = Function.prototype.toString.call(value);
     if (!/^class[\s{]/.test(src)) continue;
-    const cls = value as { prototype: object } & Record<string, unknown>;
+    const cls = value as unknown as { prototype: object } & Record<string, unknown>;
     for (const key of Object.getOwnPropertyNames(cls.prototype)) {
       if (key === "constructor") continue;
       ids.push(`${pkg}.${name}#${key}`);

@@ -35,6 +35,7 @@ const N = 40;
 const dataRows = (): number[][] => rows(N, 3).map(([a, b]) => [a! * 2 - 1, b! * 2 - 1, 0]);
 
 async function fixtures(): Promise<Fx> {
+  installedHnsw = await geo.loadHnsw();
   const sc = scratch("geodesic");
   const model = planeModel();
   const graph = await geo.buildGeodesicGraph(model, dataRows(), { k: 4, steps: 3, knn: "exact" });
@@ -45,17 +46,13 @@ async function fixtures(): Promise<Fx> {
   return { sc, model, graph, graphDir, path, points };
 }
 
-/** What the Node entry installs (hnsw-node.ts), put back after setHnswLoader entries. */
+/** The HNSW module the Node entry installed (captured before any entry replaces the loader). */
+let installedHnsw: geo.HnswModule | null = null;
+
+/** Put back what the Node entry installs (hnsw-node.ts) after a setHnswLoader entry. */
 function restoreHnsw(): void {
-  geo.setHnswLoader(async () => {
-    try {
-      const mod = (await import("hnswlib-node")) as unknown as { default?: geo.HnswModule } & Partial<geo.HnswModule>;
-      const m = (mod.HierarchicalNSW ? mod : mod.default) as geo.HnswModule | undefined;
-      return m && typeof m.HierarchicalNSW === "function" ? m : null;
-    } catch {
-      return null;
-    }
-  }, "hnswlib-node");
+  const mod = installedHnsw;
+  geo.setHnswLoader(async () => mod, "hnswlib-node");
 }
 
 const paths = (fx: Fx): { file: string; missing: string } => ({ file: fx.sc.file, missing: fx.sc.missing });
