@@ -19,6 +19,7 @@ interface Fx {
   rng: core.Rng;
   cifarDir: string;
   mnistDir: string;
+  bundle: Uint8Array;
 }
 
 const tinyMlp = (): tf.Sequential => core.mlp({ inputDim: 2, outputDim: 2, hiddenLayers: 1, width: 3, seed: 0 });
@@ -59,7 +60,7 @@ async function fixtures(): Promise<Fx> {
   mkdirSync(cifarDir);
   const mnistDir = join(sc.root, "fake-mnist");
   mkdirSync(join(mnistDir, "data"), { recursive: true });
-  return { sc, modelDir, stateDir, optDir, idxImages, idxLabels, idxBytes, ds, rng: new core.Rng(1), cifarDir, mnistDir };
+  return { sc, modelDir, stateDir, optDir, idxImages, idxLabels, idxBytes, ds, rng: new core.Rng(1), cifarDir, mnistDir, bundle: await core.packDirectory(stateDir) };
 }
 
 /** The CIFAR-10 test batch (10 000 blank records), written the first time a valid call needs it. */
@@ -151,6 +152,9 @@ const entries = [
   ...(["resolvePath", "dirnamePath", "basenamePath"] as const).map((name) => entry<Fx>(`core.${name}`, () => [c("path", K.custom("path", () => [bad.reject("null", null), bad.reject("number", 3), bad.reject("{}", {}), bad.reject("undefined", undefined)]), "memory://a/b")], (a) => (core[name] as (p: string) => string)(a[0] as string))),
   entry<Fx>("core.joinPath", () => [c("first", K.str(), "a"), c("parts", K.custom("part", () => [bad.reject("null", null), bad.reject("number", 3)]), "b")], (a) => core.joinPath(a[0] as string, a[1] as string)),
   entry<Fx>("core.platformName", () => [], () => core.platformName()),
+  entry<Fx>("core.indexedDbFileStore", () => [c("name", K.name(), "atlas-harness"), c("factory", K.custom("factory", () => [bad.reject("{}", {}), bad.reject("number", 3)]), { open: () => ({}) })], (a) => Object.keys(core.indexedDbFileStore(a[0] as string, a[1] as IDBFactory)).length),
+  entry<Fx>("core.packDirectory", (fx) => [c("dir", K.dir("read", paths(fx)), fx.stateDir)], (a) => core.packDirectory(a[0] as string)),
+  entry<Fx>("core.unpackDirectory", (fx) => [s("bundle", K.custom("bundle", () => [bad.reject("null", null), bad.reject("number[]", [1, 2]), bad.reject("garbage bytes", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])), bad.reject("empty", new Uint8Array(0))]), () => fx.bundle), s("dir", K.dir("write", paths(fx)), () => fx.sc.fresh("unpacked"))], (a) => core.unpackDirectory(a[0] as Uint8Array, a[1] as string), { fileArgs: ["bundle"] }),
   entry<Fx>("core.memoryFileStore", () => [], () => Object.keys(core.memoryFileStore()).length),
   entry<Fx>("core.registerFileStore", () => [c("scheme", K.custom("scheme", () => [bad.reject("'file'", "file"), bad.reject("'a b'", "a b"), bad.reject("empty", ""), bad.reject("null", null), bad.reject("number", 3)]), "harness"), c("store", K.custom("store", () => [bad.reject("{}", {}), bad.reject("number", 3), bad.reject("null", null)]), undefined)], (a) => core.registerFileStore(a[0] as string, a[1] as core.FileStore | undefined)),
   ...(["readFileBytes", "readTextFile"] as const).map((name) => entry<Fx>(`core.${name}`, (fx) => [c("path", K.custom("path", () => [bad.reject("missing", fx.sc.missing), bad.reject("a directory", fx.sc.root), bad.reject("null", null), bad.reject("empty", ""), bad.reject("number", 3)]), fx.sc.file), c("what", K.str(true), "file")], (a) => core[name](a[0] as string, a[1] as string), { fileArgs: ["path"] })),

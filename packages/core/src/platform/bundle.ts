@@ -136,7 +136,7 @@ export async function unpackDirectory(bundle: Uint8Array | ArrayBuffer, dir: str
   const bytes = bundle instanceof ArrayBuffer ? new Uint8Array(bundle) : bundle;
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError("bundle", `expected a Uint8Array or ArrayBuffer (what packDirectory made), got ${describeValue(bundle)}`);
   if (bytes.byteLength > MAX_BYTES) throw new InvalidArgumentError("bundle", `is ${bytes.byteLength} bytes, more than the ${MAX_BYTES} a bundle may hold`);
-  if (typeof dir !== "string" || dir === "") throw new InvalidArgumentError("dir", `expected a directory path, got ${describeValue(dir)}`);
+  if (typeof dir !== "string" || dir.trim() === "") throw new InvalidArgumentError("dir", `expected a directory path, got ${describeValue(dir)}`);
   const { entries, offsets } = readBundle(bytes);
   const store = fileStoreFor(resolvePath(dir), "unpackDirectory");
   await writeDirAtomic(dir, async (tmp) => {
@@ -145,5 +145,5 @@ export async function unpackDirectory(bundle: Uint8Array | ArrayBuffer, dir: str
       if (e.kind === "directory") await store.mkdir(target);
       else await store.writeFile(target, [bytes.subarray(offsets[i] as number, (offsets[i] as number) + e.size)], { exclusive: true });
     }
-  });
+  }, { argument: "dir" });
 }

@@ -3,6 +3,8 @@
  * store (database `atlas-files`), keyed by its absolute URL; each file operation is one IndexedDB
  * transaction, so `writeDirAtomic`'s final rename is atomic and a saved model survives a reload.
  */
+import { InvalidArgumentError, describeValue } from "../errors.js";
+import { UnsupportedError } from "./platform.js";
 import { type KvEntry, type KvRun, type KvTx, kvFileStore } from "./kv-store.js";
 import type { FileStore } from "./store-types.js";
 
@@ -36,7 +38,9 @@ function openDb(factory: IDBFactory, name: string): Promise<IDBDatabase> {
  * registerFileStore("models", indexedDbFileStore("my-app-models"));
  */
 export function indexedDbFileStore(name: string = DB, factory: IDBFactory | undefined = (globalThis as { indexedDB?: IDBFactory }).indexedDB): FileStore {
-  if (!factory) throw new TypeError("indexedDbFileStore: this environment has no IndexedDB");
+  if (typeof name !== "string" || name === "") throw new InvalidArgumentError("name", `expected a database name (a non-empty string), got ${describeValue(name)}`);
+  if (!factory) throw new UnsupportedError("indexedDbFileStore", "this environment has no IndexedDB (pass an IDBFactory, or use memory:// or a path on disk)");
+  if (typeof factory !== "object" || typeof (factory as { open?: unknown }).open !== "function") throw new InvalidArgumentError("factory", `expected an IDBFactory, got ${describeValue(factory)}`);
   let db: Promise<IDBDatabase> | undefined;
   const run: KvRun = async <T>(write: boolean, fn: (tx: KvTx) => Promise<T>): Promise<T> => {
     db ??= openDb(factory, name);
