@@ -4,8 +4,14 @@ import {
   CorruptFileError,
   InvalidArgumentError,
   ShapeMismatchError,
+  checkArray,
+  checkFinite,
   checkInteger,
   checkNumber,
+  checkOptions,
+  checkPath,
+  checkTensor,
+  checkTensorFinite,
   describeValue,
   gtnMnistAutoencoder,
   loadModel,
@@ -22,6 +28,7 @@ import {
   type TrainHistory,
   type TrainProgress,
 } from "@atlas/core";
+import { checkTrainerOptions } from "./check.js";
 
 /** Images for the latent autoencoder: a core `Dataset` or a tensor [n, H, W, C] with values in [0, 1]. */
 export type ImageInput = Dataset | tf.Tensor4D;
@@ -50,15 +57,45 @@ const AE_FORMAT = "atlas-gtn-autoencoder";
 
 function toImages(name: string, input: ImageInput): { images: tf.Tensor4D; owned: boolean } {
   if (input instanceof tf.Tensor) {
-    if (input.rank !== 4) throw new ShapeMismatchError(name, `expected a tensor [n, H, W, C], got shape [${input.shape.join(", ")}]`);
-    if ((input.shape[0] ?? 0) < 1) throw new InvalidArgumentError(name, "expected at least one image");
-    return { images: input, owned: false };
+    checkTensor(name, input, { rank: 4, dtypes: ["float32"] });
+    return { images: input as tf.Tensor4D, owned: false };
   }
   if (typeof input !== "object" || input === null || !(input.images instanceof Float32Array) || !Array.isArray(input.shape)) {
     throw new InvalidArgumentError(name, `expected a Dataset or a Tensor4D, got ${describeValue(input)}`);
   }
+  checkArray(`${name}.shape`, input.shape, { length: 4, integers: { min: 1 } });
+  const size = input.shape.reduce((a, b) => a * b, 1);
+  if (input.images.length !== size) throw new ShapeMismatchError(`${name}.images`, `expected ${input.shape.join(" × ")} = ${size} values, got ${input.images.length}`);
+  checkFinite(`${name}.images`, input.images);
   return { images: tf.tensor4d(input.images, input.shape as [number, number, number, number]), owned: true };
 }
+
+const DISPOSED = new WeakSet<LatentAutoencoder>();
+
+function checkLive(ae: LatentAutoencoder): void {
+  if (DISPOSED.has(ae)) throw new InvalidArgumentError("this", "the LatentAutoencoder has been disposed");
+}
+
+/** The constructor's arguments: an encoder [n, H, W, C] → [n, d] and a decoder [n, d] → [n, H, W, C]. */
+function checkAutoencoderParts(encoder: unknown, decoder: unknown, latentDim: unknown, imageShape: unknown): void {
+  if (!(encoder instanceof tf.LayersModel)) throw new InvalidArgumentError("encoder", `expected a tf.LayersModel, got ${describeValue(encoder)}`);
+  if (!(decoder instanceof tf.LayersModel)) throw new InvalidArgumentError("decoder", `expected a tf.LayersModel, got ${describeValue(decoder)}`);
+  const d = checkInteger("latentDim", latentDim, { min: 1 });
+  checkArray("imageShape", imageShape, { length: 3, integers: { min: 1 } });
+  const img = Array.from(imageShape as ArrayLike<number>);
+  const same = (a: readonly (number | null)[] | undefined, b: readonly (number | null)[]): boolean => a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+  const eIn = encoder.inputs[0]?.shape;
+  const eOut = encoder.outputs[0]?.shape;
+  if (!same(eIn?.slice(1), img)) throw new ShapeMismatchError("imageShape", `expected the encoder's input [${eIn?.slice(1).join(", ")}], got [${img.join(", ")}]`);
+  if (!same(eOut, [null, d])) throw new ShapeMismatchError("encoder", `expected an output [n, ${d}] (latentDim), got [${eOut?.join(", ")}]`);
+  const dIn = decoder.inputs[0]?.shape;
+  const dOut = decoder.outputs[0]?.shape;
+  if (!same(dIn, [null, d]) || !same(dOut?.slice(1), img)) {
+    throw new ShapeMismatchError("decoder", `expected [n, ${d}] → [n, ${img.join(", ")}], got [${dIn?.join(", ")}] → [${dOut?.join(", ")}]`);
+  }
+}
+
+const AE_KEYS = ["latentDim", "epochs", "batchSize", "learningRate", "weightDecay", "seed", "onProgress", "checkpoint", "signal"] as const;
 
 /**
  * The GTN paper's latent autoencoder (Appendix F): conv(64, k4, s2) + ReLU, conv(128, k4, s2) +
@@ -74,7 +111,9 @@ export class LatentAutoencoder {
     readonly decoder: tf.LayersModel,
     readonly latentDim: number,
     readonly imageShape: readonly [number, number, number],
-  ) {}
+  ) {
+    checkAutoencoderParts(encoder, decoder, latentDim, imageShape);
+  }
 
   private checkImages(name: string, x: tf.Tensor): void {
     const [h, w, c] = this.imageShape;
@@ -85,6 +124,7 @@ export class LatentAutoencoder {
 
   /** Latent codes [n, d] of images [n, H, W, C] (inference, in batches). */
   encode(images: ImageInput): tf.Tensor2D {
+    checkLive(this);
     const { images: x, owned } = toImages("images", images);
     try {
       this.checkImages("images", x);
@@ -96,7 +136,8 @@ export class LatentAutoencoder {
 
   /** Images [n, H, W, C] from latent codes [n, d]. */
   decode(z: tf.Tensor2D): tf.Tensor4D {
-    if (z.rank !== 2 || z.shape[1] !== this.latentDim) throw new ShapeMismatchError("z", `expected [n, ${this.latentDim}], got [${z.shape.join(", ")}]`);
+    checkLive(this);
+    checkTensor("z", z, { inner: [this.latentDim], dtypes: ["float32"] });
     return this.decoder.predict(z, { batchSize: 256 }) as tf.Tensor4D;
   }
 
@@ -123,16 +164,25 @@ export class LatentAutoencoder {
 
   /** Save encoder and decoder to `dir` (atomically). */
   async save(dir: string): Promise<void> {
+    checkLive(this);
+    checkPath("dir", dir);
     await writeDirAtomic(dir, async (temp) => {
       await saveModel(joinPath(temp, "encoder"), this.encoder);
       await saveModel(joinPath(temp, "decoder"), this.decoder);
-    });
+    }, { argument: "dir" });
   }
 
   /** Load an autoencoder saved by {@link LatentAutoencoder.save}. */
   static async load(dir: string): Promise<LatentAutoencoder> {
+    checkPath("dir", dir);
     const encoder = await loadModel(joinPath(dir, "encoder"));
-    const decoder = await loadModel(joinPath(dir, "decoder"));
+    let decoder: tf.LayersModel;
+    try {
+      decoder = await loadModel(joinPath(dir, "decoder"));
+    } catch (error) {
+      encoder.dispose();
+      throw error;
+    }
     const inShape = encoder.inputs[0]?.shape;
     const d = encoder.outputs[0]?.shape[1];
     if (!inShape || inShape.length !== 4 || typeof d !== "number" || decoder.inputs[0]?.shape[1] !== d) {
@@ -140,10 +190,19 @@ export class LatentAutoencoder {
       decoder.dispose();
       throw new CorruptFileError(dir, `encoder and decoder do not fit together (${AE_FORMAT})`);
     }
-    return new LatentAutoencoder(encoder, decoder, d, [inShape[1] as number, inShape[2] as number, inShape[3] as number]);
+    try {
+      return new LatentAutoencoder(encoder, decoder, d, [inShape[1] as number, inShape[2] as number, inShape[3] as number]);
+    } catch (error) {
+      encoder.dispose();
+      decoder.dispose();
+      throw new CorruptFileError(dir, `encoder and decoder do not fit together (${AE_FORMAT}): ${(error as Error).message}`);
+    }
   }
 
+  /** Frees the weights; a second call does nothing, any other method afterwards is an error. */
   dispose(): void {
+    if (DISPOSED.has(this)) return;
+    DISPOSED.add(this);
     this.encoder.dispose();
     this.decoder.dispose();
   }
@@ -158,7 +217,9 @@ export class LatentAutoencoder {
  * const codes = ae.encode(mnist); // train a GTN on these
  */
 export async function trainLatentAutoencoder(images: ImageInput, options: LatentAutoencoderOptions): Promise<LatentAutoencoder> {
-  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", `expected an object, got ${describeValue(options)}`);
+  if (options === undefined) throw new InvalidArgumentError("options", "expected { latentDim, … }, got undefined");
+  checkOptions("options", options, AE_KEYS);
+  checkTrainerOptions(options);
   const latentDim = checkInteger("options.latentDim", options.latentDim, { min: 1 });
   const epochs = checkInteger("options.epochs", options.epochs ?? 10, { min: 1 });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 128, { min: 1 });
@@ -166,6 +227,12 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
   const weightDecay = checkNumber("options.weightDecay", options.weightDecay ?? 1e-5, { min: 0 });
   const rng = toRng(options.seed ?? 0, "options.seed");
   const { images: x, owned } = toImages("images", images);
+  try {
+    await checkTensorFinite("images", x);
+  } catch (error) {
+    if (owned) x.dispose();
+    throw error;
+  }
   // conv training on wasm/cpu needs core's Conv2DBackpropFilter
   const backend = tf.getBackend();
   if ((ATLAS_KERNEL_BACKENDS as readonly string[]).includes(backend)) registerAtlasKernels(backend);
@@ -174,6 +241,7 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
     const { encoder, decoder } = gtnMnistAutoencoder({ latentDim, imageShape: [h, w, c], seed: rng.fork() });
     const ae = new LatentAutoencoder(encoder, decoder, latentDim, [h, w, c]);
     const optimizer = tf.train.adam(learningRate);
+    let trained = false;
     const weights = [...encoder.trainableWeights, ...decoder.trainableWeights].map((v) => v.read());
     try {
       ae.history = await trainLoop({
@@ -219,8 +287,10 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      trained = true;
     } finally {
       optimizer.dispose();
+      if (!trained) ae.dispose();
     }
     return ae;
   } finally {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, checkInteger, toRng, type Rng, type RngLike } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkFinite, checkInteger, checkOptions, describeValue, toRng, type Rng, type RngLike } from "@atlas/core";
 
 /** Result of {@link kMeans}. */
 export interface KMeansResult {
@@ -14,9 +14,9 @@ export interface KMeansResult {
 
 /** Options of {@link kMeans}. */
 export interface KMeansOptions {
-  /** Lloyd iterations per restart (default 100). */
+  /** Lloyd iterations per restart (default 100, at most 10⁶). */
   maxIterations?: number;
-  /** k-means++ restarts; the lowest inertia wins (default 10, as scikit-learn's n_init). */
+  /** k-means++ restarts; the lowest inertia wins (default 10, as scikit-learn's n_init; at most 1000). */
   restarts?: number;
 }
 
@@ -40,11 +40,17 @@ function sqDist(a: Float64Array, ao: number, b: Float64Array, bo: number, d: num
  * const { assignment } = kMeans(data, n, 2, 2, 0);
  */
 export function kMeans(data: Float64Array, n: number, d: number, k: number, seed: RngLike, options: KMeansOptions = {}): KMeansResult {
+  if (!(data instanceof Float64Array)) throw new InvalidArgumentError("data", `expected a Float64Array (n × d, row-major), got ${describeValue(data)}`);
+  checkInteger("n", n, { min: 1 });
+  checkInteger("d", d, { min: 1 });
+  if (data.length !== n * d) throw new ShapeMismatchError("data", `expected n × d = ${n} × ${d} = ${n * d} values, got ${data.length}`);
+  checkFinite("data", data);
   checkInteger("k", k, { min: 1 });
   if (k > n) throw new InvalidArgumentError("k", `k (${k}) must be at most the number of points (${n})`);
-  const maxIterations = checkInteger("options.maxIterations", options.maxIterations ?? 100, { min: 1 });
-  const restarts = checkInteger("options.restarts", options.restarts ?? 10, { min: 1 });
-  const rng = toRng(seed);
+  const o = checkOptions("options", options, ["maxIterations", "restarts"]);
+  const maxIterations = checkInteger("options.maxIterations", o.maxIterations ?? 100, { min: 1, max: 1e6 });
+  const restarts = checkInteger("options.restarts", o.restarts ?? 10, { min: 1, max: 1000 });
+  const rng = toRng(seed, "seed");
   let best: KMeansResult | null = null;
   for (let r = 0; r < restarts; r++) {
     const run = lloyd(data, n, d, k, rng, maxIterations);

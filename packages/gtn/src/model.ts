@@ -2,7 +2,12 @@ import * as tf from "@tensorflow/tfjs";
 import {
   joinPath,
   CorruptFileError,
+  checkAllocation,
+  checkArray,
   checkBoolean,
+  checkOptions,
+  checkPath,
+  checkTensor,
   InvalidArgumentError,
   ShapeMismatchError,
   checkInteger,
@@ -25,6 +30,7 @@ import {
   type TrainHistory,
   type TrainProgress,
 } from "@atlas/core";
+import { checkTrainerOptions } from "./check.js";
 import { kMeans } from "./kmeans.js";
 import { gtnLabels, type GtnLabelMethod } from "./labels/index.js";
 
@@ -144,14 +150,18 @@ export class GTN {
     /** Clusters of a clustered GTN, or null. */
     readonly clusters: readonly GtnCluster[] | null,
     readonly architecture: Readonly<GtnArchitecture>,
-  ) {}
+  ) {
+    checkGtnParts(h, latentDim, mean, std, clusters, architecture);
+  }
 
   /**
    * Draws `count` inputs of `h`: N(0, I), or for a clustered GTN a cluster by weight then
    * N(mean_c, diag(std_c²)).
    */
   sampleInputs(count: number, seed: RngLike): tf.Tensor2D {
+    checkLive(this);
     checkInteger("count", count, { min: 1 });
+    checkAllocation("count", count * this.latentDim, 8);
     const rng = toRng(seed);
     const d = this.latentDim;
     const y = rng.normalArray(count * d);
@@ -182,13 +192,11 @@ export class GTN {
 
   /** h(y) in the data's units, for any `y` of dimension latentDim (inference mode). */
   map(y: MatrixInput | tf.Tensor2D): tf.Tensor2D {
+    checkLive(this);
     let input: tf.Tensor2D;
     let owned = false;
     if (y instanceof tf.Tensor) {
-      if (y.rank !== 2 || y.shape[1] !== this.latentDim) {
-        throw new ShapeMismatchError("y", `expected a tensor [n, ${this.latentDim}], got [${y.shape.join(", ")}]`);
-      }
-      input = y;
+      input = checkTensor("y", y, { inner: [this.latentDim], dtypes: ["float32"] }) as tf.Tensor2D;
     } else {
       const m = toMatrix("y", y, { dim: this.latentDim });
       input = tf.tensor2d(Float32Array.from(m.data), [m.n, m.dim]);
@@ -209,12 +217,12 @@ export class GTN {
    * interpolation, continuous because h is.
    */
   interpolate(y0: ArrayLike<number>, y1: ArrayLike<number>, steps: number): tf.Tensor2D {
+    checkLive(this);
     const d = this.latentDim;
+    checkArray("y0", y0, { length: d });
+    checkArray("y1", y1, { length: d });
     checkInteger("steps", steps, { min: 2 });
-    for (const [name, v] of [["y0", y0], ["y1", y1]] as const) {
-      if (v.length !== d) throw new ShapeMismatchError(name, `expected ${d} values, got ${v.length}`);
-      for (let k = 0; k < d; k++) checkNumber(`${name}[${k}]`, v[k]);
-    }
+    checkAllocation("steps", steps * d, 4);
     const line = new Float32Array(steps * d);
     for (let s = 0; s < steps; s++) {
       const t = s / (steps - 1);
@@ -230,6 +238,8 @@ export class GTN {
 
   /** Save `h` and the standardisation/clusters to `dir` (atomically). */
   async save(dir: string): Promise<void> {
+    checkLive(this);
+    checkPath("dir", dir);
     await writeDirAtomic(dir, async (temp) => {
       await saveModel(joinPath(temp, "h"), this.h);
       await saveState(joinPath(temp, "gtn"), {
@@ -243,11 +253,12 @@ export class GTN {
           architecture: this.architecture,
         },
       });
-    });
+    }, { argument: "dir" });
   }
 
   /** Load a GTN saved by {@link GTN.save}; CorruptFileError when the files do not describe one. */
   static async load(dir: string): Promise<GTN> {
+    checkPath("dir", dir);
     const { json, tensors } = await loadState(joinPath(dir, "gtn"));
     for (const t of Object.values(tensors)) t.dispose();
     const file = joinPath(dir, "gtn", "state.json");
@@ -281,12 +292,59 @@ export class GTN {
       h.dispose();
       throw new CorruptFileError(joinPath(dir, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
     }
-    return new GTN(h, d, mean, std, clusters, a);
+    try {
+      return new GTN(h, d, mean, std, clusters, a);
+    } catch (error) {
+      h.dispose();
+      throw new CorruptFileError(file, (error as Error).message);
+    }
   }
 
+  /** Frees `h`'s weights; a second call does nothing, any other method afterwards is an error. */
   dispose(): void {
+    if (DISPOSED.has(this)) return;
+    DISPOSED.add(this);
     this.h.dispose();
   }
+}
+
+const DISPOSED = new WeakSet<GTN>();
+
+function checkLive(g: GTN): void {
+  if (DISPOSED.has(g)) throw new InvalidArgumentError("this", "the GTN has been disposed");
+}
+
+/** The constructor's arguments: a network from latentDim to latentDim, finite standardisation, valid clusters. */
+function checkGtnParts(h: unknown, latentDim: unknown, mean: unknown, std: unknown, clusters: unknown, architecture: unknown): void {
+  if (!(h instanceof tf.LayersModel)) throw new InvalidArgumentError("h", `expected a tf.LayersModel, got ${describeValue(h)}`);
+  const d = checkInteger("latentDim", latentDim, { min: 1 });
+  if (h.inputs[0]?.shape[1] !== d || h.outputs[0]?.shape[1] !== d) {
+    throw new ShapeMismatchError("h", `expected a network from [n, ${d}] to [n, ${d}], got [${h.inputs[0]?.shape.join(", ")}] → [${h.outputs[0]?.shape.join(", ")}]`);
+  }
+  const vector = (name: string, v: unknown, positive: boolean): void => {
+    if (!(v instanceof Float64Array)) throw new InvalidArgumentError(name, `expected a Float64Array of ${d} values, got ${describeValue(v)}`);
+    checkArray(name, v, { length: d });
+    if (positive && !v.every((x) => x > 0)) throw new InvalidArgumentError(name, "expected standard deviations > 0");
+  };
+  vector("mean", mean, false);
+  vector("std", std, true);
+  if (clusters !== null) {
+    if (!Array.isArray(clusters) || clusters.length === 0) throw new InvalidArgumentError("clusters", `expected null or a non-empty array of { weight, mean, std }, got ${describeValue(clusters)}`);
+    clusters.forEach((c: unknown, i: number) => {
+      const r = c as Partial<GtnCluster> | null;
+      if (r === null || typeof r !== "object") throw new InvalidArgumentError(`clusters[${i}]`, `expected { weight, mean, std }, got ${describeValue(c)}`);
+      checkNumber(`clusters[${i}].weight`, r.weight, { min: 0 });
+      vector(`clusters[${i}].mean`, r.mean, false);
+      vector(`clusters[${i}].std`, r.std, true);
+    });
+  }
+  const a = architecture as Partial<GtnArchitecture> | null;
+  if (a === null || typeof a !== "object") throw new InvalidArgumentError("architecture", `expected { hiddenLayers, width, batchNorm, learningRate, batchSize }, got ${describeValue(architecture)}`);
+  checkInteger("architecture.hiddenLayers", a.hiddenLayers, { min: 0 });
+  checkInteger("architecture.width", a.width, { min: 1 });
+  checkBoolean("architecture.batchNorm", a.batchNorm);
+  checkNumber("architecture.learningRate", a.learningRate, { above: 0 });
+  checkInteger("architecture.batchSize", a.batchSize, { min: 1 });
 }
 
 /** Per-axis mean and population std (std 0 becomes 1, so a constant axis stays constant). */
@@ -320,7 +378,35 @@ function meanStd(data: Float64Array, rows: ArrayLike<number> | null, n: number, 
  * const gtn = await trainGTN(codes, { preset: "mnist", seed: 1 });
  * const x = gtn.sample(64, 2);
  */
+const TRAIN_GTN_KEYS = [
+  "preset",
+  "hiddenLayers",
+  "width",
+  "batchNorm",
+  "learningRate",
+  "batchSize",
+  "epochs",
+  "halveLearningRateAt",
+  "patience",
+  "validationFraction",
+  "seed",
+  "standardize",
+  "clusters",
+  "labelMethod",
+  "cosineTolerance",
+  "sortByNorm",
+  "batchNormMomentum",
+  "batchNormEpsilon",
+  "onProgress",
+  "checkpoint",
+  "signal",
+] as const;
+
 export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = {}): Promise<GTN> {
+  checkOptions("options", options, TRAIN_GTN_KEYS);
+  checkTrainerOptions(options);
+  if (options.batchNorm !== undefined) checkBoolean("options.batchNorm", options.batchNorm);
+  if (options.standardize !== undefined) checkBoolean("options.standardize", options.standardize);
   const X = toMatrix("latents", latents, { minRows: 2 });
   const preset = checkOneOf("options.preset", options.preset ?? "mnist", Object.keys(GTN_PRESETS) as GtnPreset[]);
   const base = GTN_PRESETS[preset];
@@ -496,6 +582,9 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
     });
     // keep the weights of the best validation epoch
     if (best && history.bestEpoch !== null) h.setWeights(best);
+  } catch (error) {
+    h.dispose();
+    throw error;
   } finally {
     yTrain.dispose();
     tTrain.dispose();

@@ -2,14 +2,24 @@
  * Statistics the GTN paper's synthetic experiments are judged by (used by the tests, the bench and
  * the demo).
  */
+import { InvalidArgumentError, checkArray, checkFunction, checkNumber } from "@atlas/core";
+
+/** A non-empty array of finite numbers (`pairs`: an even number of them, 2-D points row-major). */
+function values(name: string, value: unknown, pairs = false): ArrayLike<number> {
+  const a = checkArray(name, value, { minLength: pairs ? 2 : 1 });
+  if (pairs && a.length % 2 !== 0) throw new InvalidArgumentError(name, `expected 2-D points row-major (an even number of values), got ${a.length} values`);
+  return a;
+}
 
 /** Two-sided Kolmogorov–Smirnov statistic sup |F_n − F| of a sample against a continuous CDF. */
 export function ks(sample: ArrayLike<number>, cdf: (v: number) => number): number {
-  const s = Float64Array.from(sample).sort();
+  checkFunction("cdf", cdf);
+  const s = Float64Array.from(values("sample", sample)).sort();
   const n = s.length;
   let d = 0;
   for (let i = 0; i < n; i++) {
     const f = cdf(s[i] as number);
+    if (typeof f !== "number" || !(f >= 0 && f <= 1)) throw new InvalidArgumentError("cdf", `expected a CDF (values in [0, 1]), got ${String(f)} at ${s[i]}`);
     d = Math.max(d, Math.abs(f - i / n), Math.abs((i + 1) / n - f));
   }
   return d;
@@ -24,6 +34,8 @@ const SWISS_HI = 4.5 * Math.PI;
  * Inside the range the distance is 0; outside it is measured to a dense polyline of the roll.
  */
 export function swissRollWithin(theta: ArrayLike<number>, tolerance = 0.02): number {
+  values("theta", theta);
+  checkNumber("tolerance", tolerance, { min: 0 });
   const tol = tolerance * (SWISS_HI - SWISS_LO);
   const m = 20000;
   const curve = new Float64Array(2 * (m + 1));
@@ -50,6 +62,7 @@ export function swissRollWithin(theta: ArrayLike<number>, tolerance = 0.02): num
 
 /** Per-axis KS against U(0, 1) and the fraction outside [0, 1]² of 2-D points (row-major). */
 export function uniformSquareStats(points: ArrayLike<number>): { ks: [number, number]; outside: number } {
+  values("points", points, true);
   const n = points.length / 2;
   const axes = [new Float64Array(n), new Float64Array(n)] as const;
   let outside = 0;
@@ -69,6 +82,9 @@ export function uniformSquareStats(points: ArrayLike<number>): { ks: [number, nu
  * points in the gap 1 < x < 2, and the fraction outside both squares.
  */
 export function gapFraction(points: ArrayLike<number>, side = 1, gap = 1): { gap: number; outside: number } {
+  values("points", points, true);
+  checkNumber("side", side, { above: 0 });
+  checkNumber("gap", gap, { min: 0 });
   const n = points.length / 2;
   let inGap = 0;
   let outside = 0;

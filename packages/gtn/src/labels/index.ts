@@ -1,4 +1,4 @@
-import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, cpuCount, toMatrix, type MatrixInput } from "@atlas/core";
+import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, cpuCount, toMatrix, type MatrixInput } from "@atlas/core";
 import { blockGreedy } from "./blocks.js";
 import { oneDimensional } from "./one-dimensional.js";
 import { scan } from "./scan.js";
@@ -64,6 +64,8 @@ export interface GtnLabelOptions {
   sortByNorm?: boolean;
 }
 
+const LABEL_KEYS = ["method", "strategy", "gemm", "threads", "blockSize", "candidates", "cosineTolerance", "sortByNorm"] as const;
+
 /**
  * GTN labelling (paper Algorithm 1): `assign[i]` is the index in `x` of the label of `y[i]`.
  *
@@ -82,6 +84,7 @@ export interface GtnLabelOptions {
  * // assign = Int32Array [1, 0]: y[0] is labelled x[1], y[1] is labelled x[0]
  */
 export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptions = {}): Int32Array {
+  checkOptions("options", options, LABEL_KEYS);
   const method = checkOneOf("options.method", options.method ?? "fast", ["scan", "fast"] as const);
   const strategy = checkOneOf("options.strategy", options.strategy ?? "auto", ["auto", "tree", "blocks"] as const);
   const gemm = checkOneOf("options.gemm", options.gemm ?? "auto", ["auto", "int16", "float64", "tfjs"] as const);
