@@ -6,6 +6,7 @@ import {
   checkInteger,
   checkNumber,
   checkOneOf,
+  checkOptions,
   describeValue,
   hasEncoder,
   toMatrix,
@@ -107,6 +108,7 @@ function dataSource(model: AtlasModel, data: tf.Tensor | MatrixInput): DataSourc
 
 /** Validate and fill in the options (all checks before any work). */
 function resolveOptions(model: AtlasModel, options: GeodesicGraphOptions) {
+  checkOptions("options", options, ["k", "steps", "epsilon", "batchSize", "decodeBatchSize", "seed", "knn", "exactBelow", "efSearch", "M", "heuristicDims", "onProgress"]);
   const k = checkInteger("options.k", options.k ?? 20, { min: 1 });
   const steps = checkInteger("options.steps", options.steps ?? 15, { min: 1 });
   const epsilon = checkNumber("options.epsilon", options.epsilon ?? 0.5 / model.charts, { min: 0, below: 1 });
@@ -116,7 +118,7 @@ function resolveOptions(model: AtlasModel, options: GeodesicGraphOptions) {
   const knn = checkOneOf("options.knn", options.knn ?? "auto", ["auto", "hnsw", "exact"] as const);
   const exactBelow = checkInteger("options.exactBelow", options.exactBelow ?? 2048, { min: 0 });
   const heuristicDims = checkInteger("options.heuristicDims", options.heuristicDims ?? 8, { min: 0, max: 256 });
-  const efSearch = options.efSearch === undefined ? undefined : checkInteger("options.efSearch", options.efSearch, { min: 1 });
+  const efSearch = options.efSearch === undefined ? undefined : checkInteger("options.efSearch", options.efSearch, { min: 1, max: 100_000 });
   const M = options.M === undefined ? undefined : checkInteger("options.M", options.M, { min: 2, max: 1024 });
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
     throw new InvalidArgumentError("options.onProgress", `expected a function, got ${describeValue(options.onProgress)}`);

@@ -112,7 +112,7 @@ export async function writeGraph(dir: string, g: GraphArrays): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileSynced(joinPath(tmp, "graph.bin"), bin);
     await writeFileSynced(joinPath(tmp, "graph.json"), JSON.stringify(manifest, null, 1));
-  });
+  }, { argument: "dir" });
 }
 
 function fail(path: string, msg: string): never {

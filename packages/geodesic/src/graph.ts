@@ -8,6 +8,8 @@ import {
   checkChart,
   checkInteger,
   checkOneOf,
+  checkOptions,
+  checkPath,
   describeValue,
   type AtlasModel,
 } from "@atlas/core";
@@ -20,7 +22,7 @@ import { GeodesicPath, type PathNode } from "./path.js";
 import { csrSearch, type SearchGraph } from "./search.js";
 import { graphStats, type GeodesicGraphStats } from "./stats.js";
 import { writeGraph } from "./files.js";
-import { requireEncoder } from "./model.js";
+import { checkModel, requireEncoder } from "./model.js";
 
 /**
  * One end of a geodesic query: the row of a build-data point (its graph nodes), a latent point
@@ -71,6 +73,38 @@ const HEURISTIC_SHRINK = 1 - 1e-6;
  * The latent graph of AGM paper Algorithm 1, stored compactly (typed arrays, CSR); ngraph's graph
  * for ngraph.path queries is built on the first such query and kept.
  */
+/** The arrays a graph is made of, against the model it is used with (sizes, types, CSR lengths). */
+function checkGraphArrays(arrays: unknown, model: AtlasModel): void {
+  const g = arrays as Partial<GraphArrays> | null;
+  if (g === null || typeof g !== "object") throw new InvalidArgumentError("arrays", `expected the graph's arrays, got ${describeValue(arrays)}`);
+  const typed: [keyof GraphArrays, new (n: number) => ArrayLike<number>][] = [
+    ["nodeChart", Uint16Array],
+    ["nodeLatent", Float32Array],
+    ["nodePoint", Int32Array],
+    ["nodePsi", Float32Array],
+    ["chartStart", Int32Array],
+    ["offsets", Int32Array],
+    ["targets", Int32Array],
+    ["weights", Float32Array],
+    ["projBasis", Float64Array],
+    ["nodeProj", Float64Array],
+    ["component", Int32Array],
+    ["componentSizes", Int32Array],
+    ["pointStart", Int32Array],
+    ["pointNodes", Int32Array],
+  ];
+  for (const [key, type] of typed) {
+    if (!(g[key] instanceof type)) throw new InvalidArgumentError(`arrays.${key}`, `expected a ${type.name}, got ${describeValue(g[key])}`);
+  }
+  if (g.charts !== model.charts || g.latentDim !== model.latentDim || !Array.isArray(g.dataShape) || g.dataShape.join(",") !== model.dataShape.join(",")) {
+    throw new ShapeMismatchError("model", `the graph was built for charts ${g.charts}, latentDim ${g.latentDim}, dataShape [${g.dataShape?.join(", ")}]; the model has ${model.charts}, ${model.latentDim}, [${model.dataShape.join(", ")}]`);
+  }
+  const n = (g.nodeChart as Uint16Array).length;
+  if ((g.nodeLatent as Float32Array).length !== n * model.latentDim || (g.offsets as Int32Array).length !== n + 1 || (g.targets as Int32Array).length !== (g.weights as Float32Array).length || (g.chartStart as Int32Array).length !== model.charts + 1) {
+    throw new ShapeMismatchError("arrays", "the node and edge arrays do not have matching lengths");
+  }
+}
+
 export class GeodesicGraph {
   /** @internal */
   readonly arrays: GraphArrays;
@@ -82,6 +116,10 @@ export class GeodesicGraph {
 
   /** @internal use {@link buildGeodesicGraph} or {@link loadGeodesicGraph}. */
   constructor(model: AtlasModel, arrays: GraphArrays, options: { decodeBatchSize?: number; timings?: GeodesicBuildTimings } = {}) {
+    checkModel(model);
+    checkGraphArrays(arrays, model);
+    checkOptions("options", options, ["decodeBatchSize", "timings"]);
+    if (options.decodeBatchSize !== undefined) checkInteger("options.decodeBatchSize", options.decodeBatchSize, { min: 2, max: 2 ** 31 - 1 });
     this.model = model;
     this.arrays = arrays;
     this.decodeBatchSize = options.decodeBatchSize ?? 4096;
@@ -186,6 +224,7 @@ export class GeodesicGraph {
    * path.length; path.chartSequence; path.resample(10);
    */
   async shortestPath(from: PathEnd, to: PathEnd, options: ShortestPathOptions = {}): Promise<GeodesicPath> {
+    checkOptions("options", options, ["method", "k"]);
     const a = this.arrays;
     const method = checkOneOf("options.method", options.method ?? "csr-astar", ["nba", "astar", "dijkstra", "csr-astar", "csr-dijkstra"] as const);
     const k = checkInteger("options.k", options.k ?? a.k, { min: 1 });

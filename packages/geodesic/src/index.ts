@@ -6,7 +6,7 @@
  */
 export { buildGeodesicGraph, type GeodesicGraphOptions, type GeodesicProgress, type GeodesicBuildTimings } from "./build.js";
 export { GeodesicGraph, type PathEnd, type PathMethod, type ShortestPathOptions } from "./graph.js";
-export { GeodesicPath, decodeResampled, type PathNode, type ResampledPoint } from "./path.js";
+export { GeodesicPath, decodeResampled, MAX_RESAMPLE, type PathNode, type ResampledPoint } from "./path.js";
 export { loadGeodesicGraph } from "./load.js";
 export { decodedCurveLengths, type DecodeClock } from "./curve.js";
 export {

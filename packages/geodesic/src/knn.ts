@@ -1,4 +1,4 @@
-import { MissingDependencyError, UnsupportedError } from "@atlas/core";
+import { InvalidArgumentError, MissingDependencyError, ShapeMismatchError, UnsupportedError, checkArray, checkFinite, checkFunction, checkInteger, checkOneOf, checkOptions, checkString, describeValue } from "@atlas/core";
 
 /**
  * k-nearest-neighbour search inside one chart: HNSW through the optional native addon
@@ -33,6 +33,8 @@ let hnswModule: Promise<HnswModule | null> | undefined;
  * setHnswLoader(async () => myHnswModule, "my-hnsw");
  */
 export function setHnswLoader(loader: HnswLoader, packageName: string): void {
+  checkFunction("loader", loader);
+  checkString("packageName", packageName);
   hnswLoader = loader;
   hnswName = packageName;
   hnswModule = undefined;
@@ -57,13 +59,13 @@ export interface KnnOptions {
   method?: "auto" | KnnMethod;
   /** Charts with at most this many points use the exact search under `"auto"` (default 2 048). */
   exactBelow?: number;
-  /** HNSW graph degree M (default 16 for d ≤ 16, else 32). */
+  /** HNSW graph degree M, an integer in [2, 1024] (default 16 for d ≤ 16, else 32). */
   M?: number;
-  /** HNSW search breadth ef (default max(4(k+1), 64) for d ≤ 16, else max(8(k+1), 256)). */
+  /** HNSW search breadth ef, at most 100 000 (default max(4(k+1), 64) for d ≤ 16, else max(8(k+1), 256)). */
   efSearch?: number;
-  /** HNSW construction breadth (default 200). */
+  /** HNSW construction breadth, at most 100 000 (default 200). */
   efConstruction?: number;
-  /** Seed of HNSW's level generator. */
+  /** Seed of HNSW's level generator (a non-negative integer). */
   seed?: number;
 }
 
@@ -74,11 +76,41 @@ export interface KnnResult {
   readonly method: KnnMethod;
 }
 
+/** `points` is n × dim finite values (row-major Float32Array), n ≥ 2, and 1 ≤ k < n. */
+function checkKnnArgs(points: unknown, n: unknown, dim: unknown, k: unknown): void {
+  if (!(points instanceof Float32Array)) throw new InvalidArgumentError("points", `expected a Float32Array (n × dim, row-major), got ${describeValue(points)}`);
+  checkInteger("n", n, { min: 2 });
+  checkInteger("dim", dim, { min: 1 });
+  if (points.length !== (n as number) * (dim as number)) {
+    throw new ShapeMismatchError("points", `expected n × dim = ${n as number} × ${dim as number} = ${(n as number) * (dim as number)} values, got ${points.length}`);
+  }
+  checkFinite("points", points);
+  checkInteger("k", k, { min: 1, max: (n as number) - 1 });
+}
+
+const KNN_KEYS = ["method", "exactBelow", "M", "efSearch", "efConstruction", "seed"] as const;
+
+function checkKnnOptions(options: unknown): KnnOptions {
+  const o = checkOptions("options", options as KnnOptions | undefined, KNN_KEYS);
+  if (o.method !== undefined) checkOneOf("options.method", o.method, ["auto", "hnsw", "exact"]);
+  if (o.exactBelow !== undefined) checkInteger("options.exactBelow", o.exactBelow, { min: 0 });
+  if (o.M !== undefined) checkInteger("options.M", o.M, { min: 2, max: 1024 });
+  if (o.efSearch !== undefined) checkInteger("options.efSearch", o.efSearch, { min: 1, max: 100_000 });
+  if (o.efConstruction !== undefined) checkInteger("options.efConstruction", o.efConstruction, { min: 1, max: 100_000 });
+  if (o.seed !== undefined) checkInteger("options.seed", o.seed, { min: 0, max: 2 ** 31 - 1 });
+  return o;
+}
+
 /**
  * Exact k nearest neighbours of each point among the others (squared L2), by a blocked scan;
  * O(n²d). Ties go to the smaller index.
  */
 export function exactKnn(points: Float32Array, n: number, dim: number, k: number): Int32Array {
+  checkKnnArgs(points, n, dim, k);
+  return exactKnnUnchecked(points, n, dim, k);
+}
+
+function exactKnnUnchecked(points: Float32Array, n: number, dim: number, k: number): Int32Array {
   const out = new Int32Array(n * k);
   const bestD = new Float64Array(k);
   const bestI = new Int32Array(k);
@@ -150,6 +182,11 @@ export function hnswKnn(
   k: number,
   options: KnnOptions = {},
 ): Int32Array {
+  if (mod === null || typeof mod !== "object" || typeof (mod as { HierarchicalNSW?: unknown }).HierarchicalNSW !== "function") {
+    throw new InvalidArgumentError("mod", `expected an HNSW module ({ HierarchicalNSW }), got ${describeValue(mod)}`);
+  }
+  checkKnnArgs(points, n, dim, k);
+  checkKnnOptions(options);
   const M = options.M ?? (dim <= 16 ? 16 : 32);
   const ef = Math.max(options.efSearch ?? (dim <= 16 ? Math.max(4 * (k + 1), 64) : Math.max(8 * (k + 1), 256)), k + 1);
   const index = new mod.HierarchicalNSW("l2", dim);
@@ -185,10 +222,12 @@ export function hnswKnn(
  * (paper Algorithm 1: "connect each node to its k nearest neighbours in the same chart").
  */
 export async function chartKnn(points: Float32Array, n: number, dim: number, k: number, options: KnnOptions = {}): Promise<KnnResult> {
+  checkKnnArgs(points, n, dim, k);
+  checkKnnOptions(options);
   const method = options.method ?? "auto";
   const exactBelow = options.exactBelow ?? 2048;
   if (method === "exact" || (method === "auto" && n <= exactBelow)) {
-    return { neighbors: exactKnn(points, n, dim, k), k, method: "exact" };
+    return { neighbors: exactKnnUnchecked(points, n, dim, k), k, method: "exact" };
   }
   const mod = await loadHnsw();
   if (!mod) {
@@ -201,13 +240,20 @@ export async function chartKnn(points: Float32Array, n: number, dim: number, k: 
       }
       throw new MissingDependencyError(hnswName, "knn: 'hnsw'");
     }
-    return { neighbors: exactKnn(points, n, dim, k), k, method: "exact" };
+    return { neighbors: exactKnnUnchecked(points, n, dim, k), k, method: "exact" };
   }
   return { neighbors: hnswKnn(mod, points, n, dim, k, options), k, method: "hnsw" };
 }
 
 /** Fraction of the exact k nearest neighbours that `approx` also found (recall@k). */
 export function knnRecall(approx: Int32Array, exact: Int32Array, n: number, k: number): number {
+  checkInteger("n", n, { min: 1 });
+  checkInteger("k", k, { min: 1 });
+  for (const [name, a] of [["approx", approx], ["exact", exact]] as const) {
+    if (!(a instanceof Int32Array)) throw new InvalidArgumentError(name, `expected an Int32Array of n × k neighbour indices, got ${describeValue(a)}`);
+    if (a.length !== n * k) throw new ShapeMismatchError(name, `expected n × k = ${n} × ${k} = ${n * k} indices, got ${a.length}`);
+    checkArray(name, a, { integers: { min: 0, max: n - 1 } });
+  }
   let hit = 0;
   const set = new Set<number>();
   for (let i = 0; i < n; i++) {

@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, checkInteger, type AtlasModel } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkArray, checkFinite, checkInteger, checkNumber, checkString, describeValue, type AtlasModel } from "@atlas/core";
+
+/** The most points {@link GeodesicPath.resample} returns (each is an object with its own latent vector). */
+export const MAX_RESAMPLE = 1_000_000;
 
 /** A node of a geodesic path: a latent point in one chart. */
 export interface PathNode {
@@ -21,6 +24,36 @@ export interface ResampledPoint {
   readonly segment: number;
   /** Set when the point lies on a chart-crossing edge: `[from chart, to chart]` (z is the nearer end). */
   readonly crossing?: readonly [number, number];
+}
+
+function checkPathParts(nodes: unknown, edgeLengths: unknown, subLengths: unknown, method: unknown, expanded: unknown, searchMs: unknown): void {
+  if (!Array.isArray(nodes) || nodes.length === 0) throw new InvalidArgumentError("nodes", `expected a non-empty array of path nodes, got ${describeValue(nodes)}`);
+  let dim = -1;
+  nodes.forEach((nd: unknown, i: number) => {
+    const p = nd as Partial<PathNode> | null;
+    if (p === null || typeof p !== "object") throw new InvalidArgumentError(`nodes[${i}]`, `expected { chart, z, node, point }, got ${describeValue(nd)}`);
+    checkInteger(`nodes[${i}].chart`, p.chart, { min: 0 });
+    if (!(p.z instanceof Float32Array)) throw new InvalidArgumentError(`nodes[${i}].z`, `expected a Float32Array, got ${describeValue(p.z)}`);
+    checkFinite(`nodes[${i}].z`, p.z);
+    if (dim >= 0 && p.z.length !== dim) throw new ShapeMismatchError(`nodes[${i}].z`, `expected ${dim} values like nodes[0].z, got ${p.z.length}`);
+    dim = p.z.length;
+    checkInteger(`nodes[${i}].node`, p.node, { min: -1 });
+    checkInteger(`nodes[${i}].point`, p.point, { min: -1 });
+  });
+  const edges = nodes.length - 1;
+  checkArray("edgeLengths", edgeLengths, { length: edges });
+  if (!(edgeLengths as number[]).every((w) => w >= 0)) throw new InvalidArgumentError("edgeLengths", "expected lengths ≥ 0");
+  if (!Array.isArray(subLengths)) throw new InvalidArgumentError("subLengths", `expected an array (one entry per edge), got ${describeValue(subLengths)}`);
+  if (subLengths.length !== edges) throw new ShapeMismatchError("subLengths", `expected ${edges} entries (one per edge), got ${subLengths.length}`);
+  subLengths.forEach((sub: unknown, e: number) => {
+    if (sub === null) return;
+    if (!(sub instanceof Float32Array)) throw new InvalidArgumentError(`subLengths[${e}]`, `expected a Float32Array or null, got ${describeValue(sub)}`);
+    checkArray(`subLengths[${e}]`, sub, { minLength: 1 });
+    if (!sub.every((w) => w >= 0)) throw new InvalidArgumentError(`subLengths[${e}]`, "expected lengths ≥ 0");
+  });
+  checkString("method", method);
+  checkInteger("expanded", expanded, { min: -1 });
+  checkNumber("searchMs", searchMs, { min: 0 });
 }
 
 /**
@@ -56,6 +89,7 @@ export class GeodesicPath {
     expanded: number,
     searchMs = 0,
   ) {
+    checkPathParts(nodes, edgeLengths, subLengths, method, expanded, searchMs);
     this.nodes = nodes;
     this.edgeLengths = edgeLengths;
     let len = 0;
@@ -90,7 +124,7 @@ export class GeodesicPath {
    * const images = decodeResampled(model, frames); // [12, ...dataShape]
    */
   resample(count: number): ResampledPoint[] {
-    checkInteger("count", count, { min: 1 });
+    checkInteger("count", count, { min: 1, max: MAX_RESAMPLE });
     const out: ResampledPoint[] = [];
     const first = this.nodes[0] as PathNode;
     if (this.nodes.length === 1 || this.length === 0) {

@@ -4,6 +4,8 @@
  * the ngraph.path queries are tested against.
  */
 
+import { InvalidArgumentError, checkAllocation, checkFunction, checkInteger, describeValue } from "@atlas/core";
+
 /** Read access to a graph with extra (temporary) adjacency. */
 export interface SearchGraph {
   /** Total node ids in use (graph nodes then temporary ones). */
@@ -78,21 +80,39 @@ class Heap {
  * Returns `null` when `to` is unreachable.
  */
 export function csrSearch(g: SearchGraph, from: number, to: number, h?: (v: number) => number): SearchResult | null {
+  if (g === null || typeof g !== "object") throw new InvalidArgumentError("g", `expected a graph { size, forEachNeighbour }, got ${describeValue(g)}`);
+  checkInteger("g.size", g.size, { min: 1 });
+  checkAllocation("g.size", g.size, 17);
+  checkFunction("g.forEachNeighbour", g.forEachNeighbour);
+  checkInteger("from", from, { min: 0, max: g.size - 1 });
+  checkInteger("to", to, { min: 0, max: g.size - 1 });
+  if (h !== undefined) checkFunction("h", h);
+  return search(g, from, to, h);
+}
+
+function search(g: SearchGraph, from: number, to: number, h?: (v: number) => number): SearchResult | null {
+  const bound = (v: number): number => {
+    const b = (h as (v: number) => number)(v);
+    if (typeof b !== "number" || !(b >= 0) || b === Infinity) throw new InvalidArgumentError("h", `expected a finite lower bound ≥ 0, got ${describeValue(b)} for node ${v}`);
+    return b;
+  };
   const dist = new Float64Array(g.size).fill(Infinity);
   const prev = new Int32Array(g.size).fill(-1);
   const closed = new Uint8Array(g.size);
   const heap = new Heap();
   dist[from] = 0;
-  heap.push(h ? h(from) : 0, from);
+  heap.push(h ? bound(from) : 0, from);
   let expanded = 0;
   let u = -1;
   const relax = (v: number, w: number): void => {
+    if (!Number.isInteger(v) || v < 0 || v >= g.size) throw new InvalidArgumentError("g", `forEachNeighbour gave node ${describeValue(v)}, outside [0, ${g.size - 1}]`);
+    if (typeof w !== "number" || !(w >= 0) || w === Infinity) throw new InvalidArgumentError("g", `expected edge weights ≥ 0 (finite), got ${describeValue(w)} on ${u} → ${v}`);
     if (closed[v]) return;
     const nd = (dist[u] as number) + w;
     if (nd < (dist[v] as number)) {
       dist[v] = nd;
       prev[v] = u;
-      heap.push(h ? nd + h(v) : nd, v);
+      heap.push(h ? nd + bound(v) : nd, v);
     }
   };
   while (heap.size > 0) {
