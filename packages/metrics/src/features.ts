@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeMismatchError, toMatrix, type MatrixInput } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkOptions as checkStrictOptions, toMatrix, type MatrixInput } from "@atlas/core";
 
 /**
  * A feature set: rows of features, as `number[][]`, a row-major typed array with its dimension, or
@@ -63,9 +63,7 @@ export function checkSameDim(nameA: string, dimA: number, nameB: string, dimB: n
   if (dimA !== dimB) throw new ShapeMismatchError(nameB, `expected features of dimension ${dimA} like ${nameA}, got ${dimB}`);
 }
 
-/** Options object check: must be a plain object when given. */
-export function checkOptions(name: string, options: unknown): void {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new InvalidArgumentError(name, `expected an options object, got ${typeof options}`);
-  }
+/** Options object check: undefined, or a plain object with only the `allowed` keys (core's strict check). */
+export function checkOptions(name: string, options: unknown, allowed: readonly string[]): void {
+  checkStrictOptions(name, options as object | undefined, allowed);
 }

@@ -1,8 +1,8 @@
 import { eigenvaluesOf, eigenvectorsOf } from "./linalg/eigen.js";
 import { gemmNT, mirrorLower } from "./linalg/gemm.js";
 import { checkThreads, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
-import { InvalidArgumentError, describeValue } from "@atlas/core";
-import { checkSameDim, commonExtractor, readFeatures, type FeatureInput, type Provenance } from "./features.js";
+import { InvalidArgumentError, ShapeMismatchError, checkFinite, checkInteger, describeValue } from "@atlas/core";
+import { checkOptions, checkSameDim, commonExtractor, readFeatures, type FeatureInput, type Provenance } from "./features.js";
 import { checkStats, gaussianStats, type GaussianStats } from "./stats.js";
 
 const EPS = 2 ** -52;
@@ -51,6 +51,11 @@ export interface FidResult extends Provenance {
  * traceSqrtProduct(new Float64Array([2, 1, 1, 2]), new Float64Array([1, 0, 0, 1]), 2); // √3 + 1
  */
 export function traceSqrtProduct(covA: Float64Array, covB: Float64Array, d: number, options: FidOptions = {}): number {
+  checkInteger("d", d, { min: 1 });
+  checkCovariance("covA", covA, d);
+  checkCovariance("covB", covB, d);
+  checkOptions("options", options, FID_KEYS);
+  checkRoute(options.route);
   const threads = checkThreads(options.threads);
   return withThreads(threads, () => {
     const mark = scratchMark();
@@ -103,6 +108,7 @@ function traceSqrtProductWork(covA: Float64Array, covB: Float64Array, d: number)
 export function frechetDistance(statsA: GaussianStats, statsB: GaussianStats, options: FidOptions = {}): FidResult {
   const a = checkStats("statsA", statsA);
   const b = checkStats("statsB", statsB);
+  checkOptions("options", options, FID_KEYS);
   const threads = checkThreads(options?.threads);
   const route = checkRoute(options?.route);
   checkSameDim("statsA", a.dim, "statsB", b.dim);
@@ -156,6 +162,7 @@ export function fid(featuresA: FeatureInput, featuresB: FeatureInput, options: F
   const b = readFeatures("featuresB", featuresB, { minRows: 2 });
   checkSameDim("featuresA", a.dim, "featuresB", b.dim);
   commonExtractor("featuresA", a.extractor, "featuresB", b.extractor);
+  checkOptions("options", options, FID_KEYS);
   const threads = checkThreads(options?.threads);
   const route = checkRoute(options?.route);
   const opts = threads !== undefined ? { threads } : {};
@@ -164,9 +171,21 @@ export function fid(featuresA: FeatureInput, featuresB: FeatureInput, options: F
   return frechetDistance(sa, sb, { ...opts, route });
 }
 
+const FID_KEYS = ["route", "threads"] as const;
+
+/** A d × d symmetric matrix of finite values (a covariance). */
+function checkCovariance(name: string, cov: unknown, d: number): void {
+  if (!(cov instanceof Float64Array)) throw new InvalidArgumentError(name, `expected a Float64Array (d × d, row-major), got ${describeValue(cov)}`);
+  if (cov.length !== d * d) throw new ShapeMismatchError(name, `expected d * d = ${d * d} values (d = ${d}), got ${cov.length}`);
+  checkFinite(name, cov);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < i; j++) if (cov[i * d + j] !== cov[j * d + i]) throw new InvalidArgumentError(name, `expected a symmetric matrix, [${i}, ${j}] ≠ [${j}, ${i}]`);
+  }
+}
+
 function checkRoute(route: unknown): "eigen" | "cholesky" {
   if (route === undefined) return "eigen";
-  if (route !== "eigen" && route !== "cholesky") throw new InvalidArgumentError("route", `expected "eigen" or "cholesky", got ${describeValue(route)}`);
+  if (route !== "eigen" && route !== "cholesky") throw new InvalidArgumentError("options.route", `expected "eigen" or "cholesky", got ${describeValue(route)}`);
   return route;
 }
 

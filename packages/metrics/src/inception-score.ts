@@ -30,7 +30,7 @@ export interface InceptionScoreResult {
  * inceptionScore(logits, { splits: 10 }); // { mean, std, ... }
  */
 export function inceptionScore(logits: FeatureInput, options: InceptionScoreOptions = {}): InceptionScoreResult {
-  checkOptions("options", options);
+  checkOptions("options", options, ["splits"]);
   const x = readFeatures("logits", logits, { minRows: 1 });
   const splits = checkInteger("splits", options.splits ?? 10, { min: 1 });
   if (splits > x.n) throw new InvalidArgumentError("splits", `expected at most one split per sample (${x.n} samples), got ${splits}`);

@@ -9,9 +9,10 @@ export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult }
 export { kid, type KidOptions, type KidResult } from "./kid.js";
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from "./precision-recall.js";
 export type { FeatureInput, LabelledFeatures, Provenance } from "./features.js";
-export { symmetricEigen, tridiagonalize, tridiagonalQL, type SymmetricEigen, type SymmetricEigenOptions, type Tridiagonal } from "./linalg/eigen.js";
+export type { SymmetricEigen, SymmetricEigenOptions, Tridiagonal } from "./linalg/eigen.js";
+export { symmetricEigen, tridiagonalize, tridiagonalQL, gemmNT, matmul, gram, transpose } from "./linalg/checked.js";
 export { setThreads, getThreads, cpuThreads, stopThreads } from "./linalg/parallel.js";
-export { gemmNT, matmul, gram, transpose, type GemmOptions } from "./linalg/gemm.js";
+export type { GemmOptions } from "./linalg/gemm.js";
 export { fusedProducts } from "./linalg/simd-kernel.js";
 export {
   loadFeatureExtractor,

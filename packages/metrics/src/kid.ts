@@ -35,7 +35,7 @@ export interface KidResult extends Provenance {
  * const { mean, std } = kid(realFeatures, fakeFeatures, { subsets: 100, subsetSize: 1000, seed: 0 });
  */
 export function kid(featuresA: FeatureInput, featuresB: FeatureInput, options: KidOptions = {}): KidResult {
-  checkOptions("options", options);
+  checkOptions("options", options, ["subsets", "subsetSize", "seed"]);
   const a = readFeatures("featuresA", featuresA, { minRows: 2 });
   const b = readFeatures("featuresB", featuresB, { minRows: 2 });
   checkSameDim("featuresA", a.dim, "featuresB", b.dim);

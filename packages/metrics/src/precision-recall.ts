@@ -169,7 +169,7 @@ function quickSelect(a: Float64Array, n: number, k: number): number {
  * const { precision, recall } = precisionRecall(realFeatures, fakeFeatures, { k: 3 });
  */
 export function precisionRecall(real: FeatureInput, fake: FeatureInput, options: PrecisionRecallOptions = {}): PrecisionRecallResult {
-  checkOptions("options", options);
+  checkOptions("options", options, ["k"]);
   const r = readFeatures("real", real, { minRows: 2 });
   const f = readFeatures("fake", fake, { minRows: 2 });
   checkSameDim("real", r.dim, "fake", f.dim);

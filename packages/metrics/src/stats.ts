@@ -1,7 +1,7 @@
-import { InvalidArgumentError, ShapeMismatchError, checkFinite, checkInteger, describeValue } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkAllocation, checkFinite, checkInteger, describeValue } from "@atlas/core";
 import { gemmNT, mirrorLower } from "./linalg/gemm.js";
 import { checkThreads, scatterChunk, scratch, scratchMark, scratchRelease, withThreads } from "./linalg/parallel.js";
-import { readFeatures, type FeatureInput } from "./features.js";
+import { checkOptions, readFeatures, type FeatureInput } from "./features.js";
 
 /** Mean and covariance (N−1 divisor) of a feature set, in float64. */
 export interface GaussianStats {
@@ -48,6 +48,7 @@ export class GaussianAccumulator {
   }
 
   private init(dim: number): void {
+    checkAllocation("dim", dim * dim, 8);
     this.dimension = dim;
     this.mu = new Float64Array(dim);
     this.scatter = new Float64Array(dim * dim);
@@ -217,6 +218,7 @@ function batchMoments(x: Float64Array, n: number, d: number, scale?: number): { 
  */
 export function gaussianStats(features: FeatureInput, options: { threads?: number } = {}): GaussianStats {
   const f = readFeatures("features", features, { minRows: 2 });
+  checkOptions("options", options, ["threads"]);
   const threads = checkThreads(options?.threads);
   const { mean, scatter } = withThreads(threads, () => batchMoments(f.data, f.n, f.dim, 1 / (f.n - 1)));
   return { mean, cov: scatter, n: f.n, dim: f.dim, extractor: f.extractor };
