@@ -43,6 +43,12 @@ export interface Entry<F = unknown> {
    * name the file, not the argument) is the right answer to a bad value there.
    */
   readonly fileArgs?: readonly string[];
+  /**
+   * A synchronous tensor → tensor method that does not read its input (no synchronous reads in
+   * library code): non-finite input values may give non-finite (or saturated) output, as tfjs ops
+   * do. The reason is required; shape, dtype and disposal checks still apply.
+   */
+  readonly passesNonFinite?: string;
   /** Skip the tensor-count comparison (the call documents that it keeps tensors, e.g. a cache). */
   readonly noLeakCheck?: string;
 }
