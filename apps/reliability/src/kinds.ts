@@ -218,7 +218,7 @@ export const K = {
    * A tensor `[n, ...inner]` (n ≥ minRows). `makeValid` builds a valid one of `rows` rows (the
    * harness owns it).
    */
-  tensor(spec: { inner: readonly number[]; minRows?: number; make: (rows: number) => tf.Tensor; allowInt?: boolean; allowFlat?: boolean }): Kind {
+  tensor(spec: { inner: readonly number[]; minRows?: number; make: (rows: number) => tf.Tensor; allowInt?: boolean; allowFlat?: boolean; allowRows?: boolean }): Kind {
     const inner = spec.inner;
     const D = inner.reduce((a, b) => a * b, 1);
     const fill = (v: number): Make => (own) => own(tf.fill([2, ...inner], v));
@@ -246,7 +246,8 @@ export const K = {
         rm("bool dtype", (own) => own(tf.ones([2, ...inner], "bool"))),
         rm("string dtype", (own) => own(tf.tensor(new Array<string>(2 * D).fill("a"), [2, ...inner], "string"))),
         (spec.allowInt ? mm : rm)("int32 dtype", (own) => own(tf.ones([2, ...inner], "int32"))),
-        r("nested array instead of a tensor", [[1, 2]]),
+        // a slot that also takes rows (number[][]) may accept a valid nested array
+        (spec.allowRows ? m : r)("nested array instead of a tensor", [[1, 2]]),
         ...wrongTypes([]),
       ],
     };

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import type { AtlasModel } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkAllocation, checkChart, checkFinite, checkInteger, checkNumber, describeValue, type AtlasModel } from "@atlas/core";
+import { checkModel } from "./model.js";
 
 /** Time spent in the decoder versus the arithmetic around it, accumulated over calls. */
 export interface DecodeClock {
@@ -19,7 +20,7 @@ export interface DecodeClock {
  * @param subLengths when given (length E·n), receives every sub-segment's length
  * @returns the E curve lengths
  */
-export async function decodedCurveLengths(
+async function curveLengths(
   model: AtlasModel,
   chart: number,
   a: Float32Array,
@@ -84,4 +85,52 @@ export async function decodedCurveLengths(
     }
   }
   return out;
+}
+
+/**
+ * Decoded curve lengths of straight latent segments in one chart (AGM paper eq. 10):
+ * L̂ = Σ_{i<n} ‖G(z(t_i)) − G(z(t_{i+1}))‖₂, z(t) = (1 − t)·a + t·b, t_i = i/n, `n = steps`.
+ * Every argument is checked first: `a` and `b` finite Float32Arrays of E × dim values, `dim` the
+ * model's latentDim, `steps + 1` points of a segment within core's allocation limit.
+ *
+ * @param a segment starts, row-major `[E, d]`
+ * @param b segment ends, row-major `[E, d]`
+ * @param subLengths when given (length E·n), receives every sub-segment's length
+ * @returns the E curve lengths
+ */
+export async function decodedCurveLengths(
+  model: AtlasModel,
+  chart: number,
+  a: Float32Array,
+  b: Float32Array,
+  dim: number,
+  steps: number,
+  pointsPerCall: number,
+  clock?: DecodeClock,
+  subLengths?: Float32Array,
+): Promise<Float64Array> {
+  checkModel(model);
+  checkChart("chart", chart, model.charts);
+  checkInteger("dim", dim, { min: 1 });
+  if (dim !== model.latentDim) throw new ShapeMismatchError("dim", `expected the model's latentDim (${model.latentDim}), got ${dim}`);
+  for (const [name, v] of [["a", a], ["b", b]] as const) {
+    if (!(v instanceof Float32Array)) throw new InvalidArgumentError(name, `expected a Float32Array of E × dim values, got ${describeValue(v)}`);
+    if (v.length % dim !== 0) throw new ShapeMismatchError(name, `expected whole rows of dim = ${dim} values, got ${v.length}`);
+    checkFinite(name, v);
+  }
+  if (b.length !== a.length) throw new ShapeMismatchError("b", `expected as many values as a (${a.length}), got ${b.length}`);
+  checkInteger("steps", steps, { min: 1 });
+  checkAllocation("steps", (steps + 1) * dim, 4);
+  checkInteger("pointsPerCall", pointsPerCall, { min: 2 });
+  if (clock !== undefined) {
+    if (clock === null || typeof clock !== "object") throw new InvalidArgumentError("clock", `expected { decoderMs, arithmeticMs }, got ${describeValue(clock)}`);
+    checkNumber("clock.decoderMs", clock.decoderMs);
+    checkNumber("clock.arithmeticMs", clock.arithmeticMs);
+  }
+  if (subLengths !== undefined) {
+    if (!(subLengths instanceof Float32Array)) throw new InvalidArgumentError("subLengths", `expected a Float32Array of E × steps values, got ${describeValue(subLengths)}`);
+    const want = (a.length / dim) * steps;
+    if (subLengths.length !== want) throw new ShapeMismatchError("subLengths", `expected E * steps = ${want} values, got ${subLengths.length}`);
+  }
+  return curveLengths(model, chart, a, b, dim, steps, pointsPerCall, clock, subLengths);
 }

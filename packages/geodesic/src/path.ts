@@ -1,5 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, ShapeMismatchError, checkArray, checkFinite, checkInteger, checkNumber, checkString, describeValue, type AtlasModel } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkArray, checkChart, checkFinite, checkInteger, checkNumber, checkString, describeValue, type AtlasModel } from "@atlas/core";
+
+import { checkModel } from "./model.js";
 
 /** The most points {@link GeodesicPath.resample} returns (each is an object with its own latent vector). */
 export const MAX_RESAMPLE = 1_000_000;
@@ -171,8 +173,16 @@ export class GeodesicPath {
  * const strip = decodeResampled(model, path.resample(10));
  */
 export function decodeResampled(model: AtlasModel, points: readonly { chart: number; z: ArrayLike<number> }[]): tf.Tensor {
-  if (points.length === 0) throw new InvalidArgumentError("points", "expected at least one point");
+  checkModel(model);
+  if (!Array.isArray(points) || points.length === 0) throw new InvalidArgumentError("points", `expected a non-empty array of { chart, z }, got ${describeValue(points)}`);
   const d = model.latentDim;
+  points.forEach((p: unknown, i: number) => {
+    const q = p as { chart?: unknown; z?: unknown } | null;
+    if (q === null || typeof q !== "object") throw new InvalidArgumentError(`points[${i}]`, `expected { chart, z }, got ${describeValue(p)}`);
+    checkChart(`points[${i}].chart`, q.chart, model.charts);
+    const z = checkArray(`points[${i}].z`, q.z);
+    if (z.length !== d) throw new ShapeMismatchError(`points[${i}].z`, `expected model.latentDim = ${d} values, got ${z.length}`);
+  });
   return tf.tidy(() => {
     const byChart = new Map<number, number[]>();
     points.forEach((p, i) => {
@@ -184,7 +194,7 @@ export function decodeResampled(model: AtlasModel, points: readonly { chart: num
     const order: number[] = [];
     for (const [chart, idx] of byChart) {
       const z = new Float32Array(idx.length * d);
-      idx.forEach((i, r) => z.set(Array.from(points[i]!.z).slice(0, d), r * d));
+      idx.forEach((i, r) => z.set(Array.from(points[i]!.z as ArrayLike<number>).slice(0, d), r * d));
       parts.push(model.decode(tf.tensor2d(z, [idx.length, d]), chart));
       order.push(...idx);
     }

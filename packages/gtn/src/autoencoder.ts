@@ -143,6 +143,7 @@ export class LatentAutoencoder {
 
   /** Mean squared reconstruction error per pixel, ‖x − decode(encode(x))‖² / (n·H·W·C). */
   reconstructionError(images: ImageInput): number {
+    checkLive(this);
     const { images: x, owned } = toImages("images", images);
     try {
       this.checkImages("images", x);

@@ -36,7 +36,7 @@ const optInt = (min?: number, max?: number, size = false) => K.int({ ...(min !==
 const optNum = (b: { min?: number; max?: number; above?: number; below?: number } = {}) => K.num({ ...b, optional: true });
 const matrix = (dim: number, minRows = 1) => K.matrix({ dim, minRows, make: (n) => rows(n, dim) });
 const imageKind = () => K.tensor({ inner: [8, 8, 1], make: (n) => images(n) });
-const latentTensor = (d: number) => K.tensor({ inner: [d], make: (n) => tf.zeros([n, d]) });
+const latentTensor = (d: number, allowRows = false) => K.tensor({ inner: [d], make: (n) => tf.zeros([n, d]), allowRows });
 
 const checkpointKind = (fx: Fx) =>
   opts({ dir: K.custom("dir", () => [bad.reject("empty", ""), bad.reject("number", 3), bad.reject("path under a regular file", `${fx.sc.file}/ck`)]), every: K.int({ min: 1, optional: true }), resume: K.bool() }, ["dir"], () => ({ dir: fx.sc.fresh("ck") }));
@@ -134,7 +134,7 @@ const entries = [
   entry<Fx>("gtn.GTN#sampleInputs", () => [c("count", K.int({ min: 1, size: true }), 5), c("seed", K.seed(false), 1)], (a, fx) => fx.model.sampleInputs(a[0] as number, a[1] as number)),
   entry<Fx>("gtn.GTN#sample", () => [c("count", K.int({ min: 1, size: true }), 5), c("seed", K.seed(false), 1)], (a, _fx, r: gtn.GTN) => r.sample(a[0] as number, a[1] as number), { receiver: freshGtn }),
   entry<Fx>("gtn.GTN#map", () => [s("y", matrix(2), () => rows(3, 2))], (a, _fx, r: gtn.GTN) => r.map(a[0] as number[][]), { receiver: freshGtn, passesNonFinite: SYNC }),
-  entry<Fx>("gtn.GTN#map (tensor)", () => [s("y", latentTensor(2), (own) => own(tf.zeros([3, 2])))], (a, _fx, r: gtn.GTN) => r.map(a[0] as tf.Tensor2D), { receiver: freshGtn, passesNonFinite: SYNC }),
+  entry<Fx>("gtn.GTN#map (tensor)", () => [s("y", latentTensor(2, true), (own) => own(tf.zeros([3, 2])))], (a, _fx, r: gtn.GTN) => r.map(a[0] as tf.Tensor2D), { receiver: freshGtn, passesNonFinite: SYNC }),
   entry<Fx>(
     "gtn.GTN#interpolate",
     () => [s("y0", K.array({ length: 2, make: () => [0, 0] }), () => [0, 0]), s("y1", K.array({ length: 2, make: () => [1, 1] }), () => [1, 1]), c("steps", K.int({ min: 2, size: true }), 4)],
