@@ -4,6 +4,7 @@
  * {@link chartKnn} uses. The package is not a dependency: the application imports it, so a bundle
  * contains it only when asked for.
  */
+import { checkFunction } from "@atlas/core";
 import type { HnswIndex, HnswLoader, HnswModule } from "./knn.js";
 
 /** The part of `hnswlib-wasm`'s `HierarchicalNSW` the adapter uses. */
@@ -22,6 +23,7 @@ interface WasmIndex {
  * setHnswLoader(hnswlibWasmLoader(async () => (await import("hnswlib-wasm")).loadHnswlib()), "hnswlib-wasm");
  */
 export function hnswlibWasmLoader(load: () => Promise<unknown>): HnswLoader {
+  checkFunction("load", load);
   return async (): Promise<HnswModule | null> => {
     const lib = (await load()) as { HierarchicalNSW?: new (space: "l2", dim: number, autoSaveFilename: string) => WasmIndex } | null;
     const Wasm = lib?.HierarchicalNSW;

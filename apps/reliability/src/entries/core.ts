@@ -91,7 +91,7 @@ const validator = (name: string, call: (args: unknown[]) => unknown, extra: Slot
 
 const manifoldOptions = { noise: optNum({ min: 0 }), embedDim: optInt(1, 4096, true), embedSeed: K.seed() };
 
-const synthetic = (name: "swissRoll" | "circle" | "sphere" | "torus" | "uniformSquare" | "disjointUniforms", options: Record<string, ReturnType<typeof K.int>>) =>
+const synthetic = (name: "swissRoll" | "circle" | "sphere" | "torus" | "uniformSquare" | "disjointUniforms" | "twoRings", options: Record<string, ReturnType<typeof K.int>>) =>
   entry<Fx>(
     `core.${name}`,
     () => [c("n", K.int({ min: 1, size: true }), 20), c("seed", K.seed(false), 1), s("options", opts(options), () => ({}))],
@@ -339,6 +339,10 @@ const entries = [
   synthetic("torus", { ...manifoldOptions, majorRadius: optNum({ above: 0 }), minorRadius: optNum({ above: 0 }), sampling: K.oneOf(["area", "angles"]) } as never),
   synthetic("uniformSquare", { low: optNum(), high: optNum(), dim: optInt(1, 4096, true) } as never),
   synthetic("disjointUniforms", { gap: optNum({ min: 0 }), side: optNum({ above: 0 }) } as never),
+  synthetic("twoRings", { ...manifoldOptions, radius: optNum({ above: 0 }), linked: K.bool() } as never),
+  entry<Fx>("core.cpuCount", () => [], () => core.cpuCount()),
+  entry<Fx>("core.cpuLoad", () => [], () => core.cpuLoad()),
+  entry<Fx>("core.workerThreadsAvailable", () => [], () => core.workerThreadsAvailable()),
   entry<Fx>("core.randomOrthonormalMap", () => [c("k", K.int({ min: 1, size: true }), 2), c("m", K.int({ min: 2, size: true }), 4), c("seed", K.seed(false), 0)], (a) => core.randomOrthonormalMap(a[0] as number, a[1] as number, a[2] as number)),
   entry<Fx>(
     "core.embedOrthonormal",
@@ -402,6 +406,8 @@ const pe: PackageEntries<Fx> = {
     FileStoreError: "error class (of file stores)",
     UnsupportedError: "error class",
     "Rng#normalUnchecked": "private (TypeScript)",
+    spawnWorker: "not covered yet: the worker seam of the thread pools (96ddc37), takes a worker's source text",
+    atomicsWait: "not covered yet: the worker seam of the thread pools (96ddc37), blocks on a shared Int32Array",
   },
 };
 export default pe;

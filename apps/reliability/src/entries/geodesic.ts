@@ -186,6 +186,7 @@ const entries = [
     (a) => geo.knnRecall(a[0] as Int32Array, a[1] as Int32Array, a[2] as number, a[3] as number),
   ),
   entry<Fx>("geodesic.loadHnsw", () => [], async () => (await geo.loadHnsw()) !== null),
+  entry<Fx>("geodesic.hnswlibWasmLoader", () => [c("load", K.fn(false), async () => null)], (a) => typeof geo.hnswlibWasmLoader(a[0] as () => Promise<unknown>)),
   entry<Fx>(
     "geodesic.setHnswLoader",
     () => [c("loader", K.fn(false), async () => null), c("packageName", K.name(false), "none")],

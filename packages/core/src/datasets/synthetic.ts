@@ -401,12 +401,14 @@ export function twoRings(
 ): SyntheticSet<TwoRingsParams> & { readonly component: Int32Array; readonly angle: Float32Array } {
   checkN(n);
   const rng = toRng(seed);
-  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0 });
+  checkOptions("options", options, [...MANIFOLD_KEYS, "radius", "linked"]);
+  const radius = checkNumber("options.radius", options.radius ?? 1, { above: 0, max: MAX_SCALE });
   if (options.linked !== undefined && typeof options.linked !== "boolean") {
     throw new InvalidArgumentError("options.linked", `expected true or false, got ${describeValue(options.linked)}`);
   }
   const linked = options.linked ?? true;
   const opts = manifoldOptions(options, 3);
+  checkPoints(n, opts.embedDim ?? 3);
   const centre = linked ? radius : 3 * radius;
   const n0 = Math.ceil(n / 2);
   const order = rng.permutation(n);
