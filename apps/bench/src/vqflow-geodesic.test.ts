@@ -26,7 +26,9 @@ describe("graph geodesics on a VQ-Flow atlas", () => {
     const x = tf.tensor2d(data.data, [data.n, 3]);
     // ψ = p(k|x) is often near 0 or 1 on overlaps: a low ψ threshold gives every member chart its nodes
     const graph = await buildGeodesicGraph(model, x, { k: 8, steps: 8, epsilon: 1e-3 });
-    const member = (await (await model.chartsOf(data)).array()) as unknown as number[][];
+    const membership = await model.chartsOf(data);
+    const member = (await membership.array()) as unknown as number[][];
+    membership.dispose();
     try {
       const stats = graph.stats();
       expect(stats.components).toBe(1);
