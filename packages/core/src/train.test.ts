@@ -386,6 +386,27 @@ describe("checkpoints and resume", () => {
     [plain, second, third].forEach((r) => r.dispose());
   });
 
+  it("an abort from a timer (as from a Ctrl-C handler) stops the loop at the next step, though the steps never wait", async () => {
+    // Each step busy-waits 2 ms without awaiting anything. The abort comes from a macrotask, like
+    // an OS signal handler: it can only run if the loop lets the event loop turn between steps.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const h = await trainLoop({
+      size: 5000,
+      batchSize: 1,
+      epochs: 1,
+      signal: controller.signal,
+      step: () => {
+        const t = performance.now();
+        while (performance.now() - t < 2);
+        return 0;
+      },
+    });
+    expect(h.stopped).toBe("aborted");
+    // 5000 steps would take ≥ 10 s; the abort lands within a few steps of 30 ms (generous bound for a loaded machine)
+    expect(h.globalStep).toBeLessThan(2500);
+  });
+
   it("a crashed run resumes from the last every-N checkpoint to the same result", async () => {
     const plain = makeRun(undefined);
     const reference = await trainLoop(plain.options);

@@ -173,7 +173,11 @@ export interface TrainLoopOptions {
   onProgress?: (event: TrainProgress) => void;
   /** Called after each epoch (after validation), with its record. */
   onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
-  /** Stops the run between steps; the history ends with `stopped: "aborted"`. */
+  /**
+   * Stops the run between steps; the history ends with `stopped: "aborted"`. With a signal, the
+   * loop lets the event loop run between steps, so an abort from a timer or an OS signal handler
+   * (Ctrl-C) takes effect at the next step, not at the end of the epoch.
+   */
   signal?: AbortSignal;
   /**
    * Throw when the number of live tensors grows from one step to the next (checked from the
@@ -183,6 +187,11 @@ export interface TrainLoopOptions {
 }
 
 const TRAINER_DIR = "trainer";
+
+/** Resolve after pending timers and I/O callbacks (signal handlers included) have had their turn. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
 const CHECKPOINT_FORMAT = "atlas-train-checkpoint";
 
 /** Everything the loop needs to continue exactly; saved in each checkpoint. */
@@ -579,6 +588,10 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
     }
 
     while (st.step < stepsPerEpoch) {
+      // Let timers and OS signal handlers run between steps: steps that never wait on I/O would
+      // otherwise keep the event loop busy for the whole epoch, and a Ctrl-C handler that aborts
+      // `signal` would only run after it (a resolved promise yields to microtasks only).
+      if (signal) await yieldToEventLoop();
       if (signal?.aborted) {
         if (ck && ck.saveOnAbort !== false) await saveCheckpoint();
         return result("aborted");
