@@ -92,7 +92,7 @@ describe("loadData", () => {
 
   it("reads a folder of PNGs (gray stays 1 channel, colour 3), class sub-folders as labels", async () => {
     const d = await tmp();
-    const gray = (v: number): Buffer => encodeImageGrid({ data: new Float32Array(6).fill(v), shape: [1, 2, 3, 1] }, { columns: 1, padding: 0 });
+    const gray = (v: number): Uint8Array => encodeImageGrid({ data: new Float32Array(6).fill(v), shape: [1, 2, 3, 1] }, { columns: 1, padding: 0 });
     await mkdir(join(d, "gray"));
     await writeFile(join(d, "gray", "b.png"), gray(1));
     await writeFile(join(d, "gray", "a.png"), gray(0.2));
