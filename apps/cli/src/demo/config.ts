@@ -16,6 +16,8 @@ export interface DemoConfig {
   pairs: number;
   strips: number;
   frames: number;
+  /** Sub-segments of the straight latent line when measuring linear interpolation's decoded length. */
+  linearSteps: number;
   /** Training codes the GTN is fitted to, and its epochs (upper bound; early stopping). */
   gtnCodes: number;
   gtnEpochs: number;
@@ -37,10 +39,11 @@ export const DEMO_PRESETS: Readonly<Record<DemoMode, Readonly<DemoConfig>>> = {
     evalImages: 1000,
     graphNodes: 2000,
     k: 10,
-    steps: 4,
+    steps: 3,
     pairs: 100,
     strips: 5,
     frames: 10,
+    linearSteps: 32,
     gtnCodes: 6000,
     gtnEpochs: 30,
     metricSamples: 2000,
@@ -50,14 +53,15 @@ export const DEMO_PRESETS: Readonly<Record<DemoMode, Readonly<DemoConfig>>> = {
     batchSize: 50,
     learningRate: 1e-3,
     evalImages: 500,
-    graphNodes: 500,
-    k: 8,
-    steps: 3,
+    graphNodes: 400,
+    k: 6,
+    steps: 2,
     pairs: 30,
     strips: 3,
     frames: 8,
+    linearSteps: 16,
     gtnCodes: 1000,
-    gtnEpochs: 10,
+    gtnEpochs: 8,
     metricSamples: 500,
   },
   tiny: {
@@ -71,6 +75,7 @@ export const DEMO_PRESETS: Readonly<Record<DemoMode, Readonly<DemoConfig>>> = {
     pairs: 6,
     strips: 2,
     frames: 5,
+    linearSteps: 8,
     gtnCodes: 100,
     gtnEpochs: 2,
     metricSamples: 40,

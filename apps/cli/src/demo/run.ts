@@ -158,6 +158,7 @@ export async function runDemoPipeline(options: DemoPipelineOptions): Promise<Dem
           pairs,
           strips: config.strips,
           seed,
+          linearSteps: config.linearSteps,
           onProgress: (p) => bar(p.done, p.total, p.phase),
           signal: rt.signal,
         });

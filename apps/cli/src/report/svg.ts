@@ -62,7 +62,7 @@ function axes(f: Frame, xr: [number, number], yr: [number, number], xLabel: stri
 function legend(f: Frame, labels: readonly string[], colours: readonly string[]): string {
   return labels
     .map((l, i) => {
-      const x = f.left + 8 + i * 150;
+      const x = f.left + 8 + i * Math.min(150, Math.floor((f.width - f.left - 16) / Math.max(1, labels.length)));
       return `<rect x="${x}" y="6" width="12" height="12" fill="${colours[i]}" fill-opacity="0.7"/><text x="${x + 16}" y="16">${esc(l)}</text>`;
     })
     .join("");
