@@ -7,7 +7,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 export default defineConfig({
   test: {
     root,
-    projects: ["packages/*", "apps/!(examples)", "apps/examples/*", "tooling/release", "tooling/browser-test", "packages/metrics/vitest.fused.config.ts"],
+    projects: ["packages/*", "apps/!(examples)", "apps/examples/*/vitest.config.ts", "tooling/release", "tooling/browser-test", "packages/metrics/vitest.fused.config.ts"],
     reporters: ["default", fileURLToPath(new URL("./reporter.ts", import.meta.url))],
     pool: "forks",
     maxWorkers: 2,
