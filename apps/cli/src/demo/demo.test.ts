@@ -45,7 +45,7 @@ describe("atlas demo --tiny", () => {
     const c = DEMO_PRESETS.tiny;
     const r = JSON.parse(await readFile(join(out, "demo.json"), "utf8")) as DemoRecord;
     expect(r.mode).toBe("tiny");
-    expect(Object.keys(r.stages)).toEqual(["train wae-gan", "train awae-gan", "geodesics", "gtn", "metrics"]);
+    expect(Object.keys(r.stages)).toEqual(["train wae-gan", "train awae-gan", "geodesics", "gtn", "metrics", "explorer bundle"]);
     const awae = r.models["awae-gan"]!;
     expect([awae.charts, r.models["wae-gan"]!.charts]).toEqual([4, 1]);
     expect(awae.steps).toBe(Math.floor(c.trainImages / c.batchSize));
@@ -63,6 +63,12 @@ describe("atlas demo --tiny", () => {
     expect(r.metrics!.extractor).toBe("atlas-mnist-cnn-v1/penultimate");
     expect(r.metrics!.rows.map((m) => m.model)).toEqual(["MNIST train images (reference)", "awae-gan", "wae-gan", "gtn (WAE-GAN latent space)"]);
     for (const m of r.metrics!.rows) expect(m.samples).toEqual([c.metricSamples, c.metricSamples]);
+
+    // the explorer bundle: the AWAE-GAN, its graph on the graph nodes, the GTN with the WAE-GAN as decoder
+    const bundle = JSON.parse(await readFile(join(out, "explorer", "bundle.json"), "utf8"));
+    expect(bundle).toMatchObject({ format: "atlas-explorer-bundle", version: 1, model: { kind: "awae-gan", charts: 4, format: "awae-gan" }, data: { points: c.graphNodes }, gtn: { dir: "gtn/model", decoder: { kind: "awae-gan" } } });
+    for (const f of bundle.files) expect(existsSync(join(out, "explorer", f))).toBe(true);
+    expect(bundle.metrics.rows).toHaveLength(4);
 
     const html = await readFile(join(out, "report.html"), "utf8");
     for (const id of ["summary", "awae-gan", "wae-gan", "geodesics", "gtn", "vqflow", "metrics", "run"]) expect(html).toContain(`<section id="${id}">`);

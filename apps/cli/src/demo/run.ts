@@ -10,7 +10,9 @@ import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import { drawStrips } from "../images/canvas.js";
 import { geodesicAnalysis, lengthSummary, randomPairs, type GeodesicAnalysis, type PairResult } from "../lib/geodesics.js";
 import { builtinExtractor, evaluateSamples, realFeatures, type SampleMetrics } from "../lib/metrics.js";
-import { writeManifest } from "../model-dir.js";
+import { readManifest, writeManifest, type LoadedModel } from "../model-dir.js";
+import { writeExplorerBundle } from "../lib/export.js";
+import { loadGeodesicGraph } from "@atlas/geodesic";
 import { InterruptedError, type Runtime } from "../runtime.js";
 import { DEMO_PRESETS, type DemoConfig, type DemoMode } from "./config.js";
 
@@ -57,6 +59,8 @@ export interface DemoRecord {
   gtn?: { codes: number; epochs: number; trainSeconds: number; labelSeconds: number; validationLoss: number | null; images: { samples: string; interpolation: string } };
   vqflow: { available: false; note: string } | { available: true; bitsPerDim: number; images: { samples: string } };
   metrics?: { extractor: string; rows: (SampleMetrics & { model: string })[]; seconds: number };
+  /** The web explorer's bundle of the AWAE-GAN (relative directory). */
+  explorer?: string;
 }
 
 async function readRecord(dir: string): Promise<DemoRecord | null> {
@@ -167,6 +171,7 @@ export async function runDemoPipeline(options: DemoPipelineOptions): Promise<Dem
         const summary = lengthSummary(a.pairs);
         geo.models[name] = { buildSeconds: a.buildSeconds, stats: a.stats, summary, pairs: a.pairs };
         rt.log(`${name}: graph of ${a.stats.nodes} nodes, ${a.stats.edges} edges (${a.stats.chartCrossingEdges} across charts) in ${a.buildSeconds.toFixed(0)} s; ${summary.connected} geodesics, mean length ${summary.meanLength.toFixed(2)} (linear ${summary.meanLinearLength.toFixed(2)})`);
+        await a.graph.save(join(out, "geodesics", name, "graph"));
         a.graph.releaseNgraph();
       }
       await fs.mkdir(join(out, "geodesics"), { recursive: true });
@@ -197,6 +202,22 @@ export async function runDemoPipeline(options: DemoPipelineOptions): Promise<Dem
 
     await stage("metrics", Boolean(record.metrics), async () => {
       record.metrics = await demoMetrics(models, trainAll, test, config, seed, out, rt);
+    });
+
+    await stage("explorer bundle", Boolean(record.explorer), async () => {
+      const awae = models["awae-gan"]!;
+      const graph = await loadGeodesicGraph(join(out, "geodesics", "awae-gan", "graph"), awae);
+      const g = record.geodesics!.models["awae-gan"]!;
+      const loaded: LoadedModel = { manifest: await readManifest(join(out, "awae-gan")), dir: join(out, "awae-gan"), atlas: awae, sample: () => tf.zeros([0]), dispose: () => {} };
+      await writeExplorerBundle(
+        join(out, "explorer"),
+        loaded,
+        { graph, stats: g.stats, pairs: g.pairs, buildSeconds: g.buildSeconds, strips: [] },
+        { kind: "images", dataset: graphData, source: "mnist:test", n: graphData.shape[0], shape: [28, 28, 1] },
+        { title: "atlas demo: AWAE-GAN (4 charts) on MNIST", metrics: record.metrics ?? null, gtn: { gtnDir: join(out, "gtn", "model"), decoderDir: join(out, "wae-gan", "model"), decoderKind: "awae-gan" } },
+      );
+      record.explorer = "explorer";
+      rt.log(`explorer bundle: ${join(out, "explorer")} (open it with the web explorer, apps/explorer)`);
     });
   } finally {
     for (const m of Object.values(models)) m.dispose();

@@ -1,17 +1,18 @@
 // Node-only: `atlas geodesic --export` — the bundle the web explorer (apps/explorer) loads.
 //
-// Format `atlas-explorer-bundle`, version 1: a folder with
-//   bundle.json            model and graph description, node arrays (base64 little-endian typed arrays),
-//                          every point's code in every chart, the analysed pairs
-//   points.png             the build points as one grid image (`thumbnails` says its layout)
-//   decoder-<y>/model.json + weights.bin   chart y's decoder G_y as a tfjs layers model
-//                          (z [n, d] → x [n, ...dataShape]), loadable with tf.loadLayersModel(url)
-// Everything is static files: serve the folder over http (or let the explorer fetch it).
+// Format `atlas-explorer-bundle`, version 1: a folder of static files.
+//   bundle.json   what the bundle holds (below) and the list of every other file in it
+//   model/        the model as its package saves it (saveAwaeGan / saveAtlasVae; a GTN's autoencoder
+//                 and h), loaded in the page with the same package's load function from a
+//                 memory:// file store
+//   graph/        the geodesic graph as GeodesicGraph.save writes it (loadGeodesicGraph in the page)
+//   points.png    the build points as one image grid (thumbnails and, decoded, the data for ψ and
+//                 the encoders in the page)
+// Serve the folder over http; the explorer fetches bundle.json, then every file in `files`.
 import { promises as fs } from "node:fs";
-import { join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
-import { encodeImageGrid, saveModel, writeDirAtomic, type AtlasModel, type Dataset } from "@atlas/core";
-import { AtlasVae, AwaeGan } from "@atlas/agm";
+import { join, relative } from "node:path";
+import { encodeImageGrid, writeDirAtomic, type AtlasModel } from "@atlas/core";
+import { AtlasVae, AwaeGan, saveAtlasVae, saveAwaeGan } from "@atlas/agm";
 import type { LoadedData } from "../data/index.js";
 import type { LoadedModel } from "../model-dir.js";
 import type { GeodesicAnalysis } from "./geodesics.js";
@@ -20,32 +21,7 @@ import { UsageError } from "../args.js";
 export const BUNDLE_FORMAT = "atlas-explorer-bundle";
 export const BUNDLE_VERSION = 1;
 
-/** Base64 of a typed array's bytes (little-endian on every platform Node runs on). */
-export function b64(a: Float32Array | Int32Array | Uint16Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
-}
-
-/** The decoder of chart `y` as one tfjs layers model z → x (what the explorer runs in the page). */
-export function chartDecoderModel(loaded: LoadedModel, y: number): tf.LayersModel {
-  const atlas = loaded.atlas;
-  if (atlas instanceof AwaeGan) {
-    const dec = atlas.nets.chartDecoders[y]!;
-    const z = tf.input({ shape: [atlas.latentDim], name: "z" });
-    const out = atlas.nets.tail.apply(dec.apply(z)) as tf.SymbolicTensor;
-    return tf.model({ inputs: z, outputs: out, name: `chart_decoder_${y}` });
-  }
-  if (atlas instanceof AtlasVae) {
-    const z = tf.input({ shape: [atlas.latentDim], name: "z" });
-    let out = atlas.nets.chartDecoders[y]!.apply(z) as tf.SymbolicTensor;
-    if (atlas.config.likelihood === "bernoulli") out = tf.layers.activation({ activation: "sigmoid" }).apply(out) as tf.SymbolicTensor;
-    out = tf.layers.reshape({ targetShape: [...atlas.dataShape] }).apply(out) as tf.SymbolicTensor;
-    return tf.model({ inputs: z, outputs: out, name: `chart_decoder_${y}` });
-  }
-  if (loaded.autoencoder) return loaded.autoencoder.decoder;
-  throw new UsageError("--export", `a ${loaded.manifest.kind} model on vectors cannot be exported to the explorer`);
-}
-
-/** Top-2 principal directions of rows (power iteration with deflation), as a [2, d] basis and the mean. */
+/** Top-2 principal directions of rows (power iteration with deflation): a [2, d] basis and the mean. */
 export function pca2(rows: Float32Array, n: number, d: number): { mean: Float64Array; basis: Float64Array } {
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) mean[k]! += rows[i * d + k]! / n;
@@ -59,10 +35,9 @@ export function pca2(rows: Float32Array, n: number, d: number): { mean: Float64A
   const basis = new Float64Array(2 * d);
   for (let c = 0; c < Math.min(2, d); c++) {
     let v = Float64Array.from({ length: d }, (_, k) => 1 + k * 0.01 * (c + 1));
-    for (let it = 0; it < 200; it++) {
+    for (let it = 0; it < 300; it++) {
       const w = new Float64Array(d);
       for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) w[a]! += cov[a * d + b]! * v[b]!;
-      // deflate the first component
       if (c === 1) {
         let dot = 0;
         for (let k = 0; k < d; k++) dot += w[k]! * basis[k]!;
@@ -77,99 +52,93 @@ export function pca2(rows: Float32Array, n: number, d: number): { mean: Float64A
   return { mean, basis };
 }
 
-/**
- * Write the explorer bundle of a geodesic analysis: the graph (CSR), each node's chart, point, ψ,
- * latent code and 2-D projection (per-chart PCA of the codes), every point's code in every chart
- * and its argmax chart (for the linear interpolation), thumbnails of the points, chart decoders.
- */
-export async function writeExplorerBundle(dir: string, loaded: LoadedModel, analysis: GeodesicAnalysis, data: LoadedData): Promise<void> {
-  const model: AtlasModel = loaded.atlas;
-  if (data.kind !== "images") throw new UsageError("--export", "the explorer shows images; this model's data are vectors");
-  const decoders = Array.from({ length: model.charts }, (_, y) => chartDecoderModel(loaded, y));
-  const g = analysis.graph;
-  const N = g.nodeCount;
+/** 2-D view of every graph node: the PCA of its chart's codes (one panel per chart in the explorer). */
+export function nodeViews(model: AtlasModel, graph: GeodesicAnalysis["graph"]): { xy: number[]; chart: number[]; point: number[] } {
+  const N = graph.nodeCount;
   const d = model.latentDim;
-  const nodeChart = new Uint16Array(N);
-  const nodePoint = new Int32Array(N);
-  const nodePsi = new Float32Array(N);
-  const nodeLatent = new Float32Array(N * d);
-  for (let i = 0; i < N; i++) {
-    const node = g.node(i);
-    nodeChart[i] = node.chart;
-    nodePoint[i] = node.point;
-    nodePsi[i] = node.psi;
-    nodeLatent.set(node.z, i * d);
-  }
-  const offsets = new Int32Array(N + 1);
-  const targets: number[] = [];
-  const weights: number[] = [];
-  for (let i = 0; i < N; i++) {
-    for (const e of g.neighbours(i)) {
-      targets.push(e.node);
-      weights.push(e.weight);
-    }
-    offsets[i + 1] = targets.length;
-  }
-  // 2-D view: per-chart PCA of the nodes' codes
-  const xy = new Float32Array(N * 2);
-  const projections: { chart: number; mean: number[]; basis: number[] }[] = [];
+  const nodes = Array.from({ length: N }, (_, i) => graph.node(i));
+  const xy = new Array<number>(2 * N).fill(0);
   for (let y = 0; y < model.charts; y++) {
-    const ids = Array.from({ length: N }, (_, i) => i).filter((i) => nodeChart[i] === y);
+    const ids = nodes.flatMap((node, i) => (node.chart === y ? [i] : []));
+    if (ids.length === 0) continue;
     const rows = new Float32Array(ids.length * d);
-    ids.forEach((id, r) => rows.set(nodeLatent.subarray(id * d, id * d + d), r * d));
+    ids.forEach((id, r) => rows.set(nodes[id]!.z, r * d));
     const { mean, basis } = pca2(rows, ids.length, d);
-    projections.push({ chart: y, mean: Array.from(mean), basis: Array.from(basis) });
-    ids.forEach((id) => {
+    for (const id of ids) {
       for (let c = 0; c < 2; c++) {
         let s = 0;
-        for (let k = 0; k < d; k++) s += (nodeLatent[id * d + k]! - mean[k]!) * basis[c * d + k]!;
-        xy[id * 2 + c] = s;
+        if (c < d) for (let k = 0; k < d; k++) s += (nodes[id]!.z[k]! - mean[k]!) * basis[c * d + k]!;
+        xy[2 * id + c] = Number(s.toFixed(5));
       }
-    });
-  }
-  // every point's code in every chart, and its argmax chart
-  const P = data.n;
-  const ds = data.dataset;
-  const pointLatent = new Float32Array(P * model.charts * d);
-  const pointChart = new Int32Array(P);
-  const batch = 500;
-  for (let s = 0; s < P; s += batch) {
-    const e = Math.min(P, s + batch);
-    const x = tf.tensor4d(ds.images.subarray(s * ds.images.length / P, e * ds.images.length / P), [e - s, ...(data.shape as [number, number, number])]);
-    try {
-      const psi = tf.tidy(() => model.partition(x).argMax(1));
-      pointChart.set((await psi.data()) as Int32Array, s);
-      psi.dispose();
-      for (let y = 0; y < model.charts; y++) {
-        const z = tf.tidy(() => model.encode!(x, y));
-        const v = (await z.data()) as Float32Array;
-        z.dispose();
-        for (let i = 0; i < e - s; i++) pointLatent.set(v.subarray(i * d, i * d + d), ((s + i) * model.charts + y) * d);
-      }
-    } finally {
-      x.dispose();
     }
   }
-  const columns = Math.min(50, P);
+  return { xy, chart: nodes.map((n) => n.chart), point: nodes.map((n) => n.point) };
+}
+
+async function listFiles(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p, base)));
+    else out.push(relative(base, p).split("\\").join("/"));
+  }
+  return out.sort();
+}
+
+/** Extra content of a bundle (e.g. the demo's metrics table, shown on the explorer's metrics page). */
+export interface BundleExtras {
+  metrics?: unknown;
+  title?: string;
+  /**
+   * A GTN and the one-chart model whose latent space it samples, as directories on disk (GTN.save,
+   * and saveAwaeGan or LatentAutoencoder.save): the explorer's GTN page decodes its samples.
+   */
+  gtn?: { gtnDir: string; decoderDir: string; decoderKind: "awae-gan" | "autoencoder" };
+}
+
+/**
+ * Write the explorer bundle of a geodesic analysis: the model (as its package saves it), the graph,
+ * the build points as a PNG grid, each node's 2-D view, the analysed pairs.
+ */
+export async function writeExplorerBundle(dir: string, loaded: LoadedModel, analysis: GeodesicAnalysis, data: LoadedData, extras: BundleExtras = {}): Promise<void> {
+  const model = loaded.atlas;
+  if (data.kind !== "images") throw new UsageError("--export", "the explorer shows images; this model's data are vectors");
   const [h, w, c] = data.shape as [number, number, number];
-  const thumbs = encodeImageGrid({ data: ds.images, shape: [P, h, w, c] }, { columns, padding: 0 });
-  const bundle = {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
-    model: { kind: loaded.manifest.kind, charts: model.charts, latentDim: d, dataShape: [...model.dataShape] },
-    data: { source: data.source, points: P },
-    graph: { k: g.arrays.k, steps: g.arrays.steps, nodes: N, edges: targets.length / 2, stats: analysis.stats },
-    nodes: { chart: b64(nodeChart), point: b64(nodePoint), psi: b64(nodePsi), latent: b64(nodeLatent), xy: b64(xy), projections },
-    csr: { offsets: b64(offsets), targets: b64(Int32Array.from(targets)), weights: b64(Float32Array.from(weights)) },
-    points: { latent: b64(pointLatent), chart: b64(pointChart) },
-    thumbnails: { file: "points.png", columns, width: w, height: h, channels: c },
-    decoders: decoders.map((_, y) => ({ chart: y, model: `decoder-${y}/model.json` })),
-    pairs: analysis.pairs,
-  };
+  const P = data.n;
+  const columns = Math.min(50, P);
+  const views = nodeViews(model, analysis.graph);
   await writeDirAtomic(dir, async (tmp) => {
+    await fs.mkdir(join(tmp, "model"));
+    if (model instanceof AwaeGan) await saveAwaeGan(join(tmp, "model", "agm"), model);
+    else if (model instanceof AtlasVae) await saveAtlasVae(join(tmp, "model", "agm"), model);
+    else if (loaded.autoencoder) await loaded.autoencoder.save(join(tmp, "model", "autoencoder"));
+    else throw new UsageError("--export", `a ${loaded.manifest.kind} model cannot be exported to the explorer`);
+    let gtn: { dir: string; decoder: { kind: "awae-gan" | "autoencoder"; dir: string } } | null = null;
+    if (extras.gtn) {
+      await fs.cp(extras.gtn.gtnDir, join(tmp, "gtn", "model"), { recursive: true });
+      await fs.cp(extras.gtn.decoderDir, join(tmp, "gtn", "decoder"), { recursive: true });
+      gtn = { dir: "gtn/model", decoder: { kind: extras.gtn.decoderKind, dir: "gtn/decoder" } };
+    } else if (loaded.gtn && loaded.autoencoder) {
+      await loaded.gtn.save(join(tmp, "gtn", "model"));
+      gtn = { dir: "gtn/model", decoder: { kind: "autoencoder", dir: "model/autoencoder" } };
+    }
+    await analysis.graph.save(join(tmp, "graph"));
+    await fs.writeFile(join(tmp, "points.png"), encodeImageGrid({ data: data.dataset.images, shape: [P, h, w, c] }, { columns, padding: 0 }));
+    const bundle = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      title: extras.title ?? `${loaded.manifest.kind} on ${data.source}`,
+      model: { kind: loaded.manifest.kind, charts: model.charts, latentDim: model.latentDim, dataShape: [...model.dataShape], format: model instanceof AwaeGan ? "awae-gan" : model instanceof AtlasVae ? "atlas-vae" : "autoencoder", dir: model instanceof AwaeGan || model instanceof AtlasVae ? "model/agm" : "model/autoencoder" },
+      gtn,
+      data: { source: data.source, points: P },
+      graph: { dir: "graph", stats: analysis.stats },
+      points: { file: "points.png", columns, width: w, height: h, channels: c },
+      nodes: views,
+      pairs: analysis.pairs,
+      metrics: extras.metrics ?? null,
+      files: [] as string[],
+    };
+    bundle.files = [...(await listFiles(tmp)).filter((f) => f !== "bundle.json")];
     await fs.writeFile(join(tmp, "bundle.json"), JSON.stringify(bundle));
-    await fs.writeFile(join(tmp, "points.png"), thumbs);
-    for (let y = 0; y < decoders.length; y++) await saveModel(join(tmp, `decoder-${y}`), decoders[y]!);
   });
-  void ({} as Dataset);
 }
