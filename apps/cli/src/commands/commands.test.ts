@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchImages, imageGridLayout, initBackend, loadMnist } from "@atlas/core";
 import { loadGeodesicGraph } from "@atlas/geodesic";
+import { loadAwaeGan } from "@atlas/agm";
 import { main } from "../cli.js";
 import { parseNpy } from "../data/npy.js";
 import { parseCsv } from "../data/csv.js";
@@ -73,7 +74,7 @@ describe("atlas commands", () => {
     // geodesic: every recorded length is the optimal path length (A* checked against Dijkstra on
     // the saved graph) and the linear length is at least the straight decoded distance of its ends
     const geo = join(d, "geo");
-    const g = await atlas("geodesic", wae, "--data", "mnist", "--nodes", "30", "--k", "3", "--steps", "2", "--pairs", "4", "--strips", "1", "--frames", "4", "--out", geo, "--quiet");
+    const g = await atlas("geodesic", wae, "--data", "mnist", "--nodes", "30", "--k", "3", "--steps", "2", "--pairs", "4", "--strips", "1", "--frames", "4", "--out", geo, "--export", "--quiet");
     expect(g.code).toBe(0);
     const doc = JSON.parse(await readFile(join(geo, "geodesic.json"), "utf8"));
     expect(doc.pairs).toHaveLength(4);
@@ -93,6 +94,17 @@ describe("atlas commands", () => {
       for (let i = 0; i < 784; i++) dist += (e[i]! - e[784 + i]!) ** 2;
       expect(p.linearLength).toBeGreaterThanOrEqual(Math.sqrt(dist) * (1 - 1e-5));
     }
+    // the explorer bundle opens with the packages' own loaders: the same graph over the same model
+    const bundle = JSON.parse(await readFile(join(geo, "explorer", "bundle.json"), "utf8"));
+    expect(bundle).toMatchObject({ format: "atlas-explorer-bundle", version: 1, model: { kind: "wae-gan", format: "awae-gan", charts: 1 }, data: { points: 30 }, gtn: null });
+    for (const f of bundle.files) expect(existsSync(join(geo, "explorer", f))).toBe(true);
+    expect(bundle.nodes.chart).toHaveLength(doc.stats.nodes);
+    const bundled = await loadAwaeGan(join(geo, "explorer", bundle.model.dir));
+    const bundledGraph = await loadGeodesicGraph(join(geo, "explorer", bundle.graph.dir), bundled);
+    expect(bundledGraph.stats()).toEqual(doc.stats);
+    const p0 = doc.pairs.find((p: { length: number | null }) => p.length !== null);
+    expect((await bundledGraph.shortestPath(p0.from, p0.to)).length).toBeCloseTo(p0.length, 6);
+    bundled.dispose();
     loaded.dispose();
 
     // eval: the numbers are reproducible for a seed and carry their extractor
