@@ -6,6 +6,7 @@ import { CorruptFileError, FileNotFoundError, Rng, checkChart, singleChartAtlas,
 import { writeJsonAtomic } from "./files.js";
 import { AtlasVae, AwaeGan, loadAtlasVae, loadAwaeGan, sampleCharts } from "@atlas/agm";
 import { GTN, LatentAutoencoder } from "@atlas/gtn";
+import { loadVqFlow, type VqFlow } from "@atlas/vqflow";
 
 /** The models `atlas train` makes. */
 export const MODEL_KINDS = ["awae-gan", "wae-gan", "atlas-vae", "gtn", "vqflow"] as const;
@@ -63,15 +64,17 @@ export interface LoadedModel {
   /** The model as an atlas (GTN: its autoencoder as a one-chart atlas, for geodesics). */
   readonly atlas: AtlasModel;
   /** Generative samples `[n, ...dataShape]`; `chart` picks one chart of an atlas model. */
-  sample(n: number, seed: number, chart?: number): tf.Tensor;
+  sample(n: number, seed: number, chart?: number): Promise<tf.Tensor>;
   /** Latent interpolation of the generator (GTN: h along a line of N(0, I)); AGMs: undefined. */
   readonly gtn?: GTN;
   readonly autoencoder?: LatentAutoencoder;
+  /** A VQ-Flow (exact densities: bits/dim). */
+  readonly vqflow?: VqFlow;
   dispose(): void;
 }
 
-function agmSampler(model: AtlasModel): (n: number, seed: number, chart?: number) => tf.Tensor {
-  return (n, seed, chart) => {
+function agmSampler(model: AtlasModel): (n: number, seed: number, chart?: number) => Promise<tf.Tensor> {
+  return async (n, seed, chart) => {
     if (chart !== undefined) {
       checkChart("--chart", chart, model.charts);
       const z = tf.tensor2d(new Rng(seed).normalArray(n * model.latentDim), [n, model.latentDim]);
@@ -109,7 +112,7 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
           atlas,
           gtn,
           autoencoder: ae,
-          sample: (n, seed, chart) => {
+          sample: async (n, seed, chart) => {
             if (chart !== undefined) checkChart("--chart", chart, 1);
             const z = gtn.sample(n, seed);
             try {
@@ -137,14 +140,33 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
         dir: abs,
         atlas,
         gtn,
-        sample: (n, seed, chart) => {
+        sample: async (n, seed, chart) => {
           if (chart !== undefined) checkChart("--chart", chart, 1);
           return gtn.sample(n, seed);
         },
         dispose: () => gtn.dispose(),
       };
     }
-    case "vqflow":
-      throw new CorruptFileError(join(abs, MANIFEST), "is a VQ-Flow model, which this version of atlas cannot load yet");
+    case "vqflow": {
+      const model = await loadVqFlow(join(abs, manifest.files.model ?? "model"));
+      return {
+        manifest,
+        dir: abs,
+        atlas: model,
+        vqflow: model,
+        sample: async (n, seed, chart) => {
+          if (chart === undefined) return model.sample(n, seed);
+          // chart k alone: its chart map g_k of N(0, I) draws (no region check: the map's whole image)
+          checkChart("--chart", chart, model.charts);
+          const z = tf.tensor2d(new Rng(seed).normalArray(n * model.latentDim), [n, model.latentDim]);
+          try {
+            return model.decode(z, chart);
+          } finally {
+            z.dispose();
+          }
+        },
+        dispose: () => model.dispose(),
+      };
+    }
   }
 }

@@ -14,7 +14,7 @@ import { COMMON_FLAGS } from "./common.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
-  summary: "Sample a trained model and compare the samples with real data: FID, KID, precision/recall, Inception Score (with a built-in extractor), plus the test reconstruction error of atlas models.",
+  summary: "Sample a trained model and compare the samples with real data: FID, KID, precision/recall, Inception Score (with a built-in extractor), plus the test reconstruction error of atlas models and the bits/dim (images) or NLL (vectors) of VQ-Flows.",
   positionals: [{ name: "MODEL", help: "model directory written by 'atlas train'" }],
   flags: {
     data: { type: "string", value: "SRC", help: `real data: ${DATA_HELP}` },
@@ -34,6 +34,9 @@ export interface EvalResult extends SampleMetrics {
   kind: string;
   data: string;
   reconstructionMse?: number;
+  /** VQ-Flows on images: mean bits/dim of the real images (dequantised); on vectors: their mean −log p in nats. */
+  bitsPerDim?: number;
+  nll?: number;
   out: string;
 }
 
@@ -64,21 +67,25 @@ export async function runEval(args: ParsedArgs, rt: Runtime): Promise<EvalResult
     if (data.kind === "vectors" && extractorSpec !== "raw") throw new UsageError("--extractor", "vector data can only be compared as they are (raw)");
     const ext = await resolveExtractor(extractorSpec, (l) => rt.log(l));
     const real = data.kind === "images" ? batchImages(data.dataset, Int32Array.from({ length: data.n }, (_, i) => i)) : tf.tensor2d(data.data, [data.n, data.dim]);
-    const fake = model.sample(data.n, seed);
+    let fake: tf.Tensor | undefined;
     try {
+      fake = await model.sample(data.n, seed);
       rt.log(`comparing ${data.n} samples of ${model.manifest.kind} with ${data.n} images of ${data.source} (extractor ${ext === "raw" ? "raw" : ext.id})`);
       const rf = await realFeatures(ext, real);
       const m = await evaluateSamples(ext, rf, fake, metrics, seed);
       let reconstructionMse: number | undefined;
-      if (model.atlas.encode && data.kind === "images") reconstructionMse = (await reconstructionError(model.atlas, real)).mse;
-      const result: EvalResult = { model: model.dir, kind: model.manifest.kind, data: data.source, ...m, ...(reconstructionMse !== undefined ? { reconstructionMse } : {}), out };
+      // a VQ-Flow has exact densities (its charts are invertible: a reconstruction error says nothing)
+      let density: { bitsPerDim?: number; nll?: number } = {};
+      if (model.vqflow) density = data.kind === "images" ? { bitsPerDim: mean(await model.vqflow.bitsPerDim(real, { seed })) } : { nll: -mean(await model.vqflow.logProb(real)) };
+      else if (model.atlas.encode && data.kind === "images") reconstructionMse = (await reconstructionError(model.atlas, real)).mse;
+      const result: EvalResult = { model: model.dir, kind: model.manifest.kind, data: data.source, ...m, ...(reconstructionMse !== undefined ? { reconstructionMse } : {}), ...density, out };
       await writeJsonAtomic(out, { format: "atlas-eval", version: 1, ...result });
-      rt.log(formatMetrics(m) + (reconstructionMse !== undefined ? `, reconstruction MSE ${reconstructionMse.toFixed(4)}` : ""));
+      rt.log(formatMetrics(m) + (reconstructionMse !== undefined ? `, reconstruction MSE ${reconstructionMse.toFixed(4)}` : "") + (density.bitsPerDim !== undefined ? `, ${density.bitsPerDim.toFixed(3)} bits/dim` : "") + (density.nll !== undefined ? `, NLL ${density.nll.toFixed(3)} nats` : ""));
       rt.log(`wrote ${out}`);
       return result;
     } finally {
       real.dispose();
-      fake.dispose();
+      fake?.dispose();
       if (ext !== "raw") ext.dispose();
     }
   } finally {
@@ -94,4 +101,10 @@ export function formatMetrics(m: SampleMetrics): string {
   if (m.precision !== undefined) parts.push(`precision ${m.precision.toFixed(3)}, recall ${m.recall!.toFixed(3)}`);
   if (m.inceptionScore) parts.push(`IS ${m.inceptionScore.mean.toFixed(2)} ± ${m.inceptionScore.std.toFixed(2)}`);
   return parts.join(", ");
+}
+
+function mean(v: Float32Array): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s / v.length;
 }

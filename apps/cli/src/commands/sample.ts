@@ -59,10 +59,12 @@ export async function runSample(args: ParsedArgs, rt: Runtime): Promise<SampleRe
     const shape = model.manifest.dataShape;
     if (ext === ".png" && model.manifest.dataKind !== "images") throw new UsageError("--out", `this model makes vectors of shape [${shape.join(", ")}]; write them as .csv or .npy`);
     if (chart !== undefined && chart >= model.atlas.charts) throw new UsageError("--chart", `expected a chart in [0, ${model.atlas.charts - 1}] (the model has ${model.atlas.charts}), got ${chart}`);
-    const samples = model.sample(n, seed, chart);
+    const samples = await model.sample(n, seed, chart);
+    // atlas models sample every chart in turn (one PNG row each); a VQ-Flow draws charts from its mixture
+    const rowPerChart = chart === undefined && model.atlas.charts > 1 && model.manifest.kind !== "vqflow";
     try {
       if (ext === ".png") {
-        const perRow = chart === undefined && model.atlas.charts > 1 ? Math.ceil(n / model.atlas.charts) : Math.ceil(Math.sqrt(n));
+        const perRow = rowPerChart ? Math.ceil(n / model.atlas.charts) : Math.ceil(Math.sqrt(n));
         await saveImageGrid(file, samples as tf.Tensor4D, { columns: (f.columns as number | undefined) ?? perRow, scale: (f.scale as number | undefined) ?? 2 });
       } else {
         const values = (await samples.data()) as Float32Array;
@@ -73,7 +75,7 @@ export async function runSample(args: ParsedArgs, rt: Runtime): Promise<SampleRe
     } finally {
       samples.dispose();
     }
-    rt.log(`wrote ${n} samples of ${model.manifest.kind}${chart !== undefined ? ` (chart ${chart})` : model.atlas.charts > 1 ? ` (rows: charts 0–${model.atlas.charts - 1})` : ""} to ${file}`);
+    rt.log(`wrote ${n} samples of ${model.manifest.kind}${chart !== undefined ? ` (chart ${chart})` : rowPerChart ? ` (rows: charts 0–${model.atlas.charts - 1})` : ""} to ${file}`);
     return { out: file, n, format: ext.slice(1) as SampleResult["format"], chart: chart ?? null, shape: [n, ...shape] };
   } finally {
     model.dispose();

@@ -11,6 +11,7 @@ import { MODEL_KINDS, writeManifest, type ModelKind, type ModelManifest } from "
 import { prepareOutDir, removeCreated } from "../out-dir.js";
 import { InterruptedError, type Runtime } from "../runtime.js";
 import { COMMON_FLAGS } from "./common.js";
+import { trainVqFlowDir } from "./train-vqflow.js";
 
 export const trainSpec: CommandSpec = {
   name: "train",
@@ -25,18 +26,23 @@ export const trainSpec: CommandSpec = {
     "batch-size": { type: "int", min: 1, max: 65_536, value: "N", help: "batch size (awae-gan/wae-gan 100, atlas-vae 64, gtn: preset)" },
     lr: { type: "number", min: 1e-12, max: 10, value: "LR", help: "learning rate (awae-gan/wae-gan 2e-4 and half for the discriminators, atlas-vae 1e-3, gtn: preset)" },
     seed: { type: "int", min: 0, max: 2 ** 31 - 1, value: "N", default: "0", help: "seed of the initial weights and batch order" },
-    charts: { type: "int", min: 1, max: 64, value: "M", help: "charts m (awae-gan 4, atlas-vae 4; wae-gan is 1)" },
+    charts: { type: "int", min: 1, max: 4096, value: "M", help: "charts m (awae-gan 4, atlas-vae 4; wae-gan is 1; vqflow: chart centres K, 10 for images, 8 for vectors)" },
     "latent-dim": { type: "int", min: 1, max: 4096, value: "D", help: "latent dimension (awae-gan 7, wae-gan 8, atlas-vae 2, gtn's autoencoder 5)" },
-    width: { type: "int", min: 1, max: 4096, value: "H", help: "network width h (awae-gan/wae-gan: the CPU widths 8 / 16; atlas-vae: hidden sizes 2H, H with H = 32)" },
+    width: { type: "int", min: 1, max: 4096, value: "H", help: "network width h (awae-gan/wae-gan: the CPU widths 8 / 16; atlas-vae: hidden sizes 2H, H with H = 32; vqflow: conditioner width, images 512, vectors 64)" },
     lambda: { type: "number", min: 0, max: 1e6, value: "L", help: "awae-gan/wae-gan: weight λ of the adversarial term (10)" },
     preset: { type: "string", value: "NAME", choices: Object.keys(GTN_PRESETS), help: "gtn: architecture of h (mnist: 7×50 with batch norm)" },
-    "ae-epochs": { type: "int", min: 1, max: 10_000, value: "N", help: "gtn on images: epochs of the latent autoencoder (2)" },
+    "ae-epochs": { type: "int", min: 1, max: 10_000, value: "N", help: "gtn on images: epochs of the latent autoencoder (2); vqflow: stage-1 VQ autoencoder epochs (images 3, vectors 20)" },
+    flow: { type: "string", value: "NAME", choices: ["realnvp", "maf"], help: "vqflow: the chart maps' flow (realnvp)" },
+    overlap: { type: "int", min: 1, max: 4096, value: "M", help: "vqflow: charts every point belongs to at least (1)" },
+    epsilon: { type: "number", min: 0, max: 1e6, value: "E", help: "vqflow: region slack ε (images 0.1, vectors 0.2)" },
     resume: { type: "boolean", help: "continue the interrupted run whose checkpoint is in --out" },
     ...COMMON_FLAGS,
   },
   notes: [
     "Kinds: awae-gan (Atlas WAE-GAN, AGM paper), wae-gan (its one-chart baseline), atlas-vae, gtn (on images: the",
-    "GTN paper's latent autoencoder, then a GTN on its codes; on vectors: a GTN on the vectors), vqflow (not yet).",
+    "GTN paper's latent autoencoder, then a GTN on its codes; on vectors: a GTN on the vectors), vqflow (VQ-Flow:",
+    "stage 1 a VQ autoencoder whose centres are the charts, stage 2 one conditional flow as every chart map; --epochs",
+    "counts stage 2).",
     "Ctrl-C or SIGTERM saves a checkpoint in DIR/checkpoint; run the same command with --resume to continue.",
   ],
 };
@@ -51,12 +57,15 @@ interface TrainSettings {
   epochs: number;
   batchSize: number | null;
   lr: number | null;
-  charts: number;
+  charts: number | null;
   latentDim: number;
   width: number | null;
   lambda: number | null;
   preset: GtnPreset;
-  aeEpochs: number;
+  aeEpochs: number | null;
+  flow: "realnvp" | "maf" | null;
+  overlap: number | null;
+  epsilon: number | null;
 }
 
 const RUN_JSON = "run.json";
@@ -64,24 +73,32 @@ const RUN_JSON = "run.json";
 function settingsFrom(kind: ModelKind, f: FlagValues): TrainSettings {
   if (kind === "wae-gan" && f.charts !== undefined && f.charts !== 1) throw new UsageError("--charts", `wae-gan has one chart; use awae-gan for ${String(f.charts)} charts`);
   const gtn = kind === "gtn";
-  for (const flag of ["preset", "ae-epochs"]) if (!gtn && f[flag] !== undefined) throw new UsageError(`--${flag}`, `applies to gtn only, not ${kind}`);
-  if ((kind === "gtn" || kind === "atlas-vae") && f.lambda !== undefined) throw new UsageError("--lambda", `applies to awae-gan and wae-gan only, not ${kind}`);
-  if (kind === "gtn" && f.charts !== undefined) throw new UsageError("--charts", "a gtn has no charts");
+  const vq = kind === "vqflow";
+  if (!gtn && f.preset !== undefined) throw new UsageError("--preset", `applies to gtn only, not ${kind}`);
+  if (!gtn && !vq && f["ae-epochs"] !== undefined) throw new UsageError("--ae-epochs", `applies to gtn and vqflow only, not ${kind}`);
+  for (const flag of ["flow", "overlap", "epsilon"]) if (!vq && f[flag] !== undefined) throw new UsageError(`--${flag}`, `applies to vqflow only, not ${kind}`);
+  if (vq && f["latent-dim"] !== undefined) throw new UsageError("--latent-dim", "a vqflow's latent space has the data's dimension");
+  if ((gtn || vq || kind === "atlas-vae") && f.lambda !== undefined) throw new UsageError("--lambda", `applies to awae-gan and wae-gan only, not ${kind}`);
+  if (gtn && f.charts !== undefined) throw new UsageError("--charts", "a gtn has no charts");
+  if (vq && f.overlap !== undefined && f.charts !== undefined && (f.overlap as number) > (f.charts as number)) throw new UsageError("--overlap", `m = ${String(f.overlap)} exceeds the ${String(f.charts)} charts (--charts)`);
   return {
     kind,
     data: requireFlag<string>(f, "data", `the training data: ${DATA_HELP}`),
     split: (f.split as "train" | "test" | undefined) ?? "train",
     limit: (f.limit as number | undefined) ?? null,
     seed: (f.seed as number | undefined) ?? 0,
-    epochs: (f.epochs as number | undefined) ?? { "awae-gan": 5, "wae-gan": 5, "atlas-vae": 50, gtn: 100, vqflow: 1 }[kind],
+    epochs: (f.epochs as number | undefined) ?? { "awae-gan": 5, "wae-gan": 5, "atlas-vae": 50, gtn: 100, vqflow: 5 }[kind],
     batchSize: (f["batch-size"] as number | undefined) ?? null,
     lr: (f.lr as number | undefined) ?? null,
-    charts: kind === "wae-gan" ? 1 : ((f.charts as number | undefined) ?? 4),
+    charts: kind === "wae-gan" ? 1 : ((f.charts as number | undefined) ?? (gtn || vq ? null : 4)),
     latentDim: (f["latent-dim"] as number | undefined) ?? { "awae-gan": 7, "wae-gan": 8, "atlas-vae": 2, gtn: 5, vqflow: 2 }[kind],
     width: (f.width as number | undefined) ?? null,
     lambda: (f.lambda as number | undefined) ?? null,
     preset: (f.preset as GtnPreset | undefined) ?? "mnist",
-    aeEpochs: (f["ae-epochs"] as number | undefined) ?? 2,
+    aeEpochs: (f["ae-epochs"] as number | undefined) ?? (gtn ? 2 : null),
+    flow: vq ? ((f.flow as "realnvp" | "maf" | undefined) ?? "realnvp") : null,
+    overlap: vq ? ((f.overlap as number | undefined) ?? 1) : null,
+    epsilon: vq ? ((f.epsilon as number | undefined) ?? null) : null,
   };
 }
 
@@ -100,6 +117,9 @@ const FLAG_OF: Record<keyof TrainSettings, string> = {
   lambda: "--lambda",
   preset: "--preset",
   aeEpochs: "--ae-epochs",
+  flow: "--flow",
+  overlap: "--overlap",
+  epsilon: "--epsilon",
 };
 
 /** With --resume: the recorded settings win; a flag the user gave that disagrees is an error naming it. */
@@ -136,18 +156,17 @@ function lastLosses(h: TrainHistory): Record<string, number> {
   return h.epochs.at(-1)?.losses ?? {};
 }
 
-function interruptedIf(h: TrainHistory, rt: Runtime, out: string, what: string): void {
-  if (h.stopped === "aborted") {
+function interruptedIf(stopped: TrainHistory["stopped"] | undefined, rt: Runtime, out: string, what: string): void {
+  if (stopped === "aborted") {
     const sig = (rt.signal.reason as NodeJS.Signals | undefined) ?? "SIGINT";
     throw new InterruptedError(sig, `interrupted by ${sig} during ${what}; checkpoint saved in ${join(out, "checkpoint")} — run the same command with --resume to continue`);
   }
-  if (h.stopped === "non-finite-loss") throw new UsageError("--lr", `training diverged (a non-finite loss); try a smaller learning rate`);
+  if (stopped === "non-finite-loss") throw new UsageError("--lr", `training diverged (a non-finite loss); try a smaller learning rate`);
 }
 
 /** Run `atlas train`. */
 export async function runTrain(args: ParsedArgs, rt: Runtime): Promise<TrainResult> {
   const kind = args.positionals[0] as ModelKind;
-  if (kind === "vqflow") throw new UsageError("KIND", "vqflow: @atlas/vqflow is not implemented yet in this version (awae-gan, wae-gan, atlas-vae and gtn are)");
   const outFlag = requireFlag<string>(args.flags, "out", "the model directory to write");
   const fresh = settingsFrom(kind, args.flags);
   const { dir: out, created } = await prepareOutDir(outFlag);
@@ -177,13 +196,29 @@ export async function runTrain(args: ParsedArgs, rt: Runtime): Promise<TrainResu
   const files: Record<string, string> = {};
   let history: unknown;
   let finalLosses: Record<string, number> = {};
-  if (kind === "awae-gan" || kind === "wae-gan" || kind === "atlas-vae") {
+  if (kind === "vqflow") {
+    const r = await trainVqFlowDir({
+      data,
+      v: { charts: s.charts, flow: s.flow ?? "realnvp", overlap: s.overlap ?? 1, epsilon: s.epsilon, width: s.width, aeEpochs: s.aeEpochs ?? (data.kind === "images" ? 3 : 20) },
+      seed: s.seed,
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      lr: s.lr,
+      out,
+      ckDir,
+      rt,
+    });
+    interruptedIf(r.stopped, rt, out, "training the VQ-Flow");
+    Object.assign(files, r.files);
+    history = r.history;
+    finalLosses = r.history.stage2 ? lastLosses(r.history.stage2) : {};
+  } else if (kind === "awae-gan" || kind === "wae-gan" || kind === "atlas-vae") {
     let model: AwaeGan | AtlasVae | undefined;
     try {
       let h: TrainHistory;
       if (kind === "atlas-vae") {
         const width = s.width ?? 32;
-        const vae = createAtlasVae({ charts: s.charts, latentDim: s.latentDim, dataShape: data.shape, hidden: [2 * width, width], seed: s.seed });
+        const vae = createAtlasVae({ charts: s.charts ?? 4, latentDim: s.latentDim, dataShape: data.shape, hidden: [2 * width, width], seed: s.seed });
         model = vae;
         h = await rt.checkpointing(() => trainAtlasVae(vae, modelData(data), {
           epochs: s.epochs,
@@ -195,7 +230,7 @@ export async function runTrain(args: ParsedArgs, rt: Runtime): Promise<TrainResu
           ...progress(rt, kind),
         }));
       } else {
-        const gan = createAwaeGan({ charts: s.charts, latentDim: s.latentDim, dataShape: data.shape, seed: s.seed, ...(s.width !== null ? { h: s.width } : {}) });
+        const gan = createAwaeGan({ charts: s.charts ?? 4, latentDim: s.latentDim, dataShape: data.shape, seed: s.seed, ...(s.width !== null ? { h: s.width } : {}) });
         model = gan;
         const batchSize = Math.min(s.batchSize ?? 100, data.n);
         h = await rt.checkpointing(() => trainAwaeGan(gan, modelData(data), {
@@ -210,7 +245,7 @@ export async function runTrain(args: ParsedArgs, rt: Runtime): Promise<TrainResu
           ...progress(rt, kind),
         }));
       }
-      interruptedIf(h, rt, out, `training ${kind}`);
+      interruptedIf(h.stopped, rt, out, `training ${kind}`);
       if (kind === "atlas-vae") await saveAtlasVae(join(out, "model"), model as AtlasVae);
       else await saveAwaeGan(join(out, "model"), model as AwaeGan);
       files.model = "model";
@@ -228,13 +263,13 @@ export async function runTrain(args: ParsedArgs, rt: Runtime): Promise<TrainResu
       if (data.kind === "images") {
         ae = await rt.checkpointing(() => trainLatentAutoencoder(data.dataset, {
           latentDim: s.latentDim,
-          epochs: s.aeEpochs,
+          epochs: s.aeEpochs ?? 2,
           seed: s.seed,
           checkpoint: { dir: join(ckDir, "autoencoder") },
           signal: rt.signal,
           ...progress(rt, "autoencoder"),
         }));
-        interruptedIf(ae.history!, rt, out, "training the autoencoder");
+        interruptedIf(ae.history!.stopped, rt, out, "training the autoencoder");
         await ae.save(join(out, "autoencoder"));
         files.autoencoder = "autoencoder";
         gtnHistory.autoencoder = ae.history;
@@ -256,7 +291,7 @@ export async function runTrain(args: ParsedArgs, rt: Runtime): Promise<TrainResu
         ...progress(rt, "gtn h"),
       }));
       try {
-        interruptedIf(gtn.report!.history, rt, out, "training the GTN");
+        interruptedIf(gtn.report!.history.stopped, rt, out, "training the GTN");
         await gtn.save(join(out, "gtn"));
       } finally {
         gtn.dispose();

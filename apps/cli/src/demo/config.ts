@@ -23,6 +23,10 @@ export interface DemoConfig {
   gtnEpochs: number;
   /** Real test images and samples per model compared by FID/KID/precision-recall/IS. */
   metricSamples: number;
+  /** VQ-Flow (the `mnist` preset): training images, stage-1 (VQ autoencoder) and stage-2 (flow) epochs. */
+  vqTrainImages: number;
+  vqAutoencoderEpochs: number;
+  vqEpochs: number;
 }
 
 export type DemoMode = "full" | "quick" | "tiny";
@@ -47,6 +51,9 @@ export const DEMO_PRESETS: Readonly<Record<DemoMode, Readonly<DemoConfig>>> = {
     gtnCodes: 6000,
     gtnEpochs: 30,
     metricSamples: 2000,
+    vqTrainImages: 6000,
+    vqAutoencoderEpochs: 2,
+    vqEpochs: 1,
   },
   quick: {
     trainImages: 1000,
@@ -63,6 +70,9 @@ export const DEMO_PRESETS: Readonly<Record<DemoMode, Readonly<DemoConfig>>> = {
     gtnCodes: 1000,
     gtnEpochs: 8,
     metricSamples: 500,
+    vqTrainImages: 500,
+    vqAutoencoderEpochs: 1,
+    vqEpochs: 1,
   },
   tiny: {
     trainImages: 100,
@@ -79,5 +89,8 @@ export const DEMO_PRESETS: Readonly<Record<DemoMode, Readonly<DemoConfig>>> = {
     gtnCodes: 100,
     gtnEpochs: 2,
     metricSamples: 40,
+    vqTrainImages: 100,
+    vqAutoencoderEpochs: 1,
+    vqEpochs: 1,
   },
 };

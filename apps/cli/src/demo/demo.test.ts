@@ -45,7 +45,7 @@ describe("atlas demo --tiny", () => {
     const c = DEMO_PRESETS.tiny;
     const r = JSON.parse(await readFile(join(out, "demo.json"), "utf8")) as DemoRecord;
     expect(r.mode).toBe("tiny");
-    expect(Object.keys(r.stages)).toEqual(["train wae-gan", "train awae-gan", "geodesics", "gtn", "metrics", "explorer bundle"]);
+    expect(Object.keys(r.stages)).toEqual(["train wae-gan", "train awae-gan", "geodesics", "gtn", "vqflow", "metrics", "explorer bundle"]);
     const awae = r.models["awae-gan"]!;
     expect([awae.charts, r.models["wae-gan"]!.charts]).toEqual([4, 1]);
     expect(awae.steps).toBe(Math.floor(c.trainImages / c.batchSize));
@@ -60,21 +60,27 @@ describe("atlas demo --tiny", () => {
     }
     expect(r.geodesics!.strips).toHaveLength(c.strips);
     expect(r.gtn!.codes).toBe(c.gtnCodes);
+    // the VQ-Flow: the mnist preset's 10 charts, weights a distribution, bits/dim of 8-bit images in (0, 8)
+    expect(r.vqflow).toMatchObject({ available: true, charts: 10, trainImages: c.vqTrainImages, testImages: c.evalImages });
+    expect(r.vqflow!.chartWeights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(r.vqflow!.bitsPerDim).toBeGreaterThan(0);
+    expect(r.vqflow!.bitsPerDim).toBeLessThan(8);
     expect(r.metrics!.extractor).toBe("atlas-mnist-cnn-v1/penultimate");
-    expect(r.metrics!.rows.map((m) => m.model)).toEqual(["MNIST train images (reference)", "awae-gan", "wae-gan", "gtn (WAE-GAN latent space)"]);
+    expect(r.metrics!.rows.map((m) => m.model)).toEqual(["MNIST train images (reference)", "awae-gan", "wae-gan", "gtn (WAE-GAN latent space)", "vqflow"]);
     for (const m of r.metrics!.rows) expect(m.samples).toEqual([c.metricSamples, c.metricSamples]);
 
     // the explorer bundle: the AWAE-GAN, its graph on the graph nodes, the GTN with the WAE-GAN as decoder
     const bundle = JSON.parse(await readFile(join(out, "explorer", "bundle.json"), "utf8"));
     expect(bundle).toMatchObject({ format: "atlas-explorer-bundle", version: 1, model: { kind: "awae-gan", charts: 4, format: "awae-gan" }, data: { points: c.graphNodes }, gtn: { dir: "gtn/model", decoder: { kind: "awae-gan" } } });
     for (const f of bundle.files) expect(existsSync(join(out, "explorer", f))).toBe(true);
-    expect(bundle.metrics.rows).toHaveLength(4);
+    expect(bundle.metrics.rows).toHaveLength(5);
 
     const html = await readFile(join(out, "report.html"), "utf8");
     for (const id of ["summary", "awae-gan", "wae-gan", "geodesics", "gtn", "vqflow", "metrics", "run"]) expect(html).toContain(`<section id="${id}">`);
     for (const fig of ["Fig. 2a", "Fig. 2b", "Fig. 3a", "Fig. 3b"]) expect(html).toContain(fig);
-    // PNGs: per model reconstructions and chart samples (4), strips, GTN samples and interpolation
-    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(4 + c.strips + 2);
+    // PNGs: per model reconstructions and chart samples (4), strips, GTN samples and interpolation,
+    // VQ-Flow samples and per-chart samples
+    expect((html.match(/src="data:image\/png;base64,/g) ?? []).length).toBe(4 + c.strips + 2 + 2);
     expect(html).not.toMatch(/src="(?!data:)/);
     // the terminal summary: a header and one row per metrics row
     expect(stdout).toMatch(/^model +recon\. MSE +FID +KID +precision +recall +IS/m);

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batchImages, encodeImageGrid, initBackend, loadMnist, subsetDataset, type Dataset, type TrainProgress } from "@atlas/core";
 import { AwaeGan, chartConfidence, cpuAwaeGanOptions, createAwaeGan, loadAwaeGan, reconstructionError, sampleCharts, saveAwaeGan, trainAwaeGan } from "@atlas/agm";
 import { GTN, trainGTN } from "@atlas/gtn";
+import { loadVqFlow } from "@atlas/vqflow";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import { drawStrips } from "../images/canvas.js";
 import { geodesicAnalysis, lengthSummary, randomPairs, type GeodesicAnalysis, type PairResult } from "../lib/geodesics.js";
@@ -15,6 +16,7 @@ import { writeExplorerBundle } from "../lib/export.js";
 import { loadGeodesicGraph } from "@atlas/geodesic";
 import { InterruptedError, type Runtime } from "../runtime.js";
 import { DEMO_PRESETS, type DemoConfig, type DemoMode } from "./config.js";
+import { VQFLOW_MODEL, demoVqFlow, type DemoVqFlowResult } from "./vqflow.js";
 
 export const DEMO_JSON = "demo.json";
 
@@ -57,7 +59,8 @@ export interface DemoRecord {
     strips: string[];
   };
   gtn?: { codes: number; epochs: number; trainSeconds: number; labelSeconds: number; validationLoss: number | null; images: { samples: string; interpolation: string } };
-  vqflow: { available: false; note: string } | { available: true; bitsPerDim: number; images: { samples: string } };
+  /** Absent in a run interrupted before the VQ-Flow stage. */
+  vqflow?: DemoVqFlowResult;
   metrics?: { extractor: string; rows: (SampleMetrics & { model: string })[]; seconds: number };
   /** The web explorer's bundle of the AWAE-GAN (relative directory). */
   explorer?: string;
@@ -112,7 +115,6 @@ export async function runDemoPipeline(options: DemoPipelineOptions): Promise<Dem
     startedAt: new Date().toISOString(),
     stages: {},
     models: {},
-    vqflow: { available: false, note: "@atlas/vqflow is not implemented yet; this section fills in once it lands" },
   };
   const save = (): Promise<void> => writeJsonAtomic(join(out, DEMO_JSON), record);
   const stage = async <T>(name: string, done: boolean, run: () => Promise<T>): Promise<void> => {
@@ -200,6 +202,10 @@ export async function runDemoPipeline(options: DemoPipelineOptions): Promise<Dem
       record.gtn = await demoGtn(models["wae-gan"]!, trainAll, config, seed, out, rt);
     });
 
+    await stage("vqflow", Boolean(record.vqflow), async () => {
+      record.vqflow = await demoVqFlow(trainAll, test, config, seed, out, rt);
+    });
+
     await stage("metrics", Boolean(record.metrics), async () => {
       record.metrics = await demoMetrics(models, trainAll, test, config, seed, out, rt);
     });
@@ -208,7 +214,7 @@ export async function runDemoPipeline(options: DemoPipelineOptions): Promise<Dem
       const awae = models["awae-gan"]!;
       const graph = await loadGeodesicGraph(join(out, "geodesics", "awae-gan", "graph"), awae);
       const g = record.geodesics!.models["awae-gan"]!;
-      const loaded: LoadedModel = { manifest: await readManifest(join(out, "awae-gan")), dir: join(out, "awae-gan"), atlas: awae, sample: () => tf.zeros([0]), dispose: () => {} };
+      const loaded: LoadedModel = { manifest: await readManifest(join(out, "awae-gan")), dir: join(out, "awae-gan"), atlas: awae, sample: async () => tf.zeros([0]), dispose: () => {} };
       await writeExplorerBundle(
         join(out, "explorer"),
         loaded,
@@ -377,20 +383,22 @@ async function demoMetrics(models: Record<string, AwaeGan>, trainAll: Dataset, t
     const rf = await realFeatures(ext, real);
     const rows: (SampleMetrics & { model: string })[] = [];
     const which = ["fid", "kid", "pr", "is"] as const;
-    const sources: [string, () => tf.Tensor][] = [
-      ["MNIST train images (reference)", () => batchImages(trainAll, indices(0, n))],
-      ["awae-gan", () => sampleCharts(models["awae-gan"]!, Math.ceil(n / 4), seed).slice(0, n)],
-      ["wae-gan", () => sampleCharts(models["wae-gan"]!, n, seed)],
+    const sources: [string, () => Promise<tf.Tensor>][] = [
+      ["MNIST train images (reference)", async () => batchImages(trainAll, indices(0, n))],
+      ["awae-gan", async () => tf.tidy(() => sampleCharts(models["awae-gan"]!, Math.ceil(n / 4), seed).slice(0, n))],
+      ["wae-gan", async () => tf.tidy(() => sampleCharts(models["wae-gan"]!, n, seed))],
     ];
     const gtn = await GTN.load(join(out, "gtn", "model")).catch(() => null);
     if (gtn) {
       const wae = models["wae-gan"]!;
-      sources.push(["gtn (WAE-GAN latent space)", () => wae.decode(gtn.sample(n, seed), 0)]);
+      sources.push(["gtn (WAE-GAN latent space)", async () => tf.tidy(() => wae.decode(gtn.sample(n, seed), 0))]);
     }
+    const vq = await loadVqFlow(join(out, VQFLOW_MODEL)).catch(() => null);
+    if (vq) sources.push(["vqflow", () => vq.sample(n, seed)]);
     let done = 0;
     for (const [model, make] of sources) {
       bar(done++, sources.length, model);
-      const fake = tf.tidy(make);
+      const fake = await make();
       try {
         rows.push({ model, ...(await evaluateSamples(ext, rf, fake, which, seed)) });
       } finally {
@@ -400,6 +408,7 @@ async function demoMetrics(models: Record<string, AwaeGan>, trainAll: Dataset, t
     }
     bar(sources.length, sources.length);
     gtn?.dispose();
+    vq?.dispose();
     return { extractor: rf.extractor, rows, seconds: (performance.now() - t0) / 1000 };
   } finally {
     real.dispose();
