@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { batchImages, encodeImageGrid, initBackend, loadMnist, subsetDataset, type Dataset, type TrainProgress } from "@atlas/core";
+import { batchImages, encodeImageGrid, initBackend, type ImageGridOptions, loadMnist, subsetDataset, type Dataset, type TrainProgress } from "@atlas/core";
 import { AwaeGan, chartConfidence, cpuAwaeGanOptions, createAwaeGan, loadAwaeGan, reconstructionError, sampleCharts, saveAwaeGan, trainAwaeGan } from "@atlas/agm";
 import { GTN, trainGTN } from "@atlas/gtn";
 import { loadVqFlow } from "@atlas/vqflow";
@@ -296,12 +296,12 @@ async function trainDemoModel(
     // each test image beside its reconstruction through its most likely chart
     const grid = tf.tidy(() => tf.concat([shown, ...Array.from(ch, (c, i) => model.decode(model.encode(shown.slice([i], [1]), c), c))], 0) as tf.Tensor4D);
     const reconstructions = join(name, "reconstructions.png");
-    await writeFileAtomic(join(dir, "..", reconstructions), encodeImageGrid(grid, { columns: 16, scale: 2 }));
+    await writeFileAtomic(join(dir, "..", reconstructions), await pngOf(grid, { columns: 16, scale: 2 }));
     grid.dispose();
     shown.dispose();
     const samples = sampleCharts(model, 12, seed);
     const chartSamples = join(name, "chart-samples.png");
-    await writeFileAtomic(join(dir, "..", chartSamples), encodeImageGrid(samples as tf.Tensor4D, { columns: 12, scale: 2 }));
+    await writeFileAtomic(join(dir, "..", chartSamples), await pngOf(samples as tf.Tensor4D, { columns: 12, scale: 2 }));
     samples.dispose();
     const count = model.countParameters();
     ok = true;
@@ -347,7 +347,7 @@ async function demoGtn(wae: AwaeGan, trainAll: Dataset, config: DemoConfig, seed
     const images = tf.tidy(() => wae.decode(z, 0));
     const samples = join("gtn", "samples.png");
     await fs.mkdir(join(out, "gtn"), { recursive: true });
-    await writeFileAtomic(join(out, samples), encodeImageGrid(images as tf.Tensor4D, { columns: 12, scale: 2 }));
+    await writeFileAtomic(join(out, samples), await pngOf(images as tf.Tensor4D, { columns: 12, scale: 2 }));
     tf.dispose([z, images]);
     // Latent interpolation: h along straight lines between pairs of N(0, I) draws (GTN paper).
     const rows: tf.Tensor[] = [];
@@ -362,7 +362,7 @@ async function demoGtn(wae: AwaeGan, trainAll: Dataset, config: DemoConfig, seed
     }
     const strip = tf.concat(rows, 0) as tf.Tensor4D;
     const interpolation = join("gtn", "interpolation.png");
-    await writeFileAtomic(join(out, interpolation), encodeImageGrid(strip, { columns: 10, scale: 2 }));
+    await writeFileAtomic(join(out, interpolation), await pngOf(strip, { columns: 10, scale: 2 }));
     tf.dispose([strip, ...rows]);
     await gtn.save(join(out, "gtn", "model"));
     const report = gtn.report!;
@@ -419,4 +419,9 @@ async function demoMetrics(models: Record<string, AwaeGan>, trainAll: Dataset, t
 function progress(rt: Runtime, label: string): { onProgress?: (e: TrainProgress) => void } {
   const p = rt.trainProgress(label);
   return p ? { onProgress: p } : {};
+}
+
+/** A PNG grid of a batch of images, read from the tensor once (`await data()`: any backend). */
+async function pngOf(images: tf.Tensor4D, options: ImageGridOptions): Promise<Uint8Array> {
+  return encodeImageGrid({ data: (await images.data()) as Float32Array, shape: images.shape }, options);
 }
