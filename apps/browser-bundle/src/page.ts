@@ -155,16 +155,16 @@ const threads = {
     const x = { data: Float64Array.from({ length: n * d }, () => rng.normal()), dim: d };
     const y = { data: Float64Array.from({ length: n * d }, () => rng.normal()), dim: d };
     const options = { strategy: "blocks", gemm: "int16" } as const;
-    const one = gtn.gtnLabels(x, y, { ...options, threads: 1 });
+    const one = await gtn.gtnLabels(x, y, { ...options, threads: 1 });
     lap("labels1");
-    gtn.gtnLabels(x, y, { ...options, threads: 2 }); // starts the workers (they join later jobs)
+    await gtn.gtnLabels(x, y, { ...options, threads: 2 }); // starts the workers (they join later jobs)
     lap("labels2a");
     const fa = { data: Float64Array.from({ length: 800 * 64 }, () => rng.normal()), dim: 64 };
     const fb = { data: Float64Array.from({ length: 800 * 64 }, () => rng.normal() * 1.1), dim: 64 };
     metrics.fid(fa, fb, { threads: 2 });
     lap("fid2a");
     await sleep(500); // a page's workers start once its main thread is idle
-    const two = gtn.gtnLabels(x, y, { ...options, threads: 2 });
+    const two = await gtn.gtnLabels(x, y, { ...options, threads: 2 });
     lap("labels2b");
     // core's pool: jobs of slow parts until the Web Worker has taken some (it starts while the page is idle)
     const pool = core.wasmThreadPool(2);

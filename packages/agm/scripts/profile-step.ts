@@ -17,14 +17,14 @@ const train = await loadMnist("train");
 const model = createAwaeGan({ ...cpuAwaeGanOptions(m), seed: 0 });
 const trainer = new AwaeGanTrainer(model, {});
 const batch = (k: number) => batchImages(train, Int32Array.from({ length: 100 }, (_, i) => k * 100 + i));
-const x0 = batch(0); trainer.stepUnchecked(x0); x0.dispose();
+const x0 = batch(0); await trainer.step(x0); x0.dispose();
 const x = batch(1);
-const info = await tf.profile(() => { trainer.stepUnchecked(x); });
+const info = await tf.profile(async () => { await trainer.step(x); });
 const by = new Map<string, number>();
 let total = 0;
 for (const k of info.kernels) { const t = Number(k.kernelTimeMs) || 0; by.set(k.name, (by.get(k.name) ?? 0) + t); total += t; }
 console.log(be.tfBackend, "m", m, stock ? "stock BackpropInput" : "atlas", "kernel total ms", total.toFixed(0));
 for (const [n, t] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(n.padEnd(24), t.toFixed(1));
 if (process.argv.includes("--detail")) for (const k of info.kernels.filter((k) => ["Sum", "Multiply", "Mean", "Tile", "Identity"].includes(k.name)).sort((a, b) => Number(b.kernelTimeMs) - Number(a.kernelTimeMs)).slice(0, 30)) console.log(k.name, Number(k.kernelTimeMs).toFixed(1), JSON.stringify(k.inputShapes), JSON.stringify(k.outputShapes));
-let ms = 0; for (let k = 2; k < 5; k++) { const b = batch(k); const t0 = performance.now(); trainer.stepUnchecked(b); ms += performance.now() - t0; b.dispose(); }
+let ms = 0; for (let k = 2; k < 5; k++) { const b = batch(k); const t0 = performance.now(); await trainer.step(b); ms += performance.now() - t0; b.dispose(); }
 console.log("samples/s", (300 / (ms / 1000)).toFixed(1));

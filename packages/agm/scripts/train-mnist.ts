@@ -86,8 +86,8 @@ const history = await trainAwaeGan(model, train, {
 });
 const trainSeconds = (performance.now() - t0) / 1000;
 log(`training ${history.stopped} after ${history.globalStep} steps (${trainSeconds.toFixed(0)} s this process); evaluating on ${testSize} test images`);
-const err = reconstructionError(model, test).mse;
-const conf = chartConfidence(model, test, { bins: 20 });
+const err = (await reconstructionError(model, test)).mse;
+const conf = await chartConfidence(model, test, { bins: 20 });
 const result = {
   charts,
   h: model.config.h,

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe("Atlas VAE: the bound (1)–(2)", () => {
-  it("computes −ELBO term by term as written (independent arithmetic on the networks' outputs)", () => {
+  it("computes −ELBO term by term as written (independent arithmetic on the networks' outputs)", async () => {
     for (const likelihood of ["gaussian", "bernoulli"] as const) {
       const m = 3;
       const d = 2;
@@ -36,7 +36,7 @@ describe("Atlas VAE: the bound (1)–(2)", () => {
       const terms = vae.negativeBound(x, noise);
       // Independent evaluation from the raw network outputs.
       const feat = vae.nets.trunk.apply(x) as tf.Tensor;
-      const q = (vae.nets.partitionHead.apply(feat) as tf.Tensor).arraySync() as number[][];
+      const q = (await (vae.nets.partitionHead.apply(feat) as tf.Tensor).array()) as number[][];
       let total = 0;
       for (let i = 0; i < 2; i++) {
         // −KL(q(y|x) ‖ U) = −(Σ_y q log q + log m)
@@ -44,14 +44,14 @@ describe("Atlas VAE: the bound (1)–(2)", () => {
         for (let y = 0; y < m; y++) kl += q[i]![y]! * Math.log(q[i]![y]!);
         let bound = -kl;
         for (let y = 0; y < m; y++) {
-          const stats = (vae.nets.chartEncoders[y]!.apply(feat) as tf.Tensor).arraySync() as number[][];
+          const stats = (await (vae.nets.chartEncoders[y]!.apply(feat) as tf.Tensor).array()) as number[][];
           const mu = stats[i]!.slice(0, d);
           const logVar = stats[i]!.slice(d);
           let klz = 0;
           for (let k = 0; k < d; k++) klz += 0.5 * (mu[k]! ** 2 + Math.exp(logVar[k]!) - 1 - logVar[k]!);
-          const eps = (noise[y]!.arraySync() as number[][])[i]!;
+          const eps = ((await noise[y]!.array()) as number[][])[i]!;
           const z = mu.map((u, k) => u + Math.exp(0.5 * logVar[k]!) * eps[k]!);
-          const out = (vae.nets.chartDecoders[y]!.apply(tf.tensor2d([z])) as tf.Tensor).arraySync() as number[][];
+          const out = (await (vae.nets.chartDecoders[y]!.apply(tf.tensor2d([z])) as tf.Tensor).array()) as number[][];
           let logp = 0;
           for (let j = 0; j < D; j++) {
             const t = out[0]![j]!;
@@ -67,7 +67,7 @@ describe("Atlas VAE: the bound (1)–(2)", () => {
         }
         total += -bound;
       }
-      expect(terms.loss.dataSync()[0]).toBeCloseTo(total / 2, 3);
+      expect((await terms.loss.data())[0]).toBeCloseTo(total / 2, 3);
       tf.dispose([x, feat, ...noise, terms.loss, terms.klChart, terms.klLatent, terms.reconstruction]);
       vae.dispose();
     }
@@ -81,19 +81,19 @@ describe("Atlas VAE on a circle embedded in R^8, m = 3", () => {
   it("trains: the bound improves, reconstruction falls, every chart is used, no tensors leak, save/load is exact", async () => {
     const vae = createAtlasVae({ charts: 3, latentDim: 1, dataShape: [8], hidden: [32, 32], sigma: 0.1, seed: 0 });
     try {
-      const before = reconstructionError(vae, test).mse;
+      const before = (await reconstructionError(vae, test)).mse;
       const count = tf.memory().numTensors;
       const history = await trainAtlasVae(vae, train, { epochs: 30, batchSize: 32, learningRate: 3e-3, seed: 1, validation: test });
       expect(tf.memory().numTensors).toBe(count);
       const losses = history.epochs.map((e) => e.losses.loss!);
       expect(losses.at(-1)!).toBeLessThan(losses[0]!);
-      const after = reconstructionError(vae, test).mse;
+      const after = (await reconstructionError(vae, test)).mse;
       expect(after).toBeLessThan(0.3 * before);
       const x = tf.tensor2d(test.data, [test.n, 8]);
       const psi = vae.partition(x);
-      for (const s of psi.sum(1).dataSync()) expect(s).toBeCloseTo(1, 5);
+      for (const s of (await psi.sum(1).data())) expect(s).toBeCloseTo(1, 5);
       psi.dispose();
-      const conf = chartConfidence(vae, test);
+      const conf = await chartConfidence(vae, test);
       for (const c of conf.chartCounts) expect(c).toBeGreaterThan(0.05 * test.n);
 
       await saveAtlasVae(join(dir, "vae"), vae);
@@ -104,7 +104,7 @@ describe("Atlas VAE on a circle embedded in R^8, m = 3", () => {
         [vae.encode(x, 2), loaded.encode(x, 2)],
         [vae.decode(z, 1), loaded.decode(z, 1)],
       ] as const) {
-        expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+        expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
         tf.dispose([a, b]);
       }
       tf.dispose([x, z]);
@@ -123,7 +123,7 @@ describe("Atlas VAE on a circle embedded in R^8, m = 3", () => {
       expect(history.epochs).toHaveLength(2);
       const g = vae.decode(tf.zeros([3, 1]), 1);
       expect(g.shape).toEqual([3, 8, 8, 1]);
-      for (const v of g.dataSync()) expect(v > 0 && v < 1).toBe(true);
+      for (const v of (await g.data())) expect(v > 0 && v < 1).toBe(true);
       g.dispose();
     } finally {
       vae.dispose();

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, checkInteger, checkNumber, checkOneOf, toRng, type Rng, type RngLike } from "@atlas/core";
 import type { AwaeGan, TailStatistics } from "./awae-gan.js";
 import { chartBalanceDivergence, discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
-import { checkBatch } from "./check.js";
+import { checkBatch, checkFiniteTensor } from "./check.js";
 
 /** A learning-rate schedule of the AGM paper (Appendix A). */
 export interface AwaeGanSchedule {
@@ -70,6 +70,14 @@ export interface AwaeGanLossOptions {
   tailStatistics?: TailStatistics;
 }
 
+/** The losses of one training step, as scalar tensors left on the device (the caller disposes them). */
+export interface AwaeGanStepLosses {
+  readonly reconstruction: tf.Scalar;
+  readonly adversarial: tf.Scalar;
+  readonly discriminator: tf.Scalar;
+  readonly chartBalance: tf.Scalar;
+}
+
 /** Numbers of one training step. */
 export interface AwaeGanStepStats {
   /** mean_i Σ_y ψ_y(x_i) c(x_i, G_y(F_y(x_i))) on the batch (training-mode BN). */
@@ -94,7 +102,8 @@ function variablesOf(models: readonly tf.LayersModel[]): tf.Variable[] {
  *
  * @example
  * const trainer = new AwaeGanTrainer(model, { learningRate: 2e-4, discriminatorLearningRate: 1e-4 });
- * const stats = trainer.step(batch);
+ * const stats = await trainer.step(batch); // checks the batch, steps, reads the four losses at once
+ * const losses = trainer.stepDeferred(batch2); // no checks, no read: tensors (dispose them)
  */
 export class AwaeGanTrainer {
   readonly model: AwaeGan;
@@ -147,16 +156,31 @@ export class AwaeGanTrainer {
 
   /**
    * One step on the batch `x` `[n, ...dataShape]` (n ≥ 2 for batch normalisation); the prior
-   * samples come from `rng` (default: the trainer's own stream).
+   * samples come from `rng` (default: the trainer's own stream). Checks the batch (its values with
+   * one read), then reads the step's four losses with one more: two waits on the device per step.
+   * A loop that steps many times should use {@link stepDeferred} and read the losses later
+   * (as `trainAwaeGan` does through core's `trainLoop`).
    */
-  step(x: tf.Tensor, rng?: Rng): AwaeGanStepStats {
+  async step(x: tf.Tensor, rng?: Rng): Promise<AwaeGanStepStats> {
     checkBatch("x", x, this.model.dataShape);
     if ((x.shape[0] ?? 0) < 2) throw new InvalidArgumentError("x", `a training batch needs at least 2 samples (batch normalisation), got ${x.shape[0]}`);
-    return this.stepUnchecked(x, rng);
+    await checkFiniteTensor("x", x);
+    const losses = this.stepDeferred(x, rng);
+    const all = tf.tidy(() => tf.stack([losses.reconstruction, losses.adversarial, losses.discriminator, losses.chartBalance]));
+    try {
+      const [reconstruction, adversarial, discriminator, chartBalance] = await all.data();
+      return { reconstruction: reconstruction!, adversarial: adversarial!, discriminator: discriminator!, chartBalance: chartBalance! };
+    } finally {
+      tf.dispose([all, ...Object.values(losses)]);
+    }
   }
 
-  /** {@link step} without the input checks (the caller has validated the data set once). */
-  stepUnchecked(x: tf.Tensor, rng: Rng = this.rng): AwaeGanStepStats {
+  /**
+   * {@link step} without the input checks (the caller has validated the data set once) and without
+   * reading anything back: the step is dispatched and its losses returned as scalar tensors, which
+   * the caller reads when it likes and disposes. Nothing here waits for the device.
+   */
+  stepDeferred(x: tf.Tensor, rng: Rng = this.rng): AwaeGanStepLosses {
     const model = this.model;
     const n = x.shape[0]!;
     const m = model.charts;
@@ -188,14 +212,12 @@ export class AwaeGanTrainer {
       const { psi, codes } = kept!;
       const disc = tf.variableGrads(() => discriminatorLoss(model, psi, codes, prior, true), this.discVars);
       this.discriminatorOptimizer.applyGradients(disc.grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
-      const discValue = disc.value.dataSync()[0]!;
-      tf.dispose([disc.value, ...Object.values(disc.grads), ...prior]);
-      return {
-        reconstruction: recValue!.dataSync()[0]!,
-        adversarial: advValue!.dataSync()[0]!,
-        discriminator: discValue,
-        chartBalance: balValue === undefined ? (m === 1 ? 0 : tf.tidy(() => chartBalanceDivergence(kept!.psi).dataSync()[0]!)) : balValue.dataSync()[0]!,
-      };
+      tf.dispose([...Object.values(disc.grads), ...prior]);
+      const chartBalance = balValue ?? (m === 1 ? tf.scalar(0) : tf.tidy(() => chartBalanceDivergence(kept!.psi)));
+      const losses: AwaeGanStepLosses = { reconstruction: recValue!, adversarial: advValue!, discriminator: disc.value, chartBalance };
+      // handed over to the caller: not disposed below
+      recValue = advValue = balValue = undefined;
+      return losses;
     } finally {
       if (kept) tf.dispose([kept.psi, ...kept.codes]);
       tf.dispose([recValue, advValue, balValue].filter((t): t is tf.Scalar => t !== undefined));

@@ -18,11 +18,11 @@ describe("AWAE-GAN, longer runs", () => {
     const test = ringImages(300, { size: 16, seed: 2 });
     const model = createAwaeGan({ charts: 4, latentDim: 1, h: 4, dataShape: [16, 16, 1], seed: 0 });
     try {
-      const before = reconstructionError(model, test).mse;
+      const before = (await reconstructionError(model, test)).mse;
       const h = await trainAwaeGan(model, train, { epochs: 6, batchSize: 32, learningRate: 2e-3, discriminatorLearningRate: 1e-3, halveAfter: [4], validation: test, seed: 0 });
       const after = h.epochs.at(-1)!.validationLoss!;
       expect(after).toBeLessThan(0.25 * before);
-      const conf = chartConfidence(model, test);
+      const conf = await chartConfidence(model, test);
       for (const c of conf.chartCounts) expect(c).toBeGreaterThan(0.05 * test.shape[0]);
     } finally {
       model.dispose();
@@ -34,12 +34,14 @@ describe("AWAE-GAN, longer runs", () => {
     const test = subsetDataset(await loadMnist("test"), { start: 0, end: 300 });
     // Baseline: reconstructing every test image as the training mean image.
     const mean = tf.tidy(() => tf.tensor4d(train.images, [6000, 28, 28, 1]).mean(0));
-    const baseline = tf.tidy(() => tf.mean(tf.squaredDifference(tf.tensor4d(test.images, [300, 28, 28, 1]), mean)).dataSync()[0]!);
+    const mse = tf.tidy(() => tf.mean(tf.squaredDifference(tf.tensor4d(test.images, [300, 28, 28, 1]), mean)));
+    const baseline = (await mse.data())[0]!;
+    mse.dispose();
     mean.dispose();
     const model = createAwaeGan(cpuAwaeGanOptions(1));
     try {
       await trainAwaeGan(model, train, { schedule: "mnist", epochs: 1, learningRate: 1e-3, discriminatorLearningRate: 5e-4, seed: 0 });
-      expect(reconstructionError(model, test).mse).toBeLessThan(baseline);
+      expect((await reconstructionError(model, test)).mse).toBeLessThan(baseline);
     } finally {
       model.dispose();
     }

@@ -12,24 +12,30 @@ beforeAll(async () => {
 });
 
 describe("chartBalanceDivergence", () => {
-  it("is KL(mean ψ ‖ uniform): checked by hand, 0 when balanced, log m when one chart takes all", () => {
+  it("is KL(mean ψ ‖ uniform): checked by hand, 0 when balanced, log m when one chart takes all", async () => {
     const psi = [
       [0.7, 0.2, 0.1],
       [0.1, 0.1, 0.8],
     ];
     const q = [0.4, 0.15, 0.45];
     const expected = q.reduce((s, v) => s + v * Math.log(3 * v), 0);
-    const value = (rows: number[][]): number => tf.tidy(() => chartBalanceDivergence(tf.tensor2d(rows)).dataSync()[0]!);
-    expect(value(psi)).toBeCloseTo(expected, 6);
-    expect(value([[1, 0], [0, 1]])).toBeCloseTo(0, 7);
-    expect(value([[1, 0, 0, 0], [1, 0, 0, 0]])).toBeCloseTo(Math.log(4), 6);
+    const read = async (make: () => tf.Tensor): Promise<Float32Array> => {
+      const t = tf.tidy(make);
+      const values = (await t.data()) as Float32Array;
+      t.dispose();
+      return values;
+    };
+    const value = async (rows: number[][]): Promise<number> => (await read(() => chartBalanceDivergence(tf.tensor2d(rows))))[0]!;
+    expect(await value(psi)).toBeCloseTo(expected, 6);
+    expect(await value([[1, 0], [0, 1]])).toBeCloseTo(0, 7);
+    expect(await value([[1, 0, 0, 0], [1, 0, 0, 0]])).toBeCloseTo(Math.log(4), 6);
     // finite gradient towards the empty charts
-    const g = tf.tidy(() => tf.grad((p: tf.Tensor) => chartBalanceDivergence(p as tf.Tensor2D))(tf.tensor2d([[1, 0, 0, 0], [1, 0, 0, 0]])).dataSync());
+    const g = await read(() => tf.grad((p: tf.Tensor) => chartBalanceDivergence(p as tf.Tensor2D))(tf.tensor2d([[1, 0, 0, 0], [1, 0, 0, 0]])));
     for (const v of g) expect(Number.isFinite(v)).toBe(true);
     expect(g[1]!).toBeLessThan(g[0]!); // raising an empty chart's mass lowers the divergence
   });
 
-  it("defaults to λ, 0 switches it off, negative values are rejected", () => {
+  it("defaults to λ, 0 switches it off, negative values are rejected", async () => {
     const model = createAwaeGan({ charts: 2, latentDim: 1, h: 2, dataShape: [8] });
     try {
       const a = new AwaeGanTrainer(model, { lambda: 4 });
@@ -60,9 +66,9 @@ describe("chart collapse on a circle in R^8, m = 4, from a ψ that starts on one
       const biased = tf.tensor1d([3, -3, -3, -3]);
       last.setWeights([w!, biased]);
       biased.dispose(); // setWeights copies; getWeights returns the variables themselves (not disposed)
-      expect(Array.from(chartConfidence(model, test).chartCounts)).toEqual([200, 0, 0, 0]);
+      expect(Array.from((await chartConfidence(model, test)).chartCounts)).toEqual([200, 0, 0, 0]);
       await trainAwaeGan(model, train, { batchSize: 32, epochs: 4, learningRate: 5e-3, discriminatorLearningRate: 2.5e-3, halveAfter: [3], seed: 3, ...(chartBalance === undefined ? {} : { chartBalance }) });
-      return Array.from(chartConfidence(model, test).chartCounts);
+      return Array.from((await chartConfidence(model, test)).chartCounts);
     } finally {
       model.dispose();
     }

@@ -7,8 +7,10 @@ export function shapeText(shape: readonly number[]): string {
 }
 
 /**
- * Check that `x` is a tensor of `[n, ...dataShape]` with n ≥ 1 and only finite values, before any
- * work starts. The finiteness check reads one boolean back from the backend.
+ * Check that `x` is a float32/int32 tensor of `[n, ...dataShape]` with n ≥ 1, before any work
+ * starts. Synchronous, so it cannot look at the values (a tensor may live on a GPU, where it can
+ * only be read asynchronously): the model methods that use it pass NaN through, and the
+ * asynchronous entries (trainers, evaluation) check values with {@link checkFiniteTensor}.
  */
 export function checkBatch(name: string, x: unknown, dataShape: readonly number[]): tf.Tensor {
   if (!(x instanceof tf.Tensor)) {
@@ -19,17 +21,30 @@ export function checkBatch(name: string, x: unknown, dataShape: readonly number[
     throw new ShapeMismatchError(name, `expected shape [n, ${dataShape.join(", ")}], got ${shapeText(x.shape)}`);
   }
   if ((x.shape[0] ?? 0) < 1) throw new InvalidArgumentError(name, `expected at least one sample, got shape ${shapeText(expected)}`);
-  checkFiniteTensor(name, x);
+  checkDtype(name, x);
   return x;
 }
 
-/** Throw an {@link InvalidArgumentError} naming `name` when `x` holds a NaN or an infinity. */
-export function checkFiniteTensor(name: string, x: tf.Tensor): void {
+function checkDtype(name: string, x: tf.Tensor): void {
   if (x.dtype !== "float32" && x.dtype !== "int32") {
     throw new InvalidArgumentError(name, `expected a float32 or int32 tensor, got dtype ${x.dtype}`);
   }
-  const bad = tf.tidy(() => tf.logicalNot(tf.isFinite(x)).any().dataSync()[0]);
-  if (bad) throw new InvalidArgumentError(name, "expected finite values, found NaN or ±Infinity");
+}
+
+/**
+ * Throw an {@link InvalidArgumentError} naming `name` when `x` holds a NaN or an infinity: one
+ * boolean reduced on the device and read with `await data()`.
+ */
+export async function checkFiniteTensor(name: string, x: tf.Tensor): Promise<void> {
+  checkDtype(name, x);
+  const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(x))));
+  let found: boolean;
+  try {
+    found = (await bad.data())[0] !== 0;
+  } finally {
+    bad.dispose();
+  }
+  if (found) throw new InvalidArgumentError(name, "expected finite values, found NaN or ±Infinity");
 }
 
 /** Check a latent batch `[n, d]`. */

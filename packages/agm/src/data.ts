@@ -48,8 +48,9 @@ export class SampleTable {
 /**
  * Validate `data` against a model's `dataShape` and hold it as a {@link SampleTable}: the sample
  * shape must match, there must be at least `minRows` samples, every value must be finite.
+ * Asynchronous: a tensor is read with one `await data()` once its shape is checked.
  */
-export function toSampleTable(name: string, data: unknown, dataShape: readonly number[], minRows = 1): SampleTable {
+export async function toSampleTable(name: string, data: unknown, dataShape: readonly number[], minRows = 1): Promise<SampleTable> {
   let values: Float32Array;
   let n: number;
   let shape: readonly number[];
@@ -60,11 +61,13 @@ export function toSampleTable(name: string, data: unknown, dataShape: readonly n
     }
     return data;
   }
+  let tensor: tf.Tensor | undefined;
   if (data instanceof tf.Tensor) {
     shape = data.shape.slice(1);
     n = data.shape[0] ?? 0;
     if (data.rank < 2) throw new ShapeMismatchError(name, `expected a tensor [n, ${dataShape.join(", ")}], got shape ${shapeText(data.shape)}`);
-    values = data.dataSync() instanceof Float32Array ? Float32Array.from(data.dataSync() as Float32Array) : Float32Array.from(data.dataSync() as ArrayLike<number>);
+    tensor = data;
+    values = new Float32Array(0); // read below, once the shape is known to fit
   } else if (data !== null && typeof data === "object" && "images" in data && "shape" in data) {
     const d = data as { images: unknown; shape: unknown };
     if (!(d.images instanceof Float32Array) || !Array.isArray(d.shape)) {
@@ -88,6 +91,11 @@ export function toSampleTable(name: string, data: unknown, dataShape: readonly n
   const compatible = sameShape || (shapeSize === size && (dataShape.length === 1 || shape.length === 2 || dataShape.length === shape.length - 1));
   if (!compatible) throw new ShapeMismatchError(name, `expected samples of shape ${shapeText(dataShape)}, got ${shapeText(shape)}`);
   if (!Number.isInteger(n) || n < minRows) throw new InvalidArgumentError(name, `expected at least ${minRows} sample(s), got ${String(n)}`);
+  if (tensor) {
+    const read = await tensor.data();
+    // a copy: the table must not alias a buffer the backend may reuse
+    values = read instanceof Float32Array ? Float32Array.from(read) : Float32Array.from(read as ArrayLike<number>);
+  }
   if (values.length !== n * size) throw new ShapeMismatchError(name, `expected ${n}·${size} = ${n * size} values, got ${values.length}`);
   checkFinite(name, values);
   return new SampleTable(values, n, dataShape);

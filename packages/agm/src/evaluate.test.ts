@@ -35,33 +35,61 @@ describe("reconstructionError", () => {
     [-1, 3], // ψ_0 = σ(−2) < ½ → chart 1: error (1² + 0²)/2 = 0.5
     [0.5, -4], // chart 0: error 16/2 = 8
   ];
-  it("is the per-coordinate MSE with the argmax chart, averaged over points", () => {
-    const r = reconstructionError(toy, { data: pts.flat(), n: 3, dim: 2 }, { batchSize: 2 });
+  it("is the per-coordinate MSE with the argmax chart, averaged over points", async () => {
+    const r = await reconstructionError(toy, { data: pts.flat(), n: 3, dim: 2 }, { batchSize: 2 });
     expect(Array.from(r.perPoint)).toEqual([0.5, 0.5, 8]);
     expect(r.mse).toBeCloseTo(3, 10);
   });
 
-  it("ψ-weights the charts' errors in 'weighted' mode", () => {
-    const r = reconstructionError(toy, { data: pts.flat(), n: 3, dim: 2 }, { mode: "weighted" });
+  it("ψ-weights the charts' errors in 'weighted' mode", async () => {
+    const r = await reconstructionError(toy, { data: pts.flat(), n: 3, dim: 2 }, { mode: "weighted" });
     const sig = (t: number): number => 1 / (1 + Math.exp(-t));
     // chart-0 error x₁²/2, chart-1 error x₀²/2, ψ_0 = σ(2x₀)
     const expected = pts.map(([a, b]) => sig(2 * a!) * (b! * b!) / 2 + (1 - sig(2 * a!)) * (a! * a!) / 2);
     expected.forEach((e, i) => expect(r.perPoint[i]).toBeCloseTo(e, 5));
   });
 
-  it("rejects semi-AGMs, bad data and bad options", () => {
+  it("rejects semi-AGMs, bad data and bad options", async () => {
     const semi: AtlasModel = { ...toy, encode: undefined };
-    expect(() => reconstructionError(semi, { data: [1, 2], n: 1, dim: 2 })).toThrow(/semi-AGM/);
-    expect(() => reconstructionError(toy, { data: [1, 2, 3], n: 1, dim: 3 })).toThrow(/shape/);
-    expect(() => reconstructionError(toy, { data: [1, 2], n: 1, dim: 2 }, { mode: "mean" as never })).toThrow(InvalidArgumentError);
-    expect(() => reconstructionError({} as never, { data: [1, 2], n: 1, dim: 2 })).toThrow(/AtlasModel/);
+    await expect(reconstructionError(semi, { data: [1, 2], n: 1, dim: 2 })).rejects.toThrow(/semi-AGM/);
+    await expect(reconstructionError(toy, { data: [1, 2, 3], n: 1, dim: 3 })).rejects.toThrow(/shape/);
+    await expect(reconstructionError(toy, { data: [1, 2], n: 1, dim: 2 }, { mode: "mean" as never })).rejects.toThrow(InvalidArgumentError);
+    await expect(reconstructionError({} as never, { data: [1, 2], n: 1, dim: 2 })).rejects.toThrow(/AtlasModel/);
+    // a tensor is read (asynchronously) and its values checked
+    const nan = tf.tensor2d([[1, Number.NaN]]);
+    await expect(reconstructionError(toy, nan)).rejects.toThrow(/data: expected finite values, found NaN at index 1/);
+    await expect(chartConfidence(toy, nan)).rejects.toThrow(/data: expected finite values/);
+    nan.dispose();
+  });
+
+  it("reads a tensor data set, batches it, and leaks nothing (one read of all batches)", async () => {
+    const x = tf.tensor2d(pts);
+    const r = await reconstructionError(toy, x, { batchSize: 2 }); // warm-up too
+    expect(Array.from(r.perPoint)).toEqual([0.5, 0.5, 8]);
+    const before = tf.memory().numTensors;
+    const reads: number[] = [];
+    const data = tf.Tensor.prototype.data;
+    tf.Tensor.prototype.data = function (this: tf.Tensor) {
+      reads.push(this.size);
+      return data.call(this);
+    } as typeof data;
+    try {
+      await reconstructionError(toy, x, { batchSize: 1 });
+      await chartConfidence(toy, x, { batchSize: 1 });
+    } finally {
+      tf.Tensor.prototype.data = data;
+    }
+    // the data set itself (6 values) once, then all three batches' results in one read each
+    expect(reads).toEqual([6, 3, 6, 6]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 });
 
 describe("chartConfidence", () => {
-  it("histograms max_y ψ_y over [1/m, 1] and counts chart wins", () => {
+  it("histograms max_y ψ_y over [1/m, 1] and counts chart wins", async () => {
     // ψ_0 = σ(2x₀): x₀ = 0 → 0.5 (bin 0); x₀ = 3 → σ(6) ≈ 0.9975 (last bin); x₀ = −0.3 → ψ_1 = σ(0.6) ≈ 0.646 (bin 1 of 5)
-    const r = chartConfidence(toy, { data: [0, 0, 3, 0, -0.3, 0], n: 3, dim: 2 }, { bins: 5 });
+    const r = await chartConfidence(toy, { data: [0, 0, 3, 0, -0.3, 0], n: 3, dim: 2 }, { bins: 5 });
     expect(Array.from(r.histogram.edges)).toEqual([0.5, 0.6, 0.7, 0.8, 0.9, 1]);
     expect(Array.from(r.histogram.counts)).toEqual([1, 1, 0, 0, 1]);
     expect(Array.from(r.chartCounts)).toEqual([2, 1]);
@@ -69,14 +97,14 @@ describe("chartConfidence", () => {
     expect(Array.from(r.assignment)).toEqual([0, 0, 1]);
   });
 
-  it("gives confidence 1 to a one-chart model and reconstructs with its one chart", () => {
+  it("gives confidence 1 to a one-chart model and reconstructs with its one chart", async () => {
     const one = singleChartAtlas({ latentDim: 1, dataShape: [2], encode: (x) => x.slice([0, 0], [-1, 1]) as tf.Tensor2D, decode: (z) => z });
-    const r = chartConfidence(one, { data: [1, 2, 3, 4], n: 2, dim: 2 }, { bins: 4 });
+    const r = await chartConfidence(one, { data: [1, 2, 3, 4], n: 2, dim: 2 }, { bins: 4 });
     expect(Array.from(r.histogram.counts)).toEqual([0, 0, 0, 2]);
     expect(r.mean).toBe(1);
     // G(F(x)) = (x₀) decoded to R^1 would not fit [2]; a decoder padding with 0 reconstructs (x₀, 0)
     const pad = singleChartAtlas({ latentDim: 1, dataShape: [2], encode: (x) => x.slice([0, 0], [-1, 1]) as tf.Tensor2D, decode: (z) => tf.concat([z, tf.zerosLike(z)], 1) });
-    expect(Array.from(reconstructionError(pad, { data: [1, 2, 3, 4], n: 2, dim: 2 }).perPoint)).toEqual([2, 8]);
+    expect(Array.from((await reconstructionError(pad, { data: [1, 2, 3, 4], n: 2, dim: 2 })).perPoint)).toEqual([2, 8]);
   });
 });
 

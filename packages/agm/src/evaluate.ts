@@ -10,7 +10,7 @@ import {
   type AtlasModel,
   type RngLike,
 } from "@atlas/core";
-import { toSampleTable, type AgmData } from "./data.js";
+import { toSampleTable, type AgmData, type SampleTable } from "./data.js";
 
 function checkAtlasModel(name: string, model: unknown): AtlasModel {
   const m = model as Partial<AtlasModel> | null;
@@ -49,42 +49,63 @@ export interface ReconstructionErrorResult {
  * unseen data points": (1/N) Σ_i (1/D) ‖x_i − G_{y_i}(F_{y_i}(x_i))‖², the per-pixel mean squared
  * error (pixels in [0, 1]; the paper's 0.0126–0.0162 only fit this reading — a per-image
  * Euclidean norm on MNIST is ≈ 3), with y_i = argmax_y ψ_y(x_i) (or ψ-weighted, `mode: "weighted"`).
- * Works for any {@link AtlasModel} with encoders. Inference mode (BN moving statistics).
+ * Works for any {@link AtlasModel} with encoders. Inference mode (BN moving statistics). The
+ * per-point errors of all batches stay on the device and are read once, with `await data()`.
  *
  * @example
- * const { mse } = reconstructionError(model, testImages); // ≈ 0.0142 for the paper's WAE-GAN
+ * const { mse } = await reconstructionError(model, testImages); // ≈ 0.0142 for the paper's WAE-GAN
  */
-export function reconstructionError(model: AtlasModel, data: AgmData, options: ReconstructionErrorOptions = {}): ReconstructionErrorResult {
+export async function reconstructionError(model: AtlasModel, data: AgmData, options: ReconstructionErrorOptions = {}): Promise<ReconstructionErrorResult> {
   checkAtlasModel("model", model);
   if (!hasEncoder(model)) throw new InvalidArgumentError("model", "reconstruction needs chart encoders F_y; this model is a semi-AGM (no encode)");
   const mode = checkOneOf<ReconstructionMode>("options.mode", options.mode ?? "argmax", ["argmax", "weighted"]);
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 500, { min: 1 });
-  const table = toSampleTable("data", data, model.dataShape);
+  const table = await toSampleTable("data", data, model.dataShape);
   const D = table.sampleSize;
-  const perPoint = new Float32Array(table.n);
-  for (let start = 0; start < table.n; start += batchSize) {
-    const end = Math.min(table.n, start + batchSize);
-    const errs = tf.tidy(() => {
-      const x = table.slice(start, end);
-      const psi = model.partition(x);
-      const charts = model.charts;
-      const perChart: tf.Tensor1D[] = [];
-      for (let y = 0; y < charts; y++) {
-        const xHat = model.decode(model.encode(x, y), y);
-        perChart.push(tf.mean(tf.squaredDifference(x.reshape([end - start, D]), xHat.reshape([end - start, D])), 1) as tf.Tensor1D);
-      }
-      if (charts === 1) return perChart[0]!;
-      const e = tf.stack(perChart, 1); // [b, m]
-      if (mode === "weighted") return tf.sum(tf.mul(psi, e), 1);
-      const pick = tf.oneHot(tf.argMax(psi, 1), charts);
-      return tf.sum(tf.mul(pick, e), 1);
-    });
-    perPoint.set(errs.dataSync() as Float32Array, start);
-    errs.dispose();
+  const parts: tf.Tensor1D[] = [];
+  let perPoint: Float32Array;
+  try {
+    for (let start = 0; start < table.n; start += batchSize) {
+      const end = Math.min(table.n, start + batchSize);
+      parts.push(batchErrors(model, table, start, end, D, mode));
+    }
+    perPoint = await readConcatenated(parts);
+  } finally {
+    tf.dispose(parts);
   }
   let sum = 0;
   for (const v of perPoint) sum += v;
   return { mse: sum / table.n, perPoint, n: table.n };
+}
+
+/** One read of several 1-D (or [b, m]) tensors, concatenated on the device first. */
+async function readConcatenated(parts: tf.Tensor[]): Promise<Float32Array> {
+  const all = tf.tidy(() => (parts.length === 1 ? tf.clone(parts[0]!) : tf.concat(parts, 0)));
+  try {
+    const values = await all.data();
+    return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  } finally {
+    all.dispose();
+  }
+}
+
+/** (1/D)‖x − x̂‖² of the points [start, end), x̂ from the argmax or ψ-weighted chart. */
+function batchErrors(model: AtlasModel & { encode: NonNullable<AtlasModel["encode"]> }, table: SampleTable, start: number, end: number, D: number, mode: ReconstructionMode): tf.Tensor1D {
+  return tf.tidy(() => {
+    const x = table.slice(start, end);
+    const psi = model.partition(x);
+    const charts = model.charts;
+    const perChart: tf.Tensor1D[] = [];
+    for (let y = 0; y < charts; y++) {
+      const xHat = model.decode(model.encode(x, y), y);
+      perChart.push(tf.mean(tf.squaredDifference(x.reshape([end - start, D]), xHat.reshape([end - start, D])), 1) as tf.Tensor1D);
+    }
+    if (charts === 1) return perChart[0]!;
+    const e = tf.stack(perChart, 1); // [b, m]
+    if (mode === "weighted") return tf.sum(tf.mul(psi, e), 1);
+    const pick = tf.oneHot(tf.argMax(psi, 1), charts);
+    return tf.sum(tf.mul(pick, e), 1);
+  }) as tf.Tensor1D;
 }
 
 /** Result of {@link chartConfidence}. */
@@ -106,34 +127,40 @@ export interface ChartConfidenceResult {
  * on [1/m, 1] (the range a maximum of m probabilities can take) and how many points each chart wins.
  *
  * @example
- * const { histogram, chartCounts } = chartConfidence(model, testImages, { bins: 20 });
+ * const { histogram, chartCounts } = await chartConfidence(model, testImages, { bins: 20 });
  */
-export function chartConfidence(model: AtlasModel, data: AgmData, options: { bins?: number; batchSize?: number } = {}): ChartConfidenceResult {
+export async function chartConfidence(model: AtlasModel, data: AgmData, options: { bins?: number; batchSize?: number } = {}): Promise<ChartConfidenceResult> {
   checkAtlasModel("model", model);
   const bins = checkInteger("options.bins", options.bins ?? 20, { min: 1, max: 10_000 });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 1000, { min: 1 });
-  const table = toSampleTable("data", data, model.dataShape);
+  const table = await toSampleTable("data", data, model.dataShape);
   const m = model.charts;
   const confidence = new Float32Array(table.n);
   const assignment = new Int32Array(table.n);
-  for (let start = 0; start < table.n; start += batchSize) {
-    const end = Math.min(table.n, start + batchSize);
-    const psi = tf.tidy(() => model.partition(table.slice(start, end)));
-    const values = psi.dataSync();
-    psi.dispose();
-    for (let i = 0; i < end - start; i++) {
-      let best = 0;
-      let arg = 0;
-      for (let y = 0; y < m; y++) {
-        const v = values[i * m + y] as number;
-        if (v > best) {
-          best = v;
-          arg = y;
-        }
-      }
-      confidence[start + i] = best;
-      assignment[start + i] = arg;
+  // ψ of every batch stays on the device; one read
+  const parts: tf.Tensor[] = [];
+  let values: Float32Array;
+  try {
+    for (let start = 0; start < table.n; start += batchSize) {
+      const end = Math.min(table.n, start + batchSize);
+      parts.push(tf.tidy(() => model.partition(table.slice(start, end))));
     }
+    values = await readConcatenated(parts);
+  } finally {
+    tf.dispose(parts);
+  }
+  for (let i = 0; i < table.n; i++) {
+    let best = 0;
+    let arg = 0;
+    for (let y = 0; y < m; y++) {
+      const v = values[i * m + y] as number;
+      if (v > best) {
+        best = v;
+        arg = y;
+      }
+    }
+    confidence[i] = best;
+    assignment[i] = arg;
   }
   const lo = 1 / m;
   const edges = Float64Array.from({ length: bins + 1 }, (_, k) => lo + ((1 - lo) * k) / bins);
@@ -178,7 +205,7 @@ export function histogramImage(counts: ArrayLike<number>, options: { height?: nu
  * from 1/m to 1, y: count).
  *
  * @example
- * await saveChartConfidencePng("out/confidence.png", chartConfidence(model, test).histogram.counts);
+ * await saveChartConfidencePng("out/confidence.png", (await chartConfidence(model, test)).histogram.counts);
  */
 export async function saveChartConfidencePng(path: string, counts: ArrayLike<number>, options: { height?: number; barWidth?: number; scale?: number } = {}): Promise<void> {
   await saveImageGrid(path, histogramImage(counts, options), { columns: 1, padding: 2, scale: options.scale ?? 2 });

@@ -34,6 +34,7 @@ export {
   type AwaeGanSchedule,
   type AwaeGanLossOptions,
   type AwaeGanStepStats,
+  type AwaeGanStepLosses,
 } from "./awae-gan-trainer.js";
 export {
   AtlasVae,

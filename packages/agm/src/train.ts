@@ -69,9 +69,9 @@ export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: Train
   const base = AWAE_GAN_SCHEDULES[checkOneOf("options.schedule", options.schedule ?? "cpu", ["mnist", "fashionMnist", "cpu"])];
   const schedule = resolveSchedule(options, base);
   checkCommon(options);
-  const table = toSampleTable("data", data, model.dataShape, 2);
+  const table = await toSampleTable("data", data, model.dataShape, 2);
   if (schedule.batchSize > table.n) throw new InvalidArgumentError("options.batchSize", `must be at most the number of samples (${table.n}), got ${schedule.batchSize}`);
-  const validation = options.validation === undefined ? undefined : toSampleTable("options.validation", options.validation, model.dataShape);
+  const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
   const trainer = new AwaeGanTrainer(model, { ...options, learningRate: schedule.learningRate, discriminatorLearningRate: schedule.discriminatorLearningRate });
   const ckDir = options.checkpointDir;
   try {
@@ -86,15 +86,16 @@ export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: Train
         halveAtEpochs: schedule.halveAfter,
       },
       optimizers: { model: trainer.optimizer, discriminator: trainer.discriminatorOptimizer },
+      // the four losses stay on the device; trainLoop reads them a step later, batched
       step: (batch, ctx) => {
         const x = table.batch(batch);
         try {
-          return { ...trainer.stepUnchecked(x, ctx.rng) };
+          return { ...trainer.stepDeferred(x, ctx.rng) };
         } finally {
           x.dispose();
         }
       },
-      ...(validation ? { validate: () => reconstructionError(model, validation).mse } : {}),
+      ...(validation ? { validate: async () => (await reconstructionError(model, validation)).mse } : {}),
       ...(ckDir
         ? {
             checkpoint: {
@@ -151,8 +152,8 @@ export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: Tra
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 64, { min: 1 });
   const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
   const halveAfter = options.halveAfter ?? [];
-  const table = toSampleTable("data", data, model.dataShape);
-  const validation = options.validation === undefined ? undefined : toSampleTable("options.validation", options.validation, model.dataShape);
+  const table = await toSampleTable("data", data, model.dataShape);
+  const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
   const optimizer = tf.train.adam(learningRate);
   const vars = model.allModels.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   const { charts: m, latentDim: d } = model;
@@ -170,22 +171,26 @@ export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: Tra
         const x = table.batch(batch);
         const noise = tf.tidy(() => tf.unstack(tf.tensor3d(ctx.rng.normalArray(m * n * d), [m, n, d])) as tf.Tensor2D[]);
         let terms: Record<string, tf.Scalar> | undefined;
+        let vg: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+        let handedOver = false;
         try {
-          const { value, grads } = tf.variableGrads(() => {
+          vg = tf.variableGrads(() => {
             const t = model.negativeBound(x, noise);
             terms = { klChart: tf.keep(t.klChart), klLatent: tf.keep(t.klLatent), reconstruction: tf.keep(t.reconstruction) };
             return t.loss;
           }, vars);
-          optimizer.applyGradients(grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
-          const out: Record<string, number> = { loss: value.dataSync()[0]! };
-          for (const [k, v] of Object.entries(terms!)) out[k] = v.dataSync()[0]!;
-          tf.dispose([value, ...Object.values(grads)]);
+          optimizer.applyGradients(vg.grads as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
+          // the losses stay on the device: trainLoop reads them a step later, batched, and disposes them
+          const out: Record<string, tf.Scalar> = { loss: vg.value, ...terms! };
+          handedOver = true;
           return out;
         } finally {
-          tf.dispose([x, ...noise, ...Object.values(terms ?? {})]);
+          if (vg) tf.dispose(Object.values(vg.grads));
+          if (!handedOver) tf.dispose([...(vg ? [vg.value] : []), ...Object.values(terms ?? {})]);
+          tf.dispose([x, ...noise]);
         }
       },
-      ...(validation ? { validate: () => reconstructionError(model, validation).mse } : {}),
+      ...(validation ? { validate: async () => (await reconstructionError(model, validation)).mse } : {}),
       ...(ckDir
         ? {
             checkpoint: {

@@ -14,7 +14,7 @@ describe("singleChartAtlas", () => {
     decode: (z) => tf.tidy(() => tf.matMul(z, w)),
   });
 
-  it("is a one-chart AtlasModel whose partition is all ones", () => {
+  it("is a one-chart AtlasModel whose partition is all ones", async () => {
     expect(model.charts).toBe(1);
     expect(hasEncoder(model)).toBe(true);
     const x = tf.tensor2d([
@@ -24,12 +24,12 @@ describe("singleChartAtlas", () => {
     ]);
     const psi = model.partition(x);
     expect(psi.shape).toEqual([3, 1]);
-    expect(Array.from(psi.dataSync())).toEqual([1, 1, 1]);
+    expect(Array.from(await psi.data())).toEqual([1, 1, 1]);
     const z = model.encode!(x, 0);
-    expect(Array.from(z.dataSync())).toEqual([1, 2, 4, 5, 7, 8]);
+    expect(Array.from(await z.data())).toEqual([1, 2, 4, 5, 7, 8]);
     const xr = model.decode(z, 0);
     // [1,2]·W = [1, 2, 0]
-    expect(Array.from(xr.dataSync()).slice(0, 3)).toEqual([1, 2, 0]);
+    expect(Array.from(await xr.data()).slice(0, 3)).toEqual([1, 2, 0]);
     tf.dispose([x, psi, z, xr]);
   });
 

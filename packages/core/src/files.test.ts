@@ -80,7 +80,7 @@ describe("saveModel / loadModel", () => {
     const b = loaded.getWeights();
     expect(b.length).toBe(a.length);
     for (let i = 0; i < a.length; i++) {
-      expect(Array.from(b[i]!.dataSync())).toEqual(Array.from(a[i]!.dataSync()));
+      expect(Array.from(await b[i]!.data())).toEqual(Array.from(await a[i]!.data()));
     }
     const x = tf.tensor2d([
       [1, -2, 0.5, 3],
@@ -88,7 +88,7 @@ describe("saveModel / loadModel", () => {
     ]);
     const pa = model.predict(x) as tf.Tensor;
     const pb = loaded.predict(x) as tf.Tensor;
-    expect(Array.from(pb.dataSync())).toEqual(Array.from(pa.dataSync()));
+    expect(Array.from(await pb.data())).toEqual(Array.from(await pa.data()));
     tf.dispose([x, pa, pb]);
     model.dispose();
     loaded.dispose();
@@ -103,7 +103,7 @@ describe("saveModel / loadModel", () => {
     await saveModel(dir, m2);
     expect((await listDir(root)).filter((e) => e.startsWith("m2"))).toEqual(["m2"]);
     const loaded = await loadModel(dir);
-    expect(Array.from(loaded.getWeights()[0]!.dataSync())).toEqual(Array.from(m2.getWeights()[0]!.dataSync()));
+    expect(Array.from(await loaded.getWeights()[0]!.data())).toEqual(Array.from(await m2.getWeights()[0]!.data()));
     [m1, m2, loaded].forEach((m) => m.dispose());
   });
 
@@ -188,10 +188,10 @@ describe("saveState / loadState", () => {
       const t = tensors[name]!;
       expect(t.dtype).toBe(orig.dtype);
       expect(t.shape).toEqual(orig.shape);
-      expect(Array.from(t.dataSync())).toEqual(Array.from(orig.dataSync()));
+      expect(Array.from(await t.data())).toEqual(Array.from(await orig.data()));
     }
     // -0 survives as -0 (bit-exact float32)
-    expect(Object.is(tensors.codebook!.dataSync()[4], -0)).toBe(true);
+    expect(Object.is((await tensors.codebook!.data())[4], -0)).toBe(true);
     tf.dispose([codebook, labels, mask, empty, ...Object.values(tensors)]);
   });
 
@@ -202,7 +202,7 @@ describe("saveState / loadState", () => {
     await saveState(path.join(root, "s3"), { tensors: { t } });
     const loaded = await loadState(path.join(root, "s3"));
     expect(loaded.json).toBeUndefined();
-    expect(loaded.tensors.t!.dataSync()[0]).toBe(5);
+    expect((await loaded.tensors.t!.data())[0]).toBe(5);
     tf.dispose([t, loaded.tensors.t!]);
   });
 
@@ -267,7 +267,7 @@ describe("saveState / loadState", () => {
     expect((await listDir(root)).filter((e) => e.startsWith("s5"))).toEqual(["s5"]);
     const { tensors, json } = await loadState(dir);
     expect(json).toEqual({ version: 1 });
-    expect(Array.from(tensors.v!.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(await tensors.v!.data())).toEqual([1, 2, 3]);
     tf.dispose([v1, good, failing, ...Object.values(tensors)]);
   });
 
@@ -280,7 +280,7 @@ describe("saveState / loadState", () => {
     await fs.mkdir(`${dir}.tmp-123-abcd`);
     const { tensors, json } = await loadState(dir);
     expect(json).toBe("old");
-    expect(Array.from(tensors.v!.dataSync())).toEqual([4, 5]);
+    expect(Array.from(await tensors.v!.data())).toEqual([4, 5]);
     tf.dispose([v, ...Object.values(tensors)]);
   });
 });
@@ -326,7 +326,7 @@ describe("saveOptimizer / loadOptimizer", () => {
       run(w1, adam1);
       run(w2, adam2);
     }
-    expect(Array.from(w2.dataSync())).toEqual(Array.from(w1.dataSync()));
+    expect(Array.from(await w2.data())).toEqual(Array.from(await w1.data()));
     await expect(loadOptimizer(dir, tf.train.sgd(0.1))).rejects.toThrow(/saved state is for a Adam optimizer/);
     tf.dispose([target, w1, w2]);
     adam1.dispose();

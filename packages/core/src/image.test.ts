@@ -66,13 +66,11 @@ describe("encodeImageGrid", () => {
     }
   });
 
-  it("writes RGB from a Tensor4D, scaled, and clamps values outside [0,1]", () => {
+  it("writes RGB from a tensor's values, scaled, and clamps values outside [0,1]; refuses the tensor itself", async () => {
     const x = tf.tensor4d([1, 0, 0, 0, 0.5, 0, 0, 0, 1, -0.2, 1.7, 0.25], [2, 1, 2, 3]);
-    const before = tf.memory().numTensors;
-    const img = decode(encodeImageGrid(x, { columns: 2, padding: 0, scale: 3 }));
-    // reads the tensor, creates none, leaves the caller's tensor alive
-    expect(tf.memory().numTensors).toBe(before);
-    expect(x.isDisposed).toBe(false);
+    // synchronous: a tensor (which may live on a GPU) is refused, saying how to read it
+    expect(() => encodeImageGrid(x as never)).toThrow(/images: got a tf.Tensor where it cannot be read synchronously.*saveImageGrid/);
+    const img = decode(encodeImageGrid({ data: await x.data(), shape: x.shape }, { columns: 2, padding: 0, scale: 3 }));
     x.dispose();
     expect([img.width, img.height]).toEqual([12, 3]);
     expect(img.colorType).toBe(2);
@@ -95,7 +93,7 @@ describe("encodeImageGrid", () => {
     expect(img.at(2, 2)).toEqual([0, 0, 0, 255]);
   });
 
-  it("rejects bad shapes, NaN, and bad options", () => {
+  it("rejects bad shapes, NaN, and bad options", async () => {
     const ok = { data: new Float32Array(4), shape: [1, 2, 2, 1] };
     expect(() => encodeImageGrid({ data: new Float32Array(4), shape: [2, 2, 1] })).toThrow(ShapeMismatchError);
     expect(() => encodeImageGrid({ data: new Float32Array(8), shape: [1, 2, 2, 2] })).toThrow(/1 \(grayscale\) or 3 \(RGB\) channels/);
@@ -108,9 +106,9 @@ describe("encodeImageGrid", () => {
     expect(() => encodeImageGrid(ok, { background: 2 })).toThrow(/options\.background/);
     expect(() => encodeImageGrid(ok, { background: [1, 0, 0] })).toThrow(/gray background/);
     const t3 = tf.zeros([2, 2, 1]);
-    expect(() => encodeImageGrid(t3 as unknown as tf.Tensor4D)).toThrow(ShapeMismatchError);
+    await expect(saveImageGrid("memory://x.png", t3 as unknown as tf.Tensor4D)).rejects.toThrow(ShapeMismatchError);
     t3.dispose();
-    expect(() => encodeImageGrid(null as unknown as tf.Tensor4D)).toThrow(InvalidArgumentError);
+    expect(() => encodeImageGrid(null as never)).toThrow(InvalidArgumentError);
   });
 });
 
@@ -133,6 +131,22 @@ describe("saveImageGrid", () => {
     // overwriting works too
     await saveImageGrid(path, { data: new Float32Array(4).fill(1), shape: [1, 2, 2, 1] }, { padding: 0 });
     expect(decode(await readFile(path)).at(0, 0)).toEqual([255, 255, 255, 255]);
+  });
+
+  it("reads a Tensor4D asynchronously (one data(), none left behind): the same file as its values", async () => {
+    const x = tf.tensor4d([0, 0.2, 0.4, 1, 1, 0.6], [2, 1, 3, 1]);
+    await saveImageGrid(join(dir, "warm.png"), x);
+    const before = tf.memory().numTensors;
+    await saveImageGrid(join(dir, "t.png"), x, { padding: 1, background: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(x.isDisposed).toBe(false);
+    const expected = encodeImageGrid({ data: await x.data(), shape: x.shape }, { padding: 1, background: 0 });
+    expect(new Uint8Array(await readFile(join(dir, "t.png")))).toEqual(expected);
+    // options are checked before the tensor is read
+    await expect(saveImageGrid(join(dir, "bad.png"), x, { scale: 0 })).rejects.toThrow(/options\.scale/);
+    x.dispose();
+    await rm(join(dir, "warm.png"));
+    await rm(join(dir, "t.png"));
   });
 
   it("fails before writing on bad input or a missing directory", async () => {

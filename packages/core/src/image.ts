@@ -5,8 +5,14 @@ import { encodePng } from "./platform/png.js";
 import { fileStoreFor } from "./platform/store.js";
 import { checkAllocation, checkInteger, checkNumber, checkOptions, checkPath } from "./validate.js";
 
+/** The pixel values of a batch of images with their shape `[n, h, w, c]` (NHWC, row-major). */
+export interface ImagePixels {
+  readonly data: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
 /** A batch of images: a `Tensor4D` `[n, h, w, c]` or its values with that shape (NHWC). */
-export type ImageBatch = tf.Tensor4D | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
+export type ImageBatch = tf.Tensor4D | ImagePixels;
 
 /** Options of {@link encodeImageGrid}. */
 export interface ImageGridOptions {
@@ -31,16 +37,17 @@ export interface ImageGridLayout {
   readonly cellHeight: number;
 }
 
-function readBatch(images: ImageBatch): { data: ArrayLike<number>; n: number; h: number; w: number; c: number } {
+/** The pixel values of a `{ data, shape }` batch and its checked shape (a tensor is refused: see below). */
+function readBatch(images: ImagePixels): { data: ArrayLike<number>; n: number; h: number; w: number; c: number } {
+  if ((images as unknown) instanceof tf.Tensor) {
+    throw new InvalidArgumentError(
+      "images",
+      "got a tf.Tensor where it cannot be read synchronously (it may live on a GPU): use saveImageGrid (asynchronous), or read it first: { data: await t.data(), shape: t.shape }",
+    );
+  }
   let data: ArrayLike<number>;
   let shape: readonly number[];
-  if (images instanceof tf.Tensor) {
-    if (images.isDisposed) throw new InvalidArgumentError("images", "the tensor has been disposed");
-    if (images.dtype !== "float32" && images.dtype !== "int32") throw new InvalidArgumentError("images", `expected a float32 or int32 tensor, got dtype ${images.dtype}`);
-    shape = images.shape;
-    if (shape.length === 4) data = images.dataSync();
-    else data = [];
-  } else if (images !== null && typeof images === "object" && "data" in images && "shape" in images) {
+  if (images !== null && typeof images === "object" && "data" in images && "shape" in images) {
     data = images.data;
     shape = images.shape;
     if (!Array.isArray(shape)) throw new InvalidArgumentError("images.shape", `expected [n, height, width, channels], got ${describeValue(shape)}`);
@@ -50,16 +57,20 @@ function readBatch(images: ImageBatch): { data: ArrayLike<number>; n: number; h:
   } else {
     throw new InvalidArgumentError("images", `expected a Tensor4D or { data, shape }, got ${describeValue(images)}`);
   }
+  return { ...checkBatchShape(shape, data.length), data };
+}
+
+function checkBatchShape(shape: readonly number[], length: number | null): { n: number; h: number; w: number; c: number } {
   if (shape.length !== 4) throw new ShapeMismatchError("images", `expected shape [n, height, width, channels], got [${shape.join(", ")}]`);
   const [n, h, w, c] = shape as [number, number, number, number];
   for (const [name, v] of [["n", n], ["height", h], ["width", w]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ShapeMismatchError("images", `expected a positive integer ${name} in shape [n, height, width, channels], got [${shape.join(", ")}]`);
   }
   if (c !== 1 && c !== 3) throw new ShapeMismatchError("images", `expected 1 (grayscale) or 3 (RGB) channels, got shape [${shape.join(", ")}]`);
-  if (data.length !== n * h * w * c) {
-    throw new ShapeMismatchError("images.data", `expected ${n * h * w * c} values for shape [${shape.join(", ")}], got ${data.length}`);
+  if (length !== null && length !== n * h * w * c) {
+    throw new ShapeMismatchError("images.data", `expected ${n * h * w * c} values for shape [${shape.join(", ")}], got ${length}`);
   }
-  return { data, n, h, w, c };
+  return { n, h, w, c };
 }
 
 const GRID_KEYS = ["columns", "padding", "scale", "background"] as const;
@@ -80,25 +91,10 @@ export function imageGridLayout(n: number, h: number, w: number, options: ImageG
   return { width: cols * cellWidth + padding * scale, height: rows * cellHeight + padding * scale, columns: cols, rows, cellWidth, cellHeight };
 }
 
-/**
- * Encode a batch of images as one PNG: a grid of `columns` images per row, `padding` pixels of
- * `background` between and around them, each pixel repeated `scale × scale` times. One channel
- * gives a grayscale PNG, three an RGB PNG (8 bits). Values are expected in [0, 1] and written as
- * `round(255·v)`; values outside are clamped to [0, 1] (decoder outputs overshoot slightly), while
- * NaN or ±Infinity is an `InvalidArgumentError` naming the first bad index. The PNG's image data
- * is zlib-compressed in Node and stored uncompressed elsewhere (a valid PNG either way; draw it on
- * a canvas or wrap it in a `Blob` of type `image/png` in a browser).
- *
- * @example
- * const png = encodeImageGrid(batch, { columns: 8, scale: 2 }); // Uint8Array, a PNG file
- */
-export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = {}): Uint8Array<ArrayBuffer> {
-  checkOptions("options", options, GRID_KEYS);
-  const { data, n, h, w, c } = readBatch(images);
+/** The grid's layout and background (checked against the channel count) for these options. */
+function checkGridOptions(n: number, h: number, w: number, c: number, options: ImageGridOptions): { layout: ImageGridLayout; background: [number, number, number] } {
   const layout = imageGridLayout(n, h, w, options);
   checkAllocation("images", layout.width * layout.height * c, 1);
-  const padding = options.padding ?? 2;
-  const scale = options.scale ?? 1;
   const bg = options.background ?? 1;
   let background: [number, number, number];
   if (typeof bg === "number") {
@@ -113,6 +109,31 @@ export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = 
   if (c === 1 && !(background[0] === background[1] && background[1] === background[2])) {
     throw new InvalidArgumentError("options.background", "expected a gray background (one value) for grayscale images");
   }
+  return { layout, background };
+}
+
+/**
+ * Encode a batch of images as one PNG: a grid of `columns` images per row, `padding` pixels of
+ * `background` between and around them, each pixel repeated `scale × scale` times. One channel
+ * gives a grayscale PNG, three an RGB PNG (8 bits). Values are expected in [0, 1] and written as
+ * `round(255·v)`; values outside are clamped to [0, 1] (decoder outputs overshoot slightly), while
+ * NaN or ±Infinity is an `InvalidArgumentError` naming the first bad index. The PNG's image data
+ * is zlib-compressed in Node and stored uncompressed elsewhere (a valid PNG either way; draw it on
+ * a canvas or wrap it in a `Blob` of type `image/png` in a browser).
+ *
+ * Synchronous, so it takes `{ data, shape }` and no tensor (a tensor may live on a GPU, where it can
+ * only be read asynchronously): {@link saveImageGrid} takes a `Tensor4D`, or pass
+ * `{ data: await t.data(), shape: t.shape }`.
+ *
+ * @example
+ * const png = encodeImageGrid({ data: await batch.data(), shape: batch.shape }, { columns: 8, scale: 2 }); // Uint8Array, a PNG file
+ */
+export function encodeImageGrid(images: ImagePixels, options: ImageGridOptions = {}): Uint8Array<ArrayBuffer> {
+  checkOptions("options", options, GRID_KEYS);
+  const { data, n, h, w, c } = readBatch(images);
+  const { layout, background } = checkGridOptions(n, h, w, c, options);
+  const padding = options.padding ?? 2;
+  const scale = options.scale ?? 1;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i] as number)) {
       throw new InvalidArgumentError("images", `expected finite pixel values, found ${describeValue(data[i])} at index ${i} (image ${Math.floor(i / (h * w * c))})`);
@@ -146,7 +167,8 @@ export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = 
  * {@link encodeImageGrid} and write the PNG to `path` atomically: to a temporary file in the same
  * directory, then renamed over `path`, so a reader never sees a half-written image. The directory
  * must exist (`FileNotFoundError` otherwise). A path on disk in Node, or a store URL anywhere
- * (`memory://run/grid.png`, `indexeddb://run/grid.png`).
+ * (`memory://run/grid.png`, `indexeddb://run/grid.png`). A `Tensor4D` is read with one
+ * `await data()` once its shape and the options are checked.
  *
  * @example
  * await saveImageGrid("out/reconstructions.png", batch, { columns: 10 });
@@ -154,7 +176,18 @@ export function encodeImageGrid(images: ImageBatch, options: ImageGridOptions = 
 export async function saveImageGrid(path: string, images: ImageBatch, options: ImageGridOptions = {}): Promise<void> {
   checkPath("path", path);
   const store = fileStoreFor(path, "saveImageGrid");
-  const png = encodeImageGrid(images, options);
+  let png: Uint8Array<ArrayBuffer>;
+  if (images instanceof tf.Tensor) {
+    // the tensor, its shape and the options checked before the one read
+    if (images.isDisposed) throw new InvalidArgumentError("images", "the tensor has been disposed");
+    if (images.dtype !== "float32" && images.dtype !== "int32") throw new InvalidArgumentError("images", `expected a float32 or int32 tensor, got dtype ${images.dtype}`);
+    checkOptions("options", options, GRID_KEYS);
+    const { n, h, w, c } = checkBatchShape(images.shape, null);
+    checkGridOptions(n, h, w, c, options);
+    png = encodeImageGrid({ data: await images.data(), shape: images.shape }, options);
+  } else {
+    png = encodeImageGrid(images, options);
+  }
   const target = resolvePath(path);
   const dir = dirnamePath(target);
   const name = basenamePath(target);

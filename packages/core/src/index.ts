@@ -44,7 +44,7 @@ export {
 } from "./validate.js";
 export { backendCapacityBytes, checkModelSize } from "./capacity.js";
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
-export { toMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
+export { toMatrix, readMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, wasmRelaxedSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";
 export { wasmThreadPool, WASM_POOL_MAX_PAGES, type WasmThreadPool } from "./wasm-threads.js";
 export { spawnWorker, atomicsWait, workerThreadsAvailable, cpuCount, cpuLoad, type SpawnedWorker, type WorkerSpawner } from "./platform/workers.js";
@@ -100,6 +100,7 @@ export {
   type StepContext,
   type ValidateContext,
   type StepLosses,
+  type StepLossTensors,
   type LearningRate,
   type LearningRateSchedule,
   type EarlyStoppingOptions,
@@ -150,7 +151,7 @@ export {
   type TorusParams,
   type TwoRingsParams,
 } from "./datasets/synthetic.js";
-export { encodeImageGrid, saveImageGrid, imageGridLayout, type ImageBatch, type ImageGridOptions, type ImageGridLayout } from "./image.js";
+export { encodeImageGrid, saveImageGrid, imageGridLayout, type ImageBatch, type ImagePixels, type ImageGridOptions, type ImageGridLayout } from "./image.js";
 export {
   mlp,
   convEncoder,

@@ -9,7 +9,8 @@ beforeAll(async () => {
 });
 
 const layerClasses = (m: tf.LayersModel): string[] => m.layers.map((l) => l.getClassName());
-const weightsOf = (m: tf.LayersModel): Float32Array[] => m.getWeights().map((w) => w.dataSync() as Float32Array);
+/** A model's weights, read asynchronously (as on a GPU backend). */
+const weightsOf = async (m: tf.LayersModel): Promise<Float32Array[]> => (await Promise.all(m.getWeights().map((w) => w.data()))) as Float32Array[];
 
 describe("mlp", () => {
   it("has the closed-form parameter count and output shape", () => {
@@ -27,11 +28,11 @@ describe("mlp", () => {
     tf.dispose([y]);
   });
 
-  it("same seed, same weights; another seed, other weights", () => {
+  it("same seed, same weights; another seed, other weights", async () => {
     const make = (seed: number) => mlp({ inputDim: 3, outputDim: 2, hiddenLayers: 3, width: 8, batchNorm: true, seed });
-    const a = weightsOf(make(11));
-    const b = weightsOf(make(11));
-    const c = weightsOf(make(12));
+    const a = await weightsOf(make(11));
+    const b = await weightsOf(make(11));
+    const c = await weightsOf(make(12));
     expect(a.map((w) => Array.from(w))).toEqual(b.map((w) => Array.from(w)));
     expect(Array.from(a[0]!)).not.toEqual(Array.from(c[0]!));
     // layers of equal shape do not share initial weights
@@ -45,7 +46,7 @@ describe("mlp", () => {
     expect(layerClasses(before)).toEqual(["Dense", "BatchNormalization", "Activation", "Dense"]);
   });
 
-  it("computes BN(LeakyReLU_α(Wx + b)) numerically (inference mode)", () => {
+  it("computes BN(LeakyReLU_α(Wx + b)) numerically (inference mode)", async () => {
     const m = mlp({ inputDim: 2, outputDim: 1, hiddenLayers: 1, width: 2, activation: "leakyRelu", alpha: 0.5, batchNorm: true });
     const W = [
       [1, -2],
@@ -64,13 +65,13 @@ describe("mlp", () => {
     const a = z.map((v) => (v > 0 ? v : 0.5 * v));
     const n = a.map((v, j) => (gamma[j]! * (v - mean[j]!)) / Math.sqrt(variance[j]! + 1e-3) + beta[j]!);
     const expected = n[0]! * V[0]![0]! + n[1]! * V[1]![0]! + c[0]!;
-    const y = (m.predict(tf.tensor2d([x])) as tf.Tensor).dataSync()[0]!;
+    const y = (await (m.predict(tf.tensor2d([x])) as tf.Tensor).data())[0]!;
     expect(y).toBeCloseTo(expected, 5);
     // and the other order would differ here (z has a negative entry)
     expect(z.some((v) => v < 0)).toBe(true);
   });
 
-  it("batch norm momentum and ε: tfjs's defaults (0.99, 1e-3), PyTorch's on request (0.9 = torch momentum 0.1, 1e-5)", () => {
+  it("batch norm momentum and ε: tfjs's defaults (0.99, 1e-3), PyTorch's on request (0.9 = torch momentum 0.1, 1e-5)", async () => {
     const bnOf = (m: tf.LayersModel) => m.layers.find((l) => l.getClassName() === "BatchNormalization")!;
     const dflt = bnOf(mlp({ inputDim: 3, outputDim: 1, hiddenLayers: 1, width: 3, batchNorm: true })).getConfig();
     expect([dflt.momentum, dflt.epsilon]).toEqual([0.99, 1e-3]);
@@ -85,12 +86,14 @@ describe("mlp", () => {
       [-2, 4, 2],
       [0, 1, 1.5],
     ];
-    const out = tf.tidy(() => (bn.apply(tf.tensor2d(x), { training: true }) as tf.Tensor).arraySync() as number[][]);
+    const y = tf.tidy(() => bn.apply(tf.tensor2d(x), { training: true }) as tf.Tensor);
+    const out = (await y.array()) as number[][];
+    y.dispose();
     // by hand, PyTorch's rule with momentum 0.1: running_mean = 0.9·0 + 0.1·mean, running_var = 0.9·1 + 0.1·var
     // (tfjs updates with the biased batch variance; PyTorch would use the unbiased one, ×4/3 here)
     const mean = [0, 1, 2].map((j) => x.reduce((s, r) => s + r[j]!, 0) / 4);
     const variance = [0, 1, 2].map((j) => x.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / 4);
-    const [, , movingMean, movingVar] = bn.getWeights().map((w) => Array.from(w.dataSync()));
+    const [, , movingMean, movingVar] = await Promise.all(bn.getWeights().map(async (w) => Array.from(await w.data())));
     mean.forEach((v, j) => expect(movingMean![j]!).toBeCloseTo(0.1 * v, 6));
     variance.forEach((v, j) => expect(movingVar![j]!).toBeCloseTo(0.9 + 0.1 * v, 6));
     // training output: (x − mean)/√(var + 1e-5) (γ = 1, β = 0)
@@ -103,7 +106,7 @@ describe("mlp", () => {
     const m = mlp({ inputDim: 3, outputDim: 2, hiddenLayers: 2, width: 5, activation: "swish", seed: 3 });
     const act = m.layers.find((l) => l.getClassName() === "Activation")!;
     const xs = [-3, -0.5, 0, 1, 4];
-    const ys = (act.apply(tf.tensor1d(xs)) as tf.Tensor).dataSync();
+    const ys = await (act.apply(tf.tensor1d(xs)) as tf.Tensor).data();
     xs.forEach((x, i) => expect(ys[i]).toBeCloseTo(x / (1 + Math.exp(-x)), 6));
     let saved: tf.io.ModelArtifacts | undefined;
     await m.save(tf.io.withSaveHandler(async (artifacts) => {
@@ -112,12 +115,12 @@ describe("mlp", () => {
     }));
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
     const x = tf.tensor2d(new Rng(5).normalArray(12), [4, 3]);
-    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((m.predict(x) as tf.Tensor).dataSync()));
+    expect(Array.from(await (loaded.predict(x) as tf.Tensor).data())).toEqual(Array.from(await (m.predict(x) as tf.Tensor).data()));
   });
 
-  it("torch init draws kernels and biases in ±1/√fan_in", () => {
+  it("torch init draws kernels and biases in ±1/√fan_in", async () => {
     const m = mlp({ inputDim: 16, outputDim: 4, hiddenLayers: 1, width: 64, init: "torch", seed: 1 });
-    const [k1, b1, k2] = weightsOf(m);
+    const [k1, b1, k2] = await weightsOf(m);
     const within = (a: Float32Array, bound: number) => a.every((v) => Math.abs(v) <= bound);
     expect(within(k1!, 1 / 4)).toBe(true);
     expect(within(b1!, 1 / 4)).toBe(true);
@@ -136,7 +139,7 @@ describe("mlp", () => {
 });
 
 describe("the GTN Appendix F autoencoder", () => {
-  it("has the paper's shapes and parameter counts", () => {
+  it("has the paper's shapes and parameter counts", async () => {
     const d = 5;
     const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: d, seed: 0 });
     // conv1 4·4·1·64+64, conv2 4·4·64·128+128, dense 7·7·128·d + d, batch norm γ, β, mean, variance (4d)
@@ -151,13 +154,13 @@ describe("the GTN Appendix F autoencoder", () => {
     expect(layerClasses(encoder)).toEqual(["Conv2D", "Activation", "Conv2D", "Activation", "Flatten", "Dense", "BatchNormalization", "Activation"]);
     expect(layerClasses(decoder)).toEqual(["Dense", "Reshape", "Conv2DTranspose", "Activation", "Conv2DTranspose", "Activation"]);
     const z = encoder.predict(tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 1)) as tf.Tensor;
-    const zs = z.dataSync();
+    const zs = await z.data();
     expect(zs.every((v) => v > -1 && v < 1)).toBe(true); // tanh
-    const x = (decoder.predict(z) as tf.Tensor).dataSync();
+    const x = await (decoder.predict(z) as tf.Tensor).data();
     expect(x.every((v) => v > 0 && v < 1)).toBe(true); // sigmoid
   });
 
-  it("'same' padding equals PyTorch's padding 1 here (conv and transposed conv)", () => {
+  it("'same' padding equals PyTorch's padding 1 here (conv and transposed conv)", async () => {
     const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 3, seed: 2 });
     const rng = new Rng(9);
     // encoder conv1 vs tf.conv2d with explicit symmetric padding 1
@@ -165,14 +168,14 @@ describe("the GTN Appendix F autoencoder", () => {
     const [k, b] = encoder.layers[0]!.getWeights();
     const viaLayer = encoder.layers[0]!.apply(x) as tf.Tensor;
     const viaPad1 = tf.conv2d(x, k as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]).add(b!);
-    expect(tf.max(tf.abs(viaLayer.sub(viaPad1))).dataSync()[0]).toBeLessThan(1e-5);
+    expect((await tf.max(tf.abs(viaLayer.sub(viaPad1))).data())[0]).toBeLessThan(1e-5);
     // decoder convT1 (7→14, 128→64) vs a direct PyTorch-style transposed conv: full (7−1)·2+4 = 16, crop 1 per side
     const convT = decoder.layers[2]!;
     const [kt, bt] = convT.getWeights(); // [4, 4, out 64, in 128]
     const inp = rng.normalArray(7 * 7 * 128);
-    const out = (convT.apply(tf.tensor4d(inp, [1, 7, 7, 128])) as tf.Tensor).dataSync();
-    const K = kt!.dataSync();
-    const B = bt!.dataSync();
+    const out = await (convT.apply(tf.tensor4d(inp, [1, 7, 7, 128])) as tf.Tensor).data();
+    const K = await kt!.data();
+    const B = await bt!.data();
     const full = new Float64Array(16 * 16 * 64);
     for (let i = 0; i < 7; i++)
       for (let j = 0; j < 7; j++)
@@ -194,13 +197,13 @@ describe("the GTN Appendix F autoencoder", () => {
     expect(err).toBeLessThan(1e-4);
   });
 
-  it("is reproducible from a seed", () => {
+  it("is reproducible from a seed", async () => {
     const a = gtnMnistAutoencoder({ latentDim: 4, seed: 7 });
     const b = gtnMnistAutoencoder({ latentDim: 4, seed: 7 });
     const c = gtnMnistAutoencoder({ latentDim: 4, seed: 8 });
-    expect(weightsOf(a.decoder).map((w) => Array.from(w))).toEqual(weightsOf(b.decoder).map((w) => Array.from(w)));
-    expect(Array.from(weightsOf(a.encoder)[2]!)).toEqual(Array.from(weightsOf(b.encoder)[2]!));
-    expect(Array.from(weightsOf(a.encoder)[2]!)).not.toEqual(Array.from(weightsOf(c.encoder)[2]!));
+    expect((await weightsOf(a.decoder)).map((w) => Array.from(w))).toEqual((await weightsOf(b.decoder)).map((w) => Array.from(w)));
+    expect(Array.from((await weightsOf(a.encoder))[2]!)).toEqual(Array.from((await weightsOf(b.encoder))[2]!));
+    expect(Array.from((await weightsOf(a.encoder))[2]!)).not.toEqual(Array.from((await weightsOf(c.encoder))[2]!));
   });
 });
 

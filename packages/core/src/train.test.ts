@@ -25,6 +25,15 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
+/** A scalar tensor's value, read asynchronously (as on a GPU backend); the tensor is disposed. */
+async function readScalar(t: tf.Tensor): Promise<number> {
+  try {
+    return (await t.data())[0]!;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Solve the normal equations (AᵀA)β = Aᵀy in float64 by Gaussian elimination with pivoting. */
 function leastSquares(a: number[][], y: number[]): number[] {
   const p = a[0]!.length;
@@ -122,16 +131,20 @@ describe("trainLoop on a linear regression", () => {
       seed: 3,
       learningRate: { initial: 0.1, halveAtEpochs: [20, 30, 40, 50, 60, 70] },
       optimizers: opt,
-      step: (batch) =>
-        tf.tidy(() => {
+      // a step may return its loss as a number, read here (asynchronously)
+      step: async (batch) => {
+        const loss = tf.tidy(() => {
           const idx = tf.tensor1d(batch, "int32");
           const xb = X.gather(idx);
           const yb = Y.gather(idx);
-          const loss = opt.minimize(() => tf.losses.meanSquaredError(yb, xb.matMul(w).add(b)) as tf.Scalar, true, [w, b])!;
-          return loss.dataSync()[0]!;
-        }),
+          return opt.minimize(() => tf.losses.meanSquaredError(yb, xb.matMul(w).add(b)) as tf.Scalar, true, [w, b])!;
+        });
+        const value = (await loss.data())[0]!;
+        loss.dispose();
+        return value;
+      },
     });
-    const got = [...w.dataSync(), ...b.dataSync()];
+    const got = [...(await w.data()), ...(await b.data())];
     for (let i = 0; i < 4; i++) expect(Math.abs(got[i]! - beta[i]!)).toBeLessThan(2e-3);
     // and it really moved from zero towards (1.5, -2, 0.5, 0.3)
     expect(beta[1]!).toBeLessThan(-1.9);
@@ -174,11 +187,11 @@ describe("learning-rate schedules", () => {
     opt.dispose();
   });
 
-  it("setLearningRate changes Adam's actual update (tfjs 4.22 reads the protected field each step)", () => {
-    const run = (opt: tf.Optimizer): number[] => {
+  it("setLearningRate changes Adam's actual update (tfjs 4.22 reads the protected field each step)", async () => {
+    const run = async (opt: tf.Optimizer): Promise<number[]> => {
       const v = tf.variable(tf.tensor1d([1, 2]));
       for (let i = 0; i < 3; i++) opt.minimize(() => tf.sum(tf.square(v)) as tf.Scalar, false, [v]);
-      const out = Array.from(v.dataSync());
+      const out = Array.from(await v.data());
       v.dispose();
       opt.dispose();
       return out;
@@ -186,10 +199,10 @@ describe("learning-rate schedules", () => {
     const adam = tf.train.adam(0.5);
     setLearningRate(adam, 0.01);
     expect(getLearningRate(adam)).toBe(0.01);
-    expect(run(adam)).toEqual(run(tf.train.adam(0.01)));
+    expect(await run(adam)).toEqual(await run(tf.train.adam(0.01)));
     const momentum = tf.train.momentum(0.5, 0.9);
     setLearningRate(momentum, 0.01);
-    expect(run(momentum)).toEqual(run(tf.train.momentum(0.01, 0.9)));
+    expect(await run(momentum)).toEqual(await run(tf.train.momentum(0.01, 0.9)));
     expect(() => setLearningRate(tf.train.adam(0.1), 0)).toThrow(/learningRate/);
     expect(() => setLearningRate({} as tf.Optimizer, 0.1)).toThrow(/optimizer/);
   });
@@ -205,12 +218,17 @@ describe("learning-rate schedules", () => {
       epochs: 30,
       learningRate: { initial: { d: 0.1, g: 0.2 }, halveAtEpochs: [10] },
       optimizers: { d: optD, g: optG },
-      step: () =>
-        tf.tidy(() => {
+      // numbers read by the step itself (one read of both losses)
+      step: async () => {
+        const both = tf.tidy(() => {
           const ld = optD.minimize(() => tf.square(tf.sub(a, 3)) as tf.Scalar, true, [a])!;
           const lg = optG.minimize(() => tf.square(tf.add(b, 1)) as tf.Scalar, true, [b])!;
-          return { d: ld.dataSync()[0]!, g: lg.dataSync()[0]!};
-        }),
+          return tf.stack([ld, lg]);
+        });
+        const [d, g] = await both.data();
+        both.dispose();
+        return { d: d!, g: g! };
+      },
     });
     expect(getLearningRate(optD)).toBeCloseTo(0.05, 12);
     expect(getLearningRate(optG)).toBeCloseTo(0.1, 12);
@@ -218,8 +236,8 @@ describe("learning-rate schedules", () => {
     expect(history.epochs[0]!.learningRate).toEqual({ d: 0.1, g: 0.2 });
     // closed form: gradient descent on (a-3)² multiplies a-3 by (1 - 2·lr) per step; 2 steps per
     // epoch, 10 epochs at the initial rate, 20 at half of it
-    expect(a.dataSync()[0]!).toBeCloseTo(3 * (1 - 0.8 ** 20 * 0.9 ** 40), 5);
-    expect(b.dataSync()[0]!).toBeCloseTo(-1 * (1 - 0.6 ** 20 * 0.8 ** 40), 5);
+    expect((await a.data())[0]!).toBeCloseTo(3 * (1 - 0.8 ** 20 * 0.9 ** 40), 5);
+    expect((await b.data())[0]!).toBeCloseTo(-1 * (1 - 0.6 ** 20 * 0.8 ** 40), 5);
     tf.dispose([a, b]);
     optD.dispose();
     optG.dispose();
@@ -285,7 +303,8 @@ describe("checkpoints and resume", () => {
     dispose: () => void;
   }
 
-  function makeRun(dir: string | undefined, extra: Partial<TrainLoopOptions> = {}, failAtStep = -1): Run {
+  /** `tensors`: the step and validation return their losses as tensors (the loop reads them). */
+  function makeRun(dir: string | undefined, extra: Partial<TrainLoopOptions> = {}, failAtStep = -1, tensors = false): Run {
     const X = tf.tensor2d(xData, [n, 4]);
     const Y = tf.tensor2d(yData, [n, 1]);
     let model = makeModel();
@@ -302,15 +321,18 @@ describe("checkpoints and resume", () => {
         if (ctx.globalStep === failAtStep) throw new Error("simulated crash");
         // input noise drawn from ctx.rng: must be reproduced exactly after a resume
         const noise = ctx.rng.normalArray(batch.length * 4, 0, 0.05);
-        return tf.tidy(() => {
+        const loss = tf.tidy(() => {
           const idx = tf.tensor1d(batch, "int32");
           const xb = X.gather(idx).add(tf.tensor2d(noise, [batch.length, 4]));
           const yb = Y.gather(idx);
-          const loss = opt.minimize(() => tf.losses.meanSquaredError(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true, vars())!;
-          return loss.dataSync()[0]!;
+          return opt.minimize(() => tf.losses.meanSquaredError(yb, model.apply(xb) as tf.Tensor) as tf.Scalar, true, vars())!;
         });
+        return tensors ? loss : readScalar(loss);
       },
-      validate: () => tf.tidy(() => (tf.losses.meanSquaredError(Y, model.apply(X) as tf.Tensor) as tf.Scalar).dataSync()[0]!),
+      validate: () => {
+        const v = tf.tidy(() => tf.losses.meanSquaredError(Y, model.apply(X) as tf.Tensor) as tf.Scalar);
+        return tensors ? v : readScalar(v);
+      },
       ...(dir
         ? {
             checkpoint: {
@@ -346,7 +368,7 @@ describe("checkpoints and resume", () => {
   }
 
   const withoutTimes = (epochs: EpochRecord[]): Omit<EpochRecord, "seconds">[] => epochs.map(({ seconds: _s, ...rest }) => rest);
-  const weights = (m: tf.LayersModel): number[][] => m.getWeights().map((w) => Array.from(w.dataSync()));
+  const weights = async (m: tf.LayersModel): Promise<number[][]> => Promise.all(m.getWeights().map(async (w) => Array.from(await w.data())));
 
   it("an aborted run resumed from its mid-epoch checkpoint ends with exactly the uninterrupted weights and history", async () => {
     const plain = makeRun(undefined);
@@ -374,7 +396,7 @@ describe("checkpoints and resume", () => {
     expect(resumed.globalStep).toBe(reference.globalStep);
     expect(withoutTimes(resumed.epochs)).toEqual(withoutTimes(reference.epochs));
     expect(resumed.bestEpoch).toBe(reference.bestEpoch);
-    expect(weights(second.model)).toEqual(weights(plain.model));
+    expect(await weights(second.model)).toEqual(await weights(plain.model));
     expect(getLearningRate(second.opt)).toBe(0.01);
 
     // a completed checkpoint resumes to the same history at once, without steps
@@ -382,7 +404,7 @@ describe("checkpoints and resume", () => {
     const again = await trainLoop(third.options);
     expect(again.stopped).toBe("completed");
     expect(withoutTimes(again.epochs)).toEqual(withoutTimes(reference.epochs));
-    expect(weights(third.model)).toEqual(weights(plain.model));
+    expect(await weights(third.model)).toEqual(await weights(plain.model));
     [plain, second, third].forEach((r) => r.dispose());
   });
 
@@ -407,6 +429,38 @@ describe("checkpoints and resume", () => {
     expect(h.globalStep).toBeLessThan(2500);
   });
 
+  it("with tensor losses read 3 steps at a time, an aborted run resumes to exactly the weights and history of the plain run", async () => {
+    const plain = makeRun(undefined);
+    const reference = await trainLoop(plain.options);
+    const dir = path.join(root, "ckpt-abort-tensors");
+    const controller = new AbortController();
+    const first = makeRun(
+      dir,
+      {
+        signal: controller.signal,
+        readLossesEvery: 3,
+        onProgress: (e) => {
+          if (e.phase === "step" && e.globalStep === 5) controller.abort();
+        },
+      },
+      -1,
+      true,
+    );
+    const partial = await trainLoop(first.options);
+    expect(partial.stopped).toBe("aborted");
+    // 4 steps per epoch: steps 5–7 are read together once step 8 has been dispatched and step 8 at
+    // the epoch's end, so the abort raised at step 5's event takes effect before step 9; the
+    // checkpoint (after epoch 2, every: 2) holds all 8 steps
+    expect(partial.globalStep).toBe(8);
+    first.dispose();
+    const second = makeRun(dir, {}, -1, true);
+    const resumed = await trainLoop(second.options);
+    expect(resumed.resumedFrom).toEqual({ epoch: 2, step: 0 });
+    expect(withoutTimes(resumed.epochs)).toEqual(withoutTimes(reference.epochs));
+    expect(await weights(second.model)).toEqual(await weights(plain.model));
+    [plain, second].forEach((r) => r.dispose());
+  });
+
   it("a crashed run resumes from the last every-N checkpoint to the same result", async () => {
     const plain = makeRun(undefined);
     const reference = await trainLoop(plain.options);
@@ -420,7 +474,7 @@ describe("checkpoints and resume", () => {
     const resumed = await trainLoop(resumedRun.options);
     expect(resumed.resumedFrom).toEqual({ epoch: 2, step: 0 });
     expect(withoutTimes(resumed.epochs)).toEqual(withoutTimes(reference.epochs));
-    expect(weights(resumedRun.model)).toEqual(weights(plain.model));
+    expect(await weights(resumedRun.model)).toEqual(await weights(plain.model));
     [plain, resumedRun].forEach((r) => r.dispose());
   });
 
@@ -470,7 +524,7 @@ describe("progress events and tensors", () => {
       learningRate: { initial: 0.1, halveAtEpochs: [1, 2, 3] },
       optimizers: opt,
       leakCheck: true,
-      step: () => tf.tidy(() => opt.minimize(() => tf.sum(tf.square(v)) as tf.Scalar, true, [v])!.dataSync()[0]!),
+      step: () => readScalar(tf.tidy(() => opt.minimize(() => tf.sum(tf.square(v)) as tf.Scalar, true, [v])!)),
     };
     await trainLoop(options); // warm-up
     const before = tf.memory().numTensors;
@@ -482,6 +536,139 @@ describe("progress events and tensors", () => {
     );
     tf.dispose([v, ...leaked]);
     opt.dispose();
+  });
+});
+
+describe("tensor losses", () => {
+  /** A step whose loss is `values[globalStep]`, returned as a scalar tensor; logs what happens when. */
+  function tensorSteps(values: number[], log: string[]): TrainLoopOptions["step"] {
+    return (_b, ctx) => {
+      log.push(`dispatch ${ctx.globalStep + 1}`);
+      return tf.scalar(values[ctx.globalStep]!);
+    };
+  }
+
+  it("reads them batched and a step late, with the same epoch losses as numbers", async () => {
+    const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const log: string[] = [];
+    const reads: number[] = [];
+    const data = tf.Tensor.prototype.data;
+    tf.Tensor.prototype.data = function (this: tf.Tensor) {
+      reads.push(this.size);
+      return data.call(this);
+    } as typeof data;
+    let history;
+    try {
+      history = await trainLoop({
+        size: 12,
+        batchSize: 2,
+        epochs: 2,
+        readLossesEvery: 2,
+        step: tensorSteps(values, log),
+        onProgress: (e) => log.push(`${e.phase} ${e.globalStep}`),
+      });
+    } finally {
+      tf.Tensor.prototype.data = data;
+    }
+    // 6 steps per epoch; a read once two unread steps wait behind the newest, and at the epoch's end
+    expect(log.slice(0, 11)).toEqual([
+      "dispatch 1",
+      "dispatch 2",
+      "dispatch 3",
+      "step 1",
+      "step 2",
+      "dispatch 4",
+      "dispatch 5",
+      "step 3",
+      "step 4",
+      "dispatch 6",
+      "step 5",
+    ]);
+    expect(log.slice(11, 13)).toEqual(["step 6", "epoch 6"]);
+    // one read per pair of steps: 3 per epoch, each of 2 losses (the epoch's last read: steps 5, 6)
+    expect(reads).toEqual([2, 2, 2, 2, 2, 2]);
+    // equal batches: the epoch loss is the plain mean, (1 + … + 6) / 6 = 3.5 and (7 + … + 12) / 6 = 9.5
+    expect(history.epochs.map((e) => e.losses.loss)).toEqual([3.5, 9.5]);
+    expect(history.globalStep).toBe(12);
+  });
+
+  it("keeps the order and names of a record mixing tensors and numbers", async () => {
+    const events: TrainProgress[] = [];
+    const history = await trainLoop({
+      size: 4,
+      batchSize: 2,
+      epochs: 1,
+      step: (_b, ctx) => ({ g: tf.scalar(ctx.step + 1), n: 10, d: tf.scalar(-ctx.step) }),
+      onProgress: (e) => events.push(e),
+    });
+    expect(events[0]!.stepLosses).toEqual({ g: 1, n: 10, d: -0 });
+    expect(Object.keys(events[1]!.stepLosses!)).toEqual(["g", "n", "d"]);
+    expect(history.epochs[0]!.losses).toEqual({ g: 1.5, n: 10, d: -0.5 });
+  });
+
+  it("stops on a non-finite tensor loss one step late (documented lag), counting the steps before it", async () => {
+    const log: string[] = [];
+    const history = await trainLoop({ size: 8, batchSize: 2, epochs: 3, step: tensorSteps([1, 1, 1, 1, 1, Number.NaN, 1, 1, 1, 1, 1, 1], log) });
+    expect(history.stopped).toBe("non-finite-loss");
+    // the NaN is step 6; step 7 was dispatched before it was read
+    expect(log.at(-1)).toBe("dispatch 7");
+    expect(history.globalStep).toBe(5);
+    expect(history.epochs.length).toBe(1);
+  });
+
+  it("early stopping on a validation loss returned as a tensor", async () => {
+    const val = [3, 2, 2.5, 2.25, 1]; // exact in float32
+    const history = await trainLoop({
+      size: 4,
+      batchSize: 2,
+      epochs: 5,
+      step: () => tf.scalar(1),
+      validate: (ctx) => tf.scalar(val[ctx.epoch]!),
+      earlyStopping: { patience: 2 },
+    });
+    expect(history.stopped).toBe("early-stopping");
+    expect(history.epochs.map((e) => e.validationLoss)).toEqual([3, 2, 2.5, 2.25]);
+    expect(history.bestEpoch).toBe(1);
+  });
+
+  it("leaks nothing: not on completion, not when a step throws with losses unread, not on a bad return value", async () => {
+    const run = (extra: Partial<TrainLoopOptions>) =>
+      trainLoop({ size: 12, batchSize: 2, epochs: 2, readLossesEvery: 4, leakCheck: true, step: () => ({ a: tf.scalar(1), b: tf.scalar(2) }), validate: () => tf.scalar(0.5), ...extra });
+    await run({}); // warm-up
+    const before = tf.memory().numTensors;
+    // the unread losses (up to 5 steps' worth) are not mistaken for a leak by leakCheck
+    expect((await run({})).stopped).toBe("completed");
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(
+      run({
+        step: (_b, ctx) => {
+          if (ctx.globalStep === 3) throw new Error("boom");
+          return { a: tf.scalar(1), b: tf.scalar(2) };
+        },
+      }),
+    ).rejects.toThrow("boom");
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(run({ step: () => ({ a: tf.scalar(1), b: tf.tensor1d([1, 2]) as never }) })).rejects.toThrow(/step: must return scalar losses, got a tensor of shape \[2\] for 'b'/);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(run({ step: () => ({ a: tf.scalar(1), b: "x" as never }) })).rejects.toThrow(InvalidArgumentError);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(run({ validate: () => tf.tensor1d([1, 2]) as never })).rejects.toThrow(/validate: must return a number or a scalar tensor/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("refuses a disposed loss tensor, naming it", async () => {
+    await expect(
+      trainLoop({
+        size: 2,
+        batchSize: 1,
+        epochs: 1,
+        step: () => {
+          const t = tf.scalar(1);
+          t.dispose();
+          return { d: t };
+        },
+      }),
+    ).rejects.toThrow(/returned a disposed tensor for 'd'/);
   });
 });
 
@@ -503,6 +690,7 @@ describe("trainLoop options", () => {
     ["checkpoint.every", { checkpoint: { dir: "x", every: 0, save: async () => {}, load: async () => {} } }],
     ["checkpoint.load", { checkpoint: { dir: "x", every: 1, save: async () => {} } }],
     ["batchSize", { size: 3, batchSize: 4, dropLast: true }],
+    ["readLossesEvery", { readLossesEvery: 0 }],
   ];
   for (const [argument, patch] of cases) {
     it(`rejects bad ${argument} before any step`, async () => {

@@ -5,10 +5,12 @@ import { STATE_JSON, loadState, saveState } from "./files.js";
 import { statPath } from "./platform/io.js";
 import { dirnamePath, joinPath, resolvePath } from "./platform/paths.js";
 import { Rng, type RngLike, type RngState, toRng } from "./rng.js";
+import { LossQueue, splitStepLosses, type StepLossTensors } from "./train-losses.js";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkPath, checkSignal } from "./validate.js";
 
 /** A step's loss: one number, or several named ones (e.g. `{ d, g }` for adversarial training). */
 export type StepLosses = number | Record<string, number>;
+export type { StepLossTensors } from "./train-losses.js";
 /** One learning rate, or one per optimiser by name (keys of `optimizers`). */
 export type LearningRate = number | Record<string, number>;
 /** Why {@link trainLoop} stopped. */
@@ -50,7 +52,7 @@ export interface EpochRecord {
   learningRate: LearningRate | null;
   steps: number;
   samples: number;
-  /** Seconds spent in `step` this epoch (not validation or checkpoints). */
+  /** Seconds spent in `step` and in reading its losses this epoch (not validation or checkpoints). */
   seconds: number;
 }
 
@@ -158,11 +160,29 @@ export interface TrainLoopOptions {
   dropLast?: boolean;
   /**
    * One training step on the samples `batch` (indices, in shuffled order): run the optimiser
-   * step(s) and return the loss(es). Dispose every tensor it makes (tf.tidy / optimizer.minimize).
+   * step(s) and return the loss(es). Dispose every tensor it makes (tf.tidy / optimizer.minimize)
+   * except the losses it returns.
+   *
+   * Return the losses as scalar tensors ({@link StepLossTensors}, e.g. the value of
+   * `optimizer.minimize(f, true)`) and the loop reads them itself, several steps in one read and
+   * one step late, so a GPU is never left idle waiting for the host (see `readLossesEvery`); the
+   * loop disposes them. Numbers are accepted too (they cost the step a synchronous wait of its own).
    */
-  step: (batch: Int32Array, ctx: StepContext) => StepLosses | Promise<StepLosses>;
-  /** Validation loss after each epoch (for early stopping, best epoch, and the history). */
-  validate?: (ctx: ValidateContext) => number | Promise<number>;
+  step: (batch: Int32Array, ctx: StepContext) => StepLosses | StepLossTensors | Promise<StepLosses | StepLossTensors>;
+  /**
+   * Validation loss after each epoch (for early stopping, best epoch, and the history): a number,
+   * or a scalar tensor the loop reads and disposes.
+   */
+  validate?: (ctx: ValidateContext) => number | tf.Scalar | Promise<number | tf.Scalar>;
+  /**
+   * When `step` returns tensors: read their values every this many steps (default 1), each read
+   * made after the next step was dispatched, so the device always has a step queued while the host
+   * waits. Every read is one `await data()` of all the unread losses, and the epoch's are all read
+   * before its record, validation and checkpoint. The price of the lag: step progress events and
+   * the non-finite-loss stop come up to `readLossesEvery` steps after the step they are about
+   * (those later steps have run). Steps returning numbers are accounted at once, as always.
+   */
+  readLossesEvery?: number;
   learningRate?: LearningRateSchedule;
   /** Optimisers whose learning rate follows the schedule (a record when `initial` is a record). */
   optimizers?: tf.Optimizer | readonly tf.Optimizer[] | Record<string, tf.Optimizer>;
@@ -310,7 +330,7 @@ function isOptimizer(v: unknown): v is tf.Optimizer {
 
 type OptimizerSet = { kind: "list"; list: tf.Optimizer[] } | { kind: "record"; record: Record<string, tf.Optimizer> };
 
-const LOOP_KEYS = ["size", "batchSize", "epochs", "seed", "rng", "dropLast", "step", "validate", "learningRate", "optimizers", "onLearningRate", "earlyStopping", "checkpoint", "onProgress", "onEpochEnd", "signal", "leakCheck"] as const;
+const LOOP_KEYS = ["size", "batchSize", "epochs", "seed", "rng", "dropLast", "step", "validate", "learningRate", "optimizers", "onLearningRate", "earlyStopping", "checkpoint", "onProgress", "onEpochEnd", "signal", "leakCheck", "readLossesEvery"] as const;
 
 function checkLoopOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: number; optimizers: OptimizerSet | null } {
   if (o === undefined) throw new InvalidArgumentError("options", "expected { size, batchSize, epochs, step, … }, got undefined");
@@ -377,22 +397,24 @@ function checkLoopOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: numbe
     if (ck.saveOnAbort !== undefined) checkBoolean("checkpoint.saveOnAbort", ck.saveOnAbort);
   }
   if (o.onProgress !== undefined && !isFn(o.onProgress)) throw new InvalidArgumentError("onProgress", `expected a function, got ${describeValue(o.onProgress)}`);
+  if (o.readLossesEvery !== undefined) checkInteger("readLossesEvery", o.readLossesEvery, { min: 1, max: 1_000_000 });
   if (o.onEpochEnd !== undefined && !isFn(o.onEpochEnd)) throw new InvalidArgumentError("onEpochEnd", `expected a function, got ${describeValue(o.onEpochEnd)}`);
   if (o.signal !== undefined) checkSignal("signal", o.signal);
   return { rng, stepsPerEpoch, optimizers };
 }
 
-function normaliseLosses(result: unknown, where: string): Record<string, number> {
-  if (typeof result === "number") return { loss: result };
-  if (typeof result === "object" && result !== null && !Array.isArray(result)) {
-    const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(result)) {
-      if (typeof v !== "number") throw new InvalidArgumentError(where, `must return a number or a record of numbers, got ${describeValue(v)} for '${k}'`);
-      out[k] = v;
+/** A validation loss as a number: a scalar tensor is read (one `await data()`) and disposed. */
+async function readValidationLoss(v: unknown): Promise<number> {
+  if (v instanceof tf.Tensor) {
+    try {
+      if (v.size !== 1) throw new InvalidArgumentError("validate", `must return a number or a scalar tensor (the validation loss), got a tensor of shape [${v.shape.join(", ")}]`);
+      return (await v.data())[0] as number;
+    } finally {
+      v.dispose();
     }
-    if (Object.keys(out).length > 0) return out;
   }
-  throw new InvalidArgumentError(where, `must return a number or a record of numbers (the loss), got ${describeValue(result)}`);
+  if (typeof v !== "number") throw new InvalidArgumentError("validate", `must return a number (the validation loss), got ${describeValue(v)}`);
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,10 +493,10 @@ function checkLoopState(file: string, s: LoopState): void {
  * const history = await trainLoop({
  *   size: x.shape[0], batchSize: 128, epochs: 60, seed: 1,
  *   learningRate: { initial: 1e-3, halveAtEpochs: [5, 25, 50] }, optimizers: opt,
+ *   // the loss stays a tensor: the loop reads it a step later, batched, and disposes it
  *   step: (batch) => tf.tidy(() => {
- *     const idx = tf.tensor1d(batch, "int32");
- *     const xb = x.gather(idx);
- *     return (opt.minimize(() => tf.losses.meanSquaredError(xb, model.predict(xb) as tf.Tensor) as tf.Scalar, true) as tf.Scalar).dataSync()[0]!;
+ *     const xb = x.gather(tf.tensor1d(batch, "int32"));
+ *     return opt.minimize(() => tf.losses.meanSquaredError(xb, model.predict(xb) as tf.Tensor) as tf.Scalar, true)!;
  *   }),
  *   onProgress: progressBar({ label: "autoencoder" }),
  * });
@@ -571,122 +593,158 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
     return r > 0 ? Math.max(0, remaining) / r : Number.NaN;
   };
   let lastTensorCount: number | null = null;
+  const readEvery = options.readLossesEvery ?? 1;
+  const queue = new LossQueue();
 
-  while (st.epoch < epochs) {
-    const lr = applyRate(st.epoch);
-    lastTensorCount = null;
-    let permutation: Int32Array;
-    if (st.epochRng === null) {
-      st.epochRng = rng.getState();
-      permutation = rng.permutation(size);
-      st.step = 0;
-      st.sums = {};
-      st.samples = 0;
-      st.seconds = 0;
-    } else {
-      permutation = Rng.fromState(st.epochRng).permutation(size);
-    }
-
-    while (st.step < stepsPerEpoch) {
-      // Let timers and OS signal handlers run between steps: steps that never wait on I/O would
-      // otherwise keep the event loop busy for the whole epoch, and a Ctrl-C handler that aborts
-      // `signal` would only run after it (a resolved promise yields to microtasks only).
-      if (signal) await yieldToEventLoop();
-      if (signal?.aborted) {
-        if (ck && ck.saveOnAbort !== false) await saveCheckpoint();
-        return result("aborted");
+  /**
+   * Read the losses of the oldest `count` unread steps (one read) and account them in order: epoch
+   * sums, samples, seconds, a progress event each. Returns "non-finite-loss" at the first step with
+   * a non-finite loss (its and later steps' losses are not accounted; globalStep counts the steps
+   * before it).
+   */
+  const readSteps = async (count: number): Promise<StopReason | null> => {
+    if (count === 0) return null;
+    const t0 = performance.now();
+    const read = await queue.take(count);
+    const readSeconds = (performance.now() - t0) / 1000;
+    st.seconds += readSeconds;
+    secondsThisCall += readSeconds;
+    for (const { pending: p, losses } of read) {
+      if (!Object.values(losses).every(Number.isFinite)) {
+        st.step = p.step - 1;
+        st.globalStep = p.globalStep - 1;
+        return "non-finite-loss";
       }
-      const start = st.step * batchSize;
-      const batch = permutation.slice(start, Math.min(start + batchSize, size));
-      const ctx: StepContext = { epoch: st.epoch, step: st.step, globalStep: st.globalStep, stepsPerEpoch, learningRate: lr, rng };
-      const t0 = performance.now();
-      const losses = normaliseLosses(await stepFn(batch, ctx), "step");
-      const dt = (performance.now() - t0) / 1000;
-      if (options.leakCheck) {
-        const n = tf.memory().numTensors;
-        if (lastTensorCount !== null && n > lastTensorCount) {
-          throw new InvalidArgumentError(
-            "step",
-            `leaked ${n - lastTensorCount} tensor(s) in epoch ${st.epoch}, step ${st.step}: wrap tensor code in tf.tidy and dispose what escapes`,
-          );
-        }
-        lastTensorCount = n;
-      }
-      if (!Object.values(losses).every(Number.isFinite)) return result("non-finite-loss");
-      for (const [k, v] of Object.entries(losses)) st.sums[k] = (st.sums[k] ?? 0) + v * batch.length;
-      st.samples += batch.length;
-      st.seconds += dt;
-      st.step++;
-      st.globalStep++;
-      samplesThisCall += batch.length;
-      secondsThisCall += dt;
+      for (const [k, v] of Object.entries(losses)) st.sums[k] = (st.sums[k] ?? 0) + v * p.samples;
+      st.samples += p.samples;
+      st.seconds += p.seconds;
+      samplesThisCall += p.samples;
+      secondsThisCall += p.seconds;
       options.onProgress?.({
         phase: "step",
-        epoch: st.epoch,
+        epoch: p.epoch,
         epochs,
-        step: st.step,
+        step: p.step,
         stepsPerEpoch,
-        globalStep: st.globalStep,
+        globalStep: p.globalStep,
         losses: Object.fromEntries(Object.entries(st.sums).map(([k, v]) => [k, v / st.samples])),
         stepLosses: losses,
-        learningRate: lr,
+        learningRate: appliedRate,
         samplesPerSecond: rate(),
         etaSeconds: eta(),
       });
     }
+    return null;
+  };
 
-    const record: EpochRecord = {
-      epoch: st.epoch,
-      losses: Object.fromEntries(Object.entries(st.sums).map(([k, s]) => [k, s / st.samples])),
-      learningRate: lr,
-      steps: st.step,
-      samples: st.samples,
-      seconds: st.seconds,
-    };
-    let stopping: StopReason | null = null;
-    if (validate) {
-      const v = await validate({ epoch: st.epoch, learningRate: lr, rng });
-      if (typeof v !== "number") throw new InvalidArgumentError("validate", `must return a number (the validation loss), got ${describeValue(v)}`);
-      if (!Number.isFinite(v)) {
-        st.history.push({ ...record, validationLoss: v });
-        return result("non-finite-loss");
-      }
-      record.validationLoss = v;
-      const minDelta = es?.minDelta ?? 0;
-      if (st.best === null || v < st.best - minDelta) {
-        st.best = v;
-        st.bestEpoch = st.epoch;
-        st.wait = 0;
-        await es?.onImprovement?.(st.epoch, v);
+  try {
+    while (st.epoch < epochs) {
+      const lr = applyRate(st.epoch);
+      lastTensorCount = null;
+      let permutation: Int32Array;
+      if (st.epochRng === null) {
+        st.epochRng = rng.getState();
+        permutation = rng.permutation(size);
+        st.step = 0;
+        st.sums = {};
+        st.samples = 0;
+        st.seconds = 0;
       } else {
-        st.wait++;
-        if (es && st.wait >= es.patience) stopping = "early-stopping";
+        permutation = Rng.fromState(st.epochRng).permutation(size);
       }
+
+      while (st.step < stepsPerEpoch) {
+        // Let timers and OS signal handlers run between steps: steps that never wait on I/O would
+        // otherwise keep the event loop busy for the whole epoch, and a Ctrl-C handler that aborts
+        // `signal` would only run after it (a resolved promise yields to microtasks only).
+        if (signal) await yieldToEventLoop();
+        if (signal?.aborted) {
+          const stop = await readSteps(queue.length);
+          if (stop) return result(stop);
+          if (ck && ck.saveOnAbort !== false) await saveCheckpoint();
+          return result("aborted");
+        }
+        const start = st.step * batchSize;
+        const batch = permutation.slice(start, Math.min(start + batchSize, size));
+        const ctx: StepContext = { epoch: st.epoch, step: st.step, globalStep: st.globalStep, stepsPerEpoch, learningRate: lr, rng };
+        const t0 = performance.now();
+        const losses = splitStepLosses(await stepFn(batch, ctx), "step");
+        const dt = (performance.now() - t0) / 1000;
+        queue.push({ epoch: st.epoch, step: st.step + 1, globalStep: st.globalStep + 1, samples: batch.length, seconds: dt, ...losses });
+        if (options.leakCheck) {
+          // the unread losses are the loop's, not a leak
+          const n = tf.memory().numTensors - queue.tensorCount;
+          if (lastTensorCount !== null && n > lastTensorCount) {
+            throw new InvalidArgumentError(
+              "step",
+              `leaked ${n - lastTensorCount} tensor(s) in epoch ${st.epoch}, step ${st.step}: wrap tensor code in tf.tidy and dispose what escapes`,
+            );
+          }
+          lastTensorCount = n;
+        }
+        st.step++;
+        st.globalStep++;
+        // numbers: accounted at once; tensors: read once `readEvery` older steps wait behind this one
+        const stop = queue.tensorCount === 0 ? await readSteps(queue.length) : queue.length > readEvery ? await readSteps(queue.length - 1) : null;
+        if (stop) return result(stop);
+      }
+      const stop = await readSteps(queue.length);
+      if (stop) return result(stop);
+
+      const record: EpochRecord = {
+        epoch: st.epoch,
+        losses: Object.fromEntries(Object.entries(st.sums).map(([k, s]) => [k, s / st.samples])),
+        learningRate: lr,
+        steps: st.step,
+        samples: st.samples,
+        seconds: st.seconds,
+      };
+      let stopping: StopReason | null = null;
+      if (validate) {
+        const v = await readValidationLoss(await validate({ epoch: st.epoch, learningRate: lr, rng }));
+        if (!Number.isFinite(v)) {
+          st.history.push({ ...record, validationLoss: v });
+          return result("non-finite-loss");
+        }
+        record.validationLoss = v;
+        const minDelta = es?.minDelta ?? 0;
+        if (st.best === null || v < st.best - minDelta) {
+          st.best = v;
+          st.bestEpoch = st.epoch;
+          st.wait = 0;
+          await es?.onImprovement?.(st.epoch, v);
+        } else {
+          st.wait++;
+          if (es && st.wait >= es.patience) stopping = "early-stopping";
+        }
+      }
+      st.history.push(record);
+      st.epoch++;
+      st.step = 0;
+      st.epochRng = null;
+      options.onProgress?.({
+        phase: "epoch",
+        epoch: record.epoch,
+        epochs,
+        step: stepsPerEpoch,
+        stepsPerEpoch,
+        globalStep: st.globalStep,
+        losses: record.losses,
+        ...(record.validationLoss !== undefined ? { validationLoss: record.validationLoss } : {}),
+        learningRate: lr,
+        samplesPerSecond: rate(),
+        etaSeconds: stopping ? 0 : eta(),
+      });
+      await options.onEpochEnd?.(record);
+      if (stopping) {
+        await es?.restoreBest?.();
+        st.stopped = stopping;
+      }
+      if (ck && (stopping || st.epoch % ck.every === 0 || st.epoch === epochs)) await saveCheckpoint();
+      if (stopping) return result(stopping);
     }
-    st.history.push(record);
-    st.epoch++;
-    st.step = 0;
-    st.epochRng = null;
-    options.onProgress?.({
-      phase: "epoch",
-      epoch: record.epoch,
-      epochs,
-      step: stepsPerEpoch,
-      stepsPerEpoch,
-      globalStep: st.globalStep,
-      losses: record.losses,
-      ...(record.validationLoss !== undefined ? { validationLoss: record.validationLoss } : {}),
-      learningRate: lr,
-      samplesPerSecond: rate(),
-      etaSeconds: stopping ? 0 : eta(),
-    });
-    await options.onEpochEnd?.(record);
-    if (stopping) {
-      await es?.restoreBest?.();
-      st.stopped = stopping;
-    }
-    if (ck && (stopping || st.epoch % ck.every === 0 || st.epoch === epochs)) await saveCheckpoint();
-    if (stopping) return result(stopping);
+  } finally {
+    queue.dispose();
   }
   return result("completed");
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { AtlasError, InvalidArgumentError, ShapeMismatchError, describeValue } from "./errors.js";
-import { toMatrix } from "./matrix.js";
+import { readMatrix, toMatrix } from "./matrix.js";
 import { allFinite, checkBoolean, checkChart, checkFinite, checkFunction, checkInteger, checkNumber, checkOneOf, checkOptions, checkSignal } from "./validate.js";
 
 describe("AtlasError", () => {
@@ -45,7 +45,7 @@ describe("validation helpers", () => {
 });
 
 describe("toMatrix", () => {
-  it("reads nested arrays, row-major arrays and tensors to the same matrix", () => {
+  it("reads nested arrays, row-major arrays and (readMatrix, asynchronously) tensors to the same matrix", async () => {
     const rows = [
       [1, 2, 3],
       [4, 5, 6],
@@ -53,9 +53,13 @@ describe("toMatrix", () => {
     const a = toMatrix("x", rows);
     const b = toMatrix("x", { data: new Float32Array([1, 2, 3, 4, 5, 6]), dim: 3 });
     const t = tf.tensor2d(rows);
-    const c = toMatrix("x", t);
+    const c = await readMatrix("x", t);
+    const d = await readMatrix("x", rows);
+    expect((await readMatrix("x", t, { dtype: "float32" })).data).toBeInstanceOf(Float32Array);
+    // toMatrix is synchronous: it refuses a tensor (which may live on a GPU) and says what to do
+    expect(() => toMatrix("x", t)).toThrow(/x: got a tf.Tensor where it cannot be read synchronously .*readMatrix/);
     t.dispose();
-    for (const m of [a, b, c]) {
+    for (const m of [a, b, c, d]) {
       expect(m.n).toBe(2);
       expect(m.dim).toBe(3);
       expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -64,7 +68,7 @@ describe("toMatrix", () => {
     expect(toMatrix("x", rows, { dtype: "float32" }).data).toBeInstanceOf(Float32Array);
   });
 
-  it("rejects ragged rows, NaN, empty sets and wrong dimensions, naming the argument", () => {
+  it("rejects ragged rows, NaN, empty sets and wrong dimensions, naming the argument", async () => {
     expect(() => toMatrix("features", [[1, 2], [3]])).toThrow(ShapeMismatchError);
     expect(() => toMatrix("features", [[1, 2], [3]])).toThrow(/features: row 1 has length 1, expected 2/);
     expect(() => toMatrix("features", [[1, Number.NaN]])).toThrow(/features: expected finite values, found NaN at row 0, column 1/);
@@ -73,8 +77,12 @@ describe("toMatrix", () => {
     expect(() => toMatrix("y", [[1, 2]], { dim: 3 })).toThrow(/y: expected rows of dimension 3, got 2/);
     expect(() => toMatrix("y", { data: new Float32Array(5), dim: 2 })).toThrow(/not a whole number of rows/);
     const t = tf.zeros([2, 2, 2]);
-    expect(() => toMatrix("y", t as unknown as tf.Tensor2D)).toThrow(/expected a 2-D tensor/);
+    await expect(readMatrix("y", t as unknown as tf.Tensor2D)).rejects.toThrow(/y: expected a 2-D tensor/);
     t.dispose();
+    const nan = tf.tensor2d([[1, 2], [3, Number.NaN]]);
+    await expect(readMatrix("y", nan)).rejects.toThrow(/y: expected finite values, found NaN at row 1, column 1/);
+    await expect(readMatrix("y", nan, { minRows: 3 })).rejects.toThrow(/y: expected at least 3 rows, got 2/);
+    nan.dispose();
     expect(() => toMatrix("y", "abc" as unknown as number[][])).toThrow(InvalidArgumentError);
   });
 });

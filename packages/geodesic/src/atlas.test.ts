@@ -81,7 +81,9 @@ describe("two-chart atlas of the circle (explicit F_y, G_y, ψ)", () => {
     expect(pts[0]!.chart).toBe(0);
     expect(pts[8]!.chart).toBe(1);
     for (const p of pts) {
-      const x = tf.tidy(() => model.decode(tf.tensor2d([Array.from(p.z)]), p.chart).arraySync() as number[][]);
+      const decoded = tf.tidy(() => model.decode(tf.tensor2d([Array.from(p.z)]), p.chart));
+      const x = (await decoded.array()) as number[][];
+      decoded.dispose();
       const theta = Math.atan2(x[0]![1]!, x[0]![0]!);
       // equidistant in arc length: the angle advances by (arc length)·(progress)
       expect(Math.abs(wrap(theta - angles[from]!) - (p.distance * arc(angles[from]!, angles[to]!)) / path.length)).toBeLessThan(0.05);
@@ -125,9 +127,44 @@ describe("hygiene", () => {
     expect(tf.memory().numTensors).toBe(before);
     expect([...phases].sort()).toEqual(["assemble", "encode", "knn", "weights"]);
     const x = tf.tensor2d(data);
+    const end = tf.tensor1d([Math.cos(3), Math.sin(3)]);
+    const before2 = tf.memory().numTensors;
     const gt = await buildGeodesicGraph(model, x, { k: 5, epsilon: 0.15 });
-    x.dispose();
+    // a tensor end is read asynchronously, like the same sample given as numbers
+    const viaTensor = await gt.shortestPath(0, end);
+    expect(viaTensor.length).toBe((await g.shortestPath(0, [Math.cos(3), Math.sin(3)])).length);
+    expect(tf.memory().numTensors).toBe(before2);
+    const nanEnd = tf.tensor1d([0.5, Number.NaN]);
+    await expect(gt.shortestPath(0, nanEnd)).rejects.toThrow(/to: expected finite values, found NaN at index 1/);
+    tf.dispose([x, end, nanEnd]);
     expect(Array.from(gt.arrays.weights)).toEqual(Array.from(g.arrays.weights));
+  });
+
+  it("decoded curve lengths stay right when the decoder returns its input and calls overlap", async () => {
+    // G(z) = z (the very tensor it was given): each edge's decoded length is its latent length.
+    // With 2 latent points per decoder call, the next call is prepared while the last is unread.
+    const identity: AtlasModel = {
+      charts: 1,
+      latentDim: 2,
+      dataShape: [2],
+      partition: (x) => tf.ones([x.shape[0]!, 1]) as tf.Tensor2D,
+      encode: (x) => x as tf.Tensor2D,
+      decode: (z) => z,
+    };
+    const rng = new Rng(3);
+    const pts = Array.from({ length: 30 }, () => [rng.uniform(-1, 1), rng.uniform(-1, 1)]);
+    const g = await buildGeodesicGraph(identity, pts, { k: 4, steps: 1, decodeBatchSize: 2, knn: "exact", heuristicDims: 0 });
+    const { offsets, targets, weights, nodeLatent } = g.arrays;
+    let checked = 0;
+    for (let u = 0; u < offsets.length - 1; u++) {
+      for (let e = offsets[u]!; e < offsets[u + 1]!; e++) {
+        const v = targets[e]!;
+        const len = Math.hypot(nodeLatent[2 * u]! - nodeLatent[2 * v]!, nodeLatent[2 * u + 1]! - nodeLatent[2 * v + 1]!);
+        expect(weights[e]!).toBeCloseTo(len, 5);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 });
 

@@ -83,7 +83,8 @@ interface DataSource {
   batch(i0: number, i1: number): tf.Tensor;
 }
 
-function dataSource(model: AtlasModel, data: tf.Tensor | MatrixInput): DataSource {
+/** Checks the data against the model's shape (a tensor's values with one read) and serves it in batches. */
+async function dataSource(model: AtlasModel, data: tf.Tensor | MatrixInput): Promise<DataSource> {
   const shape = [...model.dataShape];
   const D = shape.reduce((a, b) => a * b, 1);
   if (data instanceof tf.Tensor) {
@@ -95,7 +96,13 @@ function dataSource(model: AtlasModel, data: tf.Tensor | MatrixInput): DataSourc
     }
     const n = s[0] as number;
     if (n < 1) throw new InvalidArgumentError("data", "expected at least one data point, got 0");
-    const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(data))).dataSync()[0]);
+    const flag = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(data))));
+    let bad: boolean;
+    try {
+      bad = (await flag.data())[0] !== 0;
+    } finally {
+      flag.dispose();
+    }
     if (bad) throw new InvalidArgumentError("data", "expected finite values, the tensor holds NaN or ±Infinity");
     return {
       n,
@@ -204,7 +211,7 @@ export async function buildGeodesicGraph(
   checkModel(model);
   requireEncoder(model, "buildGeodesicGraph");
   const opt = resolveOptions(model, options);
-  const source = dataSource(model, data);
+  const source = await dataSource(model, data);
   const tStart = performance.now();
   const progress = opt.onProgress ?? ((): void => {});
   const modelClock: ModelClock = { encoderMs: 0, decoderMs: 0 };

@@ -13,7 +13,9 @@ export interface DecodeClock {
  * L̂ = Σ_{i<n} ‖G(z(t_i)) − G(z(t_{i+1}))‖₂, z(t) = (1 − t)·a + t·b, t_i = i/n.
  *
  * The points of many segments go through the decoder in one call (`pointsPerCall` points, i.e.
- * ⌊pointsPerCall / (n + 1)⌋ segments); never one segment at a time.
+ * ⌊pointsPerCall / (n + 1)⌋ segments); never one segment at a time. Each call's decoded points are
+ * read with `await data()`, the next call already dispatched, so a GPU decodes while the host
+ * measures.
  *
  * @param a segment starts, row-major `[E, d]`
  * @param b segment ends, row-major `[E, d]`
@@ -35,10 +37,13 @@ async function curveLengths(
   const out = new Float64Array(E);
   const per = steps + 1;
   const chunk = Math.max(1, Math.floor(pointsPerCall / per));
-  const buf = new Float32Array(Math.min(chunk, E) * per * dim);
-  for (let e0 = 0; e0 < E; e0 += chunk) {
+  /** Latent points of segments [e0, e0 + ec) through the decoder (dispatched, not read). */
+  const decodeChunk = (e0: number): { x: tf.Tensor; ec: number; arithmeticMs: number; decoderMs: number } => {
     const ec = Math.min(chunk, E - e0);
     const t0 = performance.now();
+    // a fresh buffer per call: the cpu backend keeps the array a tensor is made from, and a decoder
+    // may return (a view of) its input, which stays unread while the next call is prepared
+    const buf = new Float32Array(ec * per * dim);
     let p = 0;
     for (let e = e0; e < e0 + ec; e++) {
       const o = e * dim;
@@ -50,39 +55,53 @@ async function curveLengths(
     }
     const t1 = performance.now();
     // tidy: the latent batch and the decoder's intermediates go; only the decoded points stay.
-    const x = tf.tidy(() => model.decode(tf.tensor2d(buf.subarray(0, ec * per * dim), [ec * per, dim]), chart));
-    const t2 = performance.now();
-    // Read back and reduce in JS: cheaper here than slicing tensors on the cpu/wasm backends.
-    let values: ArrayLike<number>;
-    try {
-      values = x.dataSync();
-    } finally {
-      x.dispose();
-    }
-    const D = values.length / (ec * per);
-    const sub = new Float32Array(ec * steps);
-    for (let e = 0; e < ec; e++) {
-      let sum = 0;
-      for (let i = 0; i < steps; i++) {
-        const o0 = (e * per + i) * D;
-        const o1 = o0 + D;
-        let s2 = 0;
-        for (let c = 0; c < D; c++) {
-          const diff = (values[o1 + c] as number) - (values[o0 + c] as number);
-          s2 += diff * diff;
-        }
-        const len = Math.sqrt(s2);
-        sub[e * steps + i] = len;
-        sum += len;
+    const x = tf.tidy(() => model.decode(tf.tensor2d(buf, [ec * per, dim]), chart));
+    return { x, ec, arithmeticMs: t1 - t0, decoderMs: performance.now() - t1 };
+  };
+  // the next call is dispatched before the current one's points are read
+  let next = E > 0 ? decodeChunk(0) : undefined;
+  try {
+    for (let e0 = 0; e0 < E; e0 += chunk) {
+      const current = next as NonNullable<typeof next>;
+      next = e0 + chunk < E ? decodeChunk(e0 + chunk) : undefined;
+      const { ec } = current;
+      const tRead = performance.now();
+      // Read back and reduce in JS: cheaper here than slicing tensors on the cpu/wasm backends.
+      let values: ArrayLike<number>;
+      try {
+        values = await current.x.data();
+      } finally {
+        current.x.dispose();
       }
-      out[e0 + e] = sum;
+      const t2 = performance.now();
+      const D = values.length / (ec * per);
+      const sub = new Float32Array(ec * steps);
+      for (let e = 0; e < ec; e++) {
+        let sum = 0;
+        for (let i = 0; i < steps; i++) {
+          const o0 = (e * per + i) * D;
+          const o1 = o0 + D;
+          let s2 = 0;
+          for (let c = 0; c < D; c++) {
+            const diff = (values[o1 + c] as number) - (values[o0 + c] as number);
+            s2 += diff * diff;
+          }
+          const len = Math.sqrt(s2);
+          sub[e * steps + i] = len;
+          sum += len;
+        }
+        out[e0 + e] = sum;
+      }
+      if (subLengths) subLengths.set(sub, e0 * steps);
+      const t3 = performance.now();
+      if (clock) {
+        // the read waits for the decoder: that wait is decoder time
+        clock.decoderMs += current.decoderMs + (t2 - tRead);
+        clock.arithmeticMs += current.arithmeticMs + (t3 - t2);
+      }
     }
-    if (subLengths) subLengths.set(sub, e0 * steps);
-    const t3 = performance.now();
-    if (clock) {
-      clock.decoderMs += t2 - t1;
-      clock.arithmeticMs += t1 - t0 + (t3 - t2);
-    }
+  } finally {
+    next?.x.dispose();
   }
   return out;
 }

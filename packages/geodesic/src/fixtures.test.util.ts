@@ -96,13 +96,9 @@ export function linearModel(A: number[][], b: number[]): AtlasModel {
   const D = A.length;
   const d = (A[0] as number[]).length;
   const At = tf.tensor2d(A); // [D, d]
-  const pinv = tf.tidy(() => {
-    const AtA = tf.matMul(At, At, true, false); // [d, d]
-    // d ≤ 3 in tests: invert by Gauss–Jordan in JS
-    const m = AtA.arraySync() as number[][];
-    const inv = invert(m);
-    return tf.matMul(tf.tensor2d(inv), At, false, true); // [d, D]
-  });
+  // AᵀA [d, d] in JS (d ≤ 3 in tests), inverted by Gauss–Jordan
+  const AtA = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => A.reduce((s, row) => s + row[i]! * row[j]!, 0)));
+  const pinv = tf.tidy(() => tf.matMul(tf.tensor2d(invert(AtA)), At, false, true)); // [d, D]
   const bias = tf.tensor1d(b);
   return {
     charts: 1,

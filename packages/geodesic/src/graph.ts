@@ -58,7 +58,9 @@ interface TempNode {
 type EndSpec =
   | { kind: "point"; name: string; point: number }
   | { kind: "latent"; name: string; chart: number; z: Float32Array }
-  | { kind: "sample"; name: string; values: Float32Array };
+  | { kind: "sample"; name: string; values: Float32Array }
+  /** A data sample given as a tensor: shape checked, values not read yet (see `readEnd`). */
+  | { kind: "tensor"; name: string; tensor: tf.Tensor };
 
 interface ResolvedEnd {
   /** Node ids (graph ids, or temporary ids ≥ nodes) of this end; `primary` is where the path starts/ends. */
@@ -228,9 +230,11 @@ export class GeodesicGraph {
     const a = this.arrays;
     const method = checkOneOf("options.method", options.method ?? "csr-astar", ["nba", "astar", "dijkstra", "csr-astar", "csr-dijkstra"] as const);
     const k = checkInteger("options.k", options.k ?? a.k, { min: 1 });
-    // Validate both ends fully before any work.
-    const fromSpec = this.checkEnd("from", from);
-    const toSpec = this.checkEnd("to", to);
+    // Validate both ends fully before any work (a tensor end's values with one read each).
+    const fromChecked = this.checkEnd("from", from);
+    const toChecked = this.checkEnd("to", to);
+    const fromSpec = await readEnd(fromChecked);
+    const toSpec = await readEnd(toChecked);
     const N = this.nodeCount;
     const temps: TempNode[] = [];
     const tempAdj = new Map<number, { v: number; w: number; sub: Float32Array | null }[]>();
@@ -443,10 +447,8 @@ export class GeodesicGraph {
       if (end.size !== D) {
         throw new ShapeMismatchError(name, `expected one data sample of shape [${a.dataShape.join(", ")}] (${D} values), got a tensor [${end.shape.join(", ")}]`);
       }
-      const bad = tf.tidy(() => tf.logicalNot(tf.all(tf.isFinite(end))).dataSync()[0]);
-      if (bad) throw new InvalidArgumentError(name, "expected finite values, the sample holds NaN or ±Infinity");
       requireEncoder(this.model, `shortestPath: ${name} is a data sample, which`);
-      return { kind: "sample", name, values: end.dataSync() as Float32Array };
+      return { kind: "tensor", name, tensor: end };
     }
     if (end !== null && typeof end === "object" && "chart" in end && "z" in end) {
       const chart = checkChart(`${name}.chart`, end.chart, a.charts);
@@ -479,7 +481,7 @@ export class GeodesicGraph {
   }
 
   private async resolveEnd(
-    spec: EndSpec,
+    spec: Exclude<EndSpec, { kind: "tensor" }>,
     temps: TempNode[],
     addEdge: (u: number, v: number, w: number, sub: Float32Array | null) => void,
     k: number,
@@ -497,7 +499,13 @@ export class GeodesicGraph {
     }
     let newTemps: { chart: number; z: Float32Array; decoded: Float32Array; psi: number }[];
     if (spec.kind === "latent") {
-      const decoded = tf.tidy(() => this.model.decode(tf.tensor2d(spec.z, [1, a.latentDim]), spec.chart).dataSync() as Float32Array);
+      const decodedT = tf.tidy(() => this.model.decode(tf.tensor2d(spec.z, [1, a.latentDim]), spec.chart));
+      let decoded: ArrayLike<number>;
+      try {
+        decoded = await decodedT.data();
+      } finally {
+        decodedT.dispose();
+      }
       newTemps = [{ chart: spec.chart, z: spec.z, decoded: Float32Array.from(decoded), psi: 1 }];
     } else {
       requireEncoder(this.model, `shortestPath: ${spec.name} is a data sample, which`);
@@ -548,4 +556,14 @@ export class GeodesicGraph {
     }
     return { ids, primary, point: -1 };
   }
+}
+
+/** A tensor end read (one `await data()`) and its values checked; other ends pass through. */
+async function readEnd(spec: EndSpec): Promise<Exclude<EndSpec, { kind: "tensor" }>> {
+  if (spec.kind !== "tensor") return spec;
+  const values = Float32Array.from(await spec.tensor.data());
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i] as number)) throw new InvalidArgumentError(spec.name, `expected finite values, found ${values[i]} at index ${i}`);
+  }
+  return { kind: "sample", name: spec.name, values };
 }

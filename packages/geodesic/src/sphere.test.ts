@@ -133,7 +133,9 @@ describe("graph geodesics on the unit sphere", () => {
     const ng = graph.toNgraph();
     const ngNodes = ng.getNodesCount();
     const ngLinks = ng.getLinksCount();
-    const enc = tf.tidy(() => model.encode!(tf.tensor2d([fresh[0]!, fresh[1]!]), 0).arraySync() as number[][]);
+    const encoded = tf.tidy(() => model.encode!(tf.tensor2d([fresh[0]!, fresh[1]!]), 0));
+    const enc = (await encoded.array()) as number[][];
+    encoded.dispose();
     for (const method of ["nba", "csr-dijkstra"] as const) {
       const p = await graph.shortestPath({ chart: 0, z: enc[0]! }, { chart: 0, z: enc[1]! }, { method });
       expect(p.nodes[0]!.node).toBe(-1);
@@ -160,7 +162,7 @@ describe("graph geodesics on the unit sphere", () => {
     const last = path.nodes[path.nodes.length - 1]!.z;
     pts11[count - 1]!.z.forEach((v, i) => expect(v).toBeCloseTo(last[i]!, 5));
     const x = decodeResampled(model, pts11);
-    const rows = x.arraySync() as number[][];
+    const rows = (await x.array()) as number[][];
     x.dispose();
     for (let j = 1; j < count; j++) {
       const chord = Math.hypot(rows[j]![0]! - rows[j - 1]![0]!, rows[j]![1]! - rows[j - 1]![1]!, rows[j]![2]! - rows[j - 1]![2]!);

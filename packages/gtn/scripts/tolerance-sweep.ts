@@ -53,7 +53,7 @@ for (const eps of epsList) {
     const z = Float64Array.from(data.data, (v) => (v - 0.5) / Math.sqrt(1 / 12));
     const yv = Float64Array.from(new Rng(7).normalArray(n * 2));
     let t = performance.now();
-    const assign = gtnLabels({ data: z, dim: 2 }, { data: yv, dim: 2 }, { cosineTolerance: eps });
+    const assign = await gtnLabels({ data: z, dim: 2 }, { data: yv, dim: 2 }, { cosineTolerance: eps });
     const labelMs = performance.now() - t;
     const corr = corrNorms(z, yv, assign);
     t = performance.now();

@@ -31,13 +31,13 @@ describe("latent autoencoder (Appendix F)", () => {
   it("trains, encodes to d dims in (-1, 1), decodes, and its reconstruction error drops", async () => {
     const x = squares(256, 1);
     const untrained = await trainLatentAutoencoder(x, { latentDim: 3, epochs: 1, learningRate: 1e-9, seed: 2 });
-    const before = untrained.reconstructionError(x);
+    const before = await untrained.reconstructionError(x);
     const ae = await trainLatentAutoencoder(x, { latentDim: 3, epochs: 6, batchSize: 32, learningRate: 3e-3, seed: 2 });
-    const after = ae.reconstructionError(x);
+    const after = await ae.reconstructionError(x);
     expect(after).toBeLessThan(0.6 * before);
     const z = ae.encode(x);
     expect(z.shape).toEqual([256, 3]);
-    const zs = z.dataSync();
+    const zs = await z.data();
     for (const v of zs) expect(Math.abs(v)).toBeLessThan(1); // tanh
     const r = ae.decode(z as tf.Tensor2D);
     expect(r.shape).toEqual([256, 8, 8, 1]);
@@ -46,9 +46,27 @@ describe("latent autoencoder (Appendix F)", () => {
     expect(again.latentDim).toBe(3);
     expect(again.imageShape).toEqual([8, 8, 1]);
     const z2 = again.encode(x);
-    expect(Array.from(z2.dataSync())).toEqual(Array.from(zs));
+    expect(Array.from(await z2.data())).toEqual(Array.from(zs));
     for (const t of [x, z, r, z2]) t.dispose();
     for (const m of [untrained, ae, again]) m.dispose();
+  });
+
+  it("reconstructionError is the per-pixel MSE over all batches (read once), and leaks nothing", async () => {
+    const ae = await trainLatentAutoencoder(squares(64, 3), { latentDim: 2, epochs: 1, batchSize: 32, seed: 4 });
+    const x = squares(300, 5); // two batches of 256 and 44
+    const err = await ae.reconstructionError(x); // also the warm-up
+    // independently: tfjs's own mean squared error of the whole set in one call
+    const mse = tf.tidy(() => tf.losses.meanSquaredError(x, ae.decode(ae.encode(x))));
+    const expected = (await mse.data())[0]!;
+    mse.dispose();
+    expect(err).toBeCloseTo(expected, 6);
+    const bad = tf.zeros([2, 4, 4, 1]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    await ae.reconstructionError(x);
+    await expect(ae.reconstructionError(bad)).rejects.toThrow(AtlasError);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, bad]);
+    ae.dispose();
   });
 
   it("rejects bad input", async () => {

@@ -141,24 +141,31 @@ export class LatentAutoencoder {
     return this.decoder.predict(z, { batchSize: 256 }) as tf.Tensor4D;
   }
 
-  /** Mean squared reconstruction error per pixel, ‖x − decode(encode(x))‖² / (n·H·W·C). */
-  reconstructionError(images: ImageInput): number {
+  /**
+   * Mean squared reconstruction error per pixel, ‖x − decode(encode(x))‖² / (n·H·W·C). The batches'
+   * sums are added on the device and read once, with `await data()`.
+   */
+  async reconstructionError(images: ImageInput): Promise<number> {
     checkLive(this);
     const { images: x, owned } = toImages("images", images);
+    let total: tf.Scalar | undefined;
     try {
       this.checkImages("images", x);
       const n = x.shape[0];
-      let sum = 0;
       for (let s = 0; s < n; s += 256) {
         const size = Math.min(256, n - s);
-        sum += tf.tidy(() => {
+        const prev = total;
+        total = tf.tidy(() => {
           const xb = x.slice([s, 0, 0, 0], [size, -1, -1, -1]);
           const r = this.decoder.predict(this.encoder.predict(xb) as tf.Tensor) as tf.Tensor;
-          return (r.sub(xb).square().sum() as tf.Scalar).dataSync()[0] as number;
+          const sum = r.sub(xb).square().sum() as tf.Scalar;
+          return prev ? (prev.add(sum) as tf.Scalar) : sum;
         });
+        prev?.dispose();
       }
-      return sum / x.size;
+      return ((await (total as tf.Scalar).data())[0] as number) / x.size;
     } finally {
+      total?.dispose();
       if (owned) x.dispose();
     }
   }
@@ -261,7 +268,7 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
               const l2 = tf.addN(weights.map((v) => v.square().sum()));
               return mse.add(l2.mul(weightDecay / 2)) as tf.Scalar;
             }, true) as tf.Scalar;
-            return loss.dataSync()[0] as number;
+            return loss; // read by trainLoop a step later, batched
           }),
         ...(options.checkpoint
           ? {

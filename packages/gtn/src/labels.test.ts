@@ -48,14 +48,14 @@ const fastVariants: [string, GtnLabelOptions][] = [
 describe("gtnLabels against an independent NumPy implementation of Algorithm 1", () => {
   // fixtures from packages/gtn/scripts/make-label-fixtures.py (np.argmax over unit-vector cosines)
   for (const f of fixtures) {
-    it(`${f.name}: scan and every fast variant reproduce it`, () => {
+    it(`${f.name}: scan and every fast variant reproduce it`, async () => {
       const cosineTolerance = f.cosineTolerance ?? 0;
-      expect(Array.from(gtnLabels(f.x, f.y, { method: "scan", cosineTolerance }))).toEqual(f.assign);
-      for (const [, options] of fastVariants) expect(Array.from(gtnLabels(f.x, f.y, { ...options, cosineTolerance }))).toEqual(f.assign);
+      expect(Array.from(await gtnLabels(f.x, f.y, { method: "scan", cosineTolerance }))).toEqual(f.assign);
+      for (const [, options] of fastVariants) expect(Array.from(await gtnLabels(f.x, f.y, { ...options, cosineTolerance }))).toEqual(f.assign);
       // a tolerance case must exercise the tolerance: its labels differ from ε = 0 (in 1-D, ε < 1 changes
       // nothing, and with ε = 1 the zero y take the zero x first either way)
       if (cosineTolerance > 0 && (f.x[0]?.length !== 1 || cosineTolerance >= 2)) {
-        expect(Array.from(gtnLabels(f.x, f.y, { method: "scan" }))).not.toEqual(f.assign);
+        expect(Array.from(await gtnLabels(f.x, f.y, { method: "scan" }))).not.toEqual(f.assign);
       }
     });
   }
@@ -74,7 +74,7 @@ describe("gtnLabels 'fast' equals 'scan'", () => {
   ];
   for (const [n, d, kind] of cases) {
     for (const eps of d === 1 ? [0, 0.5, 1, 2] : [0, 1e-3, 0.05])
-    it(`n=${n}, d=${d}, ${kind}, cosineTolerance ${eps}`, () => {
+    it(`n=${n}, d=${d}, ${kind}, cosineTolerance ${eps}`, async () => {
       const rng = new Rng(n * 131 + d);
       let x: Float64Array;
       let y: Float64Array;
@@ -95,40 +95,40 @@ describe("gtnLabels 'fast' equals 'scan'", () => {
         x = Float64Array.from(rng.uniformArray(n * d, -1, 3));
         y = normal(rng, n, d);
       }
-      const ref = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps });
+      const ref = await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps });
       expect(isPermutation(ref)).toBe(true);
       for (const [name, options] of fastVariants) {
-        const got = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { ...options, cosineTolerance: eps });
+        const got = await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { ...options, cosineTolerance: eps });
         expect(Array.from(got), name).toEqual(Array.from(ref));
       }
     });
   }
 
-  it("accepts number[][], { data, dim } and Tensor2D alike", () => {
+  it("accepts number[][], { data, dim } and Tensor2D alike", async () => {
     const rng = new Rng(3);
     const x = normal(rng, 50, 3);
     const y = normal(rng, 50, 3);
     const rows = (a: Float64Array): number[][] => Array.from({ length: 50 }, (_, i) => Array.from(a.subarray(i * 3, i * 3 + 3)));
-    const a = gtnLabels(rows(x), rows(y));
+    const a = await gtnLabels(rows(x), rows(y));
     const xt = tf.tensor2d(rows(x));
     const yt = tf.tensor2d(rows(y));
     // the tensor route rounds to float32; compare it with the same rounding in row-major form
-    const b = gtnLabels(xt, yt);
-    const c = gtnLabels({ data: Float32Array.from(x), dim: 3 }, { data: Float32Array.from(y), dim: 3 });
+    const b = await gtnLabels(xt, yt);
+    const c = await gtnLabels({ data: Float32Array.from(x), dim: 3 }, { data: Float32Array.from(y), dim: 3 });
     xt.dispose();
     yt.dispose();
     expect(isPermutation(a)).toBe(true);
     expect(Array.from(b)).toEqual(Array.from(c));
-    expect(Array.from(gtnLabels({ data: x, dim: 3 }, { data: y, dim: 3 }))).toEqual(Array.from(a));
+    expect(Array.from(await gtnLabels({ data: x, dim: 3 }, { data: y, dim: 3 }))).toEqual(Array.from(a));
   });
 
-  it("does not leak tensors on the tfjs path", () => {
+  it("does not leak tensors on the tfjs path", async () => {
     const rng = new Rng(5);
     const x = { data: normal(rng, 300, 20), dim: 20 };
     const y = { data: normal(rng, 300, 20), dim: 20 };
-    gtnLabels(x, y, { strategy: "blocks", gemm: "tfjs", blockSize: 64 });
+    await gtnLabels(x, y, { strategy: "blocks", gemm: "tfjs", blockSize: 64 });
     const before = tf.memory().numTensors;
-    gtnLabels(x, y, { strategy: "blocks", gemm: "tfjs", blockSize: 64 });
+    await gtnLabels(x, y, { strategy: "blocks", gemm: "tfjs", blockSize: 64 });
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -157,7 +157,7 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
     [300, 300, "normal"],
   ];
   for (const [n, d, kind] of cases) {
-    it(`n=${n}, d=${d}, ${kind}: int16 == scan == float64 == tfjs for ε = 0, 10⁻³, 0.05`, () => {
+    it(`n=${n}, d=${d}, ${kind}: int16 == scan == float64 == tfjs for ε = 0, 10⁻³, 0.05`, async () => {
       const rng = new Rng(7 * n + d);
       const x = kind === "clustered" ? clustered(rng, n, d, 6) : Float64Array.from(rng.uniformArray(n * d, -1, 3));
       const y = normal(rng, n, d);
@@ -165,7 +165,7 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
       for (const eps of [0, 1e-3, 0.05]) {
         const X = { data: x, dim: d };
         const Y = { data: y, dim: d };
-        const ref = Array.from(gtnLabels(X, Y, { method: "scan", cosineTolerance: eps }));
+        const ref = Array.from(await gtnLabels(X, Y, { method: "scan", cosineTolerance: eps }));
         for (const options of [
           { gemm: "int16", threads: 2 },
           { gemm: "int16", threads: 1 },
@@ -174,22 +174,22 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
           { gemm: "float64" },
           { gemm: "tfjs" },
         ] as GtnLabelOptions[]) {
-          expect(Array.from(gtnLabels(X, Y, { strategy: "blocks", cosineTolerance: eps, ...options })), `${JSON.stringify(options)} ε=${eps}`).toEqual(ref);
+          expect(Array.from(await gtnLabels(X, Y, { strategy: "blocks", cosineTolerance: eps, ...options })), `${JSON.stringify(options)} ε=${eps}`).toEqual(ref);
         }
       }
     });
   }
 
-  it("tiny inputs (n = 1 … 17, d = 9 … 64, L and blocks larger than n, huge ε): int16 == scan on one and two threads", () => {
+  it("tiny inputs (n = 1 … 17, d = 9 … 64, L and blocks larger than n, huge ε): int16 == scan on one and two threads", async () => {
     const rng = new Rng(79);
     for (const [n, d] of [[1, 9], [2, 9], [3, 20], [5, 12], [17, 64]] as const) {
       const x = normal(rng, n, d);
       const y = normal(rng, n, d);
       for (const eps of [0, 0.05, 2.5]) {
-        const ref = Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps }));
+        const ref = Array.from(await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps }));
         for (const threads of [1, 2]) {
           for (const extra of [{}, { blockSize: 2, candidates: 1 }]) {
-            const got = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { strategy: "blocks", gemm: "int16", threads, cosineTolerance: eps, ...extra });
+            const got = await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { strategy: "blocks", gemm: "int16", threads, cosineTolerance: eps, ...extra });
             expect(Array.from(got), `n=${n} d=${d} ε=${eps} threads=${threads} ${JSON.stringify(extra)}`).toEqual(ref);
           }
         }
@@ -197,7 +197,7 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
     }
   });
 
-  it("exact ties: x made of a few repeated directions (many equal cosines), duplicated y", () => {
+  it("exact ties: x made of a few repeated directions (many equal cosines), duplicated y", async () => {
     const rng = new Rng(77);
     const n = 400;
     const d = 20;
@@ -211,27 +211,27 @@ describe("gtnLabels 'blocks' with the int16 kernel equals 'scan' and the other p
     const y = normal(rng, n, d);
     y.copyWithin(0, d, 40 * d);
     for (const eps of [0, 1e-3]) {
-      const ref = Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps }));
-      expect(Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { strategy: "blocks", gemm: "int16", blockSize: 32, cosineTolerance: eps }))).toEqual(ref);
+      const ref = Array.from(await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { method: "scan", cosineTolerance: eps }));
+      expect(Array.from(await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { strategy: "blocks", gemm: "int16", blockSize: 32, cosineTolerance: eps }))).toEqual(ref);
     }
   });
 
-  it("falls back to the other products without WebAssembly SIMD (ATLAS_NO_SIMD=1), same labels", () => {
+  it("falls back to the other products without WebAssembly SIMD (ATLAS_NO_SIMD=1), same labels", async () => {
     const rng = new Rng(78);
     const x = { data: normal(rng, 300, 30), dim: 30 };
     const y = { data: normal(rng, 300, 30), dim: 30 };
-    const withSimd = Array.from(gtnLabels(x, y, { strategy: "blocks", gemm: "int16" }));
+    const withSimd = Array.from(await gtnLabels(x, y, { strategy: "blocks", gemm: "int16" }));
     const saved = process.env.ATLAS_NO_SIMD;
     process.env.ATLAS_NO_SIMD = "1";
     try {
       expect(Int16Dots.create(30, 256, 300, 16)).toBeUndefined();
-      expect(Array.from(gtnLabels(x, y, { strategy: "blocks", gemm: "int16" }))).toEqual(withSimd);
+      expect(Array.from(await gtnLabels(x, y, { strategy: "blocks", gemm: "int16" }))).toEqual(withSimd);
     } finally {
       if (saved === undefined) delete process.env.ATLAS_NO_SIMD;
       else process.env.ATLAS_NO_SIMD = saved;
     }
     expect(Int16Dots.create(30, 256, 300, 16)).toBeDefined();
-    expect(Array.from(gtnLabels(x, y, { method: "scan" }))).toEqual(withSimd);
+    expect(Array.from(await gtnLabels(x, y, { method: "scan" }))).toEqual(withSimd);
   });
 });
 
@@ -257,19 +257,19 @@ describe("gtnLabels cosineTolerance (ties within ε go to the smallest norm)", (
   }
 
   for (const [d, eps] of [[1, 1], [2, 1e-3], [2, 0.02], [2, 0.3], [3, 0.01]] as const) {
-    it(`d=${d}, ε=${eps}: scan and every fast variant equal the brute force, which differs from ε = 0`, () => {
+    it(`d=${d}, ε=${eps}: scan and every fast variant equal the brute force, which differs from ε = 0`, async () => {
       const rng = new Rng(40 + d);
       const n = 300;
       const x = Array.from({ length: n }, () => Array.from({ length: d }, () => (d === 1 ? rng.int(7) - 3 : rng.uniform(-1, 2))));
       const y = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
       const ref = bruteForce(x, y, eps);
-      expect(Array.from(gtnLabels(x, y, { method: "scan", cosineTolerance: eps }))).toEqual(ref);
-      for (const [name, options] of fastVariants) expect(Array.from(gtnLabels(x, y, { ...options, cosineTolerance: eps })), name).toEqual(ref);
-      expect(Array.from(gtnLabels(x, y))).not.toEqual(ref);
+      expect(Array.from(await gtnLabels(x, y, { method: "scan", cosineTolerance: eps }))).toEqual(ref);
+      for (const [name, options] of fastVariants) expect(Array.from(await gtnLabels(x, y, { ...options, cosineTolerance: eps })), name).toEqual(ref);
+      expect(Array.from(await gtnLabels(x, y))).not.toEqual(ref);
     });
   }
 
-  it("ε ≥ 2 ties everything: the q-th smallest y gets the q-th smallest x (norm-rank matching), any d", () => {
+  it("ε ≥ 2 ties everything: the q-th smallest y gets the q-th smallest x (norm-rank matching), any d", async () => {
     const rng = new Rng(9);
     for (const d of [1, 2, 5, 20]) {
       const n = 200;
@@ -282,14 +282,14 @@ describe("gtnLabels cosineTolerance (ties within ε go to the smallest norm)", (
       const expected = new Array<number>(n);
       ry.forEach((i, q) => (expected[i] = rx[q] as number));
       for (const [name, options] of fastVariants) {
-        expect(Array.from(gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { ...options, cosineTolerance: 2.5 })), `${name} d=${d}`).toEqual(expected);
+        expect(Array.from(await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { ...options, cosineTolerance: 2.5 })), `${name} d=${d}`).toEqual(expected);
       }
     }
   });
 
-  it("rejects a negative or non-finite tolerance", () => {
-    expect(() => gtnLabels([[1]], [[1]], { cosineTolerance: -1e-9 })).toThrow(AtlasError);
-    expect(() => gtnLabels([[1]], [[1]], { cosineTolerance: Number.NaN })).toThrow(/cosineTolerance/);
+  it("rejects a negative or non-finite tolerance", async () => {
+    await expect(gtnLabels([[1]], [[1]], { cosineTolerance: -1e-9 })).rejects.toThrow(AtlasError);
+    await expect(gtnLabels([[1]], [[1]], { cosineTolerance: Number.NaN })).rejects.toThrow(/cosineTolerance/);
   });
 });
 
@@ -313,21 +313,21 @@ describe("gtnLabels without sorting (sortByNorm: false, the ablation of Figure 1
   }
 
   for (const [d, eps] of [[1, 0], [2, 0], [2, 1e-3], [5, 0], [12, 0], [12, 0.01]] as const) {
-    it(`d=${d}, ε=${eps}: scan and every fast variant equal the unsorted greedy, which differs from Algorithm 1`, () => {
+    it(`d=${d}, ε=${eps}: scan and every fast variant equal the unsorted greedy, which differs from Algorithm 1`, async () => {
       const rng = new Rng(70 + d);
       const n = 240;
       const x = Array.from({ length: n }, () => Array.from({ length: d }, () => (d === 1 ? rng.int(7) - 3 : rng.uniform(-1, 2))));
       const y = Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
       const ref = unsortedGreedy(x, y, eps);
       const options = { sortByNorm: false, cosineTolerance: eps };
-      expect(Array.from(gtnLabels(x, y, { ...options, method: "scan" }))).toEqual(ref);
-      for (const [name, variant] of fastVariants) expect(Array.from(gtnLabels(x, y, { ...variant, ...options })), name).toEqual(ref);
-      expect(Array.from(gtnLabels(x, y, { cosineTolerance: eps }))).not.toEqual(ref);
+      expect(Array.from(await gtnLabels(x, y, { ...options, method: "scan" }))).toEqual(ref);
+      for (const [name, variant] of fastVariants) expect(Array.from(await gtnLabels(x, y, { ...variant, ...options })), name).toEqual(ref);
+      expect(Array.from(await gtnLabels(x, y, { cosineTolerance: eps }))).not.toEqual(ref);
     });
   }
 
-  it("rejects a non-boolean sortByNorm", () => {
-    expect(() => gtnLabels([[1]], [[1]], { sortByNorm: "no" as never })).toThrow(/options\.sortByNorm/);
+  it("rejects a non-boolean sortByNorm", async () => {
+    await expect(gtnLabels([[1]], [[1]], { sortByNorm: "no" as never })).rejects.toThrow(/options\.sortByNorm/);
   });
 });
 
@@ -343,7 +343,7 @@ describe("gtnLabels in 1-D (closed form)", () => {
     return out;
   }
 
-  it("equal sign counts: each y gets the same-sign x of the same rank", () => {
+  it("equal sign counts: each y gets the same-sign x of the same rank", async () => {
     const rng = new Rng(11);
     const n = 2000;
     const x = Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1) * (0.1 + rng.next() * 5));
@@ -351,7 +351,7 @@ describe("gtnLabels in 1-D (closed form)", () => {
     const rx = signRanks(x);
     const ry = signRanks(y);
     for (const method of ["scan", "fast"] as const) {
-      const assign = gtnLabels(x.map((v) => [v]), y.map((v) => [v]), { method });
+      const assign = await gtnLabels(x.map((v) => [v]), y.map((v) => [v]), { method });
       for (let i = 0; i < n; i++) {
         const got = rx[assign[i] as number] as { sign: number; rank: number };
         expect(got).toEqual(ry[i]);
@@ -359,7 +359,7 @@ describe("gtnLabels in 1-D (closed form)", () => {
     }
   });
 
-  it("unequal counts: same-rank pairs up to the smaller count, the surplus y take the other sign's x in norm order", () => {
+  it("unequal counts: same-rank pairs up to the smaller count, the surplus y take the other sign's x in norm order", async () => {
     const rng = new Rng(12);
     const n = 1000;
     const x = Array.from({ length: n }, (_, i) => (i < 400 ? 1 : -1) * (0.01 + rng.next()));
@@ -368,8 +368,8 @@ describe("gtnLabels in 1-D (closed form)", () => {
     expect(posY).toBeGreaterThan(400); // the surplus is on the positive side
     const rx = signRanks(x);
     const ry = signRanks(y);
-    const assign = gtnLabels(x.map((v) => [v]), y.map((v) => [v]));
-    expect(Array.from(assign)).toEqual(Array.from(gtnLabels(x.map((v) => [v]), y.map((v) => [v]), { method: "scan" })));
+    const assign = await gtnLabels(x.map((v) => [v]), y.map((v) => [v]));
+    expect(Array.from(assign)).toEqual(Array.from(await gtnLabels(x.map((v) => [v]), y.map((v) => [v]), { method: "scan" })));
     // y that take negative x: the negative y and the positive y of rank ≥ 400, in ascending |y| order
     const rest: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -391,14 +391,14 @@ describe("gtnLabels bad input", () => {
     ["Infinity in y", ok, [[1, 2], [Number.POSITIVE_INFINITY, 4]]],
     ["empty x", [], []],
     ["ragged rows", [[1, 2], [3]], ok],
-  ])("%s → AtlasError", (_, x, y) => {
-    expect(() => gtnLabels(x as number[][], y as number[][])).toThrow(AtlasError);
+  ])("%s → AtlasError", async (_, x, y) => {
+    await expect(gtnLabels(x as number[][], y as number[][])).rejects.toThrow(AtlasError);
   });
-  it("names the argument and rejects bad options", () => {
-    expect(() => gtnLabels(ok, [[1, 2]])).toThrow(/y/);
-    expect(() => gtnLabels(ok, ok, { method: "greedy" as "scan" })).toThrow(AtlasError);
-    expect(() => gtnLabels(ok, ok, { blockSize: 0 })).toThrow(AtlasError);
-    expect(() => gtnLabels(ok, ok, { threads: 0 })).toThrow(/threads/);
-    expect(() => gtnLabels(ok, ok, { threads: 1.5 })).toThrow(AtlasError);
+  it("names the argument and rejects bad options", async () => {
+    await expect(gtnLabels(ok, [[1, 2]])).rejects.toThrow(/y/);
+    await expect(gtnLabels(ok, ok, { method: "greedy" as "scan" })).rejects.toThrow(AtlasError);
+    await expect(gtnLabels(ok, ok, { blockSize: 0 })).rejects.toThrow(AtlasError);
+    await expect(gtnLabels(ok, ok, { threads: 0 })).rejects.toThrow(/threads/);
+    await expect(gtnLabels(ok, ok, { threads: 1.5 })).rejects.toThrow(AtlasError);
   });
 });

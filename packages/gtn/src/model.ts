@@ -21,6 +21,7 @@ import {
   saveModel,
   saveOptimizer,
   saveState,
+  readMatrix,
   toMatrix,
   toRng,
   trainLoop,
@@ -407,7 +408,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   checkTrainerOptions(options);
   if (options.batchNorm !== undefined) checkBoolean("options.batchNorm", options.batchNorm);
   if (options.standardize !== undefined) checkBoolean("options.standardize", options.standardize);
-  const X = toMatrix("latents", latents, { minRows: 2 });
+  const X = await readMatrix("latents", latents, { minRows: 2 });
   const preset = checkOneOf("options.preset", options.preset ?? "mnist", Object.keys(GTN_PRESETS) as GtnPreset[]);
   const base = GTN_PRESETS[preset];
   const architecture: GtnArchitecture = {
@@ -447,7 +448,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const t0 = performance.now();
   if (k === 1) {
     const eps = Float64Array.from(yRng.normalArray(n * d));
-    const assign = gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance, sortByNorm });
+    const assign = await gtnLabels({ data: z, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance, sortByNorm });
     y.set(eps);
     for (let i = 0; i < n; i++) target.set(z.subarray((assign[i] as number) * d, (assign[i] as number) * d + d), i * d);
   } else {
@@ -469,7 +470,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
         for (let kk = 0; kk < d; kk++) local[r * d + kk] = ((z[i * d + kk] as number) - (stats.mean[kk] as number)) / (stats.std[kk] as number);
       }
       const eps = Float64Array.from(yRng.normalArray(m * d));
-      const assign = gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance, sortByNorm });
+      const assign = await gtnLabels({ data: local, dim: d }, { data: eps, dim: d }, { method: labelMethod, cosineTolerance, sortByNorm });
       for (let r = 0; r < m; r++) {
         const i = members[assign[r] as number] as number;
         for (let kk = 0; kk < d; kk++) {
@@ -530,12 +531,12 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
           const idx = tf.tensor1d(batch, "int32");
           const yb = tf.gather(yTrain, idx);
           const tb = tf.gather(tTrain, idx);
-          const loss = optimizer.minimize(() => tf.losses.meanSquaredError(tb, h.apply(yb, { training: true }) as tf.Tensor) as tf.Scalar, true);
-          return (loss as tf.Scalar).dataSync()[0] as number;
+          // the loss stays on the device: trainLoop reads it a step later, batched
+          return optimizer.minimize(() => tf.losses.meanSquaredError(tb, h.apply(yb, { training: true }) as tf.Tensor) as tf.Scalar, true) as tf.Scalar;
         }),
       ...(yVal && tVal
         ? {
-            validate: () => tf.tidy(() => (tf.losses.meanSquaredError(tVal, h.predict(yVal, { batchSize: 4096 }) as tf.Tensor) as tf.Scalar).dataSync()[0] as number),
+            validate: () => tf.tidy(() => tf.losses.meanSquaredError(tVal, h.predict(yVal, { batchSize: 4096 }) as tf.Tensor) as tf.Scalar),
             earlyStopping: {
               patience,
               onImprovement: () => {

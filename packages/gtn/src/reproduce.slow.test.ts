@@ -21,7 +21,7 @@ describe("GTN reproductions (paper scale)", () => {
   it("swiss roll: n = 50 000, 1-D normal → θ, paper settings (4×6, lr 1e-3, batch 250)", async () => {
     const data = swissRoll(50_000, 1);
     const gtn = await trainGTN({ data: Float64Array.from(data.theta), dim: 1 }, { preset: "swissRoll", epochs: 100, seed: 1 });
-    const theta = gtn.sample(10_000, 99).dataSync();
+    const theta = await gtn.sample(10_000, 99).data();
     const within = swissRollWithin(theta);
     const lo = 1.5 * Math.PI;
     const d = ks(theta, (v) => Math.min(1, Math.max(0, (v - lo) / (3 * Math.PI))));
@@ -35,7 +35,7 @@ describe("GTN reproductions (paper scale)", () => {
     const run = async (cosineTolerance: number, width = 6, patience = 3): Promise<{ ks: [number, number]; outside: number }> => {
       const gtn = await trainGTN({ data: data.data, dim: 2 }, { preset: "uniform", width, patience, epochs: 100, seed: 2, cosineTolerance });
       const out = gtn.sample(20_000, 98);
-      const stats = uniformSquareStats(out.dataSync());
+      const stats = uniformSquareStats(await out.data());
       console.log("uniform", { cosineTolerance, width, ...stats, epochs: gtn.report?.history.epochs.length, labelSeconds: gtn.report?.labelSeconds });
       out.dispose();
       gtn.dispose();
@@ -68,7 +68,7 @@ describe("GTN reproductions (paper scale)", () => {
       for (const clusters of [2, 1]) {
         const gtn = await trainGTN({ data: data.data, dim: 2 }, { ...options, clusters, cosineTolerance });
         const out = gtn.sample(20_000, 97);
-        gaps[`${clusters === 2 ? "clustered" : "plain"} ε=${cosineTolerance}`] = gapFraction(out.dataSync());
+        gaps[`${clusters === 2 ? "clustered" : "plain"} ε=${cosineTolerance}`] = gapFraction(await out.data());
         out.dispose();
         gtn.dispose();
       }
@@ -87,10 +87,10 @@ describe("GTN reproductions (paper scale)", () => {
     const data = disjointUniforms(100_000, 3);
     const options = { preset: "uniform" as const, width: 32, learningRate: 1e-3, patience: 6, epochs: 100, seed: 3 };
     const clustered = await trainGTN({ data: data.data, dim: 2 }, { ...options, clusters: 2 });
-    const c = gapFraction(clustered.sample(20_000, 97).dataSync());
+    const c = gapFraction(await clustered.sample(20_000, 97).data());
     clustered.dispose();
     const plain = await trainGTN({ data: data.data, dim: 2 }, options);
-    const p = gapFraction(plain.sample(20_000, 97).dataSync());
+    const p = gapFraction(await plain.sample(20_000, 97).data());
     plain.dispose();
     console.log("disjoint n = 100 000, 6×32", { clustered: c, plain: p });
     // measured here and by scripts/tolerance-sweep.ts (same settings): clustered 0.51% vs plain 1.72% with

@@ -1,11 +1,12 @@
-import { InvalidArgumentError, ShapeMismatchError, checkOptions as checkStrictOptions, toMatrix, type MatrixInput } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkOptions as checkStrictOptions, toMatrix, type MatrixInput, type RowMajor } from "@atlas/core";
 
 /**
- * A feature set: rows of features, as `number[][]`, a row-major typed array with its dimension, or
- * a `tf.Tensor2D`. A set produced by a {@link FeatureExtractor} also carries the extractor's id,
- * which every metric result reports (numbers from different extractors are not comparable).
+ * A feature set: rows of features, as `number[][]` or a row-major typed array with its dimension.
+ * A set produced by a {@link FeatureExtractor} also carries the extractor's id, which every metric
+ * result reports (numbers from different extractors are not comparable). No tensor: the metrics
+ * are synchronous and a tensor may live on a GPU; pass `{ data: await t.data(), dim }`.
  */
-export type FeatureInput = MatrixInput | LabelledFeatures;
+export type FeatureInput = number[][] | readonly (readonly number[])[] | RowMajor | LabelledFeatures;
 
 /** Row-major features tagged with the id of the extractor that produced them. */
 export interface LabelledFeatures {

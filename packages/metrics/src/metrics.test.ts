@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import * as tf from "@tensorflow/tfjs";
 import { AtlasError, InvalidArgumentError, ShapeMismatchError } from "@atlas/core";
 import { describe, expect, it } from "vitest";
 import { fid, frechetDistance, gaussianStats, GaussianAccumulator, inceptionScore, kid, precisionRecall } from "./index.js";
@@ -202,6 +203,19 @@ describe("bad input → AtlasError naming the argument", () => {
     ["stats of different dims", () => frechetDistance(gaussianStats(good), gaussianStats([[1, 2, 3], [3, 4, 4]])), "statsB"],
     ["cov of the wrong size", () => frechetDistance({ mean: new Float64Array(2), cov: new Float64Array(3), n: 2, dim: 2 }, gaussianStats(good)), "statsA.cov"],
     ["different extractors", () => fid({ data: new Float64Array(4), dim: 2, extractor: "a" }, { data: new Float64Array(4), dim: 2, extractor: "b" }), "featuresB"],
+    // a tensor may live on a GPU: the synchronous metrics refuse it instead of reading it synchronously
+    [
+      "a tensor",
+      () => {
+        const t = tf.tensor2d(good);
+        try {
+          return fid(good, t as never);
+        } finally {
+          t.dispose();
+        }
+      },
+      "featuresB",
+    ],
   ];
   for (const [what, call, argument] of cases) {
     it(what, () => {

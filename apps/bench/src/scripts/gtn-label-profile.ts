@@ -21,7 +21,7 @@ let ref: Int32Array | null = null;
 for (let r = 0; r < reps; r++) {
   const t = performance.now();
   const c0 = process.cpuUsage();
-  const out = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { cosineTolerance: eps, strategy, ...extra });
+  const out = await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { cosineTolerance: eps, strategy, ...extra });
   const cpu = process.cpuUsage(c0);
   console.log(`n=${n} d=${d} eps=${eps} ${strategy}: ${(performance.now() - t).toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu`);
   if (ref && !out.every((v, i) => v === ref?.[i])) throw new Error("not deterministic");
@@ -29,6 +29,6 @@ for (let r = 0; r < reps; r++) {
 }
 if (args.check) {
   const t = performance.now();
-  const s = gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { cosineTolerance: eps, method: "scan" });
+  const s = await gtnLabels({ data: x, dim: d }, { data: y, dim: d }, { cosineTolerance: eps, method: "scan" });
   console.log(`scan ${(performance.now() - t).toFixed(0)} ms, identical ${s.every((v, i) => v === ref?.[i])}`);
 }

@@ -112,6 +112,23 @@ function timeMs(fn: () => void): number {
   return performance.now() - t0;
 }
 
+async function timeAsyncMs(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** One training step read back in full: dispatched, then its four losses read with one `data()`. */
+async function fullStep(trainer: AwaeGanTrainer, x: tf.Tensor): Promise<void> {
+  const losses = trainer.stepDeferred(x);
+  const all = tf.stack(Object.values(losses));
+  try {
+    await all.data();
+  } finally {
+    tf.dispose([all, ...Object.values(losses)]);
+  }
+}
+
 /** The kernel sets the throughput rows compare (wasm only; on other backends only "core"). */
 const KERNEL_SETS: readonly { name: string; stock: string[] }[] = [
   { name: "core kernels (initBackend)", stock: [] },
@@ -137,7 +154,7 @@ async function throughput(charts: number, steps: number, backend: string, log: (
     for (const set of sets) {
       useKernels(backend, set.stock);
       const warm = batch(0);
-      trainer.stepUnchecked(warm);
+      await fullStep(trainer, warm);
       warm.dispose();
     }
     // timed steps, interleaved across the kernel sets (the step's cost does not depend on the weights)
@@ -146,7 +163,7 @@ async function throughput(charts: number, steps: number, backend: string, log: (
       for (const [j, set] of sets.entries()) {
         useKernels(backend, set.stock);
         const x = batch(k);
-        ms[j]! += timeMs(() => trainer.stepUnchecked(x));
+        ms[j]! += await timeAsyncMs(() => fullStep(trainer, x));
         x.dispose();
       }
     }
@@ -154,9 +171,9 @@ async function throughput(charts: number, steps: number, backend: string, log: (
     const rates = ms.map((t) => (steps * batchSize) / (t / 1000));
 
     const x = batch(steps + 1);
-    const testSet = { images: x.dataSync() as Float32Array, shape: [batchSize, 28, 28, 1] };
-    reconstructionError(model, testSet); // warm-up
-    const inferMs = timeMs(() => reconstructionError(model, testSet));
+    const testSet = { images: (await x.data()) as Float32Array, shape: [batchSize, 28, 28, 1] };
+    await reconstructionError(model, testSet); // warm-up
+    const inferMs = await timeAsyncMs(() => reconstructionError(model, testSet));
     // shared tail: once on the m·n concatenation vs once per chart
     const codes = Array.from({ length: charts }, (_, y) => tf.tidy(() => model.nets.chartEncoders[y]!.apply(model.nets.trunk.apply(x, { training: false }), { training: false }) as tf.Tensor2D));
     const perChart = (): void =>
@@ -269,8 +286,8 @@ async function trainRun(charts: number, trainSize: number, epochs: number, learn
       onEpochEnd: (r) => log(`  m=${charts} epoch ${r.epoch + 1}: ${JSON.stringify(r.losses)} (${r.seconds.toFixed(0)} s)`),
     });
     const seconds = (performance.now() - t0) / 1000;
-    const err = reconstructionError(model, test).mse;
-    const conf = chartConfidence(model, test);
+    const err = (await reconstructionError(model, test)).mse;
+    const conf = await chartConfidence(model, test);
     const row: AgmTrainRow = {
       case: "train",
       charts,

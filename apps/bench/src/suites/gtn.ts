@@ -111,15 +111,15 @@ export function numpyPeer(x: Float64Array, y: Float64Array, n: number, d: number
   }
 }
 
-function time(f: () => Int32Array): { ms: number; out: Int32Array } {
+async function time(f: () => Promise<Int32Array>): Promise<{ ms: number; out: Int32Array }> {
   const t = performance.now();
-  const out = f();
+  const out = await f();
   return { ms: performance.now() - t, out };
 }
 
 /** The median of three timed calls (all must agree); `firstMs` is the first call's time. */
-function median3(f: () => Int32Array): { ms: number; firstMs: number; out: Int32Array } {
-  const runs = [time(f), time(f), time(f)];
+async function median3(f: () => Promise<Int32Array>): Promise<{ ms: number; firstMs: number; out: Int32Array }> {
+  const runs = [await time(f), await time(f), await time(f)];
   for (const r of runs) if (!r.out.every((v, i) => v === runs[0]?.out[i])) throw new Error("gtnLabels is not deterministic");
   const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
   return { ms: sorted[1] as number, firstMs: (runs[0] as { ms: number }).ms, out: (runs[0] as { out: Int32Array }).out };
@@ -136,15 +136,15 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   // warm up the JIT and the wasm kernels
   {
     const w = labelBenchData(2000, 100, 1);
-    gtnLabels(w.x, w.y, fast);
+    await gtnLabels(w.x, w.y, fast);
     const w5 = labelBenchData(2000, 5, 1);
-    gtnLabels(w5.x, w5.y, fast);
+    await gtnLabels(w5.x, w5.y, fast);
   }
   const compared: [number, number][] = options.only === "absolute" ? [] : quick ? [[2000, 100], [4000, 5]] : [[8000, 100], [16000, 5]];
   for (const [n, d] of compared) {
     const { x, y } = labelBenchData(n, d, n + d);
-    const f = median3(() => gtnLabels(x, y, fast));
-    const s = time(() => gtnLabels(x, y, { method: "scan" }));
+    const f = await median3(() => gtnLabels(x, y, fast));
+    const s = await time(() => gtnLabels(x, y, { method: "scan" }));
     const identical = f.out.every((v, i) => v === s.out[i]);
     const row: GtnBenchRow = { case: "fast vs scan", n, d, fastMs: f.ms, fastFirstMs: f.firstMs, cosineTolerance: 0, scanMs: s.ms, ratio: s.ms / f.ms, identical, load1: loadavg()[0] ?? 0, backend };
     if (d > 8) {
@@ -153,10 +153,12 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
         ["gemm=tfjs", { gemm: "tfjs" }],
         ["gemm=float64", { gemm: "float64" }],
       ];
-      row.gemms = variants.map(([variant, o]) => {
-        const g = median3(() => gtnLabels(x, y, { ...fast, strategy: "blocks", ...o }));
-        return { variant, ms: g.ms, identical: g.out.every((v, i) => v === f.out[i]) };
-      });
+      const gemms: NonNullable<GtnBenchRow["gemms"]> = [];
+      for (const [variant, o] of variants) {
+        const g = await median3(() => gtnLabels(x, y, { ...fast, strategy: "blocks", ...o }));
+        gemms.push({ variant, ms: g.ms, identical: g.out.every((v, i) => v === f.out[i]) });
+      }
+      row.gemms = gemms;
     }
     const np = d >= 100 ? numpyPeer(x.data, y.data, n, d) : null;
     if (np) {
@@ -176,7 +178,7 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
     options.only === "compare" ? [] : quick ? [[20000, 5]] : [...(big && options.only === "absolute" ? [] : ([[60000, 5]] as [number, number][])), ...(big ? ([[162770, 100]] as [number, number][]) : [])];
   for (const [n, d] of absolute) {
     const { x, y } = labelBenchData(n, d, n + d);
-    const f = time(() => gtnLabels(x, y, fast));
+    const f = await time(() => gtnLabels(x, y, fast));
     rows.push({ case: "fast absolute", n, d, fastMs: f.ms, cosineTolerance: 0, load1: loadavg()[0] ?? 0, backend });
     log(`gtnLabels n=${n} d=${d}: fast ${(f.ms / 1000).toFixed(2)} s [${backend}, load ${(loadavg()[0] ?? 0).toFixed(2)}]`);
   }
@@ -185,8 +187,8 @@ export async function runGtnBench(options: GtnBenchOptions = {}): Promise<GtnBen
   if (tolerance > 0 && options.only !== "absolute") {
     for (const [n, d] of quick ? ([[4000, 5]] as [number, number][]) : ([[16000, 5], [8000, 100]] as [number, number][])) {
       const { x, y } = labelBenchData(n, d, n + d);
-      const f = time(() => gtnLabels(x, y, { ...fast, cosineTolerance: tolerance }));
-      const s = time(() => gtnLabels(x, y, { method: "scan", cosineTolerance: tolerance }));
+      const f = await time(() => gtnLabels(x, y, { ...fast, cosineTolerance: tolerance }));
+      const s = await time(() => gtnLabels(x, y, { method: "scan", cosineTolerance: tolerance }));
       const identical = f.out.every((v, i) => v === s.out[i]);
       rows.push({ case: "fast vs scan", n, d, fastMs: f.ms, cosineTolerance: tolerance, scanMs: s.ms, ratio: s.ms / f.ms, identical, load1: loadavg()[0] ?? 0, backend });
       log(`gtnLabels n=${n} d=${d} cosineTolerance=${tolerance}: fast ${f.ms.toFixed(0)} ms, scan ${s.ms.toFixed(0)} ms, ratio ${(s.ms / f.ms).toFixed(1)}×, identical=${identical} [${backend}]`);

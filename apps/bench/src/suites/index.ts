@@ -5,6 +5,7 @@ import { gtnAutoencoderSuite } from "./gtn-autoencoder.js";
 import { geodesicSuite } from "./geodesic.js";
 import { gtnLabelsSuite } from "./gtn.js";
 import { metricsSuite } from "./metrics.js";
+import { trainReadsSuite } from "./train-reads.js";
 import { vqflowSuite } from "./vqflow.js";
 
-export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite, metricsSuite, vqflowSuite];
+export const SUITES: readonly BenchSuite[] = [gtnAutoencoderSuite, gtnLabelsSuite, agmSuite, geodesicSuite, metricsSuite, vqflowSuite, trainReadsSuite];

@@ -29,14 +29,14 @@ describe("createDataset", () => {
 });
 
 describe("batchImages / batchLabels / subsetDataset / flattenDataset", () => {
-  it("gathers images by index into a Tensor4D, in order, without leaking", () => {
+  it("gathers images by index into a Tensor4D, in order, without leaking", async () => {
     const ds = make();
     batchImages(ds, [0]).dispose(); // warm up
     const before = tf.memory().numTensors;
     const x = batchImages(ds, [2, 0, 2]);
     expect(x.shape).toEqual([3, 2, 2, 2]);
     expect(x.dtype).toBe("float32");
-    const got = x.dataSync();
+    const got = await x.data();
     expect(Array.from(got.subarray(0, 8))).toEqual(Array.from(values.subarray(16, 24)));
     expect(Array.from(got.subarray(8, 16))).toEqual(Array.from(values.subarray(0, 8)));
     x.dispose();

@@ -99,14 +99,25 @@ const data = CASES.map((c) => {
 });
 
 /** dw and dx through the engine (tf.grads of Σ y·dy), on the current backend with its registered kernels. */
-function engineGradients(c: Case, d: (typeof data)[number]): { dw: Float32Array; dx: Float32Array } {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(d.x, c.x);
-    const w = tf.tensor4d(d.w, c.k);
-    const dy = tf.tensor4d(d.dy, [c.x[0], d.outH, d.outW, c.k[3]]);
-    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())([x, w]);
-    return { dx: gx!.dataSync() as Float32Array, dw: gw!.dataSync() as Float32Array };
-  });
+async function engineGradients(c: Case, d: (typeof data)[number]): Promise<{ dw: Float32Array; dx: Float32Array }> {
+  const [dx, dw] = await readAll(
+    tf.tidy(() => {
+      const x = tf.tensor4d(d.x, c.x);
+      const w = tf.tensor4d(d.w, c.k);
+      const dy = tf.tensor4d(d.dy, [c.x[0], d.outH, d.outW, c.k[3]]);
+      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(dy).sum())([x, w]);
+    }),
+  );
+  return { dx: dx!, dw: dw! };
+}
+
+/** The tensors' values, read asynchronously (as on a GPU backend); the tensors are disposed. */
+async function readAll(tensors: tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    return (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(tensors);
+  }
 }
 
 /** Reference from the STOCK cpu kernels (ours unregistered while it runs). */
@@ -115,7 +126,7 @@ const stock: { dw: Float32Array; dx: Float32Array }[] = [];
 beforeAll(async () => {
   await tf.setBackend("cpu");
   restoreStockKernels("cpu");
-  for (const [i, c] of CASES.entries()) stock.push(engineGradients(c, data[i]!));
+  for (const [i, c] of CASES.entries()) stock.push(await engineGradients(c, data[i]!));
   registerAtlasKernels("cpu");
   registerAtlasKernels("wasm");
 });
@@ -138,9 +149,9 @@ for (const backendName of ["wasm", "cpu"] as const) {
       expect(atlasKernelsRegistered(backendName)).toBe(true);
     });
 
-    it.each(CASES.map((c, i) => [c.name, i] as const))("%s: relative error ≤ 1e-5 vs the stock cpu kernel and the direct loops", (_name, i) => {
+    it.each(CASES.map((c, i) => [c.name, i] as const))("%s: relative error ≤ 1e-5 vs the stock cpu kernel and the direct loops", async (_name, i) => {
       const c = CASES[i]!;
-      const g = engineGradients(c, data[i]!);
+      const g = await engineGradients(c, data[i]!);
       expect(relErr(g.dw, stock[i]!.dw)).toBeLessThanOrEqual(1e-5);
       expect(relErr(g.dx, stock[i]!.dx)).toBeLessThanOrEqual(1e-5);
       expect(relErr(g.dw, data[i]!.dw)).toBeLessThanOrEqual(1e-5);
@@ -158,17 +169,19 @@ for (const backendName of ["wasm", "cpu"] as const) {
         const x = tf.tensor4d(Float32Array.from(rng.normalArray(c.inShape.reduce((a, b) => a * b))), c.inShape);
         const w = tf.tensor4d(Float32Array.from(rng.normalArray(c.k.reduce((a, b) => a * b))), c.k);
         const r = tf.tensor4d(Float32Array.from(rng.normalArray(c.out.reduce((a, b) => a * b))), c.out);
-        const run = (): Float32Array[] =>
-          tf.tidy(() => {
-            const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, c.out, c.s, c.pad);
-            const y = f(x, w);
-            const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(r).sum())([x, w]);
-            return [y.dataSync() as Float32Array, gx!.dataSync() as Float32Array, gw!.dataSync() as Float32Array];
-          });
-        const ours = run();
+        const run = (): Promise<Float32Array[]> =>
+          readAll(
+            tf.tidy(() => {
+              const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, c.out, c.s, c.pad);
+              const y = f(x, w);
+              const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a, b).mul(r).sum())([x, w]);
+              return [y, gx!, gw!];
+            }),
+          );
+        const ours = await run();
         await tf.setBackend("cpu");
         restoreStockKernels("cpu");
-        const ref = run();
+        const ref = await run();
         registerAtlasKernels("cpu");
         await tf.setBackend(backendName);
         for (let t = 0; t < 3; t++) expect(relErr(ours[t]!, ref[t]!)).toBeLessThanOrEqual(1e-5);
@@ -176,19 +189,19 @@ for (const backendName of ["wasm", "cpu"] as const) {
       }
     });
 
-    it("handles NCHW through the kernels directly", () => {
+    it("handles NCHW through the kernels directly", async () => {
       const c = CASES[6]!; // strides [2,3], same
       const d = data[6]!;
       const [n, H, W, cin] = c.x;
       const toNchw = (a: Float32Array, s: [number, number, number, number]): tf.Tensor4D => tf.tensor4d(a, s).transpose([0, 3, 1, 2]);
-      const out = tf.tidy(() => {
+      const out = await readAll(tf.tidy(() => {
         const x = toNchw(d.x, c.x);
         const dy = toNchw(d.dy, [n, d.outH, d.outW, c.k[3]]);
         const w = tf.tensor4d(d.w, c.k);
         const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: "NCHW", filterShape: c.k }) as tf.Tensor;
         const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, { strides: c.strides, pad: c.pad, dataFormat: "NCHW", inputShape: [n, cin, H, W] }) as tf.Tensor;
-        return [dw.dataSync(), dx.transpose([0, 2, 3, 1]).dataSync()];
-      });
+        return [dw, dx.transpose([0, 2, 3, 1])];
+      }));
       expect(relErr(out[0]!, d.dw)).toBeLessThanOrEqual(1e-5);
       expect(relErr(out[1]!, d.dx)).toBeLessThanOrEqual(1e-5);
     });
@@ -241,17 +254,16 @@ describe("training a conv net on wasm", () => {
     });
     const x = tf.tensor4d(Float32Array.from(rng.uniformArray(16 * 144)), [16, 12, 12, 1]);
     const optimizer = tf.train.adam(0.01);
-    const step = (): number =>
-      tf.tidy(() => {
-        const loss = optimizer.minimize(() => tf.losses.meanSquaredError(x, model.apply(x) as tf.Tensor) as tf.Scalar, true)!;
-        return loss.dataSync()[0] as number;
-      });
-    const first = step();
-    for (let i = 0; i < 10; i++) step(); // warm-up: optimizer slots, XNNPACK operators
+    const step = async (): Promise<number> => {
+      const loss = tf.tidy(() => optimizer.minimize(() => tf.losses.meanSquaredError(x, model.apply(x) as tf.Tensor) as tf.Scalar, true)!);
+      return (await readAll([loss]))[0]![0]!;
+    };
+    const first = await step();
+    for (let i = 0; i < 10; i++) await step(); // warm-up: optimizer slots, XNNPACK operators
     const before = backendMemory();
     const dataIdsBefore = tf.backend().numDataIds();
     let last = first;
-    for (let i = 0; i < 80; i++) last = step();
+    for (let i = 0; i < 80; i++) last = await step();
     const after = backendMemory();
     // backend-level buffers the kernels write (sub-pixel filters, transposes) are all released
     expect(tf.backend().numDataIds()).toBe(dataIdsBefore);

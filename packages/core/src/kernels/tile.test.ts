@@ -61,6 +61,15 @@ describe("tileValues", () => {
   });
 });
 
+/** The tensors' values, read asynchronously (as on a GPU backend); the tensors are disposed. */
+async function readAll(tensors: tf.Tensor[]): Promise<tf.TypedArray[]> {
+  try {
+    return await Promise.all(tensors.map((t) => t.data()));
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
 describe("Atlas Tile on wasm", () => {
   it("is registered and matches the stock cpu kernel exactly (float32, int32, bool)", async () => {
     expect(atlasKernelsRegistered("wasm")).toBe(true);
@@ -69,16 +78,18 @@ describe("Atlas Tile on wasm", () => {
       const values = Float32Array.from(rng.normalArray(n));
       const ints = Int32Array.from({ length: n }, () => rng.int(50) - 25);
       const bools = Uint8Array.from({ length: n }, () => rng.int(2));
-      const run = (): [Float32Array, Int32Array, Uint8Array] =>
-        tf.tidy(() => [
-          tf.tile(tf.tensor(values, c.shape), c.reps).dataSync() as Float32Array,
-          tf.tile(tf.tensor(ints, c.shape, "int32"), c.reps).dataSync() as Int32Array,
-          tf.tile(tf.tensor(bools, c.shape, "bool"), c.reps).dataSync() as Uint8Array,
+      const run = async (): Promise<[Float32Array, Int32Array, Uint8Array]> => {
+        const tiled = tf.tidy(() => [
+          tf.tile(tf.tensor(values, c.shape), c.reps),
+          tf.tile(tf.tensor(ints, c.shape, "int32"), c.reps),
+          tf.tile(tf.tensor(bools, c.shape, "bool"), c.reps),
         ]);
+        return (await readAll(tiled)) as [Float32Array, Int32Array, Uint8Array];
+      };
       await tf.setBackend("wasm");
-      const ours = run();
+      const ours = await run();
       await tf.setBackend("cpu");
-      const ref = run();
+      const ref = await run();
       for (let t = 0; t < 3; t++) expect(Array.from(ours[t]!)).toEqual(Array.from(ref[t]!));
     }
     await tf.setBackend("wasm");
@@ -89,20 +100,20 @@ describe("Atlas Tile on wasm", () => {
     const x = Float32Array.from(rng.normalArray(6 * 5 * 4 * 3));
     const r = Float32Array.from(rng.normalArray(6 * 5 * 4 * 3));
     const scale = Float32Array.from([0.5, 1.5, -2]);
-    const run = (): Float32Array[] =>
-      tf.tidy(() => {
+    const run = (): Promise<Float32Array[]> =>
+      readAll(tf.tidy(() => {
         const xt = tf.tensor4d(x, shape);
         const g = tf.tensor1d(scale);
         const f = (a: tf.Tensor, s: tf.Tensor): tf.Scalar => {
           const { mean, variance } = tf.moments(a, [0, 1, 2]);
           return tf.batchNorm(a as tf.Tensor4D, mean, variance, tf.zeros([3]), s as tf.Tensor1D, 1e-3).mul(tf.tensor4d(r, shape)).sum();
         };
-        return tf.grads(f)([xt, g]).map((t) => t.dataSync() as Float32Array);
-      });
+        return tf.grads(f)([xt, g]);
+      })) as Promise<Float32Array[]>;
     await tf.setBackend("wasm");
-    const ours = run();
+    const ours = await run();
     await tf.setBackend("cpu");
-    const ref = run();
+    const ref = await run();
     await tf.setBackend("wasm");
     for (let t = 0; t < 2; t++) {
       let num = 0;

@@ -10,7 +10,17 @@ function acceleratedBackend(): boolean {
   return name === "wasm" || name === "tensorflow" || name === "webgl" || name === "webgpu";
 }
 
-export function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: number, blockSize: number, L: number, gemm: "auto" | "int16" | "float64" | "tfjs", eps: number, threads: number): Int32Array {
+export async function blockGreedy(
+  ux: Float64Array,
+  uy: Float64Array,
+  n: number,
+  d: number,
+  blockSize: number,
+  L: number,
+  gemm: "auto" | "int16" | "float64" | "tfjs",
+  eps: number,
+  threads: number,
+): Promise<Int32Array> {
   const B = Math.min(blockSize, n);
   let scorer: Scorer | undefined;
   if (gemm === "int16" || gemm === "auto") {
@@ -38,7 +48,8 @@ export function blockGreedy(ux: Float64Array, uy: Float64Array, n: number, d: nu
         chunkCount = remCount;
       }
       for (let i = 0; i < rows; i++) (lists[i] as CandidateList).reset();
-      scorer.collect(uy, q0, rows, lists, taken);
+      const collected = scorer.collect(uy, q0, rows, lists, taken);
+      if (collected) await collected; // only the tfjs product reads asynchronously
       for (let i = 0; i < rows; i++) {
         const q = q0 + i;
         const list = lists[i] as CandidateList;

@@ -1,4 +1,4 @@
-import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, cpuCount, toMatrix, type MatrixInput } from "@atlas/core";
+import { ShapeMismatchError, checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions, cpuCount, readMatrix, type MatrixInput } from "@atlas/core";
 import { blockGreedy } from "./blocks.js";
 import { oneDimensional } from "./one-dimensional.js";
 import { scan } from "./scan.js";
@@ -76,14 +76,17 @@ const LABEL_KEYS = ["method", "strategy", "gemm", "threads", "blockSize", "candi
  * cosine exactly 1; a zero vector has cosine 0 with everything. `'fast'` returns exactly the
  * assignment of `'scan'` (the straightforward O(n²d) greedy), see the README for why.
  *
- * @param x - the data (latents), n rows of dimension d.
+ * Asynchronous: a tensor input is read with `await data()` (it may live on a GPU), and the
+ * `'tfjs'` product of the blocks strategy reads its scores the same way.
+ *
+ * @param x - the data (latents), n rows of dimension d (rows, `{ data, dim }` or a `tf.Tensor2D`).
  * @param y - the same number of samples from N(0, I), same dimension.
  * @returns an `Int32Array` of length n, a permutation of 0..n-1.
  * @example
- * const assign = gtnLabels([[1, 0], [0, 2]], [[0, 1], [3, 0]]);
+ * const assign = await gtnLabels([[1, 0], [0, 2]], [[0, 1], [3, 0]]);
  * // assign = Int32Array [1, 0]: y[0] is labelled x[1], y[1] is labelled x[0]
  */
-export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptions = {}): Int32Array {
+export async function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptions = {}): Promise<Int32Array> {
   checkOptions("options", options, LABEL_KEYS);
   const method = checkOneOf("options.method", options.method ?? "fast", ["scan", "fast"] as const);
   const strategy = checkOneOf("options.strategy", options.strategy ?? "auto", ["auto", "tree", "blocks"] as const);
@@ -93,8 +96,8 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   const eps = checkNumber("options.cosineTolerance", options.cosineTolerance ?? 0, { min: 0 });
   const threads = options.threads === undefined ? undefined : checkInteger("options.threads", options.threads, { min: 1, max: 16 });
   const sorted = options.sortByNorm === undefined ? true : checkBoolean("options.sortByNorm", options.sortByNorm);
-  const X = toMatrix("x", x);
-  const Y = toMatrix("y", y);
+  const X = await readMatrix("x", x);
+  const Y = await readMatrix("y", y);
   if (X.dim !== Y.dim) throw new ShapeMismatchError("y", `expected rows of dimension ${X.dim} like x, got ${Y.dim}`);
   if (X.n !== Y.n) throw new ShapeMismatchError("y", `expected as many rows as x (${X.n}), got ${Y.n}`);
   const n = X.n;
@@ -107,7 +110,7 @@ export function gtnLabels(x: MatrixInput, y: MatrixInput, options: GtnLabelOptio
   else if (d === 1) labelP = oneDimensional(sx.unit, sy.unit, n, eps);
   else if (strategy === "tree" || (strategy === "auto" && d <= 8)) labelP = treeGreedy(sx.unit, sy.unit, n, d, eps);
   else {
-    labelP = blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), gemm, eps, threads ?? defaultThreads());
+    labelP = await blockGreedy(sx.unit, sy.unit, n, d, blockSize, Math.min(candidates, n), gemm, eps, threads ?? defaultThreads());
   }
   const assign = new Int32Array(n);
   for (let q = 0; q < n; q++) assign[sy.order[q] as number] = sx.order[labelP[q] as number] as number;

@@ -13,8 +13,9 @@ export interface Scorer {
    * Offers the score of y row q0 + i against every remaining x not `taken` to `lists[i]` (i < rows),
    * as {@link collect32} does: a score may be left out only when it is below the list's threshold
    * `thr` at that moment (thresholds only rise), so each list keeps every x scoring ≥ its final vL − band.
+   * A scorer whose products come from the tensor backend reads them asynchronously (a promise).
    */
-  collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void;
+  collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void | Promise<void>;
   /** Optional: x at sorted position p was just taken (scorers that keep their own record of it). */
   markTaken?(p: number): void;
   dispose(): void;
@@ -155,17 +156,27 @@ export class TfScorer implements Scorer {
     }
   }
 
-  collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): void {
+  /** Reads each chunk's product with `await data()`, the next chunk's product already dispatched. */
+  async collect(uy: Float64Array, q0: number, rows: number, lists: CandidateList[], taken: Uint8Array): Promise<void> {
     const d = this.d;
     const a = tf.tensor2d(Float32Array.from(uy.subarray(q0 * d, (q0 + rows) * d)), [rows, d]);
+    const chunks = this.chunks;
+    let next: tf.Tensor | undefined = chunks.length > 0 ? tf.matMul(a, chunks[0]!.t) : undefined;
     try {
-      for (const { t, cols } of this.chunks) {
-        const prod = tf.matMul(a, t);
-        const scores = prod.dataSync() as Float32Array;
-        prod.dispose();
+      for (let c = 0; c < chunks.length; c++) {
+        const prod = next as tf.Tensor;
+        next = c + 1 < chunks.length ? tf.matMul(a, chunks[c + 1]!.t) : undefined;
+        let scores: Float32Array;
+        try {
+          scores = (await prod.data()) as Float32Array;
+        } finally {
+          prod.dispose();
+        }
+        const { cols } = chunks[c]!;
         collect32(scores, cols, cols.length, rows, lists, taken);
       }
     } finally {
+      next?.dispose();
       a.dispose();
     }
   }

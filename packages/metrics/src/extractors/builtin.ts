@@ -216,24 +216,23 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
     const m = model;
     const opt = tf.train.adam(1e-3);
     const train = data.train;
-    let steps = 0;
     log(`training ${id} on ${train.shape[0]} ${dataset} images, ${epochs} epoch(s), backend ${tf.getBackend()}`);
     await trainLoop({
       size: train.shape[0],
       batchSize: 128,
       epochs,
       seed,
-      step: (batch) => {
-        const loss = opt.minimize(() => {
+      // the loss stays on the device: trainLoop reads it a step later, batched, and disposes it
+      step: (batch) =>
+        opt.minimize(() => {
           const x = batchImages(train, batch);
           const y = tf.oneHot(tf.tensor1d(Array.from(batch, (i) => train.labels[i] as number), "int32"), 10);
           return tf.losses.softmaxCrossEntropy(y, m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
-        }, true);
-        const v = loss ? (loss.dataSync()[0] as number) : NaN;
-        loss?.dispose();
-        steps++;
-        if (steps % 100 === 0) log(`step ${steps}: loss ${v.toFixed(4)}, ${((steps * 128) / ((performance.now() - t0) / 1000)).toFixed(0)} samples/s`);
-        return { loss: v };
+        }, true) as tf.Scalar,
+      onProgress: (e) => {
+        if (e.phase === "step" && e.globalStep % 100 === 0) {
+          log(`step ${e.globalStep}: loss ${(e.stepLosses?.loss ?? Number.NaN).toFixed(4)}, ${((e.globalStep * 128) / ((performance.now() - t0) / 1000)).toFixed(0)} samples/s`);
+        }
       },
       onEpochEnd: (r) => log(`epoch ${r.epoch + 1}: ${JSON.stringify(r)}`),
     });
@@ -252,7 +251,7 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
   }
   const net = model;
   const sub = tf.model({ inputs: net.inputs, outputs: [net.getLayer("penultimate").output as tf.SymbolicTensor, net.outputs[0] as tf.SymbolicTensor] });
-  const run = (x: tf.Tensor4D, output: number): tf.Tensor => (sub.predict(x) as tf.Tensor[])[output] as tf.Tensor;
+  const run = (x: tf.Tensor4D, output: number): tf.Tensor => tf.tidy(() => (sub.predict(x) as tf.Tensor[])[output] as tf.Tensor);
   const ext = makeExtractor(`${id}/penultimate`, [28, 28, 1], 128, 10, { inputSize: [28, 28, 1] }, run, true, () => net.dispose());
   const record = info as CacheInfo;
   return { ...ext, testAccuracy: record.testAccuracy, cachePath: dir, trainedNow, trainingData, weights: record.weights as string, classes: 10 } as BuiltinExtractor;

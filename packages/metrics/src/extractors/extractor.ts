@@ -108,13 +108,14 @@ export function prepare(batch: tf.Tensor4D, p: Preprocess): tf.Tensor4D {
 
 /**
  * Run `forward` over the images in batches and gather its 2-D output rows into one Float32Array
- * (every intermediate tensor disposed).
+ * (every intermediate tensor disposed). `forward` may be asynchronous (a graph model's
+ * `executeAsync`); each batch's rows are read with `await data()`.
  */
 export async function extractRows(
   name: string,
   images: ImageInput,
   options: ExtractOptions | undefined,
-  forward: (prepared: tf.Tensor4D) => tf.Tensor,
+  forward: (prepared: tf.Tensor4D) => tf.Tensor | Promise<tf.Tensor>,
   p: Preprocess,
 ): Promise<{ data: Float32Array; dim: number }> {
   const { n, shape } = checkImages(name, images);
@@ -123,13 +124,21 @@ export async function extractRows(
   let dim = 0;
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
-    const y = tf.tidy(() => {
-      const t = forward(prepare(sliceImages(images, shape, start, end), p));
-      return t.rank === 2 ? t : t.reshape([end - start, -1]);
-    });
-    const values = (await y.data()) as Float32Array;
-    const cols = y.shape[1] as number;
-    y.dispose();
+    const x = tf.tidy(() => prepare(sliceImages(images, shape, start, end), p));
+    let t: tf.Tensor | undefined;
+    let values: Float32Array;
+    let cols: number;
+    try {
+      // tf.tidy cannot span an await: what forward makes besides its output is forward's to dispose
+      t = await forward(x);
+      const y = t.rank === 2 ? t : tf.reshape(t, [end - start, -1]);
+      values = (await y.data()) as Float32Array;
+      cols = y.shape[1] as number;
+      if (y !== t) y.dispose();
+    } finally {
+      if (t !== undefined && t !== x) t.dispose();
+      x.dispose();
+    }
     if (!out) {
       dim = cols;
       out = new Float32Array(n * dim);

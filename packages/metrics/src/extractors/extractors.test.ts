@@ -42,9 +42,9 @@ describe("loadFeatureExtractor (layers model from a directory)", () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(f.extractor).toBe("tiny/feat");
     expect(f.dim).toBe(4);
-    const fr = fRef.dataSync();
+    const fr = await fRef.data();
     for (let i = 0; i < fr.length; i++) expect(f.data[i]).toBeCloseTo(fr[i] as number, 5);
-    const lr = lRef.dataSync();
+    const lr = await lRef.data();
     for (let i = 0; i < lr.length; i++) expect(l.data[i]).toBeCloseTo(lr[i] as number, 5);
     // results say what they were computed from
     const r = fid(f, await ext.features(tf.tidy(() => images.reverse(0)), { batchSize: 7 }));
@@ -52,7 +52,7 @@ describe("loadFeatureExtractor (layers model from a directory)", () => {
     expect(r.samples).toEqual([7, 7]);
     expect(inceptionScore(l, { splits: 1 }).extractor).toBe("tiny/feat#logits");
     // Dataset-like input gives the same rows
-    const asRecord = { images: images.dataSync() as Float32Array, shape: images.shape };
+    const asRecord = { images: (await images.data()) as Float32Array, shape: images.shape };
     const f2 = await ext.features(asRecord);
     expect(Array.from(f2.data)).toEqual(Array.from(f.data));
     images.dispose();
@@ -122,6 +122,11 @@ describe("loadFeatureExtractor (graph model from a directory)", () => {
     const l = await (ext.logits as NonNullable<typeof ext.logits>)(img);
     for (let j = 0; j < 6; j++) expect(l.data[j]).toBeCloseTo(Math.max(0, f.data[j] as number), 6);
     expect(f.extractor).toBe("graph/pool");
+    // the graph runs with executeAsync (outside tf.tidy): its other outputs and inputs are disposed
+    const before = tf.memory().numTensors;
+    await ext.features(img, { batchSize: 1 });
+    await (ext.logits as NonNullable<typeof ext.logits>)(img, { batchSize: 1 });
+    expect(tf.memory().numTensors).toBe(before);
     ext.dispose();
   });
 });

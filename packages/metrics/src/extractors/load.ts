@@ -97,10 +97,11 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
     const inputSize = inputSizeOf(model.inputs[0]?.shape, options.inputSize, "the model");
     const id = options.id ?? `${basenamePath(root)}/${options.featureOutput ?? "output"}`;
     const p = { inputSize, ...pre };
-    const run = (x: tf.Tensor4D, index: number): tf.Tensor => {
-      const out = sub.predict(x) as tf.Tensor | tf.Tensor[];
-      return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
-    };
+    const run = (x: tf.Tensor4D, index: number): tf.Tensor =>
+      tf.tidy(() => {
+        const out = sub.predict(x) as tf.Tensor | tf.Tensor[];
+        return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
+      });
     const featureDim = (featureT.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
     return makeExtractor(id, inputSize, featureDim, logitsT ? ((logitsT.shape[1] as number) ?? undefined) : undefined, p, run, logitsT !== undefined, () => {
       model.dispose();
@@ -112,14 +113,25 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
   const outputs = options.logitsOutput !== undefined ? [featureNode, options.logitsOutput] : [featureNode];
   const id = options.id ?? `${basenamePath(root)}/${featureNode}`;
   const p = { inputSize, ...pre };
-  const run = (x: tf.Tensor4D, index: number): tf.Tensor => {
-    const out = graph.execute(x, outputs) as tf.Tensor | tf.Tensor[];
-    return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
+  // executeAsync: a graph may read values (shapes, control flow), which `execute` does synchronously
+  const run = async (x: tf.Tensor4D, index: number): Promise<tf.Tensor> => {
+    const out = (await graph.executeAsync(x, outputs)) as tf.Tensor | tf.Tensor[];
+    if (!Array.isArray(out)) return out;
+    out.forEach((t, i) => i !== index && t.dispose());
+    return out[index] as tf.Tensor;
+  };
+  const runOnZeros = async (index: number): Promise<tf.Tensor> => {
+    const zeros = tf.zeros([1, ...inputSize]) as tf.Tensor4D;
+    try {
+      return await run(zeros, index);
+    } finally {
+      zeros.dispose();
+    }
   };
   // the feature dimension: one probe image (also checks that the named nodes exist)
   let probe: tf.Tensor;
   try {
-    probe = tf.tidy(() => run(tf.zeros([1, ...inputSize]) as tf.Tensor4D, 0));
+    probe = await runOnZeros(0);
   } catch (error) {
     graph.dispose();
     throw new InvalidArgumentError(
@@ -132,21 +144,25 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
   probe.dispose();
   let classes: number | undefined;
   if (options.logitsOutput !== undefined) {
-    const l = tf.tidy(() => run(tf.zeros([1, ...inputSize]) as tf.Tensor4D, 1));
+    const l = await runOnZeros(1);
     classes = l.size;
     l.dispose();
   }
   return makeExtractor(id, inputSize, featureDim, classes, p, run, options.logitsOutput !== undefined, () => graph.dispose());
 }
 
-/** Assemble a {@link FeatureExtractor} from a forward function (output 0: features, 1: logits). */
+/**
+ * Assemble a {@link FeatureExtractor} from a forward function (output 0: features, 1: logits).
+ * `run` may be asynchronous; it returns one tensor and disposes everything else it makes (wrap a
+ * synchronous one in `tf.tidy`).
+ */
 export function makeExtractor(
   id: string,
   inputSize: readonly [number, number, number],
   featureDim: number,
   classes: number | undefined,
   p: { inputSize: readonly [number, number, number]; resize?: "bilinear" | "nearest"; normalization?: Normalization },
-  run: (x: tf.Tensor4D, output: number) => tf.Tensor,
+  run: (x: tf.Tensor4D, output: number) => tf.Tensor | Promise<tf.Tensor>,
   hasLogits: boolean,
   dispose: () => void,
 ): FeatureExtractor {
