@@ -72,6 +72,29 @@ function cifarBatch(dir: string): string {
 
 const paths = (fx: Fx): { file: string; missing: string } => ({ file: fx.sc.file, missing: fx.sc.missing });
 const opts = K.options;
+/** `n` gray 4×4 images as { data, shape } (what encodeImageGrid takes). */
+const pixels = (n: number, value = 0.5): { data: Float32Array; shape: number[] } => ({ data: new Float32Array(n * 16).fill(value), shape: [n, 4, 4, 1] });
+const pixelsKind = K.custom("pixels", () => {
+  const withValue = (v: number) => {
+    const p = pixels(2);
+    p.data[5] = v;
+    return p;
+  };
+  return [
+    bad.reject("null", null),
+    bad.reject("number 3", 3),
+    bad.reject("{}", {}),
+    bad.reject("{ data: null, shape }", { data: null, shape: [1, 4, 4, 1] }),
+    bad.reject("{ data, shape: '1,4,4,1' }", { data: new Float32Array(16), shape: "1,4,4,1" }),
+    bad.reject("one NaN among finite values", withValue(Number.NaN)),
+    bad.reject("one Infinity", withValue(Infinity)),
+    bad.reject("rank-3 shape", { data: new Float32Array(16), shape: [4, 4, 1] }),
+    bad.reject("2 channels", { data: new Float32Array(32), shape: [1, 4, 4, 2] }),
+    bad.reject("fewer values than the shape", { data: new Float32Array(15), shape: [1, 4, 4, 1] }),
+    bad.reject("zero images", { data: new Float32Array(0), shape: [0, 4, 4, 1] }),
+    bad.rejectMake("a Tensor4D (refused: it can only be read asynchronously)", (own) => own(tf.fill([2, 4, 4, 1], 0.5))),
+  ];
+});
 const optInt = (min?: number, max?: number, size = false) => K.int({ ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), size, optional: true });
 const optNum = (b: { min?: number; max?: number; above?: number; below?: number } = {}) => K.num({ ...b, optional: true });
 
@@ -350,16 +373,19 @@ const entries = [
     (a) => core.embedOrthonormal(a[0] as { data: number[]; dim: number }, a[1] as Float64Array, a[2] as number),
   ),
 
-  // images
+  // images: saveImageGrid takes a Tensor4D (read asynchronously), the synchronous encodeImageGrid
+  // takes { data, shape } only and refuses a tensor
   ...(["encodeImageGrid", "saveImageGrid"] as const).map((name) =>
     entry<Fx>(
       `core.${name}`,
       (fx) => [
         ...(name === "saveImageGrid" ? [s("path", K.filePath(paths(fx)), () => `${fx.sc.fresh("grid")}.png`)] : []),
-        s("images", K.tensor({ inner: [4, 4, 1], make: (n) => tf.fill([n, 4, 4, 1], 0.5), minRows: 1 }), (own) => own(tf.fill([3, 4, 4, 1], 0.5))),
+        name === "saveImageGrid"
+          ? s("images", K.tensor({ inner: [4, 4, 1], make: (n) => tf.fill([n, 4, 4, 1], 0.5), minRows: 1 }), (own) => own(tf.fill([3, 4, 4, 1], 0.5)))
+          : s("images", pixelsKind, () => pixels(3)),
         s("options", opts({ columns: optInt(1, undefined, true), padding: optInt(0, undefined, true), scale: optInt(1, undefined, true), background: K.custom("background", () => [bad.reject("NaN", Number.NaN), bad.reject("2", 2), bad.reject("[1, 1]", [1, 1]), bad.reject("'white'", "white")]) }), () => ({ columns: 2 })),
       ],
-      (a) => (name === "saveImageGrid" ? core.saveImageGrid(a[0] as string, a[1] as tf.Tensor4D, a[2] as core.ImageGridOptions) : core.encodeImageGrid(a[0] as tf.Tensor4D, a[1] as core.ImageGridOptions)),
+      (a) => (name === "saveImageGrid" ? core.saveImageGrid(a[0] as string, a[1] as tf.Tensor4D, a[2] as core.ImageGridOptions) : core.encodeImageGrid(a[0] as core.ImagePixels, a[1] as core.ImageGridOptions)),
     ),
   ),
   entry<Fx>("core.imageGridLayout", () => [c("n", K.int({ min: 1, size: true }), 5), c("h", K.int({ min: 1, size: true }), 4), c("w", K.int({ min: 1, size: true }), 4), s("options", opts({ columns: optInt(1, undefined, true), padding: optInt(0, undefined, true), scale: optInt(1, undefined, true), background: K.free() }), () => ({}))], (a) => core.imageGridLayout(a[0] as number, a[1] as number, a[2] as number, a[3] as core.ImageGridOptions)),
