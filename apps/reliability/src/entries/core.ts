@@ -206,6 +206,7 @@ const entries = [
   entry<Fx>("core.toRng", () => [c("seedOrRng", K.seed(false), 1), c("name", K.name(), "seedOrRng")], (a) => core.toRng(a[0] as number, a[1] as string)),
 
   entry<Fx>("core.toMatrix", () => [c("name", K.name(false), "input"), s("input", rowsKind(3), () => rows(4, 3)), s("options", opts({ minRows: optInt(0), dim: optInt(1), skipFiniteCheck: K.bool(), dtype: K.oneOf(["float32", "float64"]) }), () => ({ dim: 3 }))], (a) => core.toMatrix(a[0] as string, a[1] as number[][], a[2] as core.ToMatrixOptions)),
+  entry<Fx>("core.readMatrix", () => [c("name", K.name(false), "input"), s("input", rowsKind(3), (own) => own(tf.tensor2d(rows(4, 3)))), s("options", opts({ minRows: optInt(0), dim: optInt(1), skipFiniteCheck: K.bool(), dtype: K.oneOf(["float32", "float64"]) }), () => ({ dim: 3 }))], (a) => core.readMatrix(a[0] as string, a[1] as core.MatrixInput, a[2] as core.ToMatrixOptions)),
 
   // wasm byte helpers
   entry<Fx>("core.uleb", () => [c("n", K.int({ min: 0, max: 2 ** 32 - 1 }), 300)], (a) => core.uleb(a[0] as number)),
