@@ -14,6 +14,7 @@
  * So each phase (rₕ, r_w) is a product with rows (n, u, v) (that phase's output pixels), columns
  * c (Cin) and a reduction over (t, t', o) of length Tₕ·T_w·Cout, Tₕ = ⌈(kH − rₕ)/sₕ⌉: no wasted
  * taps. Workgroup z is the phase; dy and w are gathered by the tile loaders, dx is written in place.
+ * All phases share one grid (see {@link planInputGrad}) so the loaders divide by constants only.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type GemmTile, type WebGpuBackendLike, type WebGpuProgram, chooseTile, gemmDispatch, gemmShader, tileExtent, tileKey } from "./gemm.js";
@@ -44,32 +45,25 @@ interface Geometry {
   left: number;
 }
 
-/** Output rows of one phase along one axis: first output index, count, and taps. */
-function phaseAxis(r: number, s: number, pad: number, size: number, k: number): { first: number; count: number; taps: number } {
-  const first = (((r - pad) % s) + s) % s;
-  const count = first < size ? Math.ceil((size - first) / s) : 0;
-  const taps = r < k ? Math.ceil((k - r) / s) : 0;
-  return { first, count, taps };
-}
-
-/** The plan: tile, the largest phase's rows and reduction length (every workgroup loops over the longest). */
-export function planInputGrad(g: Geometry): { tile: GemmTile; rows: number; kMax: number; kSteps: number } {
-  let rows = 0;
-  let kMax = 0;
-  for (let rh = 0; rh < g.sh; rh++) {
-    const a = phaseAxis(rh, g.sh, g.top, g.h, g.kh);
-    for (let rw = 0; rw < g.sw; rw++) {
-      const b = phaseAxis(rw, g.sw, g.left, g.w, g.kw);
-      rows = Math.max(rows, g.n * a.count * b.count);
-      kMax = Math.max(kMax, a.taps * b.taps * g.cout);
-    }
-  }
+/**
+ * The plan: every phase is laid out on a common grid so that all index arithmetic divides by
+ * compile-time constants — rows (n, a, b) with a < CH = ⌈H/sₕ⌉, b < CW = ⌈W/s_w⌉, and reduction
+ * index (t, t', o) with t < THM = ⌈kH/sₕ⌉, t' < TWM = ⌈kW/s_w⌉. A phase with fewer rows or taps
+ * (H or kH not a multiple of the stride) leaves those grid points empty (zero loads, no store);
+ * with H, W, kH, kW multiples of the strides — the networks here — nothing is wasted.
+ */
+export function planInputGrad(g: Geometry): { tile: GemmTile; rows: number; ch: number; cw: number; thm: number; twm: number; kSteps: number } {
+  const ch = Math.ceil(g.h / g.sh);
+  const cw = Math.ceil(g.w / g.sw);
+  const thm = Math.ceil(g.kh / g.sh);
+  const twm = Math.ceil(g.kw / g.sw);
+  const rows = g.n * ch * cw;
   const tile = chooseTile(rows, g.cin);
-  return { tile, rows, kMax, kSteps: Math.max(1, Math.ceil(kMax / tile.tk)) };
+  return { tile, rows, ch, cw, thm, twm, kSteps: Math.max(1, Math.ceil((thm * twm * g.cout) / tile.tk)) };
 }
 
 function program(g: Geometry): WebGpuProgram {
-  const { tile, rows, kSteps } = planInputGrad(g);
+  const { tile, rows, ch, cw, thm, twm, kSteps } = planInputGrad(g);
   const key = [g.n, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.kh, g.kw, g.sh, g.sw, g.top, g.left, tileKey(tile)].join("_");
   return {
     outputShape: [g.n, g.h, g.w, g.cin],
@@ -98,12 +92,16 @@ function program(g: Geometry): WebGpuProgram {
   const SW : i32 = ${g.sw};
   const TOP : i32 = ${g.top};
   const LEFT : i32 = ${g.left};
+  const CH : i32 = ${ch};
+  const CW : i32 = ${cw};
+  const TWM : i32 = ${twm};
   var<private> rh : i32;
   var<private> rw : i32;
   var<private> firstH : i32;
   var<private> firstW : i32;
   var<private> countH : i32;
   var<private> countW : i32;
+  var<private> tapsH : i32;
   var<private> tapsW : i32;
   var<private> baseU : i32;
   var<private> baseV : i32;
@@ -123,26 +121,27 @@ function program(g: Geometry): WebGpuProgram {
     firstW = firstOf(rw, SW, LEFT);
     countH = countOf(firstH, SH, H);
     countW = countOf(firstW, SW, W_);
+    tapsH = tapsOf(rh, SH, KH);
     tapsW = tapsOf(rw, SW, KW);
     // output index h = firstH + a·SH has g = h + TOP = (baseU + a)·SH + rh
     baseU = (firstH + TOP - rh) / SH;
     baseV = (firstW + LEFT - rw) / SW;
     kBegin = 0;
-    kEnd = tapsOf(rh, SH, KH) * tapsW * COUT;
-    rowEnd = ${g.n} * countH * countW;`,
+    kEnd = ${thm * twm * g.cout};
+    rowEnd = ${rows};`,
         // A[(n, a, b), (t, t', o)] = dy[n, baseU + a − t, baseV + b − t', o]
         loadA: `
-    let b = row % countW;
-    let na = row / countW;
-    let a = na % countH;
-    let n = na / countH;
+    let b = row % CW;
+    let na = row / CW;
+    let a = na % CH;
+    let n = na / CH;
     let o = k % COUT;
     let tt = k / COUT;
-    let t2 = tt % tapsW;
-    let t1 = tt / tapsW;
+    let t2 = tt % TWM;
+    let t1 = tt / TWM;
     let i = baseU + a - t1;
     let j = baseV + b - t2;
-    if (i < 0 || i >= HO || j < 0 || j >= WO) {
+    if (a >= countH || b >= countW || t1 >= tapsH || t2 >= tapsW || i < 0 || i >= HO || j < 0 || j >= WO) {
       return 0.0;
     }
     return dy[((n * HO + i) * WO + j) * COUT + o];`,
@@ -150,19 +149,24 @@ function program(g: Geometry): WebGpuProgram {
         loadB: `
     let o = k % COUT;
     let tt = k / COUT;
-    let t2 = tt % tapsW;
-    let t1 = tt / tapsW;
+    let t2 = tt % TWM;
+    let t1 = tt / TWM;
+    if (t1 >= tapsH || t2 >= tapsW) {
+      return 0.0;
+    }
     let p = rh + SH * t1;
     let q = rw + SW * t2;
     return W[((p * KW + q) * COLS + col) * COUT + o];`,
         store: `
-    let b = row % countW;
-    let na = row / countW;
-    let a = na % countH;
-    let n = na / countH;
-    let h = firstH + a * SH;
-    let w = firstW + b * SW;
-    result[((n * H + h) * W_ + w) * COLS + col] = value;`,
+    let b = row % CW;
+    let na = row / CW;
+    let a = na % CH;
+    let n = na / CH;
+    if (a < countH && b < countW) {
+      let h = firstH + a * SH;
+      let w = firstW + b * SW;
+      result[((n * H + h) * W_ + w) * COLS + col] = value;
+    }`,
       }),
   };
 }

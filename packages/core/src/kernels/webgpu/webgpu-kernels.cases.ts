@@ -22,21 +22,28 @@ import { type ConvCase, axisGeometry } from "./conv-grad-reference.js";
 const u = 2 ** -24;
 const gamma = (k: number): number => (k * u) / (1 - k * u);
 
-/** Layer shapes of the models trained on this backend (small batches): the fast subset. */
+/**
+ * Layer shapes of the models trained on this backend (small batches): the fast subset. Between
+ * them they cover split-K (conv1: N·Ho·Wo = 392), full 64 × 64 tiles (conv2), a 'valid'
+ * convolution that leaves a row unused (the paper layout's padded trunk) and the one-column tile
+ * with stride 1 (the AWAE-GAN's last layer as conv2dTranspose).
+ */
 export const MODEL_CASES: ConvCase[] = [
   // GTN App. F autoencoder: encoder convs, decoder transposed convs (as their backprop kernels see them)
+  { name: "GTN AE conv1 28→14 (Cin 1, split-K)", x: [2, 28, 28, 1], k: [4, 4, 1, 64], strides: [2, 2], pad: "same" },
   { name: "GTN AE conv2 14→7", x: [2, 14, 14, 64], k: [4, 4, 64, 128], strides: [2, 2], pad: "same" },
-  // AWAE-GAN (CPU width h = 8: trunk 8/16/32, heads 64; paper widths have the same geometry)
-  { name: "AWAE-GAN trunk_3 7→4 (asymmetric same padding)", x: [2, 7, 7, 16], k: [4, 4, 16, 32], strides: [2, 2], pad: "same" },
-  { name: "AWAE-GAN tail_out stride 1 (Cout 1 as conv2dTranspose)", x: [2, 28, 28, 1], k: [4, 4, 1, 16], strides: [1, 1], pad: "same" },
-  { name: "split-K (N·Ho·Wo = 1024)", x: [4, 16, 16, 3], k: [3, 3, 3, 5], strides: [1, 1], pad: "same" },
+  // AWAE-GAN paper layout (PyTorch padding 1 as zero-padding + 'valid'): trunk_3 on 9×9 → 3×3, h = 8
+  { name: "AWAE-GAN paper trunk_3 9→3 valid (a row unused)", x: [2, 9, 9, 16], k: [4, 4, 16, 32], strides: [2, 2], pad: "valid" },
+  { name: "AWAE-GAN tail_out stride 1 (Cin 1 as conv2dTranspose)", x: [2, 28, 28, 1], k: [4, 4, 1, 16], strides: [1, 1], pad: "same" },
 ];
 
 /** More layer shapes of the models (slow subset). */
 export const MORE_MODEL_CASES: ConvCase[] = [
-  { name: "GTN AE conv1 28→14 (Cin 1)", x: [2, 28, 28, 1], k: [4, 4, 1, 64], strides: [2, 2], pad: "same" },
+  { name: "AWAE-GAN 'same' trunk_3 7→4 (asymmetric padding)", x: [2, 7, 7, 16], k: [4, 4, 16, 32], strides: [2, 2], pad: "same" },
   { name: "AWAE-GAN head 4→2", x: [2, 4, 4, 32], k: [4, 4, 32, 64], strides: [2, 2], pad: "same" },
-  { name: "AWAE-GAN paper width m = 1 trunk_3 (256 → 512 channels)", x: [1, 7, 7, 256], k: [4, 4, 256, 512], strides: [2, 2], pad: "same" },
+  { name: "AWAE-GAN paper head 5→1 valid", x: [2, 5, 5, 32], k: [4, 4, 32, 64], strides: [2, 2], pad: "valid" },
+  { name: "split-K (N·Ho·Wo = 1024)", x: [4, 16, 16, 3], k: [3, 3, 3, 5], strides: [1, 1], pad: "same" },
+  { name: "AWAE-GAN paper width m = 1 trunk_3 (256 → 512 channels)", x: [1, 9, 9, 256], k: [4, 4, 256, 512], strides: [2, 2], pad: "valid" },
 ];
 
 /** Random shapes: strides 1–3 per axis, 'same' / 'valid' / explicit padding, odd sizes, channels 1–20. */

@@ -90,6 +90,40 @@ async function leakCheck(): Promise<{ before: number; after: number; gpuErrors: 
   return { before, after: tf.memory().numTensors, gpuErrors: takeGpuErrors() };
 }
 
+/**
+ * Milliseconds per call of each convolution-gradient kernel (stock and Atlas) on one case, after a
+ * warm-up call (pipelines compiled), waiting for the result each call. On SwiftShader this is a
+ * sanity check of the kernels' relative cost on a CPU, not GPU speed.
+ */
+async function kernelTimes(c: ConvCase, reps: number): Promise<Record<string, number>> {
+  await ready;
+  const [n, H, W, cin] = c.x;
+  const [kH, kW, , cout] = c.k;
+  const ref = referenceGradients({ ...c, x: [1, H, W, 1], k: [kH, kW, 1, 1] }, new Float32Array(H * W), new Float32Array(kH * kW), new Float32Array(0));
+  const x = tf.randomNormal(c.x) as tf.Tensor4D;
+  const w = tf.randomNormal(c.k) as tf.Tensor4D;
+  const dy = tf.randomNormal([n, ref.outH, ref.outW, cout]) as tf.Tensor4D;
+  const out: Record<string, number> = {};
+  try {
+    for (const variant of ["stock", "atlas"] as const) {
+      if (variant === "stock") restoreStockKernels("webgpu");
+      else registerAtlasKernels("webgpu");
+      for (const which of ["filter", "input"] as const) {
+        await runBoth(which, c, x, w, dy);
+        const t0 = performance.now();
+        for (let i = 0; i < reps; i++) await runBoth(which, c, x, w, dy);
+        out[`${variant} ${which}`] = (performance.now() - t0) / reps;
+      }
+    }
+    out.cin = cin;
+    return out;
+  } finally {
+    registerAtlasKernels("webgpu");
+    tf.dispose([x, w, dy]);
+  }
+}
+
+expose("kernelTimes", kernelTimes);
 expose("setup", async () => ({ ok: await ready, backend: tf.getBackend(), adapter: await webgpuAdapterInfo(), kernels: atlasKernelNames("webgpu"), registered: registerAtlasKernels("webgpu").length >= 0 && atlasKernelsRegistered("webgpu") }));
 expose("convCase", convCase);
 expose("leakCheck", leakCheck);
