@@ -265,7 +265,9 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
               const mse = tf.losses.meanSquaredError(xb, recon) as tf.Scalar;
               if (weightDecay === 0) return mse;
               // PyTorch Adam's weight_decay adds wd·w to the gradient: the gradient of (wd/2)·Σw²
-              const l2 = tf.addN(weights.map((v) => v.square().sum()));
+              // a chain of adds, not one tf.addN: WebGPU's AddN binds every input as a storage
+              // buffer, and 14 weights exceed the default limit of 8 per shader stage
+              const l2 = weights.map((v) => v.square().sum()).reduce((a, b) => a.add(b));
               return mse.add(l2.mul(weightDecay / 2)) as tf.Scalar;
             }, true) as tf.Scalar;
             return loss; // read by trainLoop a step later, batched
