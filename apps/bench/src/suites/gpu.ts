@@ -47,7 +47,10 @@ export async function runTorchPeer(ctx: SuiteContext, names: readonly string[], 
     for (const line of stderr.split("\n")) if (line.trim()) ctx.log(`  ${line.trim()}`);
     return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as TorchResult;
   } catch (err) {
-    ctx.log(`    PyTorch not measured: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
+    const e = err as { message?: string; killed?: boolean; signal?: string; stderr?: string };
+    const why = e.killed ? `stopped after the 30-minute limit (${e.signal ?? "killed"})` : (e.stderr ?? "").trim().split("\n").pop() || (e.message ?? String(err)).split("\n")[0];
+    for (const line of (e.stderr ?? "").split("\n")) if (line.trim()) ctx.log(`  ${line.trim()}`);
+    ctx.log(`    PyTorch not measured: ${why}`);
     return undefined;
   }
 }
