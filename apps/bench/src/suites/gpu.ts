@@ -89,10 +89,13 @@ async function inChromium(ctx: SuiteContext, names: string[], kernels: string[],
     const rows: GpuRow[] = [];
     for (const k of kernels) {
       if (k === "stock" && backend === "wasm") continue;
-      const r = await page.call<{ rows: GpuRow[]; log: string[]; gpuErrors: string[] }>("run", backend, k, names, plan);
-      for (const line of r.log) ctx.log(line);
-      if (r.gpuErrors.length > 0) throw new Error(`WebGPU reported errors: ${r.gpuErrors.join("; ")}`);
-      rows.push(...r.rows);
+      // one call per workload, so progress shows as it goes (a SwiftShader step can take minutes)
+      for (const name of names) {
+        const r = await page.call<{ rows: GpuRow[]; log: string[]; gpuErrors: string[] }>("run", backend, k, [name], plan);
+        for (const line of r.log) ctx.log(line);
+        if (r.gpuErrors.length > 0) throw new Error(`WebGPU reported errors: ${r.gpuErrors.join("; ")}`);
+        rows.push(...r.rows);
+      }
     }
     const where = adapter ? `adapter: ${adapter.vendor} ${adapter.architecture}` : "no WebGPU adapter";
     return { rows, backend: `${backend} (Chromium)`, reason: where };
