@@ -184,9 +184,9 @@ export async function execute(call: PlannedCall, fx: unknown): Promise<CallRecor
       }
     } else {
       // a synchronous tensor method that does not read its input passes NaN/Infinity values through
-      const passed = m?.type === "arg" && entry.passesNonFinite !== undefined && /\b(NaN|Infinity) values\b|one NaN among|Tensor2D with NaN/.test(m.bad.label);
-      const found = await inspect(result, "", entry.allowNonFinite, new Set(), disposers, false, 0, new Set([...owned, ...args]));
-      const problem = passed ? null : found;
+      const passed = m?.type === "arg" && entry.passesNonFinite !== undefined && /\b(NaN|Infinity) values\b|one NaN among|Tensor2D with NaN|NaN prior|NaN codes|NaN noise/.test(m.bad.label);
+      // (a passed-through value still walks the whole result: its tensors must be collected for disposal)
+      const problem = await inspect(result, "", passed ? /(?:)/ : entry.allowNonFinite, new Set(), disposers, false, 0, new Set([...owned, ...args]));
       if (problem) {
         outcome = m ? "nonfinite" : "broken-entry";
         detail = problem;

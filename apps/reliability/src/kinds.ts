@@ -218,7 +218,7 @@ export const K = {
    * A tensor `[n, ...inner]` (n ≥ minRows). `makeValid` builds a valid one of `rows` rows (the
    * harness owns it).
    */
-  tensor(spec: { inner: readonly number[]; minRows?: number; make: (rows: number) => tf.Tensor; allowInt?: boolean; allowFlat?: boolean; allowRows?: boolean }): Kind {
+  tensor(spec: { inner: readonly number[]; minRows?: number; make: (rows: number) => tf.Tensor; allowInt?: boolean; allowFlat?: boolean; allowRows?: boolean; anyInner?: boolean }): Kind {
     const inner = spec.inner;
     const D = inner.reduce((a, b) => a * b, 1);
     const fill = (v: number): Make => (own) => own(tf.fill([2, ...inner], v));
@@ -235,7 +235,8 @@ export const K = {
           return own(tf.tensor(v, [2, ...inner]));
         }),
         rm("wrong rank (missing batch axis)", (own) => own(tf.zeros(inner.length ? [...inner] : [2]))),
-        rm("wrong inner size", (own) => own(tf.zeros([2, ...inner.slice(0, -1), (inner[inner.length - 1] ?? 1) + 1]))),
+        // a slot whose inner size is not fixed by the call (e.g. ψ of any number of charts) may accept it
+        (spec.anyInner ? mm : rm)("wrong inner size", (own) => own(tf.zeros([2, ...inner.slice(0, -1), (inner[inner.length - 1] ?? 1) + 1]))),
         ...(inner.length > 0 && !spec.allowFlat ? [rm("rank + 1", (own) => own(tf.zeros([2, ...inner, 2])))] : []),
         ...(spec.minRows !== 0 ? [rm("zero rows", (own) => own(tf.zeros([0, ...inner])))] : [mm("zero rows", (own) => own(tf.zeros([0, ...inner])))]),
         rm("disposed tensor", () => {

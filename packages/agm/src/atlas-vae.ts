@@ -1,10 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   InvalidArgumentError,
+  ShapeMismatchError,
+  checkAllocation,
   checkChart,
   checkInteger,
+  checkModelSize,
   checkNumber,
   checkOneOf,
+  checkOptions,
+  checkTensor,
+  describeValue,
   toRng,
   type AtlasModel,
   type Rng,
@@ -49,21 +55,56 @@ export interface AtlasVaeConfig {
 /** Resolve and validate {@link AtlasVaeOptions}. */
 export function resolveAtlasVaeConfig(options: AtlasVaeOptions): AtlasVaeConfig {
   if (options === null || typeof options !== "object") throw new InvalidArgumentError("options", "expected { charts, latentDim, dataShape }");
+  checkOptions("options", options, ["charts", "latentDim", "dataShape", "hidden", "likelihood", "sigma", "seed"]);
+  if (options.seed !== undefined) toRng(options.seed, "options.seed");
   const charts = checkInteger("options.charts", options.charts, { min: 1, max: 1024 });
   const latentDim = checkInteger("options.latentDim", options.latentDim, { min: 1, max: 4096 });
   if (!Array.isArray(options.dataShape) || options.dataShape.length === 0) {
     throw new InvalidArgumentError("options.dataShape", `expected a non-empty array of sizes, got ${String(options.dataShape)}`);
   }
   const dataShape = options.dataShape.map((s, i) => checkInteger(`options.dataShape[${i}]`, s, { min: 1 }));
+  const D = dataShape.reduce((a, b) => a * b, 1);
+  checkAllocation("options.dataShape", D, 4);
   const hiddenIn = options.hidden ?? [64, 32];
   if (!Array.isArray(hiddenIn)) throw new InvalidArgumentError("options.hidden", "expected an array of layer widths");
   const hidden = hiddenIn.map((s, i) => checkInteger(`options.hidden[${i}]`, s, { min: 1 }));
+  // the networks' weights (trunk, heads, m encoders and decoders) must fit the backend before any is made
+  const widths = [D, ...hidden];
+  let params = 0;
+  for (let i = 1; i < widths.length; i++) params += (widths[i - 1]! + 1) * widths[i]! * (1 + charts);
+  const last = widths[widths.length - 1]!;
+  params += (last + 1) * (charts + 2 * latentDim * charts) + (latentDim + 1) * (hidden.length ? hidden[hidden.length - 1]! : D) * charts + (last + 1) * D * charts;
+  checkModelSize("options.hidden", params, "the Atlas VAE");
   const likelihood = checkOneOf<VaeLikelihood>("options.likelihood", options.likelihood ?? (dataShape.length === 3 ? "bernoulli" : "gaussian"), [
     "bernoulli",
     "gaussian",
   ]);
   const sigma = checkNumber("options.sigma", options.sigma ?? 0.1, { above: 0 });
   return Object.freeze({ charts, latentDim, dataShape: Object.freeze(dataShape), hidden: Object.freeze(hidden), likelihood, sigma });
+}
+
+/** The constructor's parts: a valid config and networks built for it. */
+function checkVaeParts(config: unknown, nets: unknown): void {
+  if (config === null || typeof config !== "object") throw new InvalidArgumentError("config", `expected a resolved AtlasVaeConfig, got ${describeValue(config)}`);
+  let c: AtlasVaeConfig;
+  try {
+    c = resolveAtlasVaeConfig(config as AtlasVaeOptions);
+  } catch (error) {
+    throw new InvalidArgumentError("config", `not a valid AtlasVaeConfig: ${(error as Error).message}`);
+  }
+  const n = nets as Partial<AtlasVaeNets> | null;
+  if (n === null || typeof n !== "object") throw new InvalidArgumentError("nets", `expected the networks { trunk, partitionHead, chartEncoders, chartDecoders }, got ${describeValue(nets)}`);
+  const isModel = (v: unknown): boolean => v instanceof tf.LayersModel;
+  if (!isModel(n.trunk)) throw new InvalidArgumentError("nets.trunk", `expected a tf.LayersModel, got ${describeValue(n.trunk)}`);
+  if (!isModel(n.partitionHead)) throw new InvalidArgumentError("nets.partitionHead", `expected a tf.LayersModel, got ${describeValue(n.partitionHead)}`);
+  for (const key of ["chartEncoders", "chartDecoders"] as const) {
+    const list = n[key];
+    if (!Array.isArray(list) || !list.every(isModel)) throw new InvalidArgumentError(`nets.${key}`, `expected an array of tf.LayersModel, got ${describeValue(list)}`);
+    if (list.length !== c.charts) throw new ShapeMismatchError("config", `config.charts is ${c.charts} but nets.${key} has ${list.length} networks`);
+  }
+  const inShape = n.trunk!.inputs[0]?.shape.slice(1);
+  if (!inShape || inShape.join(",") !== c.dataShape.join(",")) throw new ShapeMismatchError("nets", `the trunk takes [n, ${inShape?.join(", ")}], config.dataShape is [${c.dataShape.join(", ")}]`);
+  if (n.chartDecoders![0]!.inputs[0]?.shape[1] !== c.latentDim) throw new ShapeMismatchError("nets", `the chart decoders do not take codes of config.latentDim = ${c.latentDim} values`);
 }
 
 interface AtlasVaeNets {
@@ -137,6 +178,7 @@ export class AtlasVae implements AtlasModel {
 
   /** @internal use {@link createAtlasVae}. */
   constructor(config: AtlasVaeConfig, nets: AtlasVaeNets) {
+    checkVaeParts(config, nets);
     this.config = config;
     this.charts = config.charts;
     this.latentDim = config.latentDim;
@@ -146,6 +188,7 @@ export class AtlasVae implements AtlasModel {
 
   /** Every model, in the fixed order used by save/load. */
   get allModels(): tf.LayersModel[] {
+    this.alive();
     return [this.nets.trunk, this.nets.partitionHead, ...this.nets.chartEncoders, ...this.nets.chartDecoders];
   }
 
@@ -202,6 +245,17 @@ export class AtlasVae implements AtlasModel {
    * (`noise[y]`, `[n, d]`).
    */
   negativeBound(x: tf.Tensor, noise: readonly tf.Tensor2D[]): AtlasVaeLossTerms {
+    this.alive();
+    checkTensor("x", x, { inner: this.dataShape });
+    if (!Array.isArray(noise) || noise.length !== this.charts) throw new ShapeMismatchError("noise", `expected one tensor [n, ${this.latentDim}] per chart (${this.charts}), got ${describeValue(noise)}`);
+    noise.forEach((e: unknown, y: number) => {
+      const t = checkTensor(`noise[${y}]`, e, { inner: [this.latentDim], dtypes: ["float32"] });
+      if (t.shape[0] !== x.shape[0]) throw new ShapeMismatchError(`noise[${y}]`, `expected ${x.shape[0]} rows like x, got [${t.shape.join(", ")}]`);
+    });
+    return tf.tidy(() => this.negativeBoundUnchecked(x, noise) as unknown as tf.TensorContainer) as unknown as AtlasVaeLossTerms;
+  }
+
+  private negativeBoundUnchecked(x: tf.Tensor, noise: readonly tf.Tensor2D[]): AtlasVaeLossTerms {
     const { charts: m, latentDim: d, likelihood, sigma } = this.config;
     const n = x.shape[0]!;
     const flat = x.reshape([n, -1]);
@@ -236,6 +290,7 @@ export class AtlasVae implements AtlasModel {
 
   /** Trainable parameters of all networks. */
   countParameters(): number {
+    this.alive();
     let total = 0;
     for (const model of this.allModels) for (const w of model.trainableWeights) total += w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
     return total;
@@ -244,8 +299,9 @@ export class AtlasVae implements AtlasModel {
   /** Free every weight. */
   dispose(): void {
     if (this.disposed) return;
+    const models = this.allModels;
     this.disposed = true;
-    for (const m of this.allModels) m.dispose();
+    for (const m of models) m.dispose();
   }
 }
 

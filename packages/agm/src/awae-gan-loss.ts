@@ -1,5 +1,35 @@
 import * as tf from "@tensorflow/tfjs";
-import type { AwaeGan, AwaeGanForward } from "./awae-gan.js";
+import { InvalidArgumentError, ShapeMismatchError, checkBoolean, checkOneOf, checkTensor, describeValue } from "@atlas/core";
+import { AwaeGan, type AwaeGanForward } from "./awae-gan.js";
+
+// The losses are synchronous tensor functions inside the training step: they check types, shapes
+// and dtypes (metadata only) and pass NaN through, as tfjs ops do; the trainers check the data.
+
+const shapeOf = (t: tf.Tensor): string => `[${t.shape.join(", ")}]`;
+
+function sameShape(name: string, t: tf.Tensor, like: tf.Tensor, likeName: string): void {
+  if (t.rank !== like.rank || t.shape.some((s, i) => s !== like.shape[i])) {
+    throw new ShapeMismatchError(name, `expected the shape of ${likeName} ${shapeOf(like)}, got ${shapeOf(t)}`);
+  }
+}
+
+/** `psi` [n, m] (float32) and per chart a code [n, latentDim], for `model`. */
+function checkChartTerms(model: unknown, psi: unknown, codes: unknown): { m: AwaeGan; psi: tf.Tensor2D; codes: readonly tf.Tensor2D[] } {
+  if (!(model instanceof AwaeGan)) throw new InvalidArgumentError("model", `expected an AwaeGan, got ${describeValue(model)}`);
+  const p = checkTensor("psi", psi, { inner: [model.charts], dtypes: ["float32"] }) as tf.Tensor2D;
+  const c = checkCodes("codes", codes, model.charts, model.latentDim);
+  c.forEach((z, y) => {
+    if (z.shape[0] !== p.shape[0]) throw new ShapeMismatchError(`codes[${y}]`, `expected ${p.shape[0]} rows like psi, got ${shapeOf(z)}`);
+  });
+  return { m: model, psi: p, codes: c };
+}
+
+function checkCodes(name: string, codes: unknown, charts: number, latentDim: number): readonly tf.Tensor2D[] {
+  if (!Array.isArray(codes)) throw new InvalidArgumentError(name, `expected one tensor [n, ${latentDim}] per chart, got ${describeValue(codes)}`);
+  if (codes.length !== charts) throw new ShapeMismatchError(name, `expected one tensor per chart (${charts}), got ${codes.length}`);
+  codes.forEach((z: unknown, y: number) => checkTensor(`${name}[${y}]`, z, { inner: [latentDim], dtypes: ["float32"] }));
+  return codes as tf.Tensor2D[];
+}
 
 /**
  * Cost c(x, x̂) of eq. (6): `"l2"` is the Euclidean distance ‖x − x̂‖₂ (the AGM paper, after [15]);
@@ -9,6 +39,11 @@ export type ReconstructionCost = "l2" | "l2sq";
 
 /** Per-sample cost c(x_i, x̂_i) over all but the first axis: `[n]`. */
 export function sampleCost(x: tf.Tensor, xHat: tf.Tensor, cost: ReconstructionCost): tf.Tensor1D {
+  checkTensor("x", x);
+  if (x.rank < 2) throw new ShapeMismatchError("x", `expected a batch [n, ...], got ${shapeOf(x)}`);
+  checkTensor("xHat", xHat);
+  sameShape("xHat", xHat, x, "x");
+  checkOneOf("cost", cost, ["l2", "l2sq"]);
   return tf.tidy(() => {
     const axes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
     const sq = tf.sum(tf.squaredDifference(x, xHat), axes) as tf.Tensor1D;
@@ -23,6 +58,15 @@ export function sampleCost(x: tf.Tensor, xHat: tf.Tensor, cost: ReconstructionCo
  * computed exactly (all m charts are decoded).
  */
 export function weightedReconstruction(x: tf.Tensor, fwd: AwaeGanForward, cost: ReconstructionCost): tf.Scalar {
+  checkTensor("x", x);
+  if (x.rank < 2) throw new ShapeMismatchError("x", `expected a batch [n, ...], got ${shapeOf(x)}`);
+  if (fwd === null || typeof fwd !== "object") throw new InvalidArgumentError("fwd", `expected a forward pass { psi, codes, reconstructions }, got ${describeValue(fwd)}`);
+  const psi = checkTensor("fwd.psi", fwd.psi, { rank: 2, dtypes: ["float32"] });
+  if (psi.shape[0] !== x.shape[0]) throw new ShapeMismatchError("fwd.psi", `expected ${x.shape[0]} rows like x, got ${shapeOf(psi)}`);
+  const recs = fwd.reconstructions as unknown;
+  if (!Array.isArray(recs) || recs.length !== psi.shape[1]) throw new ShapeMismatchError("fwd.reconstructions", `expected one reconstruction per chart (${psi.shape[1]}), got ${describeValue(recs)}`);
+  recs.forEach((r: unknown, y: number) => sameShape(`fwd.reconstructions[${y}]`, checkTensor(`fwd.reconstructions[${y}]`, r), x, "x"));
+  checkOneOf("cost", cost, ["l2", "l2sq"]);
   return tf.tidy(() => {
     const costs = tf.stack(fwd.reconstructions.map((r) => sampleCost(x, r, cost)), 1); // [n, m]
     return tf.mean(tf.sum(tf.mul(fwd.psi, costs), 1)) as tf.Scalar;
@@ -35,6 +79,8 @@ export function weightedReconstruction(x: tf.Tensor, fwd: AwaeGanForward, cost: 
  * log D = log σ(t) = −softplus(−t) for the discriminator logit t.
  */
 export function encoderAdversarial(model: AwaeGan, psi: tf.Tensor2D, codes: readonly tf.Tensor2D[], training: boolean): tf.Scalar {
+  checkChartTerms(model, psi, codes);
+  checkBoolean("training", training);
   return tf.tidy(() => {
     const terms = codes.map((z, y) => {
       const t = model.nets.discriminators[y]!.apply(z, { training }) as tf.Tensor2D; // [n, 1]
@@ -59,6 +105,9 @@ export function discriminatorLoss(
   prior: readonly tf.Tensor2D[],
   training: boolean,
 ): tf.Scalar {
+  checkChartTerms(model, psi, codes);
+  checkCodes("prior", prior, model.charts, model.latentDim);
+  checkBoolean("training", training);
   return tf.tidy(() => {
     const m = codes.length;
     const real = prior.map((z, y) => tf.softplus(tf.neg(model.nets.discriminators[y]!.apply(z, { training }) as tf.Tensor)).reshape([-1]));
@@ -78,6 +127,7 @@ export function discriminatorLoss(
  * takes it all. (q̄ is floored at 1e-12 inside the log, so the gradient stays finite.)
  */
 export function chartBalanceDivergence(psi: tf.Tensor2D): tf.Scalar {
+  checkTensor("psi", psi, { rank: 2, dtypes: ["float32"] });
   return tf.tidy(() => {
     const m = psi.shape[1];
     const q = tf.mean(psi, 0);

@@ -37,6 +37,10 @@ export const AWAE_GAN_SCHEDULES: Readonly<Record<"mnist" | "fashionMnist" | "cpu
  * scheduledRate(2e-4, [5, 25, 50], 5); // 1e-4 (epochs 0–4 use 2e-4)
  */
 export function scheduledRate(initial: number, halveAfter: readonly number[], epoch: number): number {
+  checkNumber("initial", initial, { above: 0 });
+  if (!Array.isArray(halveAfter)) throw new InvalidArgumentError("halveAfter", `expected an array of increasing epoch counts, got ${typeof halveAfter}`);
+  halveAfter.forEach((k: unknown, i: number) => checkInteger(`halveAfter[${i}]`, k, { min: i === 0 ? 1 : (halveAfter[i - 1] as number) + 1 }));
+  checkInteger("epoch", epoch, { min: 0 });
   let rate = initial;
   for (const k of halveAfter) if (epoch >= k) rate /= 2;
   return rate;

@@ -1,10 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   InvalidArgumentError,
+  ShapeMismatchError,
+  checkAllocation,
   checkBoolean,
   checkChart,
   checkInteger,
   checkOneOf,
+  checkOptions,
+  checkTensor,
+  describeValue,
   toRng,
   type AtlasModel,
   type Rng,
@@ -122,7 +127,8 @@ export interface AwaeGanPresetOptions {
  * const wae = createAwaeGan(paperAwaeGanOptions(1)); // 21,967,881 trainable encoder+decoder parameters (Table 1)
  */
 export function paperAwaeGanOptions(charts: 1 | 2 | 4 | 8 | 16, options: AwaeGanPresetOptions = {}): AwaeGanOptions {
-  const h = PAPER_WIDTHS[charts];
+  checkPresetOptions(options);
+  const h = typeof charts === "number" ? PAPER_WIDTHS[charts] : undefined;
   if (h === undefined) throw new InvalidArgumentError("charts", `expected one of the paper's 1, 2, 4, 8, 16, got ${String(charts)}`);
   return { charts, latentDim: charts === 1 ? 8 : 7, h, padding: "pytorch", encoderBias: false, ...options };
 }
@@ -135,7 +141,8 @@ export function paperAwaeGanOptions(charts: 1 | 2 | 4 | 8 | 16, options: AwaeGan
  * const model = createAwaeGan(cpuAwaeGanOptions(4));
  */
 export function cpuAwaeGanOptions(charts: number, options: AwaeGanPresetOptions = {}): AwaeGanOptions {
-  checkInteger("charts", charts, { min: 1 });
+  checkInteger("charts", charts, { min: 1, max: 1024 });
+  checkPresetOptions(options);
   return { charts, latentDim: charts === 1 ? 8 : 7, h: defaultWidth(charts), ...options };
 }
 
@@ -144,17 +151,34 @@ function defaultWidth(charts: number): number {
   return CPU_WIDTHS[charts] ?? Math.max(2, Math.round(16 * charts ** -0.48));
 }
 
+const GAN_KEYS = ["charts", "latentDim", "h", "dataShape", "outputActivation", "padding", "encoderBias", "seed"] as const;
+
+/** The preset options: strict keys, a valid data shape, padding, encoderBias and seed. */
+function checkPresetOptions(options: AwaeGanPresetOptions): void {
+  const o = checkOptions("options", options, ["dataShape", "padding", "encoderBias", "seed"]);
+  if (o.dataShape !== undefined) checkDataShape("options.dataShape", o.dataShape);
+  if (o.padding !== undefined) checkOneOf("options.padding", o.padding, ["same", "pytorch"]);
+  if (o.encoderBias !== undefined) checkBoolean("options.encoderBias", o.encoderBias);
+  if (o.seed !== undefined) toRng(o.seed, "options.seed");
+}
+
+/** `[H, W, C]` or `[D]`, positive integers, within core's allocation limit per sample. */
+function checkDataShape(name: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || (shape.length !== 1 && shape.length !== 3)) throw new InvalidArgumentError(name, `expected [H, W, C] or [D], got ${describeValue(shape)}`);
+  shape.forEach((s: unknown, i: number) => checkInteger(`${name}[${i}]`, s, { min: 1 }));
+  checkAllocation(name, (shape as number[]).reduce((a, b) => a * b, 1), 4);
+  return [...(shape as number[])];
+}
+
 /** Resolve and validate {@link AwaeGanOptions}; throws before anything is built. */
 export function resolveAwaeGanConfig(options: AwaeGanOptions): AwaeGanConfig {
   if (options === null || typeof options !== "object") throw new InvalidArgumentError("options", "expected an object with at least `charts`");
+  checkOptions("options", options, GAN_KEYS);
+  if (options.seed !== undefined) toRng(options.seed, "options.seed");
   const charts = checkInteger("options.charts", options.charts, { min: 1, max: 1024 });
   const latentDim = checkInteger("options.latentDim", options.latentDim ?? (charts === 1 ? 8 : 7), { min: 1, max: 4096 });
   const h = checkInteger("options.h", options.h ?? defaultWidth(charts), { min: 1, max: 4096 });
-  const dataShape = [...(options.dataShape ?? [28, 28, 1])];
-  if (!Array.isArray(dataShape) || (dataShape.length !== 1 && dataShape.length !== 3)) {
-    throw new InvalidArgumentError("options.dataShape", `expected [H, W, C] or [D], got ${shapeText(dataShape)}`);
-  }
-  dataShape.forEach((s, i) => checkInteger(`options.dataShape[${i}]`, s, { min: 1 }));
+  const dataShape = options.dataShape === undefined ? [28, 28, 1] : checkDataShape("options.dataShape", options.dataShape);
   if (dataShape.length === 3) {
     const [H, W] = dataShape as [number, number, number];
     if (H % 4 !== 0 || W % 4 !== 0) {
@@ -329,6 +353,37 @@ export interface AwaeGanForward {
  * convolutional trunk with the partition of unity ψ, chart decoders G_y sharing a tail, and one
  * latent discriminator per chart. An {@link AtlasModel}; train it with `trainAwaeGan`.
  */
+/** The constructor's parts: a resolved config and the networks built for it (one per chart where per chart). */
+function checkGanParts(config: unknown, nets: unknown): void {
+  if (config === null || typeof config !== "object") throw new InvalidArgumentError("config", `expected a resolved AwaeGanConfig, got ${describeValue(config)}`);
+  let c: AwaeGanConfig;
+  try {
+    c = resolveAwaeGanConfig(config as AwaeGanOptions);
+  } catch (error) {
+    throw new InvalidArgumentError("config", `not a valid AwaeGanConfig: ${(error as Error).message}`);
+  }
+  const n = nets as Partial<AwaeGanNets> | null;
+  if (n === null || typeof n !== "object") throw new InvalidArgumentError("nets", `expected the networks { trunk, chartEncoders, partitionHead, chartDecoders, tail, discriminators }, got ${describeValue(nets)}`);
+  const isModel = (v: unknown): boolean => v instanceof tf.LayersModel;
+  const perChart = (key: "chartEncoders" | "chartDecoders" | "discriminators"): void => {
+    const list = n[key];
+    if (!Array.isArray(list) || !list.every(isModel)) throw new InvalidArgumentError(`nets.${key}`, `expected an array of tf.LayersModel, got ${describeValue(list)}`);
+    if (list.length !== c.charts) throw new ShapeMismatchError("config", `config.charts is ${c.charts} but nets.${key} has ${list.length} networks`);
+  };
+  if (!isModel(n.trunk)) throw new InvalidArgumentError("nets.trunk", `expected a tf.LayersModel, got ${describeValue(n.trunk)}`);
+  if (!isModel(n.tail)) throw new InvalidArgumentError("nets.tail", `expected a tf.LayersModel, got ${describeValue(n.tail)}`);
+  perChart("chartEncoders");
+  perChart("chartDecoders");
+  perChart("discriminators");
+  if ((n.partitionHead === null) !== (c.charts === 1) || (n.partitionHead !== null && !isModel(n.partitionHead))) {
+    throw new ShapeMismatchError("nets.partitionHead", `expected ${c.charts === 1 ? "null (one chart)" : "a tf.LayersModel (ψ over several charts)"}, got ${describeValue(n.partitionHead)}`);
+  }
+  const inShape = n.trunk!.inputs[0]?.shape.slice(1);
+  if (!inShape || inShape.join(",") !== c.dataShape.join(",")) throw new ShapeMismatchError("nets", `the trunk takes [n, ${inShape?.join(", ")}], config.dataShape is [${c.dataShape.join(", ")}]`);
+  const codeDim = n.chartDecoders![0]!.inputs[0]?.shape[1];
+  if (codeDim !== c.latentDim) throw new ShapeMismatchError("nets", `the chart decoders take codes of ${codeDim} values, config.latentDim is ${c.latentDim}`);
+}
+
 export class AwaeGan implements AtlasModel {
   readonly charts: number;
   readonly latentDim: number;
@@ -340,6 +395,7 @@ export class AwaeGan implements AtlasModel {
 
   /** @internal use {@link createAwaeGan}. */
   constructor(config: AwaeGanConfig, nets: AwaeGanNets) {
+    checkGanParts(config, nets);
     this.config = config;
     this.charts = config.charts;
     this.latentDim = config.latentDim;
@@ -349,12 +405,14 @@ export class AwaeGan implements AtlasModel {
 
   /** Models holding the encoder and decoder parameters (trained on the reconstruction + λ·adversarial loss). */
   get encoderDecoderModels(): tf.LayersModel[] {
+    this.alive();
     const n = this.nets;
     return [n.trunk, ...n.chartEncoders, ...(n.partitionHead ? [n.partitionHead] : []), ...n.chartDecoders, n.tail];
   }
 
   /** Every model, in the fixed order used by save/load. */
   get allModels(): tf.LayersModel[] {
+    this.alive();
     return [...this.encoderDecoderModels, ...this.nets.discriminators];
   }
 
@@ -448,13 +506,20 @@ export class AwaeGan implements AtlasModel {
    * Call inside `tf.tidy` (or dispose the results).
    */
   forward(x: tf.Tensor, training: boolean, tail: TailStatistics = "pooled"): AwaeGanForward {
+    this.alive();
+    checkTensor("x", x, { inner: this.dataShape });
+    checkBoolean("training", training);
+    checkOneOf("tail", tail, ["pooled", "per-chart"]);
     const { trunk, chartEncoders, partitionHead } = this.nets;
     const n = x.shape[0]!;
-    const feat = trunk.apply(x, { training }) as tf.Tensor;
-    const psi = partitionHead ? (partitionHead.apply(feat, { training }) as tf.Tensor2D) : (tf.ones([n, 1]) as tf.Tensor2D);
-    const codes = chartEncoders.map((e) => e.apply(feat, { training }) as tf.Tensor2D);
-    const reconstructions = this.decodeAll(codes, training, tail);
-    return { psi, codes, reconstructions };
+    // one scope: the trunk features and decoder intermediates go, only the results stay
+    return tf.tidy(() => {
+      const feat = trunk.apply(x, { training }) as tf.Tensor;
+      const psi = partitionHead ? (partitionHead.apply(feat, { training }) as tf.Tensor2D) : (tf.ones([n, 1]) as tf.Tensor2D);
+      const codes = chartEncoders.map((e) => e.apply(feat, { training }) as tf.Tensor2D);
+      const reconstructions = this.decodeAllUnchecked(codes, training, tail);
+      return { psi, codes, reconstructions };
+    });
   }
 
   /**
@@ -462,6 +527,16 @@ export class AwaeGan implements AtlasModel {
    * (`"pooled"`, default) or once per chart (`"per-chart"`); the two differ only in training mode.
    */
   decodeAll(codes: readonly tf.Tensor2D[], training: boolean, tail: TailStatistics = "pooled"): tf.Tensor[] {
+    this.alive();
+    if (!Array.isArray(codes) || codes.length !== this.charts) throw new ShapeMismatchError("codes", `expected one code tensor [n, ${this.latentDim}] per chart (${this.charts}), got ${describeValue(codes)}`);
+    codes.forEach((z: unknown, y: number) => checkTensor(`codes[${y}]`, z, { inner: [this.latentDim] }));
+    if (codes.some((z) => z.shape[0] !== codes[0]!.shape[0])) throw new ShapeMismatchError("codes", "expected the same number of rows in every chart's codes");
+    checkBoolean("training", training);
+    checkOneOf("tail", tail, ["pooled", "per-chart"]);
+    return tf.tidy(() => this.decodeAllUnchecked(codes, training, tail));
+  }
+
+  private decodeAllUnchecked(codes: readonly tf.Tensor2D[], training: boolean, tail: TailStatistics): tf.Tensor[] {
     const { chartDecoders } = this.nets;
     const n = codes[0]!.shape[0];
     const mids = codes.map((z, y) => chartDecoders[y]!.apply(z, { training }) as tf.Tensor);
@@ -472,6 +547,7 @@ export class AwaeGan implements AtlasModel {
 
   /** Trainable parameters by part; `encodersAndDecoders` is what the paper's Table 1 counts. */
   countParameters(): AwaeGanParameterCount {
+    this.alive();
     const n = this.nets;
     const encoders = countTrainable([n.trunk, ...n.chartEncoders, ...(n.partitionHead ? [n.partitionHead] : [])]);
     const decoders = countTrainable([...n.chartDecoders, n.tail]);
@@ -481,8 +557,9 @@ export class AwaeGan implements AtlasModel {
   /** Free every weight. The model cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
+    const models = this.allModels;
     this.disposed = true;
-    for (const m of this.allModels) m.dispose();
+    for (const m of models) m.dispose();
   }
 }
 

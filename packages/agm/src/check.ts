@@ -16,6 +16,7 @@ export function checkBatch(name: string, x: unknown, dataShape: readonly number[
   if (!(x instanceof tf.Tensor)) {
     throw new InvalidArgumentError(name, `expected a tf.Tensor of shape [n, ${dataShape.join(", ")}], got ${describeValue(x)}`);
   }
+  if (x.isDisposed) throw new InvalidArgumentError(name, "the tensor has been disposed");
   const expected = [x.shape[0] ?? 0, ...dataShape];
   if (x.rank !== dataShape.length + 1 || dataShape.some((s, i) => x.shape[i + 1] !== s)) {
     throw new ShapeMismatchError(name, `expected shape [n, ${dataShape.join(", ")}], got ${shapeText(x.shape)}`);

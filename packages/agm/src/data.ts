@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, ShapeMismatchError, checkFinite, describeValue } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkAllocation, checkArray, checkFinite, checkInteger, describeValue } from "@atlas/core";
 import { shapeText } from "./check.js";
 
 /**
@@ -21,6 +21,14 @@ export class SampleTable {
   readonly values: Float32Array;
 
   constructor(values: Float32Array, n: number, sampleShape: readonly number[]) {
+    checkInteger("n", n, { min: 0 });
+    checkArray("sampleShape", sampleShape, { minLength: 1, integers: { min: 1 } });
+    if (sampleShape.length > 4) throw new InvalidArgumentError("sampleShape", `expected at most 4 axes, got ${sampleShape.length}`);
+    const size = sampleShape.reduce((a, b) => a * b, 1);
+    checkAllocation("sampleShape", n * size, 4);
+    if (!(values instanceof Float32Array)) throw new InvalidArgumentError("values", `expected a Float32Array of n × Π sampleShape values, got ${describeValue(values)}`);
+    if (values.length !== n * size) throw new ShapeMismatchError("values", `expected n * Π sampleShape = ${n} * ${size} = ${n * size} values, got ${values.length}`);
+    checkFinite("values", values);
     this.values = values;
     this.n = n;
     this.sampleShape = sampleShape;
@@ -29,6 +37,8 @@ export class SampleTable {
 
   /** The samples at `indices` as a new tensor `[indices.length, ...sampleShape]` (caller disposes). */
   batch(indices: ArrayLike<number>): tf.Tensor {
+    checkArray("indices", indices, { minLength: 1, integers: { min: 0, max: this.n - 1 } });
+    checkAllocation("indices", indices.length * this.sampleSize, 4);
     const s = this.sampleSize;
     const out = new Float32Array(indices.length * s);
     for (let i = 0; i < indices.length; i++) {
@@ -40,6 +50,8 @@ export class SampleTable {
 
   /** Rows `[start, end)` as a tensor (caller disposes). */
   slice(start: number, end: number): tf.Tensor {
+    checkInteger("start", start, { min: 0, max: this.n - 1 });
+    checkInteger("end", end, { min: start + 1, max: this.n });
     const s = this.sampleSize;
     return tf.tensor(this.values.slice(start * s, end * s), [end - start, ...this.sampleShape], "float32");
   }

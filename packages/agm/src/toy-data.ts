@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, toRng, type RngLike } from "@atlas/core";
+import { checkInteger, checkNumber, toRng, type RngLike, checkOptions, checkAllocation } from "@atlas/core";
 
 /** What {@link ringImages} returns: `{ images, shape }` as core's image data sets, plus the angles. */
 export interface RingImages {
@@ -18,7 +18,9 @@ export interface RingImages {
  */
 export function ringImages(n: number, options: { size?: number; blob?: number; seed?: RngLike } = {}): RingImages {
   checkInteger("n", n, { min: 1 });
+  checkOptions("options", options, ["size", "blob", "seed"]);
   const size = checkInteger("options.size", options.size ?? 8, { min: 4, max: 256 });
+  checkAllocation("n", n * size * size, 4);
   const blob = checkNumber("options.blob", options.blob ?? size / 8, { above: 0 });
   const rng = toRng(options.seed ?? 0, "options.seed");
   const images = new Float32Array(n * size * size);

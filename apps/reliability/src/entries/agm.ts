@@ -36,7 +36,8 @@ const optInt = (min?: number, max?: number, size = false) => K.int({ ...(min !==
 const optNum = (b: { min?: number; max?: number; above?: number; below?: number } = {}) => K.num({ ...b, optional: true });
 const xKind = (minRows = 1) => K.tensor({ inner: [D], minRows, make: (n) => data(n), allowInt: true });
 const zKind = () => K.tensor({ inner: [2], make: (n) => tf.zeros([n, 2]), allowInt: true });
-const psiKind = () => K.tensor({ inner: [2], make: (n) => tf.fill([n, 2], 0.5) });
+const psiKind = (anyInner = false) => K.tensor({ inner: [2], make: (n) => tf.fill([n, 2], 0.5), anyInner });
+const LOSS = "a synchronous loss inside the training step: shapes and dtypes are checked, values are not read (NaN passes through, as in tfjs ops)";
 const chart = () => K.int({ min: 0, max: 1 });
 const modelKind = (fx: Fx, other: unknown) => K.custom("model", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("a model of the other kind", other), bad.reject("number", 3)]);
 const dataKind = () =>
@@ -94,8 +95,11 @@ const commonKeys = (fx: Fx) => ({
 const freshGan = (fx: Fx): Promise<agm.AwaeGan> => agm.loadAwaeGan(fx.ganDir);
 const freshVae = (fx: Fx): Promise<agm.AtlasVae> => agm.loadAtlasVae(fx.vaeDir);
 
-const ganMethod = (name: string, slots: (fx: Fx) => ReturnType<typeof s>[], call: (r: agm.AwaeGan, a: unknown[]) => unknown) => entry<Fx>(`agm.AwaeGan#${name}`, slots, (a, _fx, r: agm.AwaeGan) => call(r, a), { receiver: freshGan });
-const vaeMethod = (name: string, slots: (fx: Fx) => ReturnType<typeof s>[], call: (r: agm.AtlasVae, a: unknown[]) => unknown) => entry<Fx>(`agm.AtlasVae#${name}`, slots, (a, _fx, r: agm.AtlasVae) => call(r, a), { receiver: freshVae });
+type Extra = Partial<Parameters<typeof entry<Fx>>[3]>;
+const SYNC = "a synchronous model method: shapes and dtypes are checked, values are not read (NaN passes through, as in tfjs ops)";
+const DISPOSE: Extra = { disposed: "accept", noLeakCheck: "dispose frees the receiver's weights" };
+const ganMethod = (name: string, slots: (fx: Fx) => ReturnType<typeof s>[], call: (r: agm.AwaeGan, a: unknown[]) => unknown, extra: Extra = {}) => entry<Fx>(`agm.AwaeGan#${name}`, slots, (a, _fx, r: agm.AwaeGan) => call(r, a), { receiver: freshGan, passesNonFinite: SYNC, ...extra });
+const vaeMethod = (name: string, slots: (fx: Fx) => ReturnType<typeof s>[], call: (r: agm.AtlasVae, a: unknown[]) => unknown, extra: Extra = {}) => entry<Fx>(`agm.AtlasVae#${name}`, slots, (a, _fx, r: agm.AtlasVae) => call(r, a), { receiver: freshVae, passesNonFinite: SYNC, ...extra });
 
 const entries = [
   entry<Fx>("agm.createAwaeGan", () => [s("options", ganConfigKeys(), ganOptions)], (a) => agm.createAwaeGan(a[0] as agm.AwaeGanOptions), { maxFast: 50, timeoutMs: 30_000 }),
@@ -122,7 +126,7 @@ const entries = [
   ganMethod("forward", () => [s("x", xKind(), (own) => own(data(3))), c("training", K.bool(false), false)], (r, a) => r.forward(a[0] as tf.Tensor, a[1] as boolean)),
   ganMethod("decodeAll", () => [s("codes", K.custom("codes", () => [bad.reject("[]", []), bad.reject("null", null), bad.rejectMake("one code for two charts", (own) => [own(tf.zeros([2, 2]))]), bad.rejectMake("NaN codes", (own) => [own(tf.fill([2, 2], Number.NaN)), own(tf.zeros([2, 2]))]), bad.rejectMake("codes of dimension 3", (own) => [own(tf.zeros([2, 3])), own(tf.zeros([2, 3]))])]), (own) => [own(tf.zeros([2, 2])), own(tf.zeros([2, 2]))]), c("training", K.bool(false), false)], (r, a) => r.decodeAll(a[0] as tf.Tensor2D[], a[1] as boolean)),
   ganMethod("countParameters", () => [], (r) => r.countParameters()),
-  ganMethod("dispose", () => [], (r) => r.dispose()),
+  ganMethod("dispose", () => [], (r) => r.dispose(), DISPOSE),
   ...(["encoderDecoderModels", "allModels"] as const).map((name) => entry<Fx>(`agm.AwaeGan#${name}`, () => [], (_a, _fx, r: agm.AwaeGan) => r[name].length, { receiver: freshGan })),
   // AtlasVae
   vaeMethod("partition", () => [s("x", xKind(), (own) => own(data(3)))], (r, a) => r.partition(a[0] as tf.Tensor)),
@@ -131,7 +135,7 @@ const entries = [
   vaeMethod("decode", () => [s("z", zKind(), (own) => own(tf.zeros([3, 2]))), c("chart", chart(), 0)], (r, a) => r.decode(a[0] as tf.Tensor2D, a[1] as number)),
   vaeMethod("negativeBound", () => [s("x", xKind(), (own) => own(data(3))), s("noise", K.custom("noise", () => [bad.reject("[]", []), bad.reject("null", null), bad.rejectMake("NaN noise", (own) => [own(tf.fill([3, 2], Number.NaN)), own(tf.zeros([3, 2]))]), bad.rejectMake("one noise tensor for two charts", (own) => [own(tf.zeros([3, 2]))]), bad.rejectMake("noise of the wrong batch size", (own) => [own(tf.zeros([2, 2])), own(tf.zeros([2, 2]))])]), (own) => [own(tf.zeros([3, 2])), own(tf.zeros([3, 2]))])], (r, a) => r.negativeBound(a[0] as tf.Tensor, a[1] as tf.Tensor2D[])),
   vaeMethod("countParameters", () => [], (r) => r.countParameters()),
-  vaeMethod("dispose", () => [], (r) => r.dispose()),
+  vaeMethod("dispose", () => [], (r) => r.dispose(), DISPOSE),
   entry<Fx>("agm.AtlasVae#allModels", () => [], (_a, _fx, r: agm.AtlasVae) => r.allModels.length, { receiver: freshVae }),
   // AwaeGanTrainer
   entry<Fx>(
@@ -145,23 +149,26 @@ const entries = [
   entry<Fx>("agm.AwaeGanTrainer#stepDeferred", () => [s("x", xKind(2), (own) => own(data(4))), c("rng", K.custom("rng", () => [bad.reject("number", 3), bad.reject("{}", {})]), undefined)], (a, _fx, r: agm.AwaeGanTrainer) => r.stepDeferred(a[0] as tf.Tensor, a[1] as never), { receiver: async (fx) => new agm.AwaeGanTrainer(await freshGan(fx)) }),
   entry<Fx>("agm.AwaeGanTrainer#dispose", () => [], (_a, _fx, r: agm.AwaeGanTrainer) => r.dispose(), { receiver: (fx) => new agm.AwaeGanTrainer(fx.gan), disposed: "accept" }),
   // losses
-  entry<Fx>("agm.sampleCost", () => [s("x", xKind(), (own) => own(data(3))), s("xHat", xKind(), (own) => own(data(3))), c("cost", K.oneOf(["l2", "l2sq"], false), "l2")], (a) => agm.sampleCost(a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as "l2")),
+  entry<Fx>("agm.sampleCost", () => [s("x", xKind(), (own) => own(data(3))), s("xHat", xKind(), (own) => own(data(3))), c("cost", K.oneOf(["l2", "l2sq"], false), "l2")], (a) => agm.sampleCost(a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as "l2"), { passesNonFinite: LOSS }),
   entry<Fx>(
     "agm.weightedReconstruction",
     () => [s("x", xKind(), (own) => own(data(3))), s("fwd", K.custom("fwd", () => [bad.reject("null", null), bad.reject("{}", {}), bad.rejectMake("psi of the wrong shape", (own) => ({ psi: own(tf.ones([3, 3])), codes: [], reconstructions: [own(data(3)), own(data(3))] }))]), (own) => ({ psi: own(tf.fill([3, 2], 0.5)), codes: [own(tf.zeros([3, 2])), own(tf.zeros([3, 2]))], reconstructions: [own(data(3)), own(data(3))] })), c("cost", K.oneOf(["l2", "l2sq"], false), "l2")],
     (a) => agm.weightedReconstruction(a[0] as tf.Tensor, a[1] as agm.AwaeGanForward, a[2] as "l2"),
+    { passesNonFinite: LOSS },
   ),
   entry<Fx>(
     "agm.encoderAdversarial",
     (fx) => [s("model", modelKind(fx, fx.vae), () => fx.gan), s("psi", psiKind(), (own) => own(tf.fill([3, 2], 0.5))), s("codes", K.custom("codes", () => [bad.reject("[]", []), bad.reject("null", null), bad.rejectMake("one code for two charts", (own) => [own(tf.zeros([3, 2]))])]), (own) => [own(tf.zeros([3, 2])), own(tf.zeros([3, 2]))]), c("training", K.bool(false), false)],
     (a) => agm.encoderAdversarial(a[0] as agm.AwaeGan, a[1] as tf.Tensor2D, a[2] as tf.Tensor2D[], a[3] as boolean),
+    { passesNonFinite: LOSS },
   ),
   entry<Fx>(
     "agm.discriminatorLoss",
     (fx) => [s("model", modelKind(fx, fx.vae), () => fx.gan), s("psi", psiKind(), (own) => own(tf.fill([3, 2], 0.5))), s("codes", K.custom("codes", () => [bad.reject("[]", []), bad.reject("null", null), bad.rejectMake("one code for two charts", (own) => [own(tf.zeros([3, 2]))])]), (own) => [own(tf.zeros([3, 2])), own(tf.zeros([3, 2]))]), s("prior", K.custom("prior", () => [bad.reject("[]", []), bad.reject("null", null), bad.rejectMake("NaN prior", (own) => [own(tf.fill([3, 2], Number.NaN)), own(tf.zeros([3, 2]))])]), (own) => [own(tf.zeros([3, 2])), own(tf.zeros([3, 2]))]), c("training", K.bool(false), false)],
     (a) => agm.discriminatorLoss(a[0] as agm.AwaeGan, a[1] as tf.Tensor2D, a[2] as tf.Tensor2D[], a[3] as tf.Tensor2D[], a[4] as boolean),
+    { passesNonFinite: LOSS },
   ),
-  entry<Fx>("agm.chartBalanceDivergence", () => [s("psi", psiKind(), (own) => own(tf.fill([3, 2], 0.5)))], (a) => agm.chartBalanceDivergence(a[0] as tf.Tensor2D)),
+  entry<Fx>("agm.chartBalanceDivergence", () => [s("psi", psiKind(true), (own) => own(tf.fill([3, 2], 0.5)))], (a) => agm.chartBalanceDivergence(a[0] as tf.Tensor2D), { passesNonFinite: LOSS }),
   // training
   entry<Fx>(
     "agm.trainAwaeGan",
