@@ -82,6 +82,7 @@ let cacheDirProvider: (() => string) | undefined;
 
 /** Install where {@link defaultCacheDir} points (the Node entry: `$ATLAS_CACHE_DIR` or `~/.cache/atlas`). */
 export function setDefaultCacheDir(provider: () => string): void {
+  if (typeof provider !== "function") throw new InvalidArgumentError("provider", `expected a function () => string, got ${typeof provider}`);
   cacheDirProvider = provider;
 }
 

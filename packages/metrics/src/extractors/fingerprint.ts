@@ -3,7 +3,8 @@
  * built-in extractor's weights — its training data — and of the weights themselves. The
  * definitions are fixed so they can be recomputed elsewhere (`scripts/dataset_fingerprints.py`).
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError, ShapeMismatchError, checkArray, describeValue } from "@atlas/core";
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes));
@@ -33,6 +34,13 @@ function hex(bytes: Uint8Array): string {
  * (little-endian, as every platform tfjs runs on stores typed arrays).
  */
 export async function datasetFingerprint(data: { images: Float32Array; labels: Int32Array; shape: readonly number[] }): Promise<string> {
+  if (data === null || typeof data !== "object") throw new InvalidArgumentError("data", `expected { images, labels, shape }, got ${describeValue(data)}`);
+  if (!(data.images instanceof Float32Array)) throw new InvalidArgumentError("data.images", `expected a Float32Array, got ${describeValue(data.images)}`);
+  if (!(data.labels instanceof Int32Array)) throw new InvalidArgumentError("data.labels", `expected an Int32Array, got ${describeValue(data.labels)}`);
+  checkArray("data.shape", data.shape, { length: 4, integers: { min: 0 } });
+  const [n, h, w, c] = data.shape as [number, number, number, number];
+  if (data.images.length !== n * h * w * c) throw new ShapeMismatchError("data.images", `expected n·h·w·c = ${n * h * w * c} values for shape [${data.shape.join(", ")}], got ${data.images.length}`);
+  if (data.labels.length !== n) throw new ShapeMismatchError("data.labels", `expected one label per image (${n}), got ${data.labels.length}`);
   const head = new TextEncoder().encode(`atlas-dataset-fingerprint-v1\n${data.shape.join(",")}\n`);
   const [images, labels] = await Promise.all([sha256(bytesOf(data.images)), sha256(bytesOf(data.labels))]);
   return hex(await sha256(concat([head, images, labels])));
@@ -43,6 +51,7 @@ export async function datasetFingerprint(data: { images: Float32Array; labels: I
  * weight in the model's order, by `"name:dtype:shape\n"` and the SHA-256 of its values.
  */
 export async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
+  if (!(model instanceof tf.LayersModel)) throw new InvalidArgumentError("model", `expected a tf.LayersModel, got ${describeValue(model)}`);
   const parts: Uint8Array[] = [new TextEncoder().encode("atlas-weights-v1\n")];
   for (const w of model.weights) {
     const values = (await w.read().data()) as Float32Array | Int32Array | Uint8Array;
