@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, checkInteger, checkNumber, checkOneOf, toRng, type Rng, type RngLike } from "@atlas/core";
-import type { AwaeGan, TailStatistics } from "./awae-gan.js";
+import { InvalidArgumentError, Rng, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, describeValue, toRng, type RngLike } from "@atlas/core";
+import { AwaeGan, type TailStatistics } from "./awae-gan.js";
 import { chartBalanceDivergence, discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
 import { checkBatch, checkFiniteTensor } from "./check.js";
 
@@ -125,7 +125,11 @@ export class AwaeGanTrainer {
   private readonly aeVars: tf.Variable[];
   private readonly discVars: tf.Variable[];
 
+  private disposed = false;
+
   constructor(model: AwaeGan, options: AwaeGanLossOptions & { learningRate?: number; discriminatorLearningRate?: number } = {}) {
+    if (!(model instanceof AwaeGan)) throw new InvalidArgumentError("model", `expected an AwaeGan, got ${describeValue(model)}`);
+    checkOptions("options", options, ["lambda", "chartBalance", "cost", "beta1", "beta2", "seed", "tailStatistics", "learningRate", "discriminatorLearningRate"]);
     this.model = model;
     this.lambda = checkNumber("options.lambda", options.lambda ?? 10, { min: 0 });
     this.chartBalance = checkNumber("options.chartBalance", options.chartBalance ?? this.lambda, { min: 0 });
@@ -166,6 +170,7 @@ export class AwaeGanTrainer {
    * (as `trainAwaeGan` does through core's `trainLoop`).
    */
   async step(x: tf.Tensor, rng?: Rng): Promise<AwaeGanStepStats> {
+    this.checkStep(x, rng);
     checkBatch("x", x, this.model.dataShape);
     if ((x.shape[0] ?? 0) < 2) throw new InvalidArgumentError("x", `a training batch needs at least 2 samples (batch normalisation), got ${x.shape[0]}`);
     await checkFiniteTensor("x", x);
@@ -185,6 +190,7 @@ export class AwaeGanTrainer {
    * the caller reads when it likes and disposes. Nothing here waits for the device.
    */
   stepDeferred(x: tf.Tensor, rng: Rng = this.rng): AwaeGanStepLosses {
+    this.checkStep(x, rng);
     const model = this.model;
     const n = x.shape[0]!;
     const m = model.charts;
@@ -228,8 +234,18 @@ export class AwaeGanTrainer {
     }
   }
 
-  /** Free the optimizers' slots (not the model). */
+  /** The receiver, the batch's shape and dtype (no read) and the prior's generator. */
+  private checkStep(x: unknown, rng: unknown): void {
+    if (this.disposed) throw new InvalidArgumentError("this", "this AwaeGanTrainer has been disposed");
+    const t = checkTensor("x", x, { inner: this.model.dataShape });
+    if ((t.shape[0] ?? 0) < 2) throw new InvalidArgumentError("x", `a training batch needs at least 2 samples (batch normalisation), got ${t.shape[0]}`);
+    if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError("rng", `expected an Rng, got ${describeValue(rng)}`);
+  }
+
+  /** Free the optimizers' slots (not the model); a second call does nothing. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.optimizer.dispose();
     this.discriminatorOptimizer.dispose();
   }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, ShapeMismatchError, checkAllocation, checkArray, checkFinite, checkInteger, describeValue } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkAllocation, checkArray, checkFinite, checkInteger, checkTensor, describeValue } from "@atlas/core";
 import { shapeText } from "./check.js";
 
 /**
@@ -63,6 +63,11 @@ export class SampleTable {
  * Asynchronous: a tensor is read with one `await data()` once its shape is checked.
  */
 export async function toSampleTable(name: string, data: unknown, dataShape: readonly number[], minRows = 1): Promise<SampleTable> {
+  if (typeof name !== "string" || name === "") throw new InvalidArgumentError("name", `expected the argument's name, got ${describeValue(name)}`);
+  checkArray("dataShape", dataShape, { minLength: 1, integers: { min: 1 } });
+  if (dataShape.length > 4) throw new InvalidArgumentError("dataShape", `expected at most 4 axes, got ${dataShape.length}`);
+  checkAllocation("dataShape", dataShape.reduce((a, b) => a * b, 1), 4);
+  checkInteger("minRows", minRows, { min: 0 });
   let values: Float32Array;
   let n: number;
   let shape: readonly number[];
@@ -75,6 +80,7 @@ export async function toSampleTable(name: string, data: unknown, dataShape: read
   }
   let tensor: tf.Tensor | undefined;
   if (data instanceof tf.Tensor) {
+    checkTensor(name, data, { minRows: 0 });
     shape = data.shape.slice(1);
     n = data.shape[0] ?? 0;
     if (data.rank < 2) throw new ShapeMismatchError(name, `expected a tensor [n, ${dataShape.join(", ")}], got shape ${shapeText(data.shape)}`);

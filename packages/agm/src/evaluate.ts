@@ -1,8 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   InvalidArgumentError,
+  checkAllocation,
+  checkArray,
   checkInteger,
+  checkNumber,
   checkOneOf,
+  checkOptions,
+  checkPath,
   describeValue,
   hasEncoder,
   saveImageGrid,
@@ -58,6 +63,7 @@ export interface ReconstructionErrorResult {
 export async function reconstructionError(model: AtlasModel, data: AgmData, options: ReconstructionErrorOptions = {}): Promise<ReconstructionErrorResult> {
   checkAtlasModel("model", model);
   if (!hasEncoder(model)) throw new InvalidArgumentError("model", "reconstruction needs chart encoders F_y; this model is a semi-AGM (no encode)");
+  checkOptions("options", options, ["mode", "batchSize"]);
   const mode = checkOneOf<ReconstructionMode>("options.mode", options.mode ?? "argmax", ["argmax", "weighted"]);
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 500, { min: 1 });
   const table = await toSampleTable("data", data, model.dataShape);
@@ -131,6 +137,7 @@ export interface ChartConfidenceResult {
  */
 export async function chartConfidence(model: AtlasModel, data: AgmData, options: { bins?: number; batchSize?: number } = {}): Promise<ChartConfidenceResult> {
   checkAtlasModel("model", model);
+  checkOptions("options", options, ["bins", "batchSize"]);
   const bins = checkInteger("options.bins", options.bins ?? 20, { min: 1, max: 10_000 });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 1000, { min: 1 });
   const table = await toSampleTable("data", data, model.dataShape);
@@ -177,15 +184,23 @@ export async function chartConfidence(model: AtlasModel, data: AgmData, options:
   return { confidence, assignment, chartCounts, histogram: { edges, counts }, mean: sum / table.n };
 }
 
+function checkHistogramOptions(options: unknown, keys: readonly string[]): void {
+  const o = checkOptions("options", options as Record<string, unknown> | undefined, keys);
+  if (o.scale !== undefined) checkInteger("options.scale", o.scale, { min: 1, max: 64 });
+}
+
 /**
  * Render a histogram as a grayscale bar chart image `[1, height, bins·barWidth, 1]` (black bars on
  * white, bar height ∝ count), e.g. for {@link saveChartConfidencePng}.
  */
 export function histogramImage(counts: ArrayLike<number>, options: { height?: number; barWidth?: number } = {}): { data: Float32Array; shape: [number, number, number, number] } {
-  const height = checkInteger("options.height", options.height ?? 100, { min: 2 });
-  const barWidth = checkInteger("options.barWidth", options.barWidth ?? 8, { min: 1 });
+  checkArray("counts", counts, { minLength: 1 });
+  if (!Array.from(counts).every((c) => c >= 0)) throw new InvalidArgumentError("counts", "expected counts ≥ 0");
+  checkHistogramOptions(options, ["height", "barWidth"]);
+  const height = checkInteger("options.height", options.height ?? 100, { min: 2, max: 16_384 });
+  const barWidth = checkInteger("options.barWidth", options.barWidth ?? 8, { min: 1, max: 1024 });
   const bins = counts.length;
-  if (bins === 0) throw new InvalidArgumentError("counts", "expected at least one bin");
+  checkAllocation("counts", bins * barWidth * height, 4);
   let max = 0;
   for (let k = 0; k < bins; k++) max = Math.max(max, counts[k] as number);
   const width = bins * barWidth;
@@ -208,7 +223,11 @@ export function histogramImage(counts: ArrayLike<number>, options: { height?: nu
  * await saveChartConfidencePng("out/confidence.png", (await chartConfidence(model, test)).histogram.counts);
  */
 export async function saveChartConfidencePng(path: string, counts: ArrayLike<number>, options: { height?: number; barWidth?: number; scale?: number } = {}): Promise<void> {
-  await saveImageGrid(path, histogramImage(counts, options), { columns: 1, padding: 2, scale: options.scale ?? 2 });
+  checkPath("path", path);
+  checkArray("counts", counts, { minLength: 1 });
+  checkHistogramOptions(options, ["height", "barWidth", "scale"]);
+  const { scale: _scale, ...bars } = options;
+  await saveImageGrid(path, histogramImage(counts, bars), { columns: 1, padding: 2, scale: options.scale ?? 2 });
 }
 
 /**
@@ -221,6 +240,7 @@ export async function saveChartConfidencePng(path: string, counts: ArrayLike<num
 export function sampleCharts(model: AtlasModel, perChart: number, seed: RngLike = 0): tf.Tensor {
   checkAtlasModel("model", model);
   checkInteger("perChart", perChart, { min: 1 });
+  checkAllocation("perChart", perChart * model.charts * Math.max(model.latentDim, model.dataShape.reduce((a, b) => a * b, 1)), 4);
   const rng = toRng(seed);
   return tf.tidy(() => {
     const parts: tf.Tensor[] = [];
@@ -244,6 +264,10 @@ export async function saveChartSampleGrid(path: string, model: AtlasModel, optio
   if (model.dataShape.length !== 3) {
     throw new InvalidArgumentError("model", `sample grids need image data ([h, w, c]); this model's samples have shape [${model.dataShape.join(", ")}]`);
   }
+  checkPath("path", path);
+  checkOptions("options", options, ["perChart", "seed", "scale"]);
+  if (options.scale !== undefined) checkInteger("options.scale", options.scale, { min: 1, max: 64 });
+  if (options.seed !== undefined) toRng(options.seed, "options.seed");
   const perChart = checkInteger("options.perChart", options.perChart ?? 12, { min: 1 });
   const samples = sampleCharts(model, perChart, options.seed ?? 0);
   try {

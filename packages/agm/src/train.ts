@@ -4,9 +4,16 @@ import {
   InvalidArgumentError,
   checkInteger,
   checkNumber,
+  checkFunction,
   checkOneOf,
+  checkOptions,
+  checkPath,
+  checkSignal,
   describeValue,
+  dirnamePath,
   loadOptimizer,
+  resolvePath,
+  statPath,
   saveOptimizer,
   trainLoop,
   type EpochRecord,
@@ -44,12 +51,40 @@ export interface TrainAwaeGanOptions extends Partial<AwaeGanSchedule>, Omit<Awae
   schedule?: "mnist" | "fashionMnist" | "cpu";
 }
 
-function checkCommon(options: AgmTrainCommonOptions): void {
+const COMMON_KEYS = ["seed", "validation", "checkpointDir", "checkpointEvery", "onProgress", "onEpochEnd", "signal"] as const;
+const LOSS_KEYS = ["lambda", "chartBalance", "cost", "beta1", "beta2", "tailStatistics"] as const;
+
+/** The options both trainers share, and their keys (strict), checked before any work. */
+function checkCommon(options: AgmTrainCommonOptions, keys: readonly string[]): void {
+  checkOptions("options", options, [...COMMON_KEYS, ...keys]);
   if (options.seed !== undefined) checkInteger("options.seed", options.seed, { min: 0 });
-  if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== "string" || options.checkpointDir === "")) {
-    throw new InvalidArgumentError("options.checkpointDir", `expected a directory path, got ${describeValue(options.checkpointDir)}`);
-  }
+  if (options.checkpointDir !== undefined) checkPath("options.checkpointDir", options.checkpointDir);
   if (options.checkpointEvery !== undefined) checkInteger("options.checkpointEvery", options.checkpointEvery, { min: 1 });
+  if (options.onProgress !== undefined) checkFunction("options.onProgress", options.onProgress);
+  if (options.onEpochEnd !== undefined) checkFunction("options.onEpochEnd", options.onEpochEnd);
+  if (options.signal !== undefined) checkSignal("options.signal", options.signal);
+}
+
+/** A checkpoint directory must be creatable: no regular file where it or a parent should be. */
+async function checkCheckpointDir(dir: string | undefined): Promise<void> {
+  if (dir === undefined) return;
+  for (let p = resolvePath(dir), i = 0; i < 64; i++) {
+    const st = await statPath(p).catch(() => undefined);
+    if (st) {
+      if (st.kind !== "directory") throw new InvalidArgumentError("options.checkpointDir", `${p} is a file, not a directory`);
+      return;
+    }
+    const up = dirnamePath(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
+/** Epoch counts after which the learning rate halves: strictly increasing integers ≥ 1. */
+function checkHalveAfter(value: unknown): number[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError("options.halveAfter", `expected an array of increasing epoch counts, got ${describeValue(value)}`);
+  value.forEach((k: unknown, i: number) => checkInteger(`options.halveAfter[${i}]`, k, { min: i === 0 ? 1 : (value[i - 1] as number) + 1 }));
+  return value as number[];
 }
 
 /**
@@ -66,13 +101,16 @@ function checkCommon(options: AgmTrainCommonOptions): void {
  */
 export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: TrainAwaeGanOptions = {}): Promise<TrainHistory> {
   if (!(model instanceof AwaeGan)) throw new InvalidArgumentError("model", `expected an AwaeGan, got ${describeValue(model)}`);
+  checkCommon(options, ["schedule", "epochs", "batchSize", "learningRate", "discriminatorLearningRate", "halveAfter", ...LOSS_KEYS]);
+  if (options.halveAfter !== undefined) checkHalveAfter(options.halveAfter);
   const base = AWAE_GAN_SCHEDULES[checkOneOf("options.schedule", options.schedule ?? "cpu", ["mnist", "fashionMnist", "cpu"])];
   const schedule = resolveSchedule(options, base);
-  checkCommon(options);
+  await checkCheckpointDir(options.checkpointDir);
   const table = await toSampleTable("data", data, model.dataShape, 2);
   if (schedule.batchSize > table.n) throw new InvalidArgumentError("options.batchSize", `must be at most the number of samples (${table.n}), got ${schedule.batchSize}`);
   const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
-  const trainer = new AwaeGanTrainer(model, { ...options, learningRate: schedule.learningRate, discriminatorLearningRate: schedule.discriminatorLearningRate });
+  const loss = Object.fromEntries(LOSS_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]])) as AwaeGanLossOptions;
+  const trainer = new AwaeGanTrainer(model, { ...loss, ...(options.seed !== undefined ? { seed: options.seed } : {}), learningRate: schedule.learningRate, discriminatorLearningRate: schedule.discriminatorLearningRate });
   const ckDir = options.checkpointDir;
   try {
     return await trainLoop({
@@ -147,11 +185,12 @@ export interface TrainAtlasVaeOptions extends AgmTrainCommonOptions {
  */
 export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: TrainAtlasVaeOptions = {}): Promise<TrainHistory> {
   if (!(model instanceof AtlasVae)) throw new InvalidArgumentError("model", `expected an AtlasVae, got ${describeValue(model)}`);
-  checkCommon(options);
+  checkCommon(options, ["epochs", "batchSize", "learningRate", "halveAfter"]);
   const epochs = checkInteger("options.epochs", options.epochs ?? 50, { min: 1 });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 64, { min: 1 });
   const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
-  const halveAfter = options.halveAfter ?? [];
+  const halveAfter = checkHalveAfter(options.halveAfter ?? []);
+  await checkCheckpointDir(options.checkpointDir);
   const table = await toSampleTable("data", data, model.dataShape);
   const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
   const optimizer = tf.train.adam(learningRate);

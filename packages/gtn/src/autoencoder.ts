@@ -151,6 +151,7 @@ export class LatentAutoencoder {
     let total: tf.Scalar | undefined;
     try {
       this.checkImages("images", x);
+      await checkTensorFinite("images", x);
       const n = x.shape[0];
       for (let s = 0; s < n; s += 256) {
         const size = Math.min(256, n - s);

@@ -138,13 +138,18 @@ const entries = [
     ],
     async (a) => {
       const ext = metrics.makeExtractor(...(a as Parameters<typeof metrics.makeExtractor>));
-      return (await ext.features(tf.fill([2, 8, 8, 1], 0.5) as tf.Tensor4D)).dim;
+      const x = tf.fill([2, 8, 8, 1], 0.5) as tf.Tensor4D;
+      try {
+        return (await ext.features(x)).dim;
+      } finally {
+        x.dispose();
+      }
     },
   ),
   entry<Fx>("metrics.FeatureExtractor#features", () => [s("images", imagesKind(28), (own) => own(tf.fill([2, 28, 28, 1], 0.5))), s("options", extractOpts(), () => ({}))], (a, fx) => fx.extractor.features(a[0] as tf.Tensor4D, a[1] as metrics.ExtractOptions)),
   entry<Fx>("metrics.FeatureExtractor#logits", () => [s("images", imagesKind(28), (own) => own(tf.fill([2, 28, 28, 1], 0.5))), s("options", extractOpts(), () => ({}))], (a, fx) => fx.extractor.logits!(a[0] as tf.Tensor4D, a[1] as metrics.ExtractOptions)),
-  entry<Fx>("metrics.FeatureExtractor#dispose", () => [], (_a, _fx, r: metrics.FeatureExtractor) => r.dispose(), { receiver: (fx) => metrics.mnistExtractor({ cacheDir: fx.cacheDir, epochs: 1, train: false }), disposed: "accept" }),
-  entry<Fx>("metrics.mnistExtractor", (fx) => [s("options", builtinKeys(fx), () => ({ cacheDir: fx.cacheDir, epochs: 1, train: false }))], (a) => metrics.mnistExtractor(a[0] as metrics.BuiltinExtractorOptions), { maxFast: 40, timeoutMs: 60_000 }),
+  entry<Fx>("metrics.FeatureExtractor#dispose", () => [], (_a, _fx, r: metrics.FeatureExtractor) => r.dispose(), { receiver: (fx) => metrics.mnistExtractor({ cacheDir: fx.cacheDir, epochs: 1, train: false, data: fx.data }), disposed: "accept", noLeakCheck: "dispose frees the network's weights" }),
+  entry<Fx>("metrics.mnistExtractor", (fx) => [s("options", builtinKeys(fx), () => ({ cacheDir: fx.cacheDir, epochs: 1, train: false, data: fx.data }))], (a) => metrics.mnistExtractor(a[0] as metrics.BuiltinExtractorOptions), { maxFast: 40, timeoutMs: 60_000 }),
   entry<Fx>("metrics.fashionMnistExtractor", (fx) => [s("options", builtinKeys(fx), () => ({ cacheDir: fx.cacheDir, epochs: 1, data: fx.data }))], (a) => metrics.fashionMnistExtractor(a[0] as metrics.BuiltinExtractorOptions), { maxFast: 40, timeoutMs: 60_000 }),
   entry<Fx>("metrics.buildClassifier", () => [c("seed", K.int({ min: 0 }), 1)], (a) => metrics.buildClassifier(a[0] as number)),
   entry<Fx>(

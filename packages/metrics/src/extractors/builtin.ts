@@ -15,6 +15,13 @@ import {
   writeDirAtomic,
   writeFileSynced,
   type Dataset,
+  checkOptions,
+  checkPath,
+  checkBoolean,
+  checkFunction,
+  resolvePath,
+  statPath,
+  dirnamePath,
 } from "@atlas/core";
 import type { FeatureExtractor } from "./extractor.js";
 import { datasetFingerprint, weightsFingerprint } from "./fingerprint.js";
@@ -100,6 +107,7 @@ export function defaultCacheDir(): string {
  * dense 128 (ReLU, "penultimate") → dense 10 ("logits"); Glorot-uniform weights from `seed`.
  */
 export function buildClassifier(seed: number): tf.LayersModel {
+  checkInteger("seed", seed, { min: 0, max: 2 ** 26 });
   const init = (k: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: seed * 16 + k });
   const input = tf.input({ shape: [28, 28, 1] });
   let x = tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: "relu", kernelInitializer: init(1), name: "conv1" }).apply(input) as tf.SymbolicTensor;
@@ -114,6 +122,10 @@ export function buildClassifier(seed: number): tf.LayersModel {
 
 /** Accuracy of a logits model on a dataset. */
 export async function classifierAccuracy(model: tf.LayersModel, data: Dataset, batchSize = 500): Promise<number> {
+  if (!(model instanceof tf.LayersModel)) throw new InvalidArgumentError("model", `expected a tf.LayersModel, got ${typeof model}`);
+  if (data === null || typeof data !== "object") throw new InvalidArgumentError("data", `expected a core Dataset of shape [n, 28, 28, 1], got ${data === null ? "null" : typeof data}`);
+  checkData("data", data);
+  checkInteger("batchSize", batchSize, { min: 1, max: 2 ** 31 - 1 });
   const n = data.shape[0];
   let correct = 0;
   for (let s = 0; s < n; s += batchSize) {
@@ -183,7 +195,27 @@ async function loadCached(dir: string, expect: { id: string; dataset: BuiltinDat
   return { model, info };
 }
 
+/** The cache root must be creatable: no regular file where it or one of its parents should be. */
+async function checkCacheDir(dir: unknown): Promise<void> {
+  checkPath("options.cacheDir", dir);
+  for (let p = resolvePath(dir as string), i = 0; i < 64; i++) {
+    const st = await statPath(p).catch(() => undefined);
+    if (st) {
+      if (st.kind !== "directory") throw new InvalidArgumentError("options.cacheDir", `${p} is a file, not a directory`);
+      return;
+    }
+    const up = dirnamePath(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
 async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions): Promise<BuiltinExtractor> {
+  checkOptions("options", options, ["cacheDir", "train", "epochs", "seed", "log", "data"]);
+  if (options.cacheDir !== undefined) await checkCacheDir(options.cacheDir);
+  if (options.train !== undefined) checkBoolean("options.train", options.train);
+  if (options.log !== undefined) checkFunction("options.log", options.log);
+  if (options.data !== undefined) checkOptions("options.data", options.data, ["train", "test"]);
   const epochs = checkInteger("options.epochs", options.epochs ?? DEFAULT_EPOCHS[dataset], { min: 1 });
   const seed = checkInteger("options.seed", options.seed ?? 0, { min: 0 });
   const log = options.log ?? (() => {});
@@ -253,7 +285,13 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
   const net = model;
   const sub = tf.model({ inputs: net.inputs, outputs: [net.getLayer("penultimate").output as tf.SymbolicTensor, net.outputs[0] as tf.SymbolicTensor] });
   const run = (x: tf.Tensor4D, output: number): tf.Tensor => tf.tidy(() => (sub.predict(x) as tf.Tensor[])[output] as tf.Tensor);
-  const ext = makeExtractor(`${id}/penultimate`, [28, 28, 1], 128, 10, { inputSize: [28, 28, 1] }, run, true, () => net.dispose());
+  let disposed = false;
+  const ext = makeExtractor(`${id}/penultimate`, [28, 28, 1], 128, 10, { inputSize: [28, 28, 1] }, run, true, () => {
+    // a second dispose does nothing
+    if (disposed) return;
+    disposed = true;
+    net.dispose();
+  });
   const record = info as CacheInfo;
   return { ...ext, testAccuracy: record.testAccuracy, cachePath: dir, trainedNow, trainingData, weights: record.weights as string, classes: 10 } as BuiltinExtractor;
 }

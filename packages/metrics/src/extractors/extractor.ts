@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, ShapeMismatchError, checkInteger, describeValue } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkArray, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, checkTensorFinite, describeValue } from "@atlas/core";
 import type { LabelledFeatures } from "../features.js";
 
 /** Images for an extractor: NHWC pixel values in [0, 1], as a tensor or as a `Dataset`-like record. */
@@ -51,9 +51,34 @@ export interface Preprocess {
   readonly normalization?: Normalization;
 }
 
+/** Check a {@link Preprocess} (strict keys; `inputSize` positive integers; a normalisation per channel with std > 0). */
+export function checkPreprocess(name: string, p: unknown): Preprocess {
+  const o = checkOptions(name, p as Preprocess | undefined, ["inputSize", "resize", "normalization"]);
+  if (p === undefined) throw new InvalidArgumentError(name, "expected { inputSize, resize?, normalization? }, got undefined");
+  checkArray(`${name}.inputSize`, o.inputSize, { length: 3, integers: { min: 1, max: 65_536 } });
+  if (o.resize !== undefined) checkOneOf(`${name}.resize`, o.resize, ["bilinear", "nearest"]);
+  if (o.normalization !== undefined) checkNormalization(`${name}.normalization`, o.normalization, o.inputSize[2]);
+  return o;
+}
+
+/** `"none"`, `"minus-one-one"`, `"bytes"` or `{ mean, std }` with one finite value per channel (std > 0). */
+export function checkNormalization(name: string, n: unknown, channels: number): void {
+  if (typeof n === "string") {
+    checkOneOf(name, n, ["none", "minus-one-one", "bytes"]);
+    return;
+  }
+  const o = checkOptions(name, n as { mean?: unknown; std?: unknown } | undefined, ["mean", "std"]);
+  if (n === undefined) throw new InvalidArgumentError(name, "expected a normalisation, got undefined");
+  const mean = checkArray(`${name}.mean`, o.mean, { length: channels });
+  const std = checkArray(`${name}.std`, o.std, { length: channels });
+  void mean;
+  for (let i = 0; i < std.length; i++) checkNumber(`${name}.std[${i}]`, std[i], { above: 0 });
+}
+
 /** Check images, returning n and the 4-D shape. */
 export function checkImages(name: string, images: unknown): { n: number; shape: [number, number, number, number] } {
   if (images instanceof tf.Tensor) {
+    checkTensor(name, images, { rank: 4, minRows: 0, dtypes: ["float32"] });
     if (images.rank !== 4) throw new ShapeMismatchError(name, `expected a 4-D tensor [n, height, width, channels], got shape [${images.shape.join(", ")}]`);
     const s = images.shape as [number, number, number, number];
     if (s[0] < 1) throw new InvalidArgumentError(name, "expected at least one image, got 0");
@@ -119,7 +144,10 @@ export async function extractRows(
   p: Preprocess,
 ): Promise<{ data: Float32Array; dim: number }> {
   const { n, shape } = checkImages(name, images);
-  const batchSize = checkInteger("batchSize", options?.batchSize ?? 256, { min: 1 });
+  checkOptions("options", options, ["batchSize"]);
+  const batchSize = checkInteger("options.batchSize", options?.batchSize ?? 256, { min: 1 });
+  // the values too, before any work (one boolean read): NaN pixels gave finite features and a plausible FID
+  if (images instanceof tf.Tensor) await checkTensorFinite(name, images);
   let out: Float32Array | undefined;
   let dim = 0;
   for (let start = 0; start < n; start += batchSize) {

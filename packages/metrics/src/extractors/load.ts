@@ -5,14 +5,21 @@ import {
   InvalidArgumentError,
   UnsupportedError,
   basenamePath,
+  checkArray,
+  checkBoolean,
+  checkFunction,
+  checkInteger,
   checkOneOf,
+  checkOptions,
+  checkPath,
+  checkString,
   joinPath,
   loadModel,
   readModelArtifacts,
   readTextFile,
   resolvePath,
 } from "@atlas/core";
-import { extractRows, type ExtractOptions, type FeatureExtractor, type ImageInput, type Normalization } from "./extractor.js";
+import { checkNormalization, checkPreprocess, extractRows, type ExtractOptions, type FeatureExtractor, type ImageInput, type Normalization } from "./extractor.js";
 
 /** Options for {@link loadFeatureExtractor}. */
 export interface LoadFeatureExtractorOptions {
@@ -60,6 +67,35 @@ function inputSizeOf(shape: readonly (number | null)[] | undefined, given: reado
   throw new InvalidArgumentError("options.inputSize", `${where} does not fix its input size ([${(shape ?? []).join(", ")}]); give inputSize: [height, width, channels]`);
 }
 
+/** A layers model as a feature extractor (features from `featureOutput`, logits from `logitsOutput`). */
+function layersExtractor(model: tf.LayersModel, root: string, options: LoadFeatureExtractorOptions, pre: { resize: "bilinear" | "nearest"; normalization: Normalization }): FeatureExtractor {
+  const pick = (name: string | undefined, what: string): tf.SymbolicTensor => {
+    if (name === undefined) return model.outputs[0] as tf.SymbolicTensor;
+    let layer: tf.layers.Layer;
+    try {
+      layer = model.getLayer(name);
+    } catch (error) {
+      throw new InvalidArgumentError(what, `the model has no layer '${name}'; its layers are ${model.layers.map((l) => l.name).join(", ")}`, { cause: error });
+    }
+    return layer.output as tf.SymbolicTensor;
+  };
+  const featureT = pick(options.featureOutput, "options.featureOutput");
+  const logitsT = options.logitsOutput !== undefined ? pick(options.logitsOutput, "options.logitsOutput") : undefined;
+  const sub = tf.model({ inputs: model.inputs, outputs: logitsT ? [featureT, logitsT] : [featureT] });
+  const inputSize = inputSizeOf(model.inputs[0]?.shape, options.inputSize, "the model");
+  const id = options.id ?? `${basenamePath(root)}/${options.featureOutput ?? "output"}`;
+  const p = { inputSize, ...pre };
+  const run = (x: tf.Tensor4D, index: number): tf.Tensor =>
+    tf.tidy(() => {
+      const out = sub.predict(x) as tf.Tensor | tf.Tensor[];
+      return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
+    });
+  const featureDim = (featureT.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+  return makeExtractor(id, inputSize, featureDim, logitsT ? ((logitsT.shape[1] as number) ?? undefined) : undefined, p, run, logitsT !== undefined, () => {
+    model.dispose();
+  });
+}
+
 /**
  * Load a feature extractor from a tfjs model in a local directory (`model.json` + weight files):
  * a layers model (via `@atlas/core`'s `loadModel`) or a graph model (e.g. InceptionV3 converted
@@ -73,39 +109,27 @@ function inputSizeOf(shape: readonly (number | null)[] | undefined, given: reado
  * const r = fid(await inception.features(real), await inception.features(fake));
  */
 export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtractorOptions = {}): Promise<FeatureExtractor> {
-  if (typeof dir !== "string" || dir === "") throw new InvalidArgumentError("dir", `expected a directory path, got ${JSON.stringify(dir)}`);
+  checkPath("dir", dir);
+  checkOptions("options", options, ["id", "format", "inputSize", "resize", "normalization", "featureOutput", "logitsOutput"]);
+  if (options.id !== undefined) checkString("options.id", options.id);
   const format = checkOneOf("options.format", options.format ?? "auto", ["layers", "graph", "auto"] as const);
+  if (options.inputSize !== undefined) checkArray("options.inputSize", options.inputSize, { length: 3, integers: { min: 1, max: 65_536 } });
+  if (options.resize !== undefined) checkOneOf("options.resize", options.resize, ["bilinear", "nearest"]);
+  if (options.featureOutput !== undefined) checkString("options.featureOutput", options.featureOutput);
+  if (options.logitsOutput !== undefined) checkString("options.logitsOutput", options.logitsOutput);
+  if (options.normalization !== undefined && typeof options.normalization === "string") checkNormalization("options.normalization", options.normalization, 0);
   const root = resolvePath(dir);
   const json = await readJson(joinPath(root, "model.json"));
   const kind = format !== "auto" ? format : json.format === "graph-model" ? "graph" : "layers";
   const pre = { resize: options.resize ?? "bilinear", normalization: options.normalization ?? "none" } as const;
   if (kind === "layers") {
     const model = await loadModel(root);
-    const pick = (name: string | undefined, what: string): tf.SymbolicTensor => {
-      if (name === undefined) return model.outputs[0] as tf.SymbolicTensor;
-      let layer: tf.layers.Layer;
-      try {
-        layer = model.getLayer(name);
-      } catch (error) {
-        throw new InvalidArgumentError(what, `the model has no layer '${name}'; its layers are ${model.layers.map((l) => l.name).join(", ")}`, { cause: error });
-      }
-      return layer.output as tf.SymbolicTensor;
-    };
-    const featureT = pick(options.featureOutput, "options.featureOutput");
-    const logitsT = options.logitsOutput !== undefined ? pick(options.logitsOutput, "options.logitsOutput") : undefined;
-    const sub = tf.model({ inputs: model.inputs, outputs: logitsT ? [featureT, logitsT] : [featureT] });
-    const inputSize = inputSizeOf(model.inputs[0]?.shape, options.inputSize, "the model");
-    const id = options.id ?? `${basenamePath(root)}/${options.featureOutput ?? "output"}`;
-    const p = { inputSize, ...pre };
-    const run = (x: tf.Tensor4D, index: number): tf.Tensor =>
-      tf.tidy(() => {
-        const out = sub.predict(x) as tf.Tensor | tf.Tensor[];
-        return Array.isArray(out) ? (out[index] as tf.Tensor) : out;
-      });
-    const featureDim = (featureT.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-    return makeExtractor(id, inputSize, featureDim, logitsT ? ((logitsT.shape[1] as number) ?? undefined) : undefined, p, run, logitsT !== undefined, () => {
+    try {
+      return layersExtractor(model, root, options, pre);
+    } catch (error) {
       model.dispose();
-    });
+      throw error;
+    }
   }
   const graph = await tf.loadGraphModel({ load: () => readModelArtifacts(root) });
   const inputSize = inputSizeOf(graph.inputs[0]?.shape as (number | null)[] | undefined, options.inputSize, "the graph model");
@@ -148,7 +172,12 @@ export async function loadFeatureExtractor(dir: string, options: LoadFeatureExtr
     classes = l.size;
     l.dispose();
   }
-  return makeExtractor(id, inputSize, featureDim, classes, p, run, options.logitsOutput !== undefined, () => graph.dispose());
+  try {
+    return makeExtractor(id, inputSize, featureDim, classes, p, run, options.logitsOutput !== undefined, () => graph.dispose());
+  } catch (error) {
+    graph.dispose();
+    throw error;
+  }
 }
 
 /**
@@ -166,6 +195,14 @@ export function makeExtractor(
   hasLogits: boolean,
   dispose: () => void,
 ): FeatureExtractor {
+  checkString("id", id);
+  checkArray("inputSize", inputSize, { length: 3, integers: { min: 1, max: 65_536 } });
+  checkInteger("featureDim", featureDim, { min: 1 });
+  if (classes !== undefined) checkInteger("classes", classes, { min: 1 });
+  checkPreprocess("p", p);
+  checkFunction("run", run);
+  checkBoolean("hasLogits", hasLogits);
+  checkFunction("dispose", dispose);
   const features = async (images: ImageInput, o?: ExtractOptions): Promise<{ data: Float32Array; dim: number; extractor: string }> => {
     const r = await extractRows("images", images, o, (x) => run(x, 0), p);
     return { ...r, extractor: id };
