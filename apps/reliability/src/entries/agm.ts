@@ -206,6 +206,13 @@ const pe: PackageEntries<Fx> = {
   pkg: "agm",
   fixtures,
   entries,
-  exempt: { "AwaeGan#alive": "private (TypeScript)", "AtlasVae#alive": "private (TypeScript)", "AtlasVae#meanOf": "private (TypeScript)" },
+  exempt: {
+    "AwaeGan#alive": "private (TypeScript)",
+    "AwaeGan#decodeAllUnchecked": "private (TypeScript)",
+    "AtlasVae#alive": "private (TypeScript)",
+    "AtlasVae#meanOf": "private (TypeScript)",
+    "AtlasVae#negativeBoundUnchecked": "private (TypeScript)",
+    "AwaeGanTrainer#checkStep": "private (TypeScript)",
+  },
 };
 export default pe;

@@ -145,7 +145,7 @@ export async function extractRows(
 ): Promise<{ data: Float32Array; dim: number }> {
   const { n, shape } = checkImages(name, images);
   checkOptions("options", options, ["batchSize"]);
-  const batchSize = checkInteger("options.batchSize", options?.batchSize ?? 256, { min: 1 });
+  const batchSize = checkInteger("batchSize", options?.batchSize ?? 256, { min: 1 });
   // the values too, before any work (one boolean read): NaN pixels gave finite features and a plausible FID
   if (images instanceof tf.Tensor) await checkTensorFinite(name, images);
   let out: Float32Array | undefined;
