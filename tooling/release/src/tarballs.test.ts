@@ -4,14 +4,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOnce, expectedFields, pack, published, readiness, repositoryWeb, root, run, type Packed } from "./workspace.js";
+import { buildOnce, expectedFields, pack, published, readiness, releaseLock, repositoryWeb, root, run, type Packed } from "./workspace.js";
 
 const out = mkdtempSync(path.join(tmpdir(), "atlas-tarballs-"));
 const packages = published();
 const packed = new Map<string, Packed>();
 const privateNames = new Set<string>();
 
+let unlock: () => void = () => {};
 beforeAll(async () => {
+  unlock = await releaseLock();
   await buildOnce();
   for (const pkg of packages) packed.set(pkg.name, await pack(pkg, out));
   for (const group of ["packages", "apps", "tooling"]) {
@@ -24,7 +26,10 @@ beforeAll(async () => {
     }
   }
 });
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => {
+  unlock();
+  rmSync(out, { recursive: true, force: true });
+});
 
 /** Files a tarball may hold: the build output and the four files npm shows on the registry page. */
 const ALLOWED = /^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;

@@ -1,6 +1,8 @@
 // Helpers the release tests share: the workspace, pnpm, building and packing.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 // @ts-expect-error plain JavaScript helpers shared with the scripts (no declarations)
@@ -63,6 +65,38 @@ export function pnpm(args: readonly string[], options: { cwd: string; env?: Node
 export function expectOk(r: RunResult, what: string): RunResult {
   if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   return r;
+}
+
+/**
+ * An exclusive lock for this workspace's release tests (build, pack, registry), across vitest's
+ * worker processes: they write dist/ and read it back, so they take turns. A lock left by a dead
+ * process is taken over. Resolves to the release function.
+ */
+export async function releaseLock(): Promise<() => void> {
+  const file = path.join(tmpdir(), `atlas-release-${createHash("sha256").update(root).digest("hex").slice(0, 12)}.lock`);
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: "wx" });
+      const release = (): void => {
+        try {
+          if (readFileSync(file, "utf8") === String(process.pid)) rmSync(file, { force: true });
+        } catch {}
+      };
+      process.once("exit", release);
+      return release;
+    } catch {
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(file, "utf8"));
+      } catch {}
+      let alive = false;
+      try {
+        alive = Number.isInteger(holder) && holder > 0 && process.kill(holder, 0);
+      } catch {}
+      if (!alive) rmSync(file, { force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 let built: Promise<void> | undefined;
