@@ -4,6 +4,9 @@
 //   ```ts / ```js              runs: the registry test executes it in Node (and type-checks ts)
 //                              against the packages installed from the registry, and in a browser bundle
 //   ```ts node-only            runs in Node only (files on disk, worker threads, native addons)
+//   ```ts browser-only         a page's code (document, bundler asset imports such as `?url`): never run
+//                              in Node; the root README's browser example is built with Vite and run in
+//                              Chromium by apps/browser-bundle
 //   ```ts no-run               shown, never run or type-checked (a signature, a sketch) — say why in the text
 //   ```sh / ```python / ```text / …   not JavaScript: never run, except the `sh` blocks under a
 //                              heading named "Install", which the test runs line by line
@@ -26,7 +29,7 @@ export interface CodeBlock {
 
 export const RUNNABLE = new Set(["ts", "typescript", "js", "javascript", "mjs"]);
 export const NOT_CODE = new Set(["sh", "bash", "shell", "console", "text", "txt", "python", "json", "yaml", "html", "diff"]);
-export const FLAGS = new Set(["no-run", "node-only"]);
+export const FLAGS = new Set(["no-run", "node-only", "browser-only"]);
 
 /** The fenced code blocks of a Markdown text (backtick or tilde fences, indented up to 3 spaces, or inside list items). */
 export function codeBlocks(markdown: string, file: string): CodeBlock[] {
@@ -66,6 +69,7 @@ export function conventionProblem(b: CodeBlock): string {
   const where = `${b.file}:${b.line}`;
   if (b.lang === "") return `${where}: a code block without a language; write \`\`\`ts (runs), \`\`\`ts no-run, \`\`\`sh, \`\`\`text, …`;
   if (!RUNNABLE.has(b.lang) && !NOT_CODE.has(b.lang)) return `${where}: unknown code block language '${b.lang}' (known: ${[...RUNNABLE, ...NOT_CODE].join(", ")})`;
+  if (b.flags.filter((f) => FLAGS.has(f)).length > 1) return `${where}: at most one of ${[...FLAGS].join(", ")}`;
   for (const f of b.flags) {
     if (!FLAGS.has(f)) return `${where}: unknown flag '${f}' on a \`\`\`${b.lang} block (known: ${[...FLAGS].join(", ")})`;
     if (!RUNNABLE.has(b.lang)) return `${where}: flag '${f}' on a \`\`\`${b.lang} block, which never runs`;
@@ -73,7 +77,9 @@ export function conventionProblem(b: CodeBlock): string {
   return "";
 }
 
-export const runs = (b: CodeBlock): boolean => RUNNABLE.has(b.lang) && !b.flags.includes("no-run");
+/** Runs in Node (and is type-checked there). */
+export const runs = (b: CodeBlock): boolean => RUNNABLE.has(b.lang) && !b.flags.includes("no-run") && !b.flags.includes("browser-only");
+/** Runs in the registry test's browser bundle. */
 export const runsInBrowser = (b: CodeBlock): boolean => runs(b) && !b.flags.includes("node-only");
 
 /** The commands of the `sh` blocks under an "Install" heading, one per line (comments and blanks dropped). */

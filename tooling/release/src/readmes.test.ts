@@ -9,7 +9,8 @@ import { hasContent, published, repositoryWeb, root } from "./workspace.js";
 const packages = published().filter(hasContent);
 /**
  * Repository files that READMEs already link to but that have not landed yet; their links are
- * checked once the file exists. docs/reproductions.md: the report of `pnpm reproduce` (issue 18).
+ * checked once the file exists. docs/reproductions.md: the report of `pnpm reproduce` (issue 18),
+ * committed after its long runs.
  */
 const PENDING = new Set(["docs/reproductions.md"]);
 const rootReadme = path.join(root, "README.md");
@@ -106,6 +107,9 @@ describe("the root README", () => {
     expect(words).toContain("@tensorflow/tfjs-backend-wasm");
     expect(prose(text)).toMatch(/backend/i);
     expect(blocks.filter(runs).length).toBeGreaterThan(0);
-    for (const target of links(text)) if (!/^(https?:|#)/.test(target)) expect(existsSync(path.join(root, target.split("#")[0] as string)), target).toBe(true);
+    for (const target of links(text)) {
+      const file = target.split("#")[0] as string;
+      if (!/^(https?:|#)/.test(target) && !PENDING.has(file)) expect(existsSync(path.join(root, file)), target).toBe(true);
+    }
   });
 });
