@@ -3,7 +3,9 @@
 // (what `pnpm release` runs); then, in scratch folders outside the workspace, each package installed
 // alone with npm exactly as its README's Install section says, and every ts/js code block of every
 // package README and of the root README run in Node against what was installed; the blocks are
-// type-checked, and the published declarations are checked to need no @types/node.
+// type-checked, and the published declarations are checked to need no @types/node; the blocks not
+// marked node-only are bundled (esbuild, platform browser) from that install and run in headless
+// Chromium.
 //
 // npm gets `@atlas:registry=<the local registry>`: @atlas/* comes from the local registry and
 // nowhere else, every other package (tfjs, ngraph, hnswlib-node, …) from the npm registry npm is
@@ -16,7 +18,9 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codeBlocks, conventionProblem, installCommands, runs, type CodeBlock } from "./readme-blocks.js";
+import { openPage } from "@atlas/browser-test";
+import { blockModule, pageEntry } from "./browser-entry.js";
+import { codeBlocks, conventionProblem, installCommands, runs, runsInBrowser, type CodeBlock } from "./readme-blocks.js";
 import { buildOnce, expectOk, hasContent, pnpm, published, readiness, releaseLock, root, run, type RunResult, type WorkspacePackage } from "./workspace.js";
 
 const require = createRequire(import.meta.url);
@@ -126,17 +130,20 @@ async function startRegistry(): Promise<void> {
   }
 }
 
-/** Publish every library with `changeset publish` (what `pnpm release` runs), or, while a placeholder is still empty, pnpm publish the ready ones. */
+/**
+ * Publish every library with `changeset publish`, what `pnpm release` runs (it publishes each
+ * non-private package whose version the registry lacks). A placeholder without content is
+ * published too (this registry is thrown away) but never installed; `pnpm release` refuses it
+ * (check-publishable.mjs).
+ */
 async function publishAll(): Promise<void> {
   // publishing (and changeset's `npm info` look-ups) goes to the local registry
   const env = { ...npmEnv, npm_config_registry: registryUrl };
-  if (ready.length === packages.length) {
-    const r = expectOk(await pnpm(["exec", "changeset", "publish", "--no-git-tag"], { cwd: root, env, timeoutMs: 600_000 }), "changeset publish");
-    log.push(r.stdout.split("\n").filter((l) => /published|Publishing/.test(l)).join("\n"));
-  } else {
-    for (const pkg of ready) expectOk(await pnpm(["publish", "--no-git-checks"], { cwd: pkg.dir, env, timeoutMs: 300_000 }), `pnpm publish ${pkg.name}`);
-    log.push(`published ${ready.map((p) => p.name).join(", ")} with pnpm publish; not published (not ready): ${packages.filter((p) => !ready.includes(p)).map((p) => `${p.name} (${readiness(p).join("; ")})`).join(", ")}`);
-  }
+  const r = expectOk(await pnpm(["exec", "changeset", "publish", "--no-git-tag"], { cwd: root, env, timeoutMs: 600_000 }), "changeset publish");
+  const text = `${r.stdout}\n${r.stderr}`;
+  const missing = packages.filter((p) => !text.includes(`${p.name}@${p.manifest.version}`)).map((p) => p.name);
+  if (missing.length > 0) throw new Error(`changeset publish did not publish ${missing.join(", ")}:\n${text.slice(-4000)}`);
+  log.push(`changeset publish: ${packages.map((p) => `${p.name}@${p.manifest.version}`).join(", ")}${ready.length < packages.length ? `; not installed (no content yet): ${packages.filter((p) => !ready.includes(p)).map((p) => `${p.name} (${readiness(p).join("; ")})`).join(", ")}` : ""}`);
 }
 
 /** At most `limit` of the returned functions' bodies run at once. */
@@ -276,6 +283,38 @@ describe("registry round-trip", () => {
     });
     expect(r.code, text.slice(0, 8000)).toBe(0);
     log.push(`type-checked ${tsBlocks.length} README blocks`);
+  });
+
+  it("every block not marked node-only runs in headless Chromium, bundled from the packages the registry installed", async () => {
+    const { dir, result } = await (installs.get("root") as Promise<{ dir: string; result: RunResult[] }>);
+    if (result.some((r) => r.code !== 0)) throw new Error("the root README's install failed (see its test)");
+    const blocks = docs.flatMap((d) => d.blocks.filter(runsInBrowser));
+    expect(blocks.length).toBeGreaterThan(0);
+    // inside the scratch project, so the bundler resolves @atlas/* and tfjs from its node_modules
+    const pageDir = path.join(dir, "browser-page");
+    mkdirSync(pageDir, { recursive: true });
+    blocks.forEach((b, i) => writeFileSync(path.join(pageDir, `block-${i}.ts`), blockModule(b.code)));
+    writeFileSync(path.join(pageDir, "entry.ts"), pageEntry(blocks.map((_, i) => `./block-${i}.ts`)));
+    const t0 = performance.now();
+    const page = await openPage({ entry: path.join(pageDir, "entry.ts"), loadTimeoutMs: 120_000 });
+    log.push(`browser page: ${(page.bundleBytes / 2 ** 20).toFixed(1)} MiB bundle, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const failures: string[] = [];
+    try {
+      for (const [i, b] of blocks.entries()) {
+        const t1 = performance.now();
+        try {
+          await page.call(`block-${i}`);
+          log.push(`${b.file}:${b.line} ran in Chromium in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+        } catch (err) {
+          failures.push(`${b.file}:${b.line} failed in Chromium: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      const errors = page.log.filter((l) => l.startsWith("[pageerror]"));
+      expect(errors, "uncaught errors in the page").toEqual([]);
+    } finally {
+      await page.close();
+    }
+    expect(failures, failures.join("\n\n")).toEqual([]);
   });
 
   it("the published declarations need no @types/node: a browser tsconfig with skipLibCheck false type-checks a file importing every package", async () => {
