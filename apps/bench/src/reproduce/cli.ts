@@ -128,6 +128,8 @@ export async function main(argv: readonly string[], write: (s: string) => void =
       work: args.work,
       force: args.force,
       backend: backend.name,
+      // the report is rebuilt as each experiment finishes, so a long run shows its results as they come
+      onFinished: async () => void (await writeReport(args.out, EXPERIMENTS, { preface: preface() })),
       command: `pnpm reproduce ${chosen.length === EXPERIMENTS.length ? "" : `${chosen.map((e) => e.id).join(" ")} `}--scale ${args.scale}${args.quick ? " --quick" : ""}`,
     });
     failed = summary.failed.length;

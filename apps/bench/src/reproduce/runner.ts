@@ -24,6 +24,8 @@ export interface RunOptions {
   /** The command line, stored with each result. */
   command: string;
   write?: (line: string) => void;
+  /** Called after each experiment that finished (e.g. to rebuild the report as results arrive). */
+  onFinished?: (id: string) => Promise<void>;
 }
 
 /** What {@link runExperiments} did. */
@@ -108,6 +110,7 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
       await writeJsonAtomic(path, result);
       progress.log(`done in ${wallSeconds.toFixed(0)} s → ${path}`);
       summary.ran.push(exp.id);
+      await options.onFinished?.(exp.id);
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       progress.log(`FAILED after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${message}`);

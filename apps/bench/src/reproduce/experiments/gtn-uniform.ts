@@ -53,6 +53,18 @@ export async function uniformRun(
   });
 }
 
+/** Fraction of 2-D points (row-major pairs) inside the central square [0.25, 0.75]² (0.25 for U(0, 1)²; a collapse onto a ring gives ≈ 0). */
+export function interiorFraction(points: readonly number[]): number {
+  let inside = 0;
+  const n = Math.floor(points.length / 2);
+  for (let i = 0; i < n; i++) {
+    const a = points[2 * i]!;
+    const b = points[2 * i + 1]!;
+    if (a >= 0.25 && a <= 0.75 && b >= 0.25 && b <= 0.75) inside++;
+  }
+  return n ? inside / n : NaN;
+}
+
 /** Colour of each thinned input by its norm (as the paper's Fig. 3B colours by distance from the origin). */
 export function normColours(y: readonly number[]): number[] {
   const out: number[] = [];
@@ -79,7 +91,7 @@ export const gtnUniform: Experiment = {
     const rows: ReportRow[] = [];
     const panels = [];
     for (const eps of [0, 1e-5]) {
-      const name = eps === 0 ? "Algorithm 1 literally (ε = 0)" : `tie tolerance ε = ${eps}`;
+      const name = eps === 0 ? "Algorithm 1 literally (ε = 0)" : `tie tolerance ε = ${eps.toExponential()}`;
       const { value, seconds } = await uniformRun(ctx, `gtn-uniform/eps-${eps}`, s, { cosineTolerance: eps, sortByNorm: true });
       const common = {
         scale: `n = ${s.n.toLocaleString("en-US")}, h 6×${s.width}, lr ${s.learningRate}, patience ${s.patience}, ${value.epochs} epochs, ${s.samples.toLocaleString("en-US")} samples`,
@@ -91,6 +103,7 @@ export const gtnUniform: Experiment = {
         { quantity: `KS to U(0,1), x / y axis — ${name}`, paper: "uniform (Fig. 3B, visual)", ours: `${value.ks[0]} / ${value.ks[1]}`, ...common },
         { quantity: `Fraction outside the square — ${name}`, paper: null, ours: value.outside, ...common },
         { quantity: `Fraction within 0.05 of the boundary (uniform: 0.19) — ${name}`, paper: null, ours: value.border, ...common },
+        { quantity: `Fraction in the central square [0.25, 0.75]² (uniform: 0.25) — ${name}`, paper: null, ours: round(interiorFraction(value.x), 4), ...common, note: `of ${value.x.length / 2} plotted samples` },
         { quantity: `Labelling time, n = ${s.n.toLocaleString("en-US")}, d = 2 — ${name}`, paper: null, ours: `${value.labelSeconds} s`, ...common },
       );
       const colours = normColours(value.y);
