@@ -67,13 +67,49 @@ export function commandFor(ids: readonly string[], scale: Scale, quick: boolean)
   return `nice -n 10 pnpm reproduce ${ids.join(" ")} --scale ${scale}${quick ? " --quick" : ""}`;
 }
 
-/** Build both report files from what is stored in `out`; `registry` lists the experiments that exist. */
-export async function writeReport(out: string, registry: readonly Experiment[], options: { preface?: string } = {}): Promise<{ markdown: string; html: string; results: ExperimentResult[] }> {
+/** An experiment the issue asks for whose code does not exist yet (e.g. waiting for a package): listed as "not run yet". */
+export interface PendingExperiment {
+  id: string;
+  paper: string;
+  title: string;
+  /** Why it cannot run yet. */
+  reason: string;
+}
+
+/** Options of {@link writeReport}. */
+export interface ReportOptions {
+  /** Paragraphs (blank-line separated) after the title. */
+  preface?: string;
+  /** Experiments that cannot run yet. */
+  pending?: readonly PendingExperiment[];
+}
+
+/** `2 × AMD EPYC, load 23` (the machine of a result; the load says how shared it was). */
+export function machineOf(r: ExperimentResult): string {
+  return `${r.host.cpus} × ${r.host.cpuModel}, load ${r.host.loadAverage[0] ?? "?"}`;
+}
+
+/** The anchor of a result's section: the id for cpu scale (the READMEs link those), `<id>-<scale label>` otherwise. */
+function anchorOf(id: string, scale: Scale, quick: boolean): string {
+  return quick || scale !== "cpu" ? `${id}-${scaleLabel(scale, quick)}` : id;
+}
+
+/**
+ * Build both report files from what is stored in `out`; `registry` lists the experiments that exist.
+ * Every experiment gets a cpu-scale section (its anchor is its id): its result, or "not run yet" with
+ * the command that runs it; results at other scales (paper, quick) follow in their own sections.
+ */
+export async function writeReport(out: string, registry: readonly Experiment[], options: ReportOptions = {}): Promise<{ markdown: string; html: string; results: ExperimentResult[] }> {
   const results = await collectResults(out);
   const order = new Map(registry.map((e, i) => [e.id, i]));
   results.sort((a, b) => (a.quick === b.quick ? 0 : a.quick ? 1 : -1) || a.scale.localeCompare(b.scale) || (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99));
+  const pending = options.pending ?? [];
   const md: string[] = [];
   const html: string[] = [];
+  const para = (text: string): void => {
+    md.push(text, "");
+    html.push(`<p>${escapeHtml(text)}</p>`);
+  };
   const title = "Reproductions of the papers' experiments";
   md.push(`# ${title}`, "");
   html.push(
@@ -83,51 +119,44 @@ export async function writeReport(out: string, registry: readonly Experiment[], 
     "</head><body>",
     `<h1>${escapeHtml(title)}</h1>`,
   );
-  if (options.preface) {
-    md.push(options.preface, "");
-    html.push(...options.preface.split(/\n\n+/).map((p) => `<p>${escapeHtml(p)}</p>`));
-  }
+  for (const p of (options.preface ?? "").split(/\n\n+/).filter((x) => x.trim())) para(p);
 
-  // summary of every experiment and its state at each scale found
-  const labels = [...new Set(results.map((r) => scaleLabel(r.scale, r.quick)))];
+  // summary of every experiment and its state at cpu scale and at each other scale found
+  const labels = [...new Set(["cpu", ...results.map((r) => scaleLabel(r.scale, r.quick))])];
+  const find = (id: string, label: string) => results.find((x) => x.id === id && scaleLabel(x.scale, x.quick) === label);
   const summaryHeader = ["experiment", "paper", "what", ...labels.map((l) => `${l} scale`), "cpu-scale estimate (2 cores)"];
-  const summaryRows = registry.map((e) => [
-    `[${e.id}](#${e.id})`,
-    e.paper,
-    e.title,
-    ...labels.map((l) => {
-      const r = results.find((x) => x.id === e.id && scaleLabel(x.scale, x.quick) === l);
-      return r ? `done ${r.date.slice(0, 10)}, ${formatSeconds(r.totalSeconds)}, ${r.backend}` : "not run";
-    }),
-    e.estimate.cpu,
-  ]);
-  md.push("## Status", "", `| ${summaryHeader.join(" | ")} |`, `|${summaryHeader.map(() => "---").join("|")}|`, ...summaryRows.map((r) => `| ${r.map(escapeMd).join(" | ")} |`), "");
+  const summaryRows = [
+    ...registry.map((e) => [
+      e.id,
+      e.paper,
+      e.title,
+      ...labels.map((l) => {
+        const r = find(e.id, l);
+        if (r) return `done ${r.date.slice(0, 16).replace("T", " ")} UTC, ${formatSeconds(r.totalSeconds)}, ${r.backend}, ${machineOf(r)}`;
+        return l === "cpu" ? `not run yet: \`${commandFor([e.id], "cpu", false)}\`` : "not run";
+      }),
+      e.estimate.cpu,
+    ]),
+    ...pending.map((p) => [p.id, p.paper, p.title, ...labels.map((l) => (l === "cpu" ? `not run yet: ${p.reason}` : "not run")), "—"]),
+  ];
+  const ids = [...registry.map((e) => e.id), ...pending.map((p) => p.id)];
+  md.push("## Status", "", `| ${summaryHeader.join(" | ")} |`, `|${summaryHeader.map(() => "---").join("|")}|`, ...summaryRows.map((r, i) => `| ${[`[${ids[i]}](#${ids[i]})`, ...r.slice(1)].map((c, j) => (j === 0 ? c : escapeMd(c))).join(" | ")} |`), "");
   html.push("<h2>Status</h2>", "<table>", `<tr>${summaryHeader.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>`);
-  for (const [i, r] of summaryRows.entries()) {
-    html.push(`<tr>${r.map((c, j) => `<td>${j === 0 ? `<a href="#${registry[i]!.id}">${escapeHtml(registry[i]!.id)}</a>` : escapeHtml(c)}</td>`).join("")}</tr>`);
-  }
+  for (const [i, r] of summaryRows.entries()) html.push(`<tr>${r.map((c, j) => `<td>${j === 0 ? `<a href="#${ids[i]}">${escapeHtml(c)}</a>` : escapeHtml(c)}</td>`).join("")}</tr>`);
   html.push("</table>");
-  const missing = registry.filter((e) => !results.some((r) => r.id === e.id && r.scale === "cpu" && !r.quick));
-  if (missing.length > 0) {
-    const line = `Not yet run at cpu scale: ${missing.map((e) => `\`${e.id}\``).join(", ")}. Command: \`${commandFor(missing.map((e) => e.id), "cpu", false)}\`.`;
-    md.push(line, "");
-    html.push(`<p>${escapeHtml(line)}</p>`);
-  }
+  const missing = registry.filter((e) => !find(e.id, "cpu"));
+  if (missing.length > 0) para(`Not yet run at cpu scale: ${missing.map((e) => `\`${e.id}\``).join(", ")}. Command: \`${commandFor(missing.map((e) => e.id), "cpu", false)}\`.`);
 
-  for (const r of results) {
+  const resultSection = (r: ExperimentResult): void => {
     const exp = registry.find((e) => e.id === r.id);
-    const anchor = r.quick || r.scale !== "cpu" ? `${r.id}-${scaleLabel(r.scale, r.quick)}` : r.id;
+    const anchor = anchorOf(r.id, r.scale, r.quick);
     const dir = `reproductions/${scaleLabel(r.scale, r.quick)}/${r.id}`;
     const head = `${r.id} — ${r.title} (${r.paper}; ${scaleLabel(r.scale, r.quick)} scale)`;
     md.push(`<a id="${anchor}"></a>`, "", `## ${head}`, "");
     html.push(`<h2 id="${anchor}">${escapeHtml(head)}</h2>`);
-    const meta = `Run ${r.date.slice(0, 16).replace("T", " ")} UTC: ${formatSeconds(r.totalSeconds)} of wall time (${formatSeconds(r.wallSeconds)} in the run that finished it), backend ${r.backend}, ${r.host.cpus} × ${r.host.cpuModel}, Node ${r.host.node}, load average at the end ${r.host.loadAverage.join(" / ")}. Reproduce: \`${r.command}\`.`;
-    if (exp) {
-      md.push(exp.description, "");
-      html.push(`<p>${escapeHtml(exp.description)}</p>`);
-    }
-    md.push(meta, "");
-    html.push(`<p>${escapeHtml(meta)}</p>`);
+    if (r.quick) para("Smoke-test scale (`--quick`): tiny data and a few training steps. These numbers only show that the code path runs end to end; they are NOT comparable with the paper's.");
+    if (exp) para(exp.description);
+    para(`Run ${r.date.slice(0, 16).replace("T", " ")} UTC: ${formatSeconds(r.totalSeconds)} of wall time (${formatSeconds(r.wallSeconds)} in the run that finished it), backend ${r.backend}, ${r.host.cpus} × ${r.host.cpuModel}, Node ${r.host.node}, load average at the end ${r.host.loadAverage.join(" / ")}. Reproduce: \`${r.command}\`.`);
     md.push(`| ${ROW_HEADER.join(" | ")} |`, `|${ROW_HEADER.map(() => "---").join("|")}|`, ...r.rows.map((row) => `| ${rowCells(row).map(escapeMd).join(" | ")} |`), "");
     html.push("<table>", `<tr>${ROW_HEADER.map((h) => `<th>${h}</th>`).join("")}</tr>`);
     for (const row of r.rows) html.push(`<tr>${rowCells(row).map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`);
@@ -141,7 +170,30 @@ export async function writeReport(out: string, registry: readonly Experiment[], 
       html.push(`<p>${escapeHtml(n)}</p>`);
     }
     if ((r.notes ?? []).length) md.push("");
+  };
+  const notRunSection = (id: string, head: string, text: string): void => {
+    md.push(`<a id="${id}"></a>`, "", `## ${head}`, "");
+    html.push(`<h2 id="${id}">${escapeHtml(head)}</h2>`);
+    para(text);
+  };
+
+  // cpu scale, in registry order: every experiment, run or not
+  for (const e of registry) {
+    const r = find(e.id, "cpu");
+    if (r) {
+      resultSection(r);
+      continue;
+    }
+    const others = results.filter((x) => x.id === e.id);
+    notRunSection(e.id, `${e.id} — ${e.title} (${e.paper}; not run yet at cpu scale)`, e.description);
+    para(
+      `Not run yet at cpu scale. Command: \`${commandFor([e.id], "cpu", false)}\` (estimated ${e.estimate.cpu} on an idle 2-core machine).` +
+        (others.length ? ` Run at other scales: ${others.map((x) => `[${scaleLabel(x.scale, x.quick)}](#${anchorOf(x.id, x.scale, x.quick)})`).join(", ")}.` : ""),
+    );
   }
+  for (const p of pending) notRunSection(p.id, `${p.id} — ${p.title} (${p.paper}; not run yet)`, `Not run yet: ${p.reason}.`);
+  // other scales, and results of experiments no longer in the registry
+  for (const r of results) if (!(r.scale === "cpu" && !r.quick && order.has(r.id))) resultSection(r);
   html.push("</body></html>");
   const markdown = `${md.join("\n")}\n`;
   const htmlText = `${html.join("\n")}\n`;

@@ -2,7 +2,8 @@
  * `pnpm reproduce`: argument parsing, resumability (parts and results survive a crash and are not
  * recomputed), the report's rows and figures, the PNG encoder's output, and a `--quick` run of two
  * experiments end to end (the GTN swiss roll and the AGM Fig. 3 pipeline: training, evaluation,
- * geodesic graph, paths, figures) whose report, JSON and PNGs are checked for form.
+ * geodesic graph, paths, figures) and the GTN no-sorting ablation whose report, JSON and PNGs are
+ * checked for form, then gtn-uniform reusing the ablation's sorted runs.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "@atlas/core";
 import { main, parseReproduceArgs, REPO_ROOT, UsageError } from "./cli.js";
 import { EXPERIMENTS } from "./experiments/index.js";
+import { interiorFraction } from "./experiments/gtn-uniform.js";
 import { readJson } from "./files.js";
 import { Canvas, histogram } from "./plot.js";
 import { formatNumber, writeReport } from "./report.js";
@@ -136,6 +138,72 @@ describe("runner: resumable and crash-safe", () => {
   });
 });
 
+describe("runner: report rebuilt as results arrive", () => {
+  it("calls onFinished after each finished experiment only (not a failed or an already finished one), so the report shows the first result while the second runs", async () => {
+    const out = join(tmp, "finished-out");
+    const work = join(tmp, "finished-work");
+    const make = (id: string, fail: boolean, check?: () => Promise<void>): Experiment => ({
+      id,
+      title: id,
+      paper: "GTN",
+      description: "d",
+      estimate: { cpu: "1 s", paper: "1 s", quick: "1 s" },
+      cpuSeconds: 1,
+      async run(ctx) {
+        await check?.();
+        if (fail) throw new Error("broken");
+        return { rows: [{ quantity: `row of ${id}`, paper: null, ours: 1, scale: "tiny", seeds: "0", seconds: 0, backend: ctx.backend }], figures: [], settings: {} };
+      },
+    });
+    let seenBySecond = "";
+    const first = make("first", false);
+    const broken = make("broken", true);
+    const second = make("second", false, async () => {
+      seenBySecond = await readFile(join(out, "reproductions.md"), "utf8");
+    });
+    const registry = [first, broken, second];
+    const finished: string[] = [];
+    const options = {
+      experiments: registry,
+      scale: "cpu" as const,
+      quick: false,
+      out,
+      work,
+      backend: "cpu",
+      command: "test",
+      write: () => undefined,
+      onFinished: async (id: string) => {
+        finished.push(id);
+        await writeReport(out, registry);
+      },
+    };
+    const summary = await runExperiments(options);
+    expect(summary.failed.map((f) => f.id)).toEqual(["broken"]);
+    expect(finished).toEqual(["first", "second"]);
+    // the report written after "first" finished already held its row when "second" started
+    expect(seenBySecond).toContain("| row of first |");
+    expect(seenBySecond).not.toContain("| row of second |");
+    // a rerun skips both finished experiments: no callback for them
+    finished.length = 0;
+    await runExperiments({ ...options, experiments: [first, second] });
+    expect(finished).toEqual([]);
+  });
+});
+
+describe("gtn-uniform / gtn-no-sorting collapse measure", () => {
+  it("interiorFraction counts points of [0.25, 0.75]² (edges included) among the row-major pairs", () => {
+    // by hand: (0.25, 0.25) and (0.75, 0.5) are inside (edges count), (0.5, 0.8), (0.1, 0.5), (0.76, 0.3) are not: 2 of 5
+    expect(interiorFraction([0.25, 0.25, 0.5, 0.8, 0.75, 0.5, 0.1, 0.5, 0.76, 0.3])).toBe(0.4);
+    // a ring of radius 0.45 around the centre (a collapse onto the boundary region) has none inside
+    const ring: number[] = [];
+    for (let k = 0; k < 100; k++) ring.push(0.5 + 0.45 * Math.cos((2 * Math.PI * k) / 100), 0.5 + 0.45 * Math.sin((2 * Math.PI * k) / 100));
+    expect(interiorFraction(ring)).toBe(0);
+    // a trailing unpaired value is ignored; no points → NaN
+    expect(interiorFraction([0.5, 0.5, 0.9])).toBe(1);
+    expect(interiorFraction([])).toBeNaN();
+  });
+});
+
 describe("plots", () => {
   it("encodes the canvas as a valid RGB PNG of its size, with the drawn pixels", () => {
     const c = new Canvas(17, 9);
@@ -165,13 +233,59 @@ describe("report", () => {
   });
 });
 
-describe("pnpm reproduce --quick (two experiments end to end)", () => {
+describe("report: every experiment has a cpu-scale section, run or not", () => {
+  it("gives a not-run experiment its anchor and command, marks quick results as smoke tests, lists pending ones", async () => {
+    const out = join(tmp, "status-out");
+    const make = (id: string): Experiment => ({
+      id,
+      title: `title of ${id}`,
+      paper: "AGM",
+      description: `description of ${id}`,
+      estimate: { cpu: "≈ 7 h", paper: "GPU", quick: "1 s" },
+      cpuSeconds: 1,
+      async run(ctx) {
+        return { rows: [{ quantity: `row of ${id}`, paper: 0.0142, ours: 0.5, scale: "tiny", seeds: "0", seconds: 3, backend: ctx.backend }], figures: [], settings: {} };
+      },
+    });
+    const ran = make("ran");
+    const later = make("later");
+    const base = { out, work: join(tmp, "status-work"), backend: "wasm", command: "test", write: () => undefined };
+    await runExperiments({ ...base, experiments: [ran], scale: "cpu", quick: false });
+    await runExperiments({ ...base, experiments: [later], scale: "cpu", quick: true });
+    const { markdown, html } = await writeReport(out, [ran, later], { pending: [{ id: "vqflow-toy", paper: "VQ-Flows", title: "toy", reason: "the package has not landed" }] });
+    const status = markdown.slice(markdown.indexOf("## Status"), markdown.indexOf("<a id="));
+    // the run one: date, time, backend, machine; the other: not run yet at cpu scale, with its command; the pending one: why
+    expect(status).toMatch(/\| \[ran\]\(#ran\) \| AGM \| title of ran \| done \d{4}-\d\d-\d\d \d\d:\d\d UTC, [\d.]+ s, wasm, \d+ × .+, load [\d.]+ \| not run \| ≈ 7 h \|/);
+    expect(status).toContain("| [later](#later) | AGM | title of later | not run yet: `nice -n 10 pnpm reproduce later --scale cpu` | done ");
+    expect(status).toContain("| [vqflow-toy](#vqflow-toy) | VQ-Flows | toy | not run yet: the package has not landed |");
+    // every id has an anchor at cpu scale, as the READMEs link them
+    for (const id of ["ran", "later", "vqflow-toy"]) {
+      expect(markdown).toContain(`<a id="${id}"></a>`);
+      expect(html).toContain(`<h2 id="${id}">`);
+    }
+    const laterSection = markdown.slice(markdown.indexOf('<a id="later">'), markdown.indexOf('<a id="vqflow-toy">'));
+    expect(laterSection).toContain("not run yet at cpu scale");
+    expect(laterSection).toContain("description of later");
+    expect(laterSection).toContain("Command: `nice -n 10 pnpm reproduce later --scale cpu` (estimated ≈ 7 h on an idle 2-core machine). Run at other scales: [cpu-quick](#later-cpu-quick).");
+    expect(laterSection).not.toContain("| row of later |");
+    // the quick result has its own section, marked as not comparable with the paper
+    const quickSection = markdown.slice(markdown.indexOf('<a id="later-cpu-quick">'));
+    expect(quickSection).toContain("| row of later | 0.0142 | 0.5 | tiny |");
+    expect(quickSection).toContain("NOT comparable with the paper's");
+    // the cpu result's section is not marked so
+    const ranSection = markdown.slice(markdown.indexOf('<a id="ran">'), markdown.indexOf('<a id="later">'));
+    expect(ranSection).toContain("| row of ran | 0.0142 | 0.5 | tiny | 0 | 3.0 s | wasm |");
+    expect(ranSection).not.toContain("NOT comparable");
+  });
+});
+
+describe("pnpm reproduce --quick (three experiments end to end, then one sharing their parts)", () => {
   it(
-    "writes result.json, PNG figures and a report with one row per result row",
+    "writes result.json, PNG figures and a report with one row per result row; experiments share trained parts",
     async () => {
       const out = join(tmp, "quick-out");
       const work = join(tmp, "quick-work");
-      const ids = ["gtn-swiss-roll", "agm-fig3"];
+      const ids = ["gtn-swiss-roll", "agm-fig3", "gtn-no-sorting"];
       let printed = "";
       const code = await main([...ids, "--quick", "--out", out, "--work", work], (s) => void (printed += s));
       expect(code, printed).toBe(0);
@@ -207,10 +321,28 @@ describe("pnpm reproduce --quick (two experiments end to end)", () => {
       const ratio = fig3.rows.find((r) => r.quantity.startsWith("Mean geodesic length AWAE-GAN / WAE-GAN"));
       expect(typeof ratio?.ours).toBe("number");
       expect(ratio!.ours as number).toBeGreaterThan(0);
-      // a second run finds both finished and only rebuilds the report
+      // the no-sorting ablation: sorted / unsorted × ε = 0 / 1e-5, four rows each, the collapse measure a fraction
+      const ablation = (await readJson<ExperimentResult>(resultPath(out, "cpu", true, "gtn-no-sorting")))!;
+      expect(ablation.rows).toHaveLength(16);
+      const interior = ablation.rows.filter((r) => r.quantity.startsWith("Fraction in the central square"));
+      expect(interior.map((r) => r.quantity.split(" — ")[1])).toEqual(["sorted (Algorithm 1), ε = 0", "sorting removed, ε = 0", "sorted (Algorithm 1), ε = 1e-5", "sorting removed, ε = 1e-5"]);
+      for (const r of interior) {
+        expect(r.ours as number).toBeGreaterThanOrEqual(0);
+        expect(r.ours as number).toBeLessThanOrEqual(1);
+      }
+      // the sorted runs are gtn-uniform's parts (shared, trained once): running gtn-uniform now trains nothing
+      printed = "";
+      expect(await main(["gtn-uniform", "--quick", "--out", out, "--work", work], (s) => void (printed += s))).toBe(0);
+      const uniform = (await readJson<ExperimentResult>(resultPath(out, "cpu", true, "gtn-uniform")))!;
+      expect(uniform.wallSeconds).toBeLessThan(uniform.totalSeconds);
+      const sortedInterior = (r: ExperimentResult, eps: string) => r.rows.find((x) => x.quantity.startsWith("Fraction in the central square") && x.quantity.includes(eps) && !x.quantity.includes("sorting removed"))!.ours;
+      expect(sortedInterior(uniform, "ε = 0")).toBe(sortedInterior(ablation, "ε = 0"));
+      expect(sortedInterior(uniform, "ε = 1e-5")).toBe(sortedInterior(ablation, "ε = 1e-5"));
+      ids.push("gtn-uniform");
+      // a second run finds them finished and only rebuilds the report
       printed = "";
       expect(await main([...ids, "--quick", "--out", out, "--work", work], (s) => void (printed += s))).toBe(0);
-      expect(printed).toContain("ran: none; finished earlier: agm-fig3, gtn-swiss-roll");
+      expect(printed).toContain("ran: none; finished earlier: agm-fig3, gtn-swiss-roll, gtn-uniform, gtn-no-sorting");
       const again = await writeReport(out, EXPERIMENTS);
       expect(again.results.map((r) => r.id).sort()).toEqual([...ids].sort());
     },
