@@ -39,8 +39,12 @@ export const USAGE = `usage: pnpm reproduce [experiment…] [--scale cpu|paper] 
 
 export class UsageError extends Error {}
 
-/** Parse the arguments (throws {@link UsageError} with a message naming the bad argument). */
-export function parseReproduceArgs(argv: readonly string[], experiments: readonly Experiment[] = EXPERIMENTS): ReproduceArgs {
+/**
+ * Parse the arguments (throws {@link UsageError} with a message naming the bad argument). Relative
+ * `--out` / `--work` paths are taken from `cwd`: the directory `pnpm reproduce` was typed in
+ * (pnpm runs the script in apps/bench and passes that directory as INIT_CWD).
+ */
+export function parseReproduceArgs(argv: readonly string[], experiments: readonly Experiment[] = EXPERIMENTS, cwd: string = process.env.INIT_CWD ?? process.cwd()): ReproduceArgs {
   const ids: string[] = [];
   let scale: Scale = "cpu";
   let quick = false;
@@ -80,8 +84,8 @@ export function parseReproduceArgs(argv: readonly string[], experiments: readonl
     ids,
     scale,
     quick,
-    out: resolve(out ?? join(REPO_ROOT, quick ? "apps/bench/reproduce-quick" : "docs")),
-    work: resolve(work ?? join(REPO_ROOT, "apps/bench/reproduce-work")),
+    out: out === undefined ? join(REPO_ROOT, quick ? "apps/bench/reproduce-quick" : "docs") : resolve(cwd, out),
+    work: work === undefined ? join(REPO_ROOT, "apps/bench/reproduce-work") : resolve(cwd, work),
     force,
     list,
     reportOnly,

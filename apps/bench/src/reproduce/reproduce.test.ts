@@ -69,6 +69,13 @@ describe("parseReproduceArgs", () => {
     expect(a).toMatchObject({ ids: ["gtn-uniform", "agm-fig2"], scale: "paper", out: "/x/y", work: "/w" });
   });
 
+  it("takes relative --out / --work from the directory the command was typed in, not apps/bench", () => {
+    const a = parseReproduceArgs(["--out", "docs", "--work=w"], EXPERIMENTS, "/repo");
+    expect(a.out).toBe("/repo/docs");
+    expect(a.work).toBe("/repo/w");
+    expect(parseReproduceArgs(["--out", "/abs"], EXPERIMENTS, "/repo").out).toBe("/abs");
+  });
+
   it("rejects an unknown experiment, option or scale, naming it", () => {
     expect(() => parseReproduceArgs(["gtn-unifrom"])).toThrow(/unknown experiment 'gtn-unifrom'.*gtn-uniform/);
     expect(() => parseReproduceArgs(["--scal", "cpu"])).toThrow(/unknown option '--scal'/);
