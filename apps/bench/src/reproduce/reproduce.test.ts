@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "@atlas/core";
+import { initBackend, sphere, torus, twoRings } from "@atlas/core";
 import { main, parseReproduceArgs, REPO_ROOT, UsageError } from "./cli.js";
 import { EXPERIMENTS } from "./experiments/index.js";
 import { interiorFraction } from "./experiments/gtn-uniform.js";
+import { TOY_SETS, onManifoldFraction, type ToySet } from "./experiments/vqflow-toy.js";
 import { readJson } from "./files.js";
 import { Canvas, histogram } from "./plot.js";
 import { formatNumber, writeReport } from "./report.js";
@@ -85,7 +86,7 @@ describe("parseReproduceArgs", () => {
 
   it("lists every experiment of the issue, with estimates", async () => {
     const ids = EXPERIMENTS.map((e) => e.id);
-    expect(ids).toEqual(["agm-table1", "agm-fig2", "agm-fig3", "gtn-swiss-roll", "gtn-uniform", "gtn-squares", "gtn-no-sorting", "gtn-mnist", "gtn-labelling-scale"]);
+    expect(ids).toEqual(["agm-table1", "agm-fig2", "agm-fig3", "gtn-swiss-roll", "gtn-uniform", "gtn-squares", "gtn-no-sorting", "gtn-mnist", "gtn-labelling-scale", "vqflow-toy"]);
     let out = "";
     expect(await main(["--list"], (s) => void (out += s))).toBe(0);
     for (const id of ids) expect(out).toContain(id);
@@ -208,6 +209,29 @@ describe("gtn-uniform / gtn-no-sorting collapse measure", () => {
     // a trailing unpaired value is ignored; no points → NaN
     expect(interiorFraction([0.5, 0.5, 0.9])).toBe(1);
     expect(interiorFraction([])).toBeNaN();
+  });
+});
+
+describe("vqflow-toy: distance to the toy manifolds", () => {
+  it("is 0 on the noise-free sets drawn by core (an independent check of each formula)", () => {
+    const clean: Record<ToySet, Float32Array | Float64Array> = { sphere: sphere(500, 3).data, torus: torus(500, 3).data, twoRings: twoRings(500, 3).data };
+    for (const set of Object.keys(clean) as ToySet[]) {
+      const p = clean[set];
+      let worst = 0;
+      for (let i = 0; i < p.length; i += 3) worst = Math.max(worst, TOY_SETS[set].distance(p[i]!, p[i + 1]!, p[i + 2]!));
+      expect(worst, set).toBeLessThan(1e-5);
+      expect(onManifoldFraction(set, p)).toBe(1);
+    }
+  });
+
+  it("counts points within 0.1 of the manifold (by hand)", () => {
+    // sphere: (1,0,0) on it; (0, 1.08, 0) 0.08 off; (1.2,0,0) 0.2 off → 2 of 3
+    expect(onManifoldFraction("sphere", [1, 0, 0, 0, 1.08, 0, 1.2, 0, 0])).toBeCloseTo(2 / 3, 12);
+    // torus R = 2, r = 1: (3,0,0) on the outer equator; (2,0,0) is the tube's centre line, 1 away → 1 of 2
+    expect(onManifoldFraction("torus", [3, 0, 0, 2, 0, 0])).toBe(0.5);
+    // two rings: (0,1,0) on ring 0; (2,0,0) and the origin on ring 1 (centre (1,0,0) in the xz-plane);
+    // (0.5, 0, 1): √1.25 − 1 ≈ 0.118 from ring 1, √1.25 from ring 0 → 3 of 4
+    expect(onManifoldFraction("twoRings", [0, 1, 0, 2, 0, 0, 0, 0, 0, 0.5, 0, 1])).toBe(0.75);
   });
 });
 
@@ -354,5 +378,47 @@ describe("pnpm reproduce --quick (three experiments end to end, then one sharing
       expect(again.results.map((r) => r.id).sort()).toEqual([...ids].sort());
     },
     600_000,
+  );
+});
+
+describe("pnpm reproduce vqflow-toy --quick", () => {
+  it(
+    "trains RealNVP and VQ-RealNVP on two toy sets and reports the on-manifold fractions, NLL, MMD², ∫ eq. (2) and one PNG per set",
+    async () => {
+      const out = join(tmp, "vq-out");
+      const work = join(tmp, "vq-work");
+      let printed = "";
+      expect(await main(["vqflow-toy", "--quick", "--out", out, "--work", work], (s) => void (printed += s)), printed).toBe(0);
+      const r = (await readJson<ExperimentResult>(resultPath(out, "cpu", true, "vqflow-toy")))!;
+      expect(r.paper).toBe("VQ-Flows");
+      // per set: the data's reference row, 3 rows per plain flow, 4 per VQ flow
+      expect(r.rows).toHaveLength(2 * (1 + 3 + 4));
+      const value = (q: string) => r.rows.find((x) => x.quantity === q)!.ours as number;
+      // held-out data with noise σ = 0.05: within 2σ of a surface 95.4% (1-D normal), of a curve 1 − e⁻² = 86.5% (Rayleigh); 300 points
+      expect(value("Held-out data within 0.1 of the manifold — sphere (reference)")).toBeGreaterThan(0.9);
+      expect(value("Held-out data within 0.1 of the manifold — twoRings (reference)")).toBeGreaterThan(0.8);
+      expect(value("Held-out data within 0.1 of the manifold — twoRings (reference)")).toBeLessThan(0.93);
+      for (const set of ["sphere", "twoRings"]) {
+        for (const v of ["RealNVP", "VQ-RealNVP"]) {
+          const f = value(`Samples within 0.1 of the manifold — ${set}, ${v}`);
+          expect(f).toBeGreaterThanOrEqual(0);
+          expect(f).toBeLessThanOrEqual(1);
+          expect(Number.isFinite(value(`Test NLL (nats) — ${set}, ${v}`))).toBe(true);
+          expect(value(`MMD² to held-out data (bandwidth 0.2) — ${set}, ${v}`)).toBeGreaterThan(0);
+        }
+        // the VQ flow's density integrates to at most 1 (draws outside their chart carry no density)
+        const integral = value(`∫ eq. (2) over R³ — ${set}, VQ-RealNVP`);
+        expect(integral).toBeGreaterThan(0);
+        expect(integral).toBeLessThanOrEqual(1);
+        const png = await readFile(join(out, "reproductions", "cpu-quick", "vqflow-toy", `${set}.png`));
+        const { width, height } = readPng(png);
+        expect(width).toBeGreaterThan(3 * 160); // three views per row
+        expect(height).toBeGreaterThan(3 * 160); // data, RealNVP, VQ-RealNVP
+      }
+      const md = await readFile(join(out, "reproductions.md"), "utf8");
+      expect(md).toContain('<a id="vqflow-toy-cpu-quick"></a>');
+      expect(md).toContain("| [vqflow-mnist](#vqflow-mnist) | VQ-Flows |");
+    },
+    300_000,
   );
 });

@@ -9,5 +9,6 @@ import { gtnNoSorting } from "./gtn-no-sorting.js";
 import { gtnSquares } from "./gtn-squares.js";
 import { gtnSwissRoll } from "./gtn-swiss-roll.js";
 import { gtnUniform } from "./gtn-uniform.js";
+import { vqflowToy } from "./vqflow-toy.js";
 
-export const EXPERIMENTS: readonly Experiment[] = [agmTable1, agmFig2, agmFig3, gtnSwissRoll, gtnUniform, gtnSquares, gtnNoSorting, gtnMnist, gtnLabellingScale];
+export const EXPERIMENTS: readonly Experiment[] = [agmTable1, agmFig2, agmFig3, gtnSwissRoll, gtnUniform, gtnSquares, gtnNoSorting, gtnMnist, gtnLabellingScale, vqflowToy];
