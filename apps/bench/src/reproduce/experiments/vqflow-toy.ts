@@ -65,8 +65,8 @@ export const vqflowToy: Experiment = {
   paper: "VQ-Flows",
   description:
     "The VQ-Flows poster shows samples of RealNVP and of its VQ counterpart trained on toy 3-D distributions (a figure, no numbers, no sizes). We train RealNVP, VQ-RealNVP, MAF and VQ-MAF (the package's toy presets: K = 8 charts, L = 8 layers, hidden 64×2) on three toy sets with noise 0.05 — the unit sphere, a ring torus (R = 2, r = 1) and two linked unit circles — and report what the figure shows as numbers: the fraction of samples within 0.1 (2σ of the noise) of the true manifold (the held-out data's own fraction beside it), the test NLL in nats, MMD² to held-out data (Gaussian kernel, bandwidth 0.2) and, for the VQ variants, ∫ eq. (2) (1 minus the share of draws that leave their chart). Scatter plots in the x–y and x–z views, VQ samples coloured by chart.",
-  estimate: { cpu: "≈ 45 min (12 trainings)", paper: "as cpu (the poster gives no sizes)", quick: "≈ 30 s" },
-  cpuSeconds: 2700,
+  estimate: { cpu: "≈ 15 min (12 trainings; 18 min measured at load ≈ 25)", paper: "as cpu (the poster gives no sizes)", quick: "≈ 15 s" },
+  cpuSeconds: 900,
   async run(ctx) {
     const s = pick(ctx, SIZES);
     const rows: ReportRow[] = [];
