@@ -31,6 +31,8 @@ function anchors(markdown: string): Set<string> {
   for (const m of prose(markdown).matchAll(/^#{1,6}\s+(.*)$/gm)) {
     out.add((m[1] as string).trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-"));
   }
+  // explicit anchors (`<a id="…"></a>`, as docs/reproductions.md gives each experiment): GitHub keeps them
+  for (const m of prose(markdown).matchAll(/<a\s+(?:id|name)="([^"]+)"\s*>/g)) out.add(m[1] as string);
   return out;
 }
 
