@@ -1,14 +1,14 @@
 // `atlas eval MODEL --data SRC [--metrics fid,kid,pr,is] [--extractor NAME|DIR]`
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { batchImages, initBackend } from "@atlas/core";
+import { batchImages } from "@atlas/core";
 import { reconstructionError } from "@atlas/agm";
 import { UsageError, requireFlag, type CommandSpec, type ParsedArgs } from "../args.js";
-import { DATA_HELP, loadData } from "../data/index.js";
+import { DATA_HELP } from "../data/index.js";
 import { writeJsonAtomic } from "../files.js";
 import { METRICS, evaluateSamples, realFeatures, resolveExtractor, type MetricName, type SampleMetrics } from "../lib/metrics.js";
-import { loadModelDir } from "../model-dir.js";
-import { prepareOutFile, removeCreated } from "../out-dir.js";
+import { openModelAndData } from "./open.js";
+import { prepareOutFile } from "../out-dir.js";
 import type { Runtime } from "../runtime.js";
 import { COMMON_FLAGS } from "./common.js";
 
@@ -48,20 +48,8 @@ export async function runEval(args: ParsedArgs, rt: Runtime): Promise<EvalResult
   const metrics = ((f.metrics as string[] | undefined) ?? ["fid", "kid", "pr", "is"]) as MetricName[];
   const seed = (f.seed as number | undefined) ?? 0;
   const { file: out, created } = await prepareOutFile((f.out as string | undefined) ?? join(args.positionals[0]!, "eval.json"));
-  let model;
-  let data;
+  const { model, data } = await openModelAndData(args.positionals[0]!, dataSpec, { split: (f.split as "train" | "test" | undefined) ?? "test", limit: n }, created);
   try {
-    await initBackend();
-    model = await loadModelDir(args.positionals[0]!);
-    data = await loadData(dataSpec, { split: (f.split as "train" | "test" | undefined) ?? "test", limit: n });
-  } catch (error) {
-    model?.dispose();
-    await removeCreated(created);
-    throw error;
-  }
-  try {
-    const shape = model.manifest.dataShape;
-    if (JSON.stringify(data.shape) !== JSON.stringify(shape)) throw new UsageError("--data", `holds samples of shape [${data.shape.join(", ")}], but the model's are [${shape.join(", ")}]`);
     const extractorSpec = (f.extractor as string | undefined) ?? (data.kind === "vectors" ? "raw" : dataSpec === "mnist" || dataSpec === "fashion-mnist" ? dataSpec : undefined);
     if (extractorSpec === undefined) throw new UsageError("--extractor", `required for ${dataSpec}: mnist, fashion-mnist, raw or a tfjs model folder`);
     if (data.kind === "vectors" && extractorSpec !== "raw") throw new UsageError("--extractor", "vector data can only be compared as they are (raw)");

@@ -1,14 +1,14 @@
 // `atlas geodesic MODEL --data SRC (--pairs N | --from i --to j) --out DIR [--export]`
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { initBackend, type Dataset } from "@atlas/core";
+import type { Dataset } from "@atlas/core";
 import * as tf from "@tensorflow/tfjs";
 import { UsageError, requireFlag, type CommandSpec, type ParsedArgs } from "../args.js";
-import { DATA_HELP, loadData } from "../data/index.js";
+import { DATA_HELP } from "../data/index.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import { geodesicAnalysis, lengthSummary, randomPairs } from "../lib/geodesics.js";
-import { loadModelDir } from "../model-dir.js";
-import { prepareOutDir, removeCreated } from "../out-dir.js";
+import { openModelAndData } from "./open.js";
+import { prepareOutDir } from "../out-dir.js";
 import type { Runtime } from "../runtime.js";
 import { COMMON_FLAGS } from "./common.js";
 import { writeExplorerBundle } from "../lib/export.js";
@@ -65,20 +65,8 @@ export async function runGeodesic(args: ParsedArgs, rt: Runtime): Promise<Geodes
     if (f.from === f.to) throw new UsageError("--to", "must differ from --from");
   }
   const { dir: out, created } = await prepareOutDir(outFlag);
-  let model;
-  let data;
+  const { model, data } = await openModelAndData(args.positionals[0]!, dataSpec, { split: (f.split as "train" | "test" | undefined) ?? "test", limit: nodes }, created);
   try {
-    await initBackend();
-    model = await loadModelDir(args.positionals[0]!);
-    data = await loadData(dataSpec, { split: (f.split as "train" | "test" | undefined) ?? "test", limit: nodes });
-  } catch (error) {
-    model?.dispose();
-    await removeCreated(created);
-    throw error;
-  }
-  try {
-    const shape = model.manifest.dataShape;
-    if (JSON.stringify(data.shape) !== JSON.stringify(shape)) throw new UsageError("--data", `holds samples of shape [${data.shape.join(", ")}], but the model's are [${shape.join(", ")}]`);
     if (!model.atlas.encode) throw new UsageError("MODEL", `${model.manifest.kind} on vectors has no encoder, and graph geodesics need one (train an awae-gan, wae-gan or atlas-vae)`);
     if (k >= data.n) throw new UsageError("--k", `must be below the number of points (${data.n}), got ${k}`);
     const seed = (f.seed as number | undefined) ?? 0;
