@@ -75,6 +75,9 @@ describe("vqflow-mnist summary", () => {
     const { verdict, sentences } = mnistVerdict(s);
     expect(verdict).toBe("mixed: VQ-RealNVP lower, VQ-MAF within noise");
     expect(sentences[0]).toBe("FID: VQ-RealNVP vs RealNVP after 2 epoch(s): lower by 5.00 (3.9 standard errors); the VQ mean is lower at 1 of 2 epochs.");
+    // MAF pair: difference 0, standard error √(0/3 + 1/3) = 0.577
+    expect(sentences[1]).toBe("FID: VQ-MAF vs MAF after 2 epoch(s): lower by 0.00 (0.0 standard errors: within noise, < 2); the VQ mean is lower at 1 of 2 epochs.");
+    expect(sentences[3]).toBe("bits/dim: VQ-MAF vs MAF after 2 epoch(s): higher by 0.5000 (standard error 0); the VQ mean is lower at 0 of 2 epochs.");
     expect(sentences).toHaveLength(4);
   });
 

@@ -293,7 +293,8 @@ export function mnistVerdict(summary: readonly MnistSummary[]): { verdict: strin
   const sentences = [...fids, ...compareMnist(summary, "bitsPerDim")].map((c) => {
     const name = c.measure === "fid" ? "FID" : "bits/dim";
     const digits = c.measure === "fid" ? 2 : 4;
-    const how = c.outcome === "within noise" ? `${c.difference >= 0 ? "lower" : "higher"} by ${Math.abs(c.difference).toFixed(digits)}, within noise (< 2 standard errors, ${c.standardError.toFixed(digits)})` : `${c.outcome === "better" ? "lower" : "higher"} by ${Math.abs(c.difference).toFixed(digits)} (${(Math.abs(c.difference) / Math.max(c.standardError, 1e-12)).toFixed(1)} standard errors)`;
+    const errors = c.standardError > 0 ? `${(Math.abs(c.difference) / c.standardError).toFixed(1)} standard errors` : "standard error 0";
+    const how = `${c.difference >= 0 ? "lower" : "higher"} by ${Math.abs(c.difference).toFixed(digits)} (${errors}${c.outcome === "within noise" ? ": within noise, < 2" : ""})`;
     return `${name}: ${c.vq} vs ${c.plain} after ${c.epochs} epoch(s): ${how}; the VQ mean is lower at ${c.lowerAt} of ${c.epochs} epochs.`;
   });
   let verdict: string;

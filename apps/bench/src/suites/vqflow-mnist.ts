@@ -10,7 +10,7 @@
  * 10 000 samples), `--quick` the smoke size. Every size can be set: `--mnist-train`,
  * `--mnist-test`, `--mnist-epochs`, `--fid-samples`, `--mnist-seeds`, `--mnist-variants`.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs";
 import { mnistExtractor } from "@atlas/metrics";
 import type { BenchRow, SuiteContext } from "../framework.js";
@@ -65,6 +65,8 @@ export async function runMnistPart(ctx: SuiteContext, rows: BenchRow[], notes: s
       note: `after ${last.epoch} epochs: ${pm(last.bitsPerDim, 3)} bits/dim, FID ${pm(last.fid, 2)} (${x.seeds} seeds); ${perEpoch.toFixed(0)} s/epoch incl. evaluation`,
     });
   }
+  // `--parts=mnist` alone: no other part has created the results directory
+  await mkdir(resultsDir, { recursive: true });
   await savePanels(`${resultsDir}/vqflow-mnist-fid.png`, mnistPanels(summary, "fid"), 2);
   await savePanels(`${resultsDir}/vqflow-mnist-bpd.png`, mnistPanels(summary, "bitsPerDim"), 2);
   await writeFile(`${resultsDir}/vqflow-mnist.md`, `${mnistTable(summary)}\n`);
