@@ -30,7 +30,7 @@ describe("vqflow-mnist summary", () => {
   });
 
   // RealNVP FID at the last epoch 10, 12, 14 (12 ± 2); VQ-RealNVP 6, 7, 8 (7 ± 1): difference 5,
-  // standard error √(4/3 + 1/3) = √(5/3) = 1.2910 → 3.9 standard errors, VQ better.
+  // standard error √(4/3 + 1/3) = √(5/3) = 1.2910 → 3.87 standard errors, VQ better.
   // MAF 20, 20, 20 (20 ± 0); VQ-MAF 19, 21, 20 (20 ± 1): difference 0 → within noise.
   const trials = [
     trial("RealNVP", 0, [3, 2.5], [30, 10]),
@@ -74,9 +74,9 @@ describe("vqflow-mnist summary", () => {
     expect(compareMnist(s, "bitsPerDim")[1]).toMatchObject({ outcome: "worse", difference: -0.5 });
     const { verdict, sentences } = mnistVerdict(s);
     expect(verdict).toBe("mixed: VQ-RealNVP lower, VQ-MAF within noise");
-    expect(sentences[0]).toBe("FID: VQ-RealNVP vs RealNVP after 2 epoch(s): lower by 5.00 (3.9 standard errors); the VQ mean is lower at 1 of 2 epochs.");
+    expect(sentences[0]).toBe("FID: VQ-RealNVP vs RealNVP after 2 epoch(s): lower by 5.00 (3.87 standard errors); the VQ mean is lower at 1 of 2 epochs.");
     // MAF pair: difference 0, standard error √(0/3 + 1/3) = 0.577
-    expect(sentences[1]).toBe("FID: VQ-MAF vs MAF after 2 epoch(s): lower by 0.00 (0.0 standard errors: within noise, < 2); the VQ mean is lower at 1 of 2 epochs.");
+    expect(sentences[1]).toBe("FID: VQ-MAF vs MAF after 2 epoch(s): lower by 0.00 (0.00 standard errors: within noise, < 2); the VQ mean is lower at 1 of 2 epochs.");
     expect(sentences[3]).toBe("bits/dim: VQ-MAF vs MAF after 2 epoch(s): higher by 0.5000 (standard error 0); the VQ mean is lower at 0 of 2 epochs.");
     expect(sentences).toHaveLength(4);
   });

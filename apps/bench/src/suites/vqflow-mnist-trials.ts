@@ -293,7 +293,7 @@ export function mnistVerdict(summary: readonly MnistSummary[]): { verdict: strin
   const sentences = [...fids, ...compareMnist(summary, "bitsPerDim")].map((c) => {
     const name = c.measure === "fid" ? "FID" : "bits/dim";
     const digits = c.measure === "fid" ? 2 : 4;
-    const errors = c.standardError > 0 ? `${(Math.abs(c.difference) / c.standardError).toFixed(1)} standard errors` : "standard error 0";
+    const errors = c.standardError > 0 ? `${(Math.abs(c.difference) / c.standardError).toFixed(2)} standard errors` : "standard error 0";
     const how = `${c.difference >= 0 ? "lower" : "higher"} by ${Math.abs(c.difference).toFixed(digits)} (${errors}${c.outcome === "within noise" ? ": within noise, < 2" : ""})`;
     return `${name}: ${c.vq} vs ${c.plain} after ${c.epochs} epoch(s): ${how}; the VQ mean is lower at ${c.lowerAt} of ${c.epochs} epochs.`;
   });
