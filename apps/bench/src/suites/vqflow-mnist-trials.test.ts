@@ -108,6 +108,6 @@ describe("vqflow-mnist sizes and models", () => {
   it("plain flows are one-chart models of the mnist preset; the quick size shrinks the flow", () => {
     expect(mnistModelOptions(MNIST_SIZES.cpu, "MAF", 2)).toEqual({ preset: "mnist", flow: "maf", seed: 2, codebookSize: 1 });
     expect(mnistModelOptions(MNIST_SIZES.cpu, "VQ-RealNVP", 0)).toEqual({ preset: "mnist", flow: "realnvp", seed: 0 });
-    expect(mnistModelOptions(MNIST_SIZES.quick, "VQ-MAF", 1)).toMatchObject({ preset: "mnist", flow: "maf", layers: 2, hidden: [32] });
+    expect(mnistModelOptions(MNIST_SIZES.quick, "VQ-MAF", 1)).toMatchObject({ preset: "mnist", flow: "maf", layers: 1, hidden: [32] });
   });
 });

@@ -61,12 +61,12 @@ const ALL = MNIST_VARIANTS.map((v) => v.name);
  * `cpu`: 10 000 / 1 000 images, 5 epochs, 1 000 samples, 3 seeds, the `mnist` preset (L = 5, hidden
  * 512, K = 10, 3 autoencoder epochs); `paper`: the full MNIST (60 000 / 10 000), 30 epochs, 10 000
  * samples (the poster gives no sizes: the usual full-size FID protocol, for a GPU); `quick`: a smoke
- * test (a small flow, 200 images, 2 epochs, 2 seeds).
+ * test (a one-layer flow, 200 images, 2 epochs, 2 seeds).
  */
 export const MNIST_SIZES: Readonly<Record<"cpu" | "paper" | "quick", MnistSizes>> = {
   cpu: { train: 10_000, test: 1_000, epochs: 5, fidSamples: 1_000, seeds: 3, variants: ALL },
   paper: { train: 60_000, test: 10_000, epochs: 30, fidSamples: 10_000, seeds: 3, variants: ALL },
-  quick: { train: 200, test: 200, epochs: 2, fidSamples: 200, seeds: 2, variants: ALL, autoencoderEpochs: 1, model: { layers: 2, hidden: [32], codeDim: 4, autoencoderFilters: [4, 8] } },
+  quick: { train: 200, test: 200, epochs: 2, fidSamples: 200, seeds: 2, variants: ALL, autoencoderEpochs: 1, model: { layers: 1, hidden: [32], codeDim: 4, autoencoderFilters: [4, 8] } },
 };
 
 /** The data and the real side of FID, shared by every training of a run. */
