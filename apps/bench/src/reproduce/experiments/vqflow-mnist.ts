@@ -120,6 +120,7 @@ export const vqflowMnist: Experiment = {
       `The poster's claim, from these numbers: ${verdict}.`,
       ...sentences,
       ...summary.map((x) => `${x.variant} by epoch (bits/dim; FID): ${x.epochs.map((e) => `${e.epoch}: ${pm(e.bitsPerDim, 3)}; ${pm(e.fid, 2)}`).join(" · ")}.`),
+      ...trials.filter((t) => t.stopped !== "completed").map((t) => `${t.variant} seed ${t.seed} stopped after ${t.epochs.length} of ${s.epochs} epochs (${t.stopped}): its variant's rows are at the epochs every seed reached.`),
       `Built-in extractor ${ext.id}: ${(ext.testAccuracy * 100).toFixed(2)}% test accuracy. Per-epoch table: table.md; every trial's numbers: trials.json (both beside the figures).`,
     ];
     return { rows, figures, notes, settings: { ...s, extractor: ext.id, extractorAccuracy: ext.testAccuracy } };
