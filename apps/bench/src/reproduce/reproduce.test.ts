@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
+import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, sphere, torus, twoRings } from "@atlas/core";
 import { main, parseReproduceArgs, REPO_ROOT, UsageError } from "./cli.js";
@@ -494,6 +495,8 @@ describe("pnpm reproduce vqflow-mnist --quick", () => {
     const ev = await loadMnistEvaluation(MNIST_SIZES.quick, await experimentMnistExtractor(ctx));
     const s = { ...MNIST_SIZES.quick, epochs: 3 };
     const whole = await runMnistTrial(ev, s, "VQ-RealNVP", 0);
+    // the run above was the warm-up: the crashed and the resumed trainings leave no tensor behind
+    const tensors = tf.memory().numTensors;
     const dir = join(tmp, "vqm-resume");
     const logged: string[] = [];
     // a crash in the middle of the second epoch (after the checkpoint and evaluation of the first)
@@ -509,5 +512,6 @@ describe("pnpm reproduce vqflow-mnist --quick", () => {
     const numbers = (t: MnistTrial) => t.epochs.map((e) => [e.epoch, e.bitsPerDim, e.fid]);
     expect(numbers(resumed)).toEqual(numbers(whole));
     expect(resumed.epochs).toHaveLength(3);
+    expect(tf.memory().numTensors).toBe(tensors);
   }, 120_000);
 });
