@@ -28,7 +28,7 @@ export interface ReproduceArgs {
 /** Usage text. */
 export const USAGE = `usage: pnpm reproduce [experiment…] [--scale cpu|paper] [--quick] [--out DIR] [--work DIR] [--force] [--list] [--report-only]
   experiments   ids from --list (default: all)
-  --scale       cpu (default): sized to finish overnight on a 2-core CPU; paper: the papers' settings (GPU)
+  --scale       cpu (default): sized for a 2-core CPU (--list: each experiment's time); paper: the papers' settings (GPU)
   --quick       tiny sizes, a few minutes in all (a smoke test of every code path)
   --out DIR     where the report and figures go (default: docs, or apps/bench/reproduce-quick with --quick)
   --work DIR    models, checkpoints, finished parts (default: apps/bench/reproduce-work)
@@ -93,14 +93,7 @@ export function parseReproduceArgs(argv: readonly string[], experiments: readonl
 }
 
 /** Experiments of the issue whose code does not exist yet (listed in the report as "not run yet"). */
-export const PENDING: readonly PendingExperiment[] = [
-  {
-    id: "vqflow-mnist",
-    paper: "VQ-Flows",
-    title: "MNIST: FID over training, RealNVP vs VQ-RealNVP and MAF vs VQ-MAF, 3 trials (poster figure)",
-    reason: "not yet an experiment of `pnpm reproduce` (the vqflow bench suite measures it meanwhile: `nice -n 10 pnpm bench vqflow --parts=mnist`, each of its 12 trainings of 10 000 images × 5 epochs ≈ 1 h on this 2-core machine, from the 13.7 images/s the suite measured under load)",
-  },
-];
+export const PENDING: readonly PendingExperiment[] = [];
 
 /** The report's options: the preface, and the pending experiments that the registry does not have yet. */
 export function reportOptions(experiments: readonly Experiment[] = EXPERIMENTS): ReportOptions {
@@ -111,9 +104,9 @@ export function reportOptions(experiments: readonly Experiment[] = EXPERIMENTS):
 export function preface(experiments: readonly Experiment[] = EXPERIMENTS): string {
   const total = experiments.reduce((s, e) => s + e.cpuSeconds, 0);
   return [
-    "Every experiment of the AGM and GTN papers and of the VQ-Flows poster (its MNIST experiment not yet), run with this repository's packages by `pnpm reproduce`; one row per number the paper reports, the paper's value beside ours. This file and its figures are generated from the stored results (`pnpm reproduce --report-only` rebuilds it); nothing in it is typed in by hand. The status table says which experiments have actually been run, when, how long they took and on what machine; an experiment not run yet says so, with the command that runs it.",
-    `Run: \`nice -n 10 pnpm reproduce [experiment…] [--scale cpu|paper] [--quick]\`. \`--scale cpu\` (the default) is sized so that the whole set finishes overnight on a 2-core CPU: estimated ${formatSeconds(total)} in all on an idle machine (per experiment in the table below); \`--scale paper\` runs the papers' exact settings, for users with a GPU. The run is resumable: a finished experiment is not run again, and an interrupted one restarts from its finished parts and its training checkpoints (kept in \`apps/bench/reproduce-work\`).`,
-    "Scale against the papers: the GTN 2-D experiments (swiss roll, uniform square, disjoint squares, no-sorting ablation) and the labelling-time experiment run the paper's own sizes at cpu scale (n = 50 000–162 770, the paper's networks). Elsewhere the cpu scale is smaller than the paper's and the rows say so: the AGM networks at 1/8 width, trained 2 epochs on 10 000 images (200 steps) instead of 80 epochs on 60 000 (48 000 steps); the GTN MNIST autoencoder 5 epochs instead of 20; and the GTN comparisons with CelebA use MNIST (CelebA is not available here). Compare trends and ratios there, not absolute values. Sections marked `cpu-quick` are smoke tests (`--quick`: tiny data, a few steps) and are not comparable with the papers at all. Timings are wall times on a 2-core machine shared with other jobs (the load average is given with each result), so they are slower and noisier than on an idle machine.",
+    "Every experiment of the AGM and GTN papers and of the VQ-Flows poster, run with this repository's packages by `pnpm reproduce`; one row per number the paper reports, the paper's value beside ours. This file and its figures are generated from the stored results (`pnpm reproduce --report-only` rebuilds it); nothing in it is typed in by hand. The status table says which experiments have actually been run, when, how long they took and on what machine; an experiment not run yet says so, with the command that runs it.",
+    `Run: \`nice -n 10 pnpm reproduce [experiment…] [--scale cpu|paper] [--quick]\`. \`--scale cpu\` (the default) is sized for a 2-core CPU: estimated ${formatSeconds(total)} in all (per experiment in the table below; most estimates were measured on this shared machine under load, so an idle one is faster), which a resumable run can spread over several nights; \`--scale paper\` runs the papers' exact settings, for users with a GPU. The run is resumable: a finished experiment is not run again, and an interrupted one restarts from its finished parts and its training checkpoints (kept in \`apps/bench/reproduce-work\`).`,
+    "Scale against the papers: the GTN 2-D experiments (swiss roll, uniform square, disjoint squares, no-sorting ablation) and the labelling-time experiment run the paper's own sizes at cpu scale (n = 50 000–162 770, the paper's networks). Elsewhere the cpu scale is smaller than the paper's and the rows say so: the AGM networks at 1/8 width, trained 2 epochs on 10 000 images (200 steps) instead of 80 epochs on 60 000 (48 000 steps); the GTN MNIST autoencoder 5 epochs instead of 20; the VQ-Flows MNIST flows (the poster gives no sizes) 5 epochs on 10 000 images with FID of 1 000 samples instead of the full 60 000 images, 30 epochs and 10 000 samples of `--scale paper`; and the GTN comparisons with CelebA use MNIST (CelebA is not available here). Compare trends and ratios there, not absolute values. Sections marked `cpu-quick` are smoke tests (`--quick`: tiny data, a few steps) and are not comparable with the papers at all. Timings are wall times on a 2-core machine shared with other jobs (the load average is given with each result), so they are slower and noisier than on an idle machine.",
   ].join("\n\n");
 }
 

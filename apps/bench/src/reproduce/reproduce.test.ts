@@ -3,18 +3,23 @@
  * recomputed), the report's rows and figures, the PNG encoder's output, and a `--quick` run of two
  * experiments end to end (the GTN swiss roll and the AGM Fig. 3 pipeline: training, evaluation,
  * geodesic graph, paths, figures) and the GTN no-sorting ablation whose report, JSON and PNGs are
- * checked for form, then gtn-uniform reusing the ablation's sorted runs.
+ * checked for form, then gtn-uniform reusing the ablation's sorted runs; vqflow-toy and vqflow-mnist
+ * at their quick sizes, and a vqflow-mnist training resumed after a crash mid-epoch.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
+import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend, sphere, torus, twoRings } from "@atlas/core";
 import { main, parseReproduceArgs, REPO_ROOT, UsageError } from "./cli.js";
 import { EXPERIMENTS } from "./experiments/index.js";
 import { interiorFraction } from "./experiments/gtn-uniform.js";
 import { TOY_SETS, onManifoldFraction, type ToySet } from "./experiments/vqflow-toy.js";
+import { experimentMnistExtractor } from "./experiments/mnist-extractor.js";
+import { vqflowMnist } from "./experiments/vqflow-mnist.js";
+import { MNIST_SIZES, loadMnistEvaluation, mnistVerdict, runMnistTrial, type MnistSummary, type MnistTrial } from "../suites/vqflow-mnist-trials.js";
 import { readJson } from "./files.js";
 import { Canvas, histogram } from "./plot.js";
 import { formatNumber, writeReport } from "./report.js";
@@ -86,7 +91,7 @@ describe("parseReproduceArgs", () => {
 
   it("lists every experiment of the issue, with estimates", async () => {
     const ids = EXPERIMENTS.map((e) => e.id);
-    expect(ids).toEqual(["agm-table1", "agm-fig2", "agm-fig3", "gtn-swiss-roll", "gtn-uniform", "gtn-squares", "gtn-no-sorting", "gtn-mnist", "gtn-labelling-scale", "vqflow-toy"]);
+    expect(ids).toEqual(["agm-table1", "agm-fig2", "agm-fig3", "gtn-swiss-roll", "gtn-uniform", "gtn-squares", "gtn-no-sorting", "gtn-mnist", "gtn-labelling-scale", "vqflow-toy", "vqflow-mnist"]);
     let out = "";
     expect(await main(["--list"], (s) => void (out += s))).toBe(0);
     for (const id of ids) expect(out).toContain(id);
@@ -421,4 +426,92 @@ describe("pnpm reproduce vqflow-toy --quick", () => {
     },
     300_000,
   );
+});
+
+describe("pnpm reproduce vqflow-mnist --quick", () => {
+  it(
+    "trains the four variants with two seeds, one part each, and reports bits/dim and FID (mean ± std), the claim's verdict and both figures; a rerun trains nothing",
+    async () => {
+      const out = join(tmp, "vqm-out");
+      const work = join(tmp, "vqm-work");
+      let printed = "";
+      expect(await main(["vqflow-mnist", "--quick", "--out", out, "--work", work], (s) => void (printed += s)), printed).toBe(0);
+      const r = (await readJson<ExperimentResult>(resultPath(out, "cpu", true, "vqflow-mnist")))!;
+      expect(r.paper).toBe("VQ-Flows");
+      // two rows per variant (bits/dim, FID) and the claim's row
+      expect(r.rows).toHaveLength(4 * 2 + 1);
+      const variants = ["RealNVP", "VQ-RealNVP", "MAF", "VQ-MAF"];
+      const stored = (await readJson<{ trials: MnistTrial[]; summary: MnistSummary[] }>(join(out, "reproductions", "cpu-quick", "vqflow-mnist", "trials.json")))!;
+      expect(stored.trials.map((t) => `${t.variant}/${t.seed}`)).toEqual(variants.flatMap((v) => [`${v}/0`, `${v}/1`]));
+      for (const v of variants) {
+        const mine = stored.trials.filter((t) => t.variant === v);
+        for (const t of mine) {
+          expect(t.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+          for (const e of t.epochs) {
+            // MNIST bits/dim of an (under)trained flow: positive and below 8 (uniform over 256 levels)
+            expect(e.bitsPerDim).toBeGreaterThan(0);
+            expect(e.bitsPerDim).toBeLessThan(8);
+            expect(e.fid).toBeGreaterThan(0);
+          }
+          expect(t.charts).toBe(v.startsWith("VQ-") ? 10 : 1);
+        }
+        // the row shows the last epoch's mean ± sample std of the two seeds, recomputed here
+        const bpd = mine.map((t) => t.epochs[1]!.bitsPerDim);
+        const fids = mine.map((t) => t.epochs[1]!.fid);
+        const sd = (a: number[]) => Math.abs(a[0]! - a[1]!) / Math.SQRT2; // n = 2: √((a − b)² / 2)
+        const row = (q: string) => r.rows.find((x) => x.quantity.startsWith(q) && x.quantity.endsWith(`— ${v}`))!;
+        expect(row("Bits/dim on the test images after 2 epoch(s)").ours).toBe(`${((bpd[0]! + bpd[1]!) / 2).toFixed(3)} ± ${sd(bpd).toFixed(3)}`);
+        expect(row("FID (built-in MNIST extractor) after 2 epoch(s)").ours).toBe(`${((fids[0]! + fids[1]!) / 2).toFixed(2)} ± ${sd(fids).toFixed(2)}`);
+        expect(row("FID").paper).toMatch(/^figure only, no number/);
+      }
+      const claim = r.rows.at(-1)!;
+      expect(claim.quantity).toBe("Poster's claim: the VQ variants reach lower FID than their plain flows");
+      expect(claim.ours).toBe(mnistVerdict(stored.summary).verdict);
+      expect(r.notes![0]).toBe(`The poster's claim, from these numbers: ${claim.ours}.`);
+      for (const f of ["fid.png", "bits-per-dim.png"]) {
+        const { width, height } = readPng(await readFile(join(out, "reproductions", "cpu-quick", "vqflow-mnist", f)));
+        expect(width).toBeGreaterThan(2 * 360); // two panels: the RealNVP pair, the MAF pair
+        expect(height).toBeGreaterThanOrEqual(240);
+      }
+      const md = await readFile(join(out, "reproductions.md"), "utf8");
+      expect(md).toContain('<a id="vqflow-mnist-cpu-quick"></a>');
+      expect(md).not.toContain("not yet an experiment");
+      // every training was a part: forcing the experiment again reuses all eight, trains nothing
+      const lines: string[] = [];
+      const again = await runExperiments({ experiments: [vqflowMnist], scale: "cpu", quick: true, out, work, force: true, backend: "cpu", command: "test", write: (l) => void lines.push(l) });
+      expect(again.ran).toEqual(["vqflow-mnist"]);
+      expect(lines.filter((l) => /vqflow-mnist\/.*-seed\d: finished in an earlier run/.test(l))).toHaveLength(8);
+      expect(lines.some((l) => / epoch \d\/2: /.test(l))).toBe(false);
+      // finished trainings leave no checkpoints behind
+      expect((await readdir(join(work, "cpu-quick", "checkpoints")).catch(() => [])).filter((d) => d.startsWith("vqflow-mnist"))).toEqual([]);
+    },
+    300_000,
+  );
+
+  it("a training interrupted mid-epoch resumes from its last epoch's checkpoint and evaluations to the numbers of an uninterrupted one", async () => {
+    // the quick extractor of the test above (trained there, loaded from its cache here)
+    const work = join(tmp, "vqm-work", "cpu-quick");
+    const ctx = { quick: true, work, log: () => undefined };
+    const ev = await loadMnistEvaluation(MNIST_SIZES.quick, await experimentMnistExtractor(ctx));
+    const s = { ...MNIST_SIZES.quick, epochs: 3 };
+    const whole = await runMnistTrial(ev, s, "VQ-RealNVP", 0);
+    // the run above was the warm-up: the crashed and the resumed trainings leave no tensor behind
+    const tensors = tf.memory().numTensors;
+    const dir = join(tmp, "vqm-resume");
+    const logged: string[] = [];
+    // a crash in the middle of the second epoch (after the checkpoint and evaluation of the first)
+    const crash = (e: { stage: number; phase: string; epoch: number }) => {
+      if (e.stage === 2 && e.phase === "step" && e.epoch === 1) throw new Error("power cut");
+    };
+    await expect(runMnistTrial(ev, s, "VQ-RealNVP", 0, { checkpointDir: dir, onProgress: crash, log: (l) => logged.push(l) })).rejects.toThrow("power cut");
+    expect(logged.map((l) => l.split(":")[0])).toEqual(["VQ-RealNVP seed 0 epoch 1/3"]);
+    logged.length = 0;
+    const resumed = await runMnistTrial(ev, s, "VQ-RealNVP", 0, { checkpointDir: dir, log: (l) => logged.push(l) });
+    // epoch 1 was not trained or evaluated again
+    expect(logged.map((l) => l.split(":")[0])).toEqual(["VQ-RealNVP seed 0 epoch 2/3", "VQ-RealNVP seed 0 epoch 3/3"]);
+    const numbers = (t: MnistTrial) => t.epochs.map((e) => [e.epoch, e.bitsPerDim, e.fid]);
+    expect(numbers(resumed)).toEqual(numbers(whole));
+    expect(resumed.epochs).toHaveLength(3);
+    expect(tf.memory().numTensors).toBe(tensors);
+  }, 120_000);
 });

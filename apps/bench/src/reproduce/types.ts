@@ -4,7 +4,7 @@
  */
 import type { TrainProgress } from "@atlas/core";
 
-/** `cpu`: sized so the whole set finishes overnight on a 2-core CPU; `paper`: the papers' exact settings. */
+/** `cpu`: sized for a 2-core CPU (about a night per experiment group); `paper`: the papers' exact settings. */
 export type Scale = "cpu" | "paper";
 
 /** The papers (and their short names in the report). */
@@ -102,7 +102,7 @@ export interface Experiment {
   description: string;
   /** Documented wall time per scale on the 2-core CPU of this project (the paper scale: "GPU"). */
   estimate: Record<Scale, string> & { quick: string };
-  /** Estimated seconds at cpu scale on an idle 2-core machine (sums to the documented overnight total). */
+  /** Estimated seconds at cpu scale on an idle 2-core machine (sums to the documented cpu-scale total). */
   cpuSeconds: number;
   /**
    * Part-key prefixes whose time counts as this experiment's when the parts are reused from an

@@ -8,11 +8,12 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Rng, batchImages, loadMnist, subsetDataset, type Dataset } from "@atlas/core";
 import { GTN, LatentAutoencoder, trainGTN, trainLatentAutoencoder } from "@atlas/gtn";
-import { fid, inceptionScore, mnistExtractor, type BuiltinExtractor } from "@atlas/metrics";
+import { fid, inceptionScore, type BuiltinExtractor } from "@atlas/metrics";
 import { exists, settingsHash } from "../files.js";
 import { labelledStrips } from "../plot.js";
-import type { Experiment, ExperimentContext, ReportRow } from "../types.js";
+import type { Experiment, ReportRow } from "../types.js";
 import { pick, round, saveFigure, take } from "./common.js";
+import { experimentMnistExtractor } from "./mnist-extractor.js";
 
 /** The paper's CelebA numbers (Table 1, GTN row). */
 export const CELEBA = { fid: 73.18, reconFid: 67.08, is: 1.9, reconIs: 1.94 } as const;
@@ -38,15 +39,6 @@ async function decodeBatched(ae: LatentAutoencoder, z: Float32Array, d: number, 
   const all = tf.concat(parts) as tf.Tensor4D;
   tf.dispose(parts);
   return all;
-}
-
-async function extractor(ctx: ExperimentContext, s: Sizes): Promise<BuiltinExtractor> {
-  if (!s.quickExtractor) return mnistExtractor({ log: (l) => ctx.log(l) });
-  // quick mode: a throw-away extractor trained for one epoch on 2 000 images in the work directory,
-  // so that a smoke run never writes a weak classifier into the shared cache
-  const train = subsetDataset(await loadMnist("train"), { start: 0, end: 2000 });
-  const test = subsetDataset(await loadMnist("test"), { start: 0, end: 500 });
-  return mnistExtractor({ cacheDir: join(ctx.work, "extractor-quick"), epochs: 1, data: { train, test }, log: (l) => ctx.log(l) });
 }
 
 export const gtnMnist: Experiment = {
@@ -93,7 +85,7 @@ export const gtnMnist: Experiment = {
       const codesT = await autoencoder.encode(train);
       const codes = Float32Array.from(await codesT.data());
       codesT.dispose();
-      const ext = await extractor(ctx, s);
+      const ext = await experimentMnistExtractor(ctx, s.quickExtractor);
       // the real set: s.samples random training images (the paper's FID protocol), and their reconstructions
       const pickIdx = Int32Array.from(new Rng(s.seed + 10).permutation(train.shape[0]).slice(0, s.samples));
       const realImages = batchImages(train, pickIdx);

@@ -9,6 +9,7 @@ import { gtnNoSorting } from "./gtn-no-sorting.js";
 import { gtnSquares } from "./gtn-squares.js";
 import { gtnSwissRoll } from "./gtn-swiss-roll.js";
 import { gtnUniform } from "./gtn-uniform.js";
+import { vqflowMnist } from "./vqflow-mnist.js";
 import { vqflowToy } from "./vqflow-toy.js";
 
-export const EXPERIMENTS: readonly Experiment[] = [agmTable1, agmFig2, agmFig3, gtnSwissRoll, gtnUniform, gtnSquares, gtnNoSorting, gtnMnist, gtnLabellingScale, vqflowToy];
+export const EXPERIMENTS: readonly Experiment[] = [agmTable1, agmFig2, agmFig3, gtnSwissRoll, gtnUniform, gtnSquares, gtnNoSorting, gtnMnist, gtnLabellingScale, vqflowToy, vqflowMnist];
