@@ -8,6 +8,9 @@
  * - `awae-m1`, `awae-m4`, `awae-m8`: one `AwaeGanTrainer.step` of the AGM paper's AWAE-GAN at the
  *   paper's widths (`paperAwaeGanOptions(m)`: h = 128, 64, 48) at batch 100; an MNIST epoch is 600
  *   such steps.
+ * - `bn-grad`: one batch-norm layer (core's `batchNormalization`, as the AWAE-GAN and the AE's latent
+ *   use it) in training, forward + backward to x, γ and β, on a 100×14×14×64 activation: Atlas's
+ *   fused `AtlasBatchNormGrad` (webgpu) against tfjs's composed gradient (`--kernels=stock`).
  * - `geodesic-decode`: the decoding of a geodesic graph build's edge weights — `decodedCurveLengths`
  *   (the routine `buildGeodesicGraph` uses) through the App. F decoder, 16 points per edge,
  *   4096 points per decoder call (the build's defaults); throughput in decoded points per second.
@@ -20,7 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AwaeGanTrainer, createAwaeGan, paperAwaeGanOptions } from "@atlas/agm";
-import { Rng, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
+import { Rng, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
 import { decodedCurveLengths } from "@atlas/geodesic";
 
 /** One measured workload on one backend/kernel variant. */
@@ -161,6 +164,53 @@ function awaeWorkload(m: 1 | 4 | 8): Workload {
   };
 }
 
+/** A batch-norm layer's training forward + backward (x, γ, β) on a 100×14×14×64 activation. */
+const bnWorkload: Workload = {
+  name: "bn-grad",
+  batch: 100,
+  unit: "samples",
+  describe: "batch-norm layer (core's batchNormalization) in training, forward + backward to x, γ, β, activation 100×14×14×64",
+  steps: [20, 3],
+  async run(steps, warmup) {
+    const shape: [number, number, number, number] = [100, 14, 14, 64];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const rng = new Rng(5);
+    const layer = batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+    const x = tf.variable(tf.tensor4d(rng.normalArray(size), shape));
+    const w = tf.tensor4d(rng.normalArray(size), shape);
+    layer.build(shape);
+    const vars = [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)];
+    // Σ of every gradient: one scalar that depends on all of the step's kernels
+    const step = (): tf.Scalar =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)), vars);
+        return tf.addN([value, ...vars.map((v) => tf.sum(grads[v.name]!))]) as tf.Scalar;
+      });
+    try {
+      for (let i = 0; i < warmup; i++) {
+        const s = step();
+        await s.data();
+        s.dispose();
+      }
+      const t0 = performance.now();
+      let last: tf.Scalar | undefined;
+      for (let i = 0; i < steps; i++) {
+        last?.dispose();
+        last = step();
+      }
+      const check = (await last!.data())[0]!;
+      last!.dispose();
+      const ms = (performance.now() - t0) / steps;
+      if (!Number.isFinite(check)) throw new Error(`non-finite gradient sum ${check}`);
+      return { msPerStep: ms, note: `${tf.getKernel("AtlasBatchNormGrad", tf.getBackend()) ? "fused AtlasBatchNormGrad" : "tfjs's composed gradient"}` };
+    } finally {
+      for (const v of layer.weights) v.dispose();
+      x.dispose();
+      w.dispose();
+    }
+  },
+};
+
 /** Curve-length decoding of geodesic-graph edges (the build's step 4) through the App. F decoder. */
 const geodesicWorkload: Workload = {
   name: "geodesic-decode",
@@ -202,7 +252,7 @@ const geodesicWorkload: Workload = {
 /** Every workload, by name, in the order they run. */
 // the AWAE-GAN last: at m = 4 and 8 it can exhaust wasm's 4 GB heap, which aborts the wasm module
 // for every later workload of the run
-export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
+export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
 
 /** The workload names (for `--workloads=`). */
 export const GPU_WORKLOAD_NAMES: readonly string[] = GPU_WORKLOADS.map((w) => w.name);
