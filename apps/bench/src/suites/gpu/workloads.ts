@@ -176,7 +176,9 @@ const bnWorkload: Workload = {
     const size = shape.reduce((a, b) => a * b, 1);
     const rng = new Rng(5);
     const layer = batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
-    const x = tf.variable(tf.tensor4d(rng.normalArray(size), shape));
+    const x0 = tf.tensor4d(rng.normalArray(size), shape);
+    const x = tf.variable(x0);
+    x0.dispose();
     const w = tf.tensor4d(rng.normalArray(size), shape);
     layer.build(shape);
     const vars = [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)];
