@@ -23,7 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AwaeGanTrainer, createAwaeGan, paperAwaeGanOptions } from "@atlas/agm";
-import { Rng, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
+import { Rng, adam, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
 import { decodedCurveLengths } from "@atlas/geodesic";
 
 /** One measured workload on one backend/kernel variant. */
@@ -71,7 +71,7 @@ function aeWorkload(batch: number): Workload {
     name: `ae-${batch}`,
     async profileStep() {
       const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       const x = tf.tensor4d(new Rng(0).uniformArray(batch * 28 * 28), [batch, 28, 28, 1]);
       const step = async (): Promise<void> => {
         const l = optimizer.minimize(() => tf.losses.meanSquaredError(x, decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor) as tf.Scalar, true)!;
@@ -93,7 +93,7 @@ function aeWorkload(batch: number): Workload {
     steps: [20, 3],
     async run(steps, warmup) {
       const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       const x = tf.tensor4d(new Rng(0).uniformArray(batch * 28 * 28), [batch, 28, 28, 1]);
       const step = (): tf.Scalar => optimizer.minimize(() => tf.losses.meanSquaredError(x, decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor) as tf.Scalar, true)!;
       try {
