@@ -58,7 +58,7 @@ export function makeWebGpuAdamUpdate(): tf.KernelFunc {
     const maxGroups = backend.device?.limits.maxComputeWorkgroupsPerDimension ?? 65535;
     const flat = (t: TensorInfo): TensorInfo => ({ ...t, shape: [size] });
     const key = `${size}_${beta1}_${beta2}_${epsilon}_${learningRate}`;
-    const newM = backend.runWebGPUProgram(elementwise("M", size, maxGroups, ["m", "g"], `result[i] = m[i] * ${f32(beta1)} + g[i] * ${f32(1 - beta2)};`, key), [flat(m), flat(gradient)], "float32");
+    const newM = backend.runWebGPUProgram(elementwise("M", size, maxGroups, ["m", "g"], `result[i] = m[i] * ${f32(beta1)} + g[i] * ${f32(1 - beta1)};`, key), [flat(m), flat(gradient)], "float32");
     const newV = backend.runWebGPUProgram(elementwise("V", size, maxGroups, ["v", "g"], `result[i] = v[i] * ${f32(beta2)} + (g[i] * g[i]) * ${f32(1 - beta2)};`, key), [flat(v), flat(gradient)], "float32");
     const newValue = backend.runWebGPUProgram(
       elementwise(
