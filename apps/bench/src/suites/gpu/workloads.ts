@@ -11,6 +11,8 @@
  * - `bn-grad`: one batch-norm layer (core's `batchNormalization`, as the AWAE-GAN and the AE's latent
  *   use it) in training, forward + backward to x, γ and β, on a 100×14×14×64 activation: Atlas's
  *   fused `AtlasBatchNormGrad` (webgpu) against tfjs's composed gradient (`--kernels=stock`).
+ * - `adam-ae`: Adam's update alone (core's `adam()`) of the App. F autoencoder's weights with fixed
+ *   gradients: the fused `AtlasAdamUpdate` (webgpu) against tfjs's per-variable chain (`--kernels=stock`).
  * - `geodesic-decode`: the decoding of a geodesic graph build's edge weights — `decodedCurveLengths`
  *   (the routine `buildGeodesicGraph` uses) through the App. F decoder, 16 points per edge,
  *   4096 points per decoder call (the build's defaults); throughput in decoded points per second.
@@ -213,6 +215,45 @@ const bnWorkload: Workload = {
   },
 };
 
+/** Adam's update of the App. F autoencoder's weights (fixed gradients), one update per step. */
+const adamWorkload: Workload = {
+  name: "adam-ae",
+  batch: 1,
+  unit: "updates",
+  describe: "Adam update (core's adam()) of the GTN App. F autoencoder's weights with fixed gradients; throughput in updates/s",
+  steps: [20, 3],
+  async run(steps, warmup) {
+    const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
+    const vars = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+    const rng = new Rng(6);
+    const grads = vars.map((v) => ({ name: v.name, tensor: tf.tensor(rng.normalArray(v.size, 0, 1e-2), v.shape) }));
+    const optimizer = adam(1e-3);
+    // Σ of every variable: one scalar that depends on every update of the step
+    const check = (): tf.Scalar => tf.tidy(() => tf.addN(vars.map((v) => tf.sum(v))) as tf.Scalar);
+    try {
+      for (let i = 0; i < warmup; i++) {
+        optimizer.applyGradients(grads);
+        const c = check();
+        await c.data();
+        c.dispose();
+      }
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) optimizer.applyGradients(grads);
+      const c = check();
+      const total = (await c.data())[0]!;
+      c.dispose();
+      const ms = (performance.now() - t0) / steps;
+      if (!Number.isFinite(total)) throw new Error(`non-finite weights (Σ ${total})`);
+      return { msPerStep: ms, note: `${vars.length} variables; ${tf.getKernel("AtlasAdamUpdate", tf.getBackend()) ? "fused AtlasAdamUpdate" : "tfjs's per-variable chain"}` };
+    } finally {
+      tf.dispose(grads.map((g) => g.tensor));
+      optimizer.dispose();
+      encoder.dispose();
+      decoder.dispose();
+    }
+  },
+};
+
 /** Curve-length decoding of geodesic-graph edges (the build's step 4) through the App. F decoder. */
 const geodesicWorkload: Workload = {
   name: "geodesic-decode",
@@ -254,7 +295,7 @@ const geodesicWorkload: Workload = {
 /** Every workload, by name, in the order they run. */
 // the AWAE-GAN last: at m = 4 and 8 it can exhaust wasm's 4 GB heap, which aborts the wasm module
 // for every later workload of the run
-export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
+export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, adamWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
 
 /** The workload names (for `--workloads=`). */
 export const GPU_WORKLOAD_NAMES: readonly string[] = GPU_WORKLOADS.map((w) => w.name);
