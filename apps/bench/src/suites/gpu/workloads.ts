@@ -228,8 +228,9 @@ const adamWorkload: Workload = {
     const rng = new Rng(6);
     const grads = vars.map((v) => ({ name: v.name, tensor: tf.tensor(rng.normalArray(v.size, 0, 1e-2), v.shape) }));
     const optimizer = adam(1e-3);
-    // Σ of every variable: one scalar that depends on every update of the step
-    const check = (): tf.Scalar => tf.tidy(() => tf.addN(vars.map((v) => tf.sum(v))) as tf.Scalar);
+    // Σ of every variable: one scalar that depends on every update of the step (pairwise adds: an
+    // addN of 14 tensors exceeds WebGPU's default 8 storage buffers per shader stage)
+    const check = (): tf.Scalar => tf.tidy(() => vars.map((v) => tf.sum(v)).reduce((a, b) => tf.add(a, b)) as tf.Scalar);
     try {
       for (let i = 0; i < warmup; i++) {
         optimizer.applyGradients(grads);
