@@ -6,6 +6,7 @@
  * are tfjs's in both cases.
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkNumber } from "./validate.js";
 
 /** The kernel name of the fused Adam update (inputs value, gradient, m, v, accBeta1, accBeta2). */
 export const ADAM_UPDATE_KERNEL = "AtlasAdamUpdate";
@@ -80,5 +81,9 @@ class AtlasAdamOptimizer extends tf.AdamOptimizer {
  * optimizer.minimize(() => loss());
  */
 export function adam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?: number): tf.AdamOptimizer {
+  checkNumber("learningRate", learningRate, { above: 0 });
+  checkNumber("beta1", beta1, { min: 0, below: 1 });
+  checkNumber("beta2", beta2, { min: 0, below: 1 });
+  if (epsilon !== undefined) checkNumber("epsilon", epsilon, { above: 0 });
   return new AtlasAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }

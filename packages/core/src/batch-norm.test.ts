@@ -67,8 +67,12 @@ describe("batchNormTraining without an AtlasBatchNormGrad kernel (tfjs's own pat
     const g = tf.ones([3]) as tf.Tensor1D;
     expect(() => batchNormTraining(tf.zeros([3]), g, g, 1e-3)).toThrow(InvalidArgumentError);
     expect(() => batchNormTraining(tf.zeros([3]), g, g, 1e-3)).toThrow(/x: expected rank ≥ 2/);
-    expect(() => batchNormTraining(x, tf.ones([4]) as tf.Tensor1D, g, 1e-3)).toThrow(/gamma: expected shape \[3\]/);
+    const g4 = tf.ones([4]) as tf.Tensor1D;
+    expect(() => batchNormTraining(x, g4, g4, 1e-3)).toThrow(/x: expected 4 channels in its last axis/);
+    expect(() => batchNormTraining(x, tf.ones([1, 3]) as unknown as tf.Tensor1D, g, 1e-3)).toThrow(/gamma/);
     expect(() => batchNormTraining(x, g, tf.ones([1, 3]) as unknown as tf.Tensor1D, 1e-3)).toThrow(/beta: expected shape \[3\]/);
+    expect(() => batchNormTraining(tf.zeros([2, 3], "int32"), g, g, 1e-3)).toThrow(/x/);
+    g4.dispose();
     expect(() => batchNormTraining(x, g, g, 0)).toThrow(/epsilon: expected a positive finite number/);
     tf.dispose([x, g]);
   });

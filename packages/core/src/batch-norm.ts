@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, describeValue } from "./errors.js";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, checkString, checkTensor } from "./validate.js";
 
 /** The kernel name of the fused batch-norm gradient (inputs x, dy, mean, variance, scale). */
 export const BATCH_NORM_GRAD_KERNEL = "AtlasBatchNormGrad";
@@ -43,11 +44,13 @@ export function fusedBatchNormGradActive(): boolean {
  * const { y, mean, variance } = batchNormTraining(x, gamma, beta, 1e-3);
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
-  const channels = x.shape[x.rank - 1];
+  checkTensor("x", x, { dtypes: ["float32"] });
+  checkTensor("gamma", gamma, { rank: 1, dtypes: ["float32"] });
+  checkTensor("beta", beta, { dtypes: ["float32"] });
+  const channels = gamma.shape[0]!;
+  if (beta.rank !== 1 || beta.shape[0] !== channels) throw new InvalidArgumentError("beta", `expected shape [${channels}] (gamma's), got [${beta.shape.join(", ")}]`);
   if (x.rank < 2) throw new InvalidArgumentError("x", `expected rank ≥ 2 (channels last), got shape [${x.shape.join(", ")}]`);
-  for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
-    if (t.rank !== 1 || t.shape[0] !== channels) throw new InvalidArgumentError(name, `expected shape [${channels}] (x's channels), got [${t.shape.join(", ")}]`);
-  }
+  if (x.shape[x.rank - 1] !== channels) throw new InvalidArgumentError("x", `expected ${channels} channels in its last axis (gamma's and beta's length), got shape [${x.shape.join(", ")}]`);
   if (typeof epsilon !== "number" || !(epsilon > 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError("epsilon", `expected a positive finite number, got ${describeValue(epsilon)}`);
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const forward = (input: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D): BatchNormTrainingResult => {
@@ -147,6 +150,13 @@ function atlasBatchNormalizationClass(): new (args?: BatchNormArgs) => tf.layers
   return layerClass;
 }
 
+/** The options tfjs-layers' BatchNormalization takes (its own and every layer's). */
+const BATCH_NORM_ARGS = [
+  "axis", "momentum", "epsilon", "center", "scale", "betaInitializer", "gammaInitializer", "movingMeanInitializer", "movingVarianceInitializer",
+  "betaConstraint", "gammaConstraint", "betaRegularizer", "gammaRegularizer",
+  "inputShape", "batchInputShape", "batchSize", "dtype", "name", "trainable", "weights", "inputDType",
+] as const;
+
 /**
  * A batch-normalisation layer: `tf.layers.batchNormalization(args)` whose training step, on a
  * backend with Atlas's fused batch-norm gradient (webgpu), differentiates in one kernel instead of
@@ -156,6 +166,13 @@ function atlasBatchNormalizationClass(): new (args?: BatchNormArgs) => tf.layers
  * model.add(batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
  */
 export function batchNormalization(args: BatchNormArgs = {}): tf.layers.Layer {
+  checkOptions("args", args, BATCH_NORM_ARGS);
+  if (args.axis !== undefined) checkInteger("args.axis", args.axis);
+  if (args.momentum !== undefined) checkNumber("args.momentum", args.momentum, { min: 0, max: 1 });
+  if (args.epsilon !== undefined) checkNumber("args.epsilon", args.epsilon, { above: 0 });
+  if (args.center !== undefined) checkBoolean("args.center", args.center);
+  if (args.scale !== undefined) checkBoolean("args.scale", args.scale);
+  if (args.name !== undefined) checkString("args.name", args.name);
   const Layer = atlasBatchNormalizationClass();
   return new Layer(args);
 }
