@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, Rng, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, describeValue, toRng, type RngLike } from "@atlas/core";
+import { InvalidArgumentError, Rng, adam, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, describeValue, toRng, type RngLike } from "@atlas/core";
 import { AwaeGan, type TailStatistics } from "./awae-gan.js";
 import { chartBalanceDivergence, discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
 import { checkBatch, checkFiniteTensor } from "./check.js";
@@ -140,8 +140,8 @@ export class AwaeGanTrainer {
     const lr = checkNumber("options.learningRate", options.learningRate ?? 2e-4, { above: 0 });
     const dlr = checkNumber("options.discriminatorLearningRate", options.discriminatorLearningRate ?? 1e-4, { above: 0 });
     this.rng = toRng(options.seed ?? 0, "options.seed");
-    this.optimizer = tf.train.adam(lr, beta1, beta2);
-    this.discriminatorOptimizer = tf.train.adam(dlr, beta1, beta2);
+    this.optimizer = adam(lr, beta1, beta2);
+    this.discriminatorOptimizer = adam(dlr, beta1, beta2);
     this.aeVars = variablesOf(model.encoderDecoderModels);
     this.discVars = variablesOf(model.nets.discriminators);
   }

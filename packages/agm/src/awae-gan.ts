@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {
+  batchNormalization,
   InvalidArgumentError,
   ShapeMismatchError,
   checkAllocation,
@@ -229,7 +230,7 @@ class LayerFactory {
     return tf.layers.dense({ units, useBias, kernelInitializer: this.init(), name });
   }
   bn(name: string): tf.layers.Layer {
-    return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
+    return batchNormalization({ momentum: 0.9, epsilon: 1e-5, name });
   }
   swish(name: string): tf.layers.Layer {
     // tfjs-layers ≥ 4.x ships the 'swish' activation: x · sigmoid(x).

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {
+  adam,
   joinPath,
   InvalidArgumentError,
   checkInteger,
@@ -193,7 +194,7 @@ export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: Tra
   await checkCheckpointDir(options.checkpointDir);
   const table = await toSampleTable("data", data, model.dataShape);
   const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = adam(learningRate);
   const vars = model.allModels.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   const { charts: m, latentDim: d } = model;
   const ckDir = options.checkpointDir;

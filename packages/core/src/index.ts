@@ -68,6 +68,8 @@ export {
   ATLAS_KERNEL_BACKENDS,
   type AtlasKernelOptions,
 } from "./kernels/registry.js";
+export { adam, fusedAdamActive, ADAM_UPDATE_KERNEL } from "./adam.js";
+export { batchNormalization, batchNormTraining, fusedBatchNormGradActive, BATCH_NORM_GRAD_KERNEL, type BatchNormTrainingResult } from "./batch-norm.js";
 export {
   saveModel,
   loadModel,

@@ -4,6 +4,7 @@
  * for the GTN MNIST autoencoder.
  */
 import * as tf from "@tensorflow/tfjs";
+import { batchNormalization } from "./batch-norm.js";
 import { InvalidArgumentError, describeValue } from "./errors.js";
 import { type RngLike, toRng } from "./rng.js";
 import { checkModelSize } from "./capacity.js";
@@ -183,9 +184,9 @@ function addActivation(
   bn: { momentum?: number; epsilon?: number } = {},
 ): void {
   const act = activationLayer(activation, alpha);
-  if (batchNorm && order === "before-activation") model.add(tf.layers.batchNormalization({ axis: -1, ...bn }));
+  if (batchNorm && order === "before-activation") model.add(batchNormalization({ axis: -1, ...bn }));
   if (act) model.add(act);
-  if (batchNorm && order === "after-activation") model.add(tf.layers.batchNormalization({ axis: -1, ...bn }));
+  if (batchNorm && order === "after-activation") model.add(batchNormalization({ axis: -1, ...bn }));
 }
 
 function checkOptionsObject(options: unknown, keys: readonly string[]): void {
@@ -368,7 +369,7 @@ export function convEncoder(options: ConvEncoderOptions): tf.Sequential {
   if (options.latentDim !== undefined) {
     model.add(tf.layers.flatten());
     model.add(tf.layers.dense({ units: options.latentDim, ...initializers(s.init, seeds, h * w * c) }));
-    if (options.latentBatchNorm) model.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+    if (options.latentBatchNorm) model.add(batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
     const act = activationLayer(latentActivation, s.alpha);
     if (act) model.add(act);
   }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {
+  adam,
   joinPath,
   CorruptFileError,
   InvalidArgumentError,
@@ -249,7 +250,7 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
     const [n, h, w, c] = x.shape;
     const { encoder, decoder } = gtnMnistAutoencoder({ latentDim, imageShape: [h, w, c], seed: rng.fork() });
     const ae = new LatentAutoencoder(encoder, decoder, latentDim, [h, w, c]);
-    const optimizer = tf.train.adam(learningRate);
+    const optimizer = adam(learningRate);
     let trained = false;
     const weights = [...encoder.trainableWeights, ...decoder.trainableWeights].map((v) => v.read());
     try {

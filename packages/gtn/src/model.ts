@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {
+  adam,
   joinPath,
   CorruptFileError,
   checkAllocation,
@@ -515,7 +516,7 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
     seed: rng.fork(),
     name: "gtn_h",
   });
-  const optimizer = tf.train.adam(architecture.learningRate);
+  const optimizer = adam(architecture.learningRate);
   let best: tf.Tensor[] | null = null;
   const loopSeed = rng.fork();
   let history: TrainHistory;

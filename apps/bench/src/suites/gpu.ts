@@ -1,6 +1,6 @@
 /**
  * Suite `gpu`: the workloads a GPU should make fast (suites/gpu/workloads.ts) — the GTN App. F
- * autoencoder step at batch 128 and 1024, the AWAE-GAN step at the paper's widths m = 1, 4, 8 at
+ * autoencoder step at batch 128 and 1024, a batch-norm layer's training gradient (bn-grad), the AWAE-GAN step at the paper's widths m = 1, 4, 8 at
  * batch 100, and a geodesic build's curve-length decoding — in samples/s, on any backend, with
  * Atlas's and the stock kernels, beside the same workloads in PyTorch (CUDA when present).
  *
@@ -119,7 +119,7 @@ function toBenchRows(rows: readonly GpuRow[]): BenchRow[] {
 
 export const gpuSuite: BenchSuite = {
   name: "gpu",
-  description: "GPU workloads: GTN App. F AE step (batch 128, 1024), AWAE-GAN paper widths m = 1, 4, 8 (batch 100), geodesic curve-length decoding; ratios vs PyTorch",
+  description: "GPU workloads: GTN App. F AE step (batch 128, 1024), a batch-norm layer's gradient, AWAE-GAN paper widths m = 1, 4, 8 (batch 100), geodesic curve-length decoding; ratios vs PyTorch",
   async run(ctx): Promise<SuiteResult> {
     const o = ctx.options;
     const names = list(o.workloads, GPU_WORKLOAD_NAMES, GPU_WORKLOAD_NAMES, "workloads");

@@ -247,6 +247,33 @@ const entries = [
   ),
   entry<Fx>("core.atlasKernelsRegistered", () => [c("backendName", K.name(false), "wasm")], (a) => core.atlasKernelsRegistered(a[0] as string)),
   entry<Fx>("core.atlasKernelNames", () => [c("backendName", K.name(false), "wasm")], (a) => core.atlasKernelNames(a[0] as string)),
+  entry<Fx>("core.fusedBatchNormGradActive", () => [], () => core.fusedBatchNormGradActive()),
+  entry<Fx>("core.fusedAdamActive", () => [], () => core.fusedAdamActive()),
+  entry<Fx>(
+    "core.adam",
+    () => [c("learningRate", K.num({ above: 0, optional: true }), 1e-3), c("beta1", K.num({ min: 0, below: 1, optional: true }), 0.9), c("beta2", K.num({ min: 0, below: 1, optional: true }), 0.999), c("epsilon", K.num({ above: 0, optional: true }), 1e-7)],
+    // the optimizer owns two scalar variables (β1ᵗ, β2ᵗ): freed here
+    (a) => core.adam(a[0] as number, a[1] as number, a[2] as number, a[3] as number).dispose(),
+  ),
+  entry<Fx>(
+    "core.batchNormalization",
+    () => [s("args", opts({ axis: K.int({ optional: true }), momentum: K.num({ min: 0, max: 1, optional: true }), epsilon: K.num({ above: 0, optional: true }), center: K.bool(), scale: K.bool(), name: K.str(true) }), () => ({ momentum: 0.9 }))],
+    (a) => core.batchNormalization(a[0] as Parameters<typeof core.batchNormalization>[0]),
+  ),
+  entry<Fx>(
+    "core.batchNormTraining",
+    () => [
+      s("x", K.tensor({ inner: [3], make: (n) => tf.ones([n, 3]), minRows: 1 }), (own) => own(tf.tensor2d([1, 2, 3, 4, 5, 7], [2, 3]))),
+      s("gamma", K.custom("gamma", () => [bad.reject("null", null), bad.reject("number", 3), bad.reject("array", [1, 1, 1])]), (own) => own(tf.ones([3]))),
+      s("beta", K.custom("beta", () => [bad.reject("null", null), bad.reject("string", "b")]), (own) => own(tf.zeros([3]))),
+      c("epsilon", K.num({ above: 0 }), 1e-3),
+    ],
+    (a) => {
+      const r = core.batchNormTraining(a[0] as tf.Tensor, a[1] as tf.Tensor1D, a[2] as tf.Tensor1D, a[3] as number);
+      tf.dispose([r.y, r.mean, r.variance]);
+    },
+    { passesNonFinite: "x's values are data: non-finite values give non-finite outputs, as tfjs's batchNorm" },
+  ),
 
   // files
   entry<Fx>("core.saveModel", (fx) => [s("dir", K.dir("write", paths(fx)), () => fx.sc.fresh("save-model")), s("model", K.custom("model", () => [bad.reject("null", null), bad.reject("{}", {}), bad.reject("string", "m")]), (own) => own(tinyMlp()))], (a) => core.saveModel(a[0] as string, a[1] as tf.LayersModel), {

@@ -9,6 +9,10 @@ import { makeConv2DBackpropInput } from "./conv2d-backprop-input.js";
 import { makeTile } from "./tile.js";
 import { makeWebGpuConv2DBackpropFilter } from "./webgpu/conv2d-backprop-filter.js";
 import { makeWebGpuConv2DBackpropInput } from "./webgpu/conv2d-backprop-input.js";
+import { makeWebGpuBatchNormGrad } from "./webgpu/batch-norm-grad.js";
+import { BATCH_NORM_GRAD_KERNEL } from "../batch-norm.js";
+import { makeWebGpuAdamUpdate } from "./webgpu/adam-update.js";
+import { ADAM_UPDATE_KERNEL } from "../adam.js";
 import { checkOptions, checkString } from "../validate.js";
 
 /**
@@ -25,7 +29,11 @@ export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu", "webgpu"
  * `Tile` (block copies; batch normalisation's gradient tiles to the activation shape) only on wasm,
  * whose stock `Tile` indexes every output element on its own. On webgpu, WGSL implicit-GEMM
  * kernels for both convolution gradients (kernels/webgpu/); they hand the cases they do not cover
- * (NCHW, non-float32) to the stock kernel, passed to `make` as `stockKernel`.
+ * (NCHW, non-float32) to the stock kernel, passed to `make` as `stockKernel`. Also on webgpu
+ * `AtlasBatchNormGrad`, a kernel of Atlas's own (no stock one): the whole backward pass of a
+ * training-mode batch-norm layer in two passes over the data, which core's `batchNormalization`
+ * layer differentiates through while it is registered (batch-norm.ts), and `AtlasAdamUpdate`, one
+ * variable's Adam step in 3 dispatches instead of ~14, which core's `adam()` uses (adam.ts).
  */
 const FACTORIES: ReadonlyArray<{
   name: string;
@@ -35,6 +43,8 @@ const FACTORIES: ReadonlyArray<{
   { name: "Conv2DBackpropFilter", make: (b, s) => (b === "webgpu" ? makeWebGpuConv2DBackpropFilter(s) : makeConv2DBackpropFilter(b)), backends: ["wasm", "cpu", "webgpu"] },
   { name: "Conv2DBackpropInput", make: (b, s) => (b === "webgpu" ? makeWebGpuConv2DBackpropInput(s) : makeConv2DBackpropInput(b)), backends: ["wasm", "webgpu"] },
   { name: "Tile", make: makeTile, backends: ["wasm"] },
+  { name: BATCH_NORM_GRAD_KERNEL, make: () => makeWebGpuBatchNormGrad(), backends: ["webgpu"] },
+  { name: ADAM_UPDATE_KERNEL, make: () => makeWebGpuAdamUpdate(), backends: ["webgpu"] },
 ];
 
 /** The names of the kernels Atlas registers on `backendName` (`'wasm'`, `'cpu'` or `'webgpu'`). */
@@ -95,7 +105,8 @@ function checkBackendName(backendName: unknown): string {
  * Register Atlas's kernels on a backend, replacing the stock kernel where there is one: on wasm
  * `Conv2DBackpropFilter` (which wasm lacks) and `Conv2DBackpropInput` (stock is a plain loop), both
  * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`;
- * on webgpu both convolution gradients as WGSL implicit matrix products. Idempotent. On `'webgpu'`
+ * on webgpu both convolution gradients as WGSL implicit matrix products, and the fused batch-norm
+ * gradient `AtlasBatchNormGrad` and Adam's update `AtlasAdamUpdate`. Idempotent. On `'webgpu'`
  * it registers nothing (returns `[]`) until `@tensorflow/tfjs-backend-webgpu` has been imported;
  * `initBackend()` calls it after loading a backend.
  *

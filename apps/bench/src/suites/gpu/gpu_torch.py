@@ -2,7 +2,7 @@
 workloads with the same networks, on CUDA when present, else the CPU. Prints one JSON object:
 {"device", "version", "rows": [{workload, msPerStep, batch, steps, note}]}.
 
-Usage: python3 gpu_torch.py [--device cuda|cpu] [--workloads ae-128,ae-1024,awae-m1,awae-m4,awae-m8,geodesic-decode]
+Usage: python3 gpu_torch.py [--device cuda|cpu] [--workloads ae-128,ae-1024,bn-grad,adam-ae,awae-m1,awae-m4,awae-m8,geodesic-decode]
                             [--steps N] [--warmup N] [--quick] [--threads N]
 
 Networks (as Atlas builds them):
@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-p.add_argument("--workloads", default="ae-128,ae-1024,awae-m1,awae-m4,awae-m8,geodesic-decode")
+p.add_argument("--workloads", default="ae-128,ae-1024,bn-grad,adam-ae,awae-m1,awae-m4,awae-m8,geodesic-decode")
 p.add_argument("--steps", type=int, default=0)
 p.add_argument("--warmup", type=int, default=2)
 p.add_argument("--quick", action="store_true")
@@ -189,6 +189,50 @@ def geodesic(steps, warmup, quick):
     return ms * 4096 / points, 4096, f"{edges} edges x 16 points per run, {ms / 1000:.2f} s a run"
 
 
+def bn_grad(steps, warmup):
+    """A batch-norm layer's forward + backward in training (the gpu suite's bn-grad), 100x64x14x14."""
+    bn = nn.BatchNorm2d(64, eps=1e-5, momentum=0.1).to(dev).train()
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(100, 64, 14, 14, generator=g).to(dev).requires_grad_(True)
+    w = torch.randn(100, 64, 14, 14, generator=g).to(dev)
+
+    def step():
+        bn.zero_grad()
+        x.grad = None
+        (bn(x) * w).sum().backward()
+        return x.grad.sum()
+
+    for _ in range(warmup):
+        step().item()
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        s = step()
+    s.item()
+    sync()
+    ms = (time.perf_counter() - t0) * 1000 / steps
+    return ms, 100, "BatchNorm2d(64) forward + backward, 100x64x14x14"
+
+
+def adam_ae(steps, warmup):
+    """Adam's update alone of the App. F autoencoder's weights (the gpu suite's adam-ae)."""
+    enc, dec = ae_nets()
+    params = [p for p in list(enc.parameters()) + list(dec.parameters())]
+    g = torch.Generator().manual_seed(6)
+    for p in params:
+        p.grad = (torch.randn(p.shape, generator=g) * 1e-2).to(dev)
+    opt = torch.optim.Adam(params, lr=1e-3, foreach=False)
+    for _ in range(warmup):
+        opt.step()
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        opt.step()
+    sync()
+    ms = (time.perf_counter() - t0) * 1000 / steps
+    return ms, 1, f"{len(params)} parameters, torch.optim.Adam(foreach=False)"
+
+
 rows = []
 for w in [s for s in args.workloads.split(",") if s]:
     if w.startswith("ae-"):
@@ -197,6 +241,12 @@ for w in [s for s in args.workloads.split(",") if s]:
     elif w.startswith("awae-m"):
         steps = args.steps or (1 if args.quick else 5)
         res = awae(int(w[6:]), steps, args.warmup)
+    elif w == "bn-grad":
+        steps = args.steps or (3 if args.quick else 20)
+        res = bn_grad(steps, args.warmup)
+    elif w == "adam-ae":
+        steps = args.steps or (3 if args.quick else 20)
+        res = adam_ae(steps, args.warmup)
     elif w == "geodesic-decode":
         steps = args.steps or (1 if args.quick else 3)
         res = geodesic(steps, args.warmup, args.quick)

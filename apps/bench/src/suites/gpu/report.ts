@@ -28,7 +28,7 @@ export function torchRows(result: TorchResult): GpuRow[] {
     steps: r.steps,
     msPerStep: r.msPerStep,
     throughput: (r.batch * 1000) / r.msPerStep,
-    unit: r.workload === "geodesic-decode" ? "decoded points" : "samples",
+    unit: r.workload === "geodesic-decode" ? "decoded points" : r.workload === "adam-ae" ? "updates" : "samples",
     ...(r.note ? { note: r.note } : {}),
   }));
 }

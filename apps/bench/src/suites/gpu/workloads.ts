@@ -8,6 +8,11 @@
  * - `awae-m1`, `awae-m4`, `awae-m8`: one `AwaeGanTrainer.step` of the AGM paper's AWAE-GAN at the
  *   paper's widths (`paperAwaeGanOptions(m)`: h = 128, 64, 48) at batch 100; an MNIST epoch is 600
  *   such steps.
+ * - `bn-grad`: one batch-norm layer (core's `batchNormalization`, as the AWAE-GAN and the AE's latent
+ *   use it) in training, forward + backward to x, γ and β, on a 100×14×14×64 activation: Atlas's
+ *   fused `AtlasBatchNormGrad` (webgpu) against tfjs's composed gradient (`--kernels=stock`).
+ * - `adam-ae`: Adam's update alone (core's `adam()`) of the App. F autoencoder's weights with fixed
+ *   gradients: the fused `AtlasAdamUpdate` (webgpu) against tfjs's per-variable chain (`--kernels=stock`).
  * - `geodesic-decode`: the decoding of a geodesic graph build's edge weights — `decodedCurveLengths`
  *   (the routine `buildGeodesicGraph` uses) through the App. F decoder, 16 points per edge,
  *   4096 points per decoder call (the build's defaults); throughput in decoded points per second.
@@ -20,7 +25,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AwaeGanTrainer, createAwaeGan, paperAwaeGanOptions } from "@atlas/agm";
-import { Rng, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
+import { Rng, adam, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
 import { decodedCurveLengths } from "@atlas/geodesic";
 
 /** One measured workload on one backend/kernel variant. */
@@ -68,7 +73,7 @@ function aeWorkload(batch: number): Workload {
     name: `ae-${batch}`,
     async profileStep() {
       const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       const x = tf.tensor4d(new Rng(0).uniformArray(batch * 28 * 28), [batch, 28, 28, 1]);
       const step = async (): Promise<void> => {
         const l = optimizer.minimize(() => tf.losses.meanSquaredError(x, decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor) as tf.Scalar, true)!;
@@ -90,7 +95,7 @@ function aeWorkload(batch: number): Workload {
     steps: [20, 3],
     async run(steps, warmup) {
       const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = adam(1e-3);
       const x = tf.tensor4d(new Rng(0).uniformArray(batch * 28 * 28), [batch, 28, 28, 1]);
       const step = (): tf.Scalar => optimizer.minimize(() => tf.losses.meanSquaredError(x, decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor) as tf.Scalar, true)!;
       try {
@@ -161,6 +166,95 @@ function awaeWorkload(m: 1 | 4 | 8): Workload {
   };
 }
 
+/** A batch-norm layer's training forward + backward (x, γ, β) on a 100×14×14×64 activation. */
+const bnWorkload: Workload = {
+  name: "bn-grad",
+  batch: 100,
+  unit: "samples",
+  describe: "batch-norm layer (core's batchNormalization) in training, forward + backward to x, γ, β, activation 100×14×14×64",
+  steps: [20, 3],
+  async run(steps, warmup) {
+    const shape: [number, number, number, number] = [100, 14, 14, 64];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const rng = new Rng(5);
+    const layer = batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+    const x0 = tf.tensor4d(rng.normalArray(size), shape);
+    const x = tf.variable(x0);
+    x0.dispose();
+    const w = tf.tensor4d(rng.normalArray(size), shape);
+    layer.build(shape);
+    const vars = [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)];
+    // Σ of every gradient: one scalar that depends on all of the step's kernels
+    const step = (): tf.Scalar =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)), vars);
+        return tf.addN([value, ...vars.map((v) => tf.sum(grads[v.name]!))]) as tf.Scalar;
+      });
+    try {
+      for (let i = 0; i < warmup; i++) {
+        const s = step();
+        await s.data();
+        s.dispose();
+      }
+      const t0 = performance.now();
+      let last: tf.Scalar | undefined;
+      for (let i = 0; i < steps; i++) {
+        last?.dispose();
+        last = step();
+      }
+      const check = (await last!.data())[0]!;
+      last!.dispose();
+      const ms = (performance.now() - t0) / steps;
+      if (!Number.isFinite(check)) throw new Error(`non-finite gradient sum ${check}`);
+      return { msPerStep: ms, note: `${tf.getKernel("AtlasBatchNormGrad", tf.getBackend()) ? "fused AtlasBatchNormGrad" : "tfjs's composed gradient"}` };
+    } finally {
+      for (const v of layer.weights) v.dispose();
+      x.dispose();
+      w.dispose();
+    }
+  },
+};
+
+/** Adam's update of the App. F autoencoder's weights (fixed gradients), one update per step. */
+const adamWorkload: Workload = {
+  name: "adam-ae",
+  batch: 1,
+  unit: "updates",
+  describe: "Adam update (core's adam()) of the GTN App. F autoencoder's weights with fixed gradients; throughput in updates/s",
+  steps: [20, 3],
+  async run(steps, warmup) {
+    const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
+    const vars = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+    const rng = new Rng(6);
+    const grads = vars.map((v) => ({ name: v.name, tensor: tf.tensor(rng.normalArray(v.size, 0, 1e-2), v.shape) }));
+    const optimizer = adam(1e-3);
+    // Σ of every variable: one scalar that depends on every update of the step (pairwise adds: an
+    // addN of 14 tensors exceeds WebGPU's default 8 storage buffers per shader stage)
+    const check = (): tf.Scalar => tf.tidy(() => vars.map((v) => tf.sum(v)).reduce((a, b) => tf.add(a, b)) as tf.Scalar);
+    try {
+      for (let i = 0; i < warmup; i++) {
+        optimizer.applyGradients(grads);
+        const c = check();
+        await c.data();
+        c.dispose();
+      }
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) optimizer.applyGradients(grads);
+      const c = check();
+      const total = (await c.data())[0]!;
+      c.dispose();
+      const ms = (performance.now() - t0) / steps;
+      if (!Number.isFinite(total)) throw new Error(`non-finite weights (Σ ${total})`);
+      return { msPerStep: ms, note: `${vars.length} variables; ${tf.getKernel("AtlasAdamUpdate", tf.getBackend()) ? "fused AtlasAdamUpdate" : "tfjs's per-variable chain"}` };
+    } finally {
+      tf.dispose(grads.map((g) => g.tensor));
+      optimizer.dispose();
+      encoder.dispose();
+      decoder.dispose();
+    }
+  },
+};
+
 /** Curve-length decoding of geodesic-graph edges (the build's step 4) through the App. F decoder. */
 const geodesicWorkload: Workload = {
   name: "geodesic-decode",
@@ -202,7 +296,7 @@ const geodesicWorkload: Workload = {
 /** Every workload, by name, in the order they run. */
 // the AWAE-GAN last: at m = 4 and 8 it can exhaust wasm's 4 GB heap, which aborts the wasm module
 // for every later workload of the run
-export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
+export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, adamWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
 
 /** The workload names (for `--workloads=`). */
 export const GPU_WORKLOAD_NAMES: readonly string[] = GPU_WORKLOADS.map((w) => w.name);
