@@ -415,6 +415,30 @@ const entries = [
     () => [s("options", opts({ latentDim: K.int({ min: 1, size: true }), imageShape: K.shape({ optional: true }), init: K.oneOf(["glorot", "he", "torch"]), seed: K.seed(), latentBatchNorm: K.bool() }, ["latentDim"]), () => ({ latentDim: 2, imageShape: [8, 8, 1] }))],
     (a) => core.gtnMnistAutoencoder(a[0] as core.GtnAutoencoderOptions),
   ),
+  // the worker seam of the thread pools: a spawned thread is terminated before the call returns
+  entry<Fx>(
+    "core.spawnWorker",
+    () => [
+      c("body", K.str(), "Atomics.store(new Int32Array(workerData), 0, 1);"),
+      s("workerData", K.custom("workerData", () => [bad.reject("a function", () => 1), bad.reject("an object holding a function", { f: () => 1 }), bad.reject("a symbol", Symbol("s"))]), () => new SharedArrayBuffer(4)),
+      c("name", K.name(false), "atlas-harness"),
+    ],
+    async (a) => {
+      const w = core.spawnWorker(a[0] as string, a[1], a[2] as string);
+      await w?.terminate();
+      return w?.kind ?? "none";
+    },
+  ),
+  entry<Fx>(
+    "core.atomicsWait",
+    () => [
+      s("array", K.custom("array", () => [bad.reject("an Int32Array over an ArrayBuffer (not shared)", new Int32Array(2)), bad.reject("a Float32Array", new Float32Array(new SharedArrayBuffer(8))), bad.reject("an empty shared Int32Array", new Int32Array(new SharedArrayBuffer(0))), bad.reject("number[]", [0, 0]), bad.reject("null", null), bad.reject("undefined", undefined)]), () => new Int32Array(new SharedArrayBuffer(8))),
+      c("index", K.int({ min: 0, max: 1 }), 1),
+      c("value", K.int({ min: -(2 ** 31), max: 2 ** 31 - 1 }), 0),
+      c("timeoutMs", K.num({ min: 0 }), 1),
+    ],
+    (a) => core.atomicsWait(a[0] as Int32Array, a[1] as number, a[2] as number, a[3] as number),
+  ),
 ];
 
 void flat;
@@ -433,8 +457,6 @@ const pe: PackageEntries<Fx> = {
     FileStoreError: "error class (of file stores)",
     UnsupportedError: "error class",
     "Rng#normalUnchecked": "private (TypeScript)",
-    spawnWorker: "not covered yet: the worker seam of the thread pools (96ddc37), takes a worker's source text",
-    atomicsWait: "not covered yet: the worker seam of the thread pools (96ddc37), blocks on a shared Int32Array",
   },
 };
 export default pe;
