@@ -22,6 +22,7 @@ import {
   saveOptimizer,
   toRng,
   trainLoop,
+  resolveSavedDir,
   writeDirAtomic,
   type Dataset,
   type RngLike,
@@ -184,10 +185,12 @@ export class LatentAutoencoder {
   /** Load an autoencoder saved by {@link LatentAutoencoder.save}. */
   static async load(dir: string): Promise<LatentAutoencoder> {
     checkPath("dir", dir);
-    const encoder = await loadModel(joinPath(dir, "encoder"));
+    // core's recovery rule: a save killed between its renames left the complete version beside `dir`
+    const root = await resolveSavedDir("dir", dir);
+    const encoder = await loadModel(joinPath(root, "encoder"));
     let decoder: tf.LayersModel;
     try {
-      decoder = await loadModel(joinPath(dir, "decoder"));
+      decoder = await loadModel(joinPath(root, "decoder"));
     } catch (error) {
       encoder.dispose();
       throw error;

@@ -25,6 +25,7 @@ import {
   toMatrix,
   toRng,
   trainLoop,
+  resolveSavedDir,
   writeDirAtomic,
   type MatrixInput,
   type RngLike,
@@ -260,9 +261,11 @@ export class GTN {
   /** Load a GTN saved by {@link GTN.save}; CorruptFileError when the files do not describe one. */
   static async load(dir: string): Promise<GTN> {
     checkPath("dir", dir);
-    const { json, tensors } = await loadState(joinPath(dir, "gtn"));
+    // core's recovery rule: a save killed between its renames left the complete version beside `dir`
+    const root = await resolveSavedDir("dir", dir);
+    const { json, tensors } = await loadState(joinPath(root, "gtn"));
     for (const t of Object.values(tensors)) t.dispose();
-    const file = joinPath(dir, "gtn", "state.json");
+    const file = joinPath(root, "gtn", "state.json");
     const j = json as Record<string, unknown> | null;
     if (!j || j.format !== GTN_FORMAT) throw new CorruptFileError(file, `not a GTN (expected format '${GTN_FORMAT}')`);
     const d = j.latentDim;
@@ -273,25 +276,30 @@ export class GTN {
       }
       return Float64Array.from(v as number[]);
     };
+    const positive = (v: Float64Array, what: string): Float64Array => {
+      const i = v.findIndex((s) => !(s > 0));
+      if (i >= 0) throw new CorruptFileError(file, `${what}[${i}] must be > 0 (a standard deviation), got ${v[i]}`);
+      return v;
+    };
     const mean = vec(j.mean, "mean");
-    const std = vec(j.std, "std");
+    const std = positive(vec(j.std, "std"), "std");
     let clusters: GtnCluster[] | null = null;
     if (j.clusters !== null) {
       if (!Array.isArray(j.clusters) || j.clusters.length < 1) throw new CorruptFileError(file, "clusters must be null or a non-empty array");
       clusters = j.clusters.map((c: unknown, i: number) => {
         const r = c as Record<string, unknown>;
-        if (typeof r?.weight !== "number" || !(r.weight >= 0)) throw new CorruptFileError(file, `clusters[${i}].weight must be a number ≥ 0`);
-        return { weight: r.weight, mean: vec(r.mean, `clusters[${i}].mean`), std: vec(r.std, `clusters[${i}].std`) };
+        if (typeof r?.weight !== "number" || !Number.isFinite(r.weight) || !(r.weight >= 0)) throw new CorruptFileError(file, `clusters[${i}].weight must be a finite number ≥ 0`);
+        return { weight: r.weight, mean: vec(r.mean, `clusters[${i}].mean`), std: positive(vec(r.std, `clusters[${i}].std`), `clusters[${i}].std`) };
       });
     }
     const a = j.architecture as GtnArchitecture | undefined;
     if (!a || typeof a.hiddenLayers !== "number" || typeof a.width !== "number") throw new CorruptFileError(file, "architecture missing");
-    const h = await loadModel(joinPath(dir, "h"));
+    const h = await loadModel(joinPath(root, "h"));
     const inShape = h.inputs[0]?.shape;
     const outShape = h.outputs[0]?.shape;
     if (inShape?.[1] !== d || outShape?.[1] !== d) {
       h.dispose();
-      throw new CorruptFileError(joinPath(dir, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
+      throw new CorruptFileError(joinPath(root, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
     }
     try {
       return new GTN(h, d, mean, std, clusters, a);

@@ -12,6 +12,7 @@ import {
   loadModel,
   saveModel,
   trainLoop,
+  findSavedDir,
   writeDirAtomic,
   writeFileSynced,
   type Dataset,
@@ -163,7 +164,10 @@ function checkData(name: string, ds: Dataset): void {
 }
 
 /** Read and verify a cached classifier; undefined when there is none. Any mismatch is a CorruptFileError. */
-async function loadCached(dir: string, expect: { id: string; dataset: BuiltinDataset; epochs: number; seed: number; trainingData: string }): Promise<{ model: tf.LayersModel; info: CacheInfo } | undefined> {
+async function loadCached(target: string, expect: { id: string; dataset: BuiltinDataset; epochs: number; seed: number; trainingData: string }): Promise<{ model: tf.LayersModel; info: CacheInfo } | undefined> {
+  // core's recovery rule: a cache write killed between its renames left the complete version beside `target`
+  const dir = await findSavedDir(target);
+  if (dir === null) return undefined;
   const infoPath = joinPath(dir, "info.json");
   let text: string;
   try {
