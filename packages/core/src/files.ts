@@ -173,12 +173,42 @@ export async function saveModel(dir: string | tf.io.IOHandler, model: tf.LayersM
         if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
         if (artifacts.modelInitializer) modelJson.modelInitializer = artifacts.modelInitializer;
         checkWeightsFinite(artifacts.weightSpecs ?? [], weightData, (w, i) => new InvalidArgumentError("model", `weight '${w}' holds ${i}; a model with non-finite weights cannot be saved (it would not load)`));
+        const json = { ...modelJson, [CHECKSUMS_KEY]: weightChecksums(artifacts.weightSpecs ?? [], weightData) };
         await writeFileSynced(joinPath(temp, MODEL_WEIGHTS), new Uint8Array(weightData));
-        await writeFileSynced(joinPath(temp, MODEL_JSON), JSON.stringify(modelJson));
+        await writeFileSynced(joinPath(temp, MODEL_JSON), JSON.stringify(json));
         return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
       }),
     );
   }, { argument: "dir" });
+}
+
+/** The model.json field where saveModel records each weight's checksum (tfjs ignores it). */
+const CHECKSUMS_KEY = "atlasWeightChecksums";
+
+/** The byte length of each weight of a manifest, in order. */
+function weightByteLengths(specs: readonly tf.io.WeightsManifestEntry[]): number[] {
+  return specs.map((spec) => {
+    const size = sizeOf(spec.shape);
+    const q = spec.quantization;
+    return q ? size * (QUANT_BYTES[String(q.dtype)] ?? 0) : size * (DTYPE_BYTES[spec.dtype] ?? 0);
+  });
+}
+
+/** FNV-1a of each weight's bytes by weight name, 8 hex digits each. */
+function weightChecksums(specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  const bytes = new Uint8Array(data);
+  let offset = 0;
+  weightByteLengths(specs).forEach((length, i) => {
+    let h = 0x811c9dc5;
+    for (let b = offset; b < offset + length; b++) {
+      h ^= bytes[b] as number;
+      h = Math.imul(h, 0x01000193);
+    }
+    out[(specs[i] as tf.io.WeightsManifestEntry).name] = (h >>> 0).toString(16).padStart(8, "0");
+    offset += length;
+  });
+  return out;
 }
 
 /**
@@ -310,7 +340,19 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     view.set(c, offset);
     offset += c.byteLength;
   }
-  checkWeightsFinite(specs, weightData, (w, what) => new CorruptFileError(weightFiles.length === 1 ? (weightFiles[0] as string) : jsonFile, `weight '${w}' holds ${what}; the file is corrupt (a model with non-finite weights computes NaN)`));
+  const weightsFile = weightFiles.length === 1 ? (weightFiles[0] as string) : jsonFile;
+  checkWeightsFinite(specs, weightData, (w, what) => new CorruptFileError(weightsFile, `weight '${w}' holds ${what}; the file is corrupt (a model with non-finite weights computes NaN)`));
+  // files saved by saveModel record each weight's checksum: weights altered, or renamed / swapped
+  // with another of the same shape (which tfjs would load into the wrong layer), are refused
+  const recorded = parsed[CHECKSUMS_KEY];
+  if (recorded !== undefined) {
+    if (!isRecord(recorded)) throw new CorruptFileError(jsonFile, `${CHECKSUMS_KEY}: expected an object of per-weight checksums`);
+    const actual = weightChecksums(specs, weightData);
+    for (const [name, sum] of Object.entries(actual)) {
+      if (!(name in recorded)) throw new CorruptFileError(jsonFile, `weight '${name}' is not among the weights the model was saved with (${CHECKSUMS_KEY}); the manifest was edited`);
+      if (recorded[name] !== sum) throw new CorruptFileError(weightsFile, `weight '${name}': checksum mismatch (the weight was altered, or its name swapped with another weight's in ${MODEL_JSON})`);
+    }
+  }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: parsed.modelTopology as tf.io.ModelArtifacts["modelTopology"],
     weightSpecs: specs,
