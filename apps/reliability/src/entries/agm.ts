@@ -54,7 +54,9 @@ const ganConfigKeys = () =>
     {
       charts: K.int({ min: 1, size: true }),
       latentDim: optInt(1, undefined, true),
-      h: optInt(1, undefined, true),
+      // issue 16 item 3: h = 4096 is inside the documented range, but this configuration would have
+      // ~4.5·10⁹ weights (it allocated for 35 s, then broke the wasm backend): refused by size
+      h: K.custom("h", () => [bad.reject("4096 (in range; ~4.5e9 weights for charts 2, latentDim 2, dataShape [4])", 4096), ...optInt(1, undefined, true).bad()]),
       dataShape: K.shape({ optional: true }),
       outputActivation: K.oneOf(["sigmoid", "linear"]),
       seed: K.seed(),
