@@ -494,8 +494,11 @@ export function gtnMnistAutoencoder(options: GtnAutoencoderOptions): { encoder: 
   if (options.latentBatchNorm !== undefined) checkBoolean("options.latentBatchNorm", options.latentBatchNorm);
   const seeds = new Seeds(options.seed);
   const init = checkOneOf("options.init", options.init ?? "torch", ["glorot", "he", "torch"] as const);
-  // both networks' weights (the encoder's dense and the decoder's dense dominate: 2·(H/4)(W/4)·128·d)
-  checkModelSize("options.imageShape", 2 * Math.ceil(imageShape[0] / 4) * Math.ceil(imageShape[1] / 4) * 128 * (latentDim + 1) + 16 * (imageShape[2] * 64 + 64 * 128) * 2, "the autoencoder");
+  // both networks' weights (the encoder's dense and the decoder's dense dominate: 2·(H/4)(W/4)·128·d);
+  // the error names the image shape when even a 1-dimensional latent space is too big, else latentDim
+  const weights = (d: number): number => 2 * Math.ceil(imageShape[0] / 4) * Math.ceil(imageShape[1] / 4) * 128 * (d + 1) + 16 * (imageShape[2] * 64 + 64 * 128) * 2;
+  checkModelSize("options.imageShape", weights(1), "the autoencoder");
+  checkModelSize("options.latentDim", weights(latentDim), "the autoencoder");
   const common = { kernelSize: 4, strides: 2, padding: "same", activation: "relu", init } as const;
   const encoder = convEncoder({
     ...common,

@@ -4,6 +4,7 @@ import {
   CorruptFileError,
   checkAllocation,
   checkArray,
+  checkModelSize,
   checkBoolean,
   checkOptions,
   checkPath,
@@ -420,7 +421,8 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const preset = checkOneOf("options.preset", options.preset ?? "mnist", Object.keys(GTN_PRESETS) as GtnPreset[]);
   const base = GTN_PRESETS[preset];
   const architecture: GtnArchitecture = {
-    hiddenLayers: checkInteger("options.hiddenLayers", options.hiddenLayers ?? base.hiddenLayers, { min: 0 }),
+    // core's mlp allows at most 1000 hidden layers: checked here, before the labelling
+    hiddenLayers: checkInteger("options.hiddenLayers", options.hiddenLayers ?? base.hiddenLayers, { min: 0, max: 1000 }),
     width: checkInteger("options.width", options.width ?? base.width, { min: 1 }),
     batchNorm: options.batchNorm ?? base.batchNorm,
     learningRate: checkNumber("options.learningRate", options.learningRate ?? base.learningRate, { above: 0 }),
@@ -441,6 +443,15 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   if (options.checkpoint) checkInteger("options.checkpoint.every", options.checkpoint.every ?? 1, { min: 1 });
   const rng = toRng(options.seed ?? 0, "options.seed");
   const { n, dim: d } = X;
+  // h is built after the labelling: its size is checked now, before any work (a width of 1e9 was
+  // refused only by mlp(), after the labelling, leaving the labelled tensors behind)
+  const hWeights = (layers: number): number => {
+    const w = architecture.width;
+    if (layers === 0) return d * d + d;
+    return d * w + w + (layers - 1) * (w * w + w) + (architecture.batchNorm ? 4 * w * layers : 0) + w * d + d;
+  };
+  checkModelSize("options.width", hWeights(Math.min(1, architecture.hiddenLayers)), "the GTN's network h");
+  checkModelSize("options.hiddenLayers", hWeights(architecture.hiddenLayers), "the GTN's network h");
 
   // standardisation (the paper standardises before labelling)
   const { mean, std } = options.standardize === false ? { mean: new Float64Array(d), std: new Float64Array(d).fill(1) } : meanStd(X.data, null, n, d);
