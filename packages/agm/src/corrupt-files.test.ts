@@ -191,3 +191,19 @@ describe("Atlas VAE files", () => {
     expect((await loadError(config, loadAtlasVae)).message).toMatch(/config: .*hidden/);
   });
 });
+
+describe("found by the slow bad-input harness (seed 2)", () => {
+  it("epochs are bounded (before: 1e9 trained for ever), an Atlas VAE takes at most 4 data axes, SampleTable names n for too many samples", async () => {
+    const { trainAwaeGan, trainAtlasVae } = await import("./train.js");
+    const { SampleTable } = await import("./data.js");
+    const gan = createAwaeGan({ charts: 2, latentDim: 2, h: 2, dataShape: [4] });
+    const vae = createAtlasVae({ charts: 2, latentDim: 2, dataShape: [4], hidden: [4] });
+    const data = { data: new Float32Array(16), n: 4, dim: 4 };
+    await expect(trainAwaeGan(gan, data, { epochs: 1e9, batchSize: 2 })).rejects.toMatchObject({ argument: "options.epochs" });
+    await expect(trainAtlasVae(vae, data, { epochs: 1e9, batchSize: 2 })).rejects.toMatchObject({ argument: "options.epochs" });
+    gan.dispose();
+    vae.dispose();
+    expect(() => createAtlasVae({ charts: 2, latentDim: 2, dataShape: [2, 2, 2, 2, 2] })).toThrow(/options\.dataShape: expected at most 4 axes/);
+    expect(() => new SampleTable(new Float32Array(4), 1e9, [4])).toThrow(expect.objectContaining({ argument: "n" }));
+  });
+});

@@ -45,7 +45,8 @@ const dataKind = () =>
     ...xKind(2).bad(),
     bad.reject("{ data, n, dim } with NaN", { data: [Number.NaN, 0, 0, 0, 1, 1, 1, 1], n: 2, dim: D }),
     bad.reject("{ data, n, dim } with n too large", { data: [0, 0, 0, 0], n: 3, dim: D }),
-    bad.reject("{ images, shape } of the wrong size", { images: new Float32Array(8), shape: [2, 2, 2, 1] }),
+    // 8 values for a [2, 3, 3, 1] set (18 needed); [2, 2, 2, 1] would be 2 samples of 4 values, valid for dataShape [4]
+    bad.reject("{ images, shape } of the wrong size", { images: new Float32Array(8), shape: [2, 3, 3, 1] }),
     bad.reject("{ images: number[] }", { images: [0, 0], shape: [2, 1] }),
   ]);
 
