@@ -112,7 +112,7 @@ const validator = (name: string, call: (args: unknown[]) => unknown, extra: Slot
     (a) => call(a),
   );
 
-const manifoldOptions = { noise: optNum({ min: 0 }), embedDim: optInt(1, 4096, true), embedSeed: K.seed() };
+const manifoldOptions = { noise: optNum({ min: 0 }), embedDim: optInt(1, 65_536, true), embedSeed: K.seed() };
 
 const synthetic = (name: "swissRoll" | "circle" | "sphere" | "torus" | "uniformSquare" | "disjointUniforms" | "twoRings", options: Record<string, ReturnType<typeof K.int>>) =>
   entry<Fx>(
@@ -359,9 +359,9 @@ const entries = [
   // synthetic sets
   synthetic("swissRoll", manifoldOptions as never),
   synthetic("circle", { ...manifoldOptions, radius: optNum({ above: 0 }) } as never),
-  synthetic("sphere", { ...manifoldOptions, radius: optNum({ above: 0 }), ambientDim: optInt(2, 4096, true) } as never),
+  synthetic("sphere", { ...manifoldOptions, radius: optNum({ above: 0 }), ambientDim: optInt(2, 65_536, true) } as never),
   synthetic("torus", { ...manifoldOptions, majorRadius: optNum({ above: 0 }), minorRadius: optNum({ above: 0 }), sampling: K.oneOf(["area", "angles"]) } as never),
-  synthetic("uniformSquare", { low: optNum(), high: optNum(), dim: optInt(1, 4096, true) } as never),
+  synthetic("uniformSquare", { low: optNum(), high: optNum(), dim: optInt(1, 65_536, true) } as never),
   synthetic("disjointUniforms", { gap: optNum({ min: 0 }), side: optNum({ above: 0 }) } as never),
   synthetic("twoRings", { ...manifoldOptions, radius: optNum({ above: 0 }), linked: K.bool() } as never),
   entry<Fx>("core.cpuCount", () => [], () => core.cpuCount()),
@@ -382,7 +382,7 @@ const entries = [
       (fx) => [
         ...(name === "saveImageGrid" ? [s("path", K.filePath(paths(fx)), () => `${fx.sc.fresh("grid")}.png`)] : []),
         name === "saveImageGrid"
-          ? s("images", K.tensor({ inner: [4, 4, 1], make: (n) => tf.fill([n, 4, 4, 1], 0.5), minRows: 1 }), (own) => own(tf.fill([3, 4, 4, 1], 0.5)))
+          ? s("images", K.tensor({ inner: [4, 4, 1], make: (n) => tf.fill([n, 4, 4, 1], 0.5), minRows: 1, allowInt: true }), (own) => own(tf.fill([3, 4, 4, 1], 0.5)))
           : s("images", pixelsKind, () => pixels(3)),
         s("options", opts({ columns: optInt(1, undefined, true), padding: optInt(0, undefined, true), scale: optInt(1, undefined, true), background: K.custom("background", () => [bad.reject("NaN", Number.NaN), bad.reject("2", 2), bad.reject("[1, 1]", [1, 1]), bad.reject("'white'", "white")]) }), () => ({ columns: 2 })),
       ],
