@@ -98,3 +98,42 @@ describe("model files: names and values checked against saveModel's checksums", 
     (await loadModel(plain)).dispose();
   });
 });
+
+describe("state files: each tensor's checksum is bound to its name", () => {
+  it("two optimizer slots with their names swapped in state.json, or a value altered: CorruptFileError naming tensors.bin and the tensor (before: loaded silently)", async () => {
+    const { loadOptimizer, loadState, saveOptimizer, saveState, STATE_JSON, STATE_TENSORS } = await import("./files.js");
+    const w = tf.variable(tf.tensor([1, -2]));
+    const adam = tf.train.adam(0.1);
+    tf.dispose(adam.minimize(() => w.square().sum() as tf.Scalar, true) ?? []);
+    const dir = path.join(root, "adam");
+    await saveOptimizer(dir, adam);
+    const file = path.join(dir, STATE_JSON);
+    const good = await fs.readFile(file, "utf8");
+    const m = JSON.parse(good) as { tensors: { name: string; shape: number[]; fnv1a: string }[] };
+    expect(m.tensors.every((t) => /^[0-9a-f]{8}$/.test(t.fnv1a))).toBe(true);
+    // Adam's first and second moments of w have the same shape
+    const [a, b] = m.tensors.filter((t) => JSON.stringify(t.shape) === "[2]");
+    [a!.name, b!.name] = [b!.name, a!.name];
+    await fs.writeFile(file, JSON.stringify(m));
+    const fresh = tf.train.adam(0.1); // (holds its two beta-power scalars)
+    const before = tf.memory().numTensors;
+    const err = await loadOptimizer(dir, fresh).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptFileError);
+    expect((err as CorruptFileError).path).toBe(path.join(dir, STATE_TENSORS));
+    expect((err as Error).message).toMatch(/checksum mismatch/);
+    expect(tf.memory().numTensors).toBe(before);
+    // a finite value altered in tensors.bin
+    await fs.writeFile(file, good);
+    const t = tf.tensor([1, 2, 3]);
+    await saveState(path.join(root, "state"), { tensors: { t } });
+    t.dispose();
+    const bin = path.join(root, "state", STATE_TENSORS);
+    const bytes = await fs.readFile(bin);
+    bytes.writeFloatLE(2.5, 4);
+    await fs.writeFile(bin, bytes);
+    await expect(loadState(path.join(root, "state"))).rejects.toThrow(/tensor 't': checksum mismatch/);
+    w.dispose();
+    adam.dispose();
+    fresh.dispose();
+  });
+});

@@ -391,6 +391,25 @@ interface TensorEntry {
   shape: number[];
   byteOffset: number;
   byteLength: number;
+  /**
+   * FNV-1a of the tensor's name (UTF-8), a NUL, then its bytes (8 hex digits): bound to the name, so
+   * names swapped in the manifest are caught. Files written before it existed have none.
+   */
+  fnv1a?: string;
+}
+
+/** FNV-1a over `name`, a NUL byte and `bytes`, as 8 hex digits. */
+function fnv1aHex(name: string, bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of [...new TextEncoder().encode(name), 0]) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193);
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i] as number;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /**
@@ -426,9 +445,9 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
     list.push(t);
     offset += byteLength;
   }
-  let jsonText: string;
+  const manifest = (): string => JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, tensors: entries, totalBytes: offset, json: state.json ?? null, hasJson: state.json !== undefined });
   try {
-    jsonText = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, tensors: entries, totalBytes: offset, json: state.json ?? null, hasJson: state.json !== undefined });
+    manifest(); // checked before any work; written (with the checksums) once the data is
   } catch (error) {
     throw new InvalidArgumentError("state.json", `must be JSON-serialisable: ${(error as Error).message}`, { cause: error });
   }
@@ -441,12 +460,13 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
       }
       const bytes = toUint8(data as Float32Array | Int32Array | Uint8Array);
       if (bytes.byteLength !== entries[i]?.byteLength) throw new InvalidArgumentError(`state.tensors.${entries[i]?.name}`, "tensor data has an unexpected length");
+      (entries[i] as TensorEntry).fnv1a = fnv1aHex((entries[i] as TensorEntry).name, bytes);
       yield bytes;
     }
   }
   await writeDirAtomic(target, async (temp) => {
     await writeFileSynced(joinPath(temp, STATE_TENSORS), chunks());
-    await writeFileSynced(joinPath(temp, STATE_JSON), jsonText);
+    await writeFileSynced(joinPath(temp, STATE_JSON), manifest());
   }, { argument: "dir" });
 }
 
@@ -487,7 +507,8 @@ export async function loadState(dir: string): Promise<LoadedState> {
         `tensor '${e.name}': shape [${shape.join(",")}] ${e.dtype} needs ${byteLength} bytes at offset ${expected}, manifest says ${JSON.stringify(e.byteLength)} at ${JSON.stringify(e.byteOffset)}`,
       );
     }
-    entries.push({ name: e.name, dtype: e.dtype as string, shape, byteOffset: expected, byteLength });
+    if (e.fnv1a !== undefined && (typeof e.fnv1a !== "string" || !/^[0-9a-f]{8}$/.test(e.fnv1a))) throw new CorruptFileError(jsonFile, `tensor '${e.name}': fnv1a must be 8 hex digits, got ${JSON.stringify(e.fnv1a)}`);
+    entries.push({ name: e.name, dtype: e.dtype as string, shape, byteOffset: expected, byteLength, ...(e.fnv1a !== undefined ? { fnv1a: e.fnv1a as string } : {}) });
     expected += byteLength;
   }
   const bin = await readFileOrThrow(binFile);
@@ -502,6 +523,10 @@ export async function loadState(dir: string): Promise<LoadedState> {
     if (values instanceof Float32Array && !allFinite(values)) {
       const at = values.findIndex((v) => !Number.isFinite(v));
       throw new CorruptFileError(binFile, `tensor '${e.name}' holds ${values[at]} at index ${at}; the file is corrupt (non-finite values are never saved)`);
+    }
+    // values altered, or two tensors' names swapped in state.json (which would load them into each other's place)
+    if (e.fnv1a !== undefined && fnv1aHex(e.name, bytes) !== e.fnv1a) {
+      throw new CorruptFileError(binFile, `tensor '${e.name}': checksum mismatch (its bytes were altered, or its name was swapped with another tensor's in ${STATE_JSON})`);
     }
     arrays.push([e, values]);
   }
