@@ -62,6 +62,8 @@ export function resolveAtlasVaeConfig(options: AtlasVaeOptions): AtlasVaeConfig 
   if (!Array.isArray(options.dataShape) || options.dataShape.length === 0) {
     throw new InvalidArgumentError("options.dataShape", `expected a non-empty array of sizes, got ${String(options.dataShape)}`);
   }
+  // at most 4 axes, as the data the trainers and evaluations take (toSampleTable)
+  if (options.dataShape.length > 4) throw new InvalidArgumentError("options.dataShape", `expected at most 4 axes, got ${options.dataShape.length}`);
   const dataShape = options.dataShape.map((s, i) => checkInteger(`options.dataShape[${i}]`, s, { min: 1 }));
   const D = dataShape.reduce((a, b) => a * b, 1);
   checkAllocation("options.dataShape", D, 4);

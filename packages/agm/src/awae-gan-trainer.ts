@@ -6,7 +6,7 @@ import { checkBatch, checkFiniteTensor } from "./check.js";
 
 /** A learning-rate schedule of the AGM paper (Appendix A). */
 export interface AwaeGanSchedule {
-  /** Epochs to train. */
+  /** Epochs to train (at most 100 000). */
   readonly epochs: number;
   /** Mini-batch size. */
   readonly batchSize: number;
@@ -253,7 +253,8 @@ export class AwaeGanTrainer {
 
 /** Check a schedule-like object's fields (partial; defaults from `base`). */
 export function resolveSchedule(options: Partial<AwaeGanSchedule>, base: AwaeGanSchedule): AwaeGanSchedule {
-  const epochs = checkInteger("options.epochs", options.epochs ?? base.epochs, { min: 1 });
+  // an upper bound: 1e9 epochs would train for ever (100 000 is far beyond any schedule of the paper)
+  const epochs = checkInteger("options.epochs", options.epochs ?? base.epochs, { min: 1, max: 100_000 });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? base.batchSize, { min: 2 });
   const learningRate = checkNumber("options.learningRate", options.learningRate ?? base.learningRate, { above: 0 });
   const discriminatorLearningRate = checkNumber("options.discriminatorLearningRate", options.discriminatorLearningRate ?? base.discriminatorLearningRate, { above: 0 });

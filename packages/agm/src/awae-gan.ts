@@ -5,6 +5,7 @@ import {
   ShapeMismatchError,
   checkAllocation,
   checkBoolean,
+  checkModelSize,
   checkChart,
   checkInteger,
   checkOneOf,
@@ -16,6 +17,7 @@ import {
   type Rng,
   type RngLike,
 } from "@atlas/core";
+import { awaeGanWeightCount } from "./awae-gan-size.js";
 import { checkBatch, checkLatent, shapeText } from "./check.js";
 
 /**
@@ -199,6 +201,10 @@ export function resolveAwaeGanConfig(options: AwaeGanOptions): AwaeGanConfig {
       `padding "pytorch" needs images of at least 16×16 (the trunk ends at ⌊H/8⌋ × ⌊W/8⌋, which the heads' stride-2 convolution needs to be ≥ 2), got ${shapeText(dataShape)}`,
     );
   }
+  // a network too large for the backend is refused here, before a weight exists (issue 16: h = 4096
+  // allocated for 35 s, then "memory access out of bounds" broke the wasm backend for the process)
+  const sizeArgument = options.h !== undefined ? "options.h" : options.dataShape !== undefined && charts === 1 ? "options.dataShape" : "options.charts";
+  checkModelSize(sizeArgument, awaeGanWeightCount({ charts, latentDim, h, dataShape, encoderBias }), `the AWAE-GAN (charts ${charts}, latentDim ${latentDim}, h ${h}, dataShape ${shapeText(dataShape)})`);
   return Object.freeze({ charts, latentDim, h, dataShape: Object.freeze(dataShape), outputActivation, padding, encoderBias });
 }
 

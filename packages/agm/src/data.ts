@@ -25,7 +25,9 @@ export class SampleTable {
     checkArray("sampleShape", sampleShape, { minLength: 1, integers: { min: 1 } });
     if (sampleShape.length > 4) throw new InvalidArgumentError("sampleShape", `expected at most 4 axes, got ${sampleShape.length}`);
     const size = sampleShape.reduce((a, b) => a * b, 1);
-    checkAllocation("sampleShape", n * size, 4);
+    // one sample too big names the shape, all of them too big the count
+    checkAllocation("sampleShape", size, 4);
+    checkAllocation("n", n * size, 4);
     if (!(values instanceof Float32Array)) throw new InvalidArgumentError("values", `expected a Float32Array of n × Π sampleShape values, got ${describeValue(values)}`);
     if (values.length !== n * size) throw new ShapeMismatchError("values", `expected n * Π sampleShape = ${n} * ${size} = ${n * size} values, got ${values.length}`);
     checkFinite("values", values);

@@ -15,20 +15,39 @@ interface AgmFileJson {
   config: AwaeGanConfig | AtlasVaeConfig;
   /** Per sub-model (in `allModels` order): its weights' names (moving BN statistics included). */
   models: { name: string; weights: string[] }[];
+  /**
+   * FNV-1a of each tensor's bytes by tensor name (`<model>/<weight>`), so that altered or swapped
+   * tensors of equal shape are refused (files written before it existed have none: not checked).
+   */
+  checksums?: Record<string, string>;
+}
+
+/** FNV-1a over a float32 tensor's bytes, as 8 hex digits. */
+function checksum(values: Float32Array | Int32Array | Uint8Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i] as number;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 async function saveModels(dir: string, kind: Kind, config: object, models: readonly tf.LayersModel[]): Promise<void> {
   const tensors: Record<string, tf.Tensor> = {};
   const manifest: AgmFileJson["models"] = [];
-  models.forEach((model, i) => {
+  const checksums: Record<string, string> = {};
+  for (const [i, model] of models.entries()) {
     const names: string[] = [];
-    model.weights.forEach((w, j) => {
-      tensors[`${i}/${j}`] = w.read();
+    for (const [j, w] of model.weights.entries()) {
+      const t = w.read();
+      tensors[`${i}/${j}`] = t;
+      checksums[`${i}/${j}`] = checksum((await t.data()) as Float32Array);
       names.push(w.originalName);
-    });
+    }
     manifest.push({ name: model.name, weights: names });
-  });
-  const json: AgmFileJson = { format: FORMAT, version: VERSION, kind, config: config as AgmFileJson["config"], models: manifest };
+  }
+  const json: AgmFileJson = { format: FORMAT, version: VERSION, kind, config: config as AgmFileJson["config"], models: manifest, checksums };
   await saveState(dir, { tensors, json });
 }
 
@@ -47,24 +66,38 @@ async function readWeights(
     if (j.version !== VERSION) throw new CorruptFileError(file, `unsupported @atlas/agm model version ${JSON.stringify(j.version)}`);
     if (j.kind !== kind) throw new CorruptFileError(file, `holds a '${String(j.kind)}' model, not a '${kind}'`);
     if (!Array.isArray(j.models)) throw new CorruptFileError(file, "models: expected the list of sub-models");
+    const checksums = j.checksums;
+    if (checksums !== undefined && (checksums === null || typeof checksums !== "object" || Array.isArray(checksums))) throw new CorruptFileError(file, "checksums: expected an object of per-tensor checksums");
     built = target(j.config, file);
     const models = built.models;
     if (models.length !== j.models.length) throw new CorruptFileError(file, `expected ${models.length} sub-models for this config, the file has ${j.models.length}`);
-    models.forEach((sub, i) => {
-      const values = sub.weights.map((w, k) => {
-        const t = tensors[`${i}/${k}`];
-        if (!t) throw new CorruptFileError(file, `sub-model ${sub.name}: weight ${w.originalName} is missing`);
+    // every tensor is checked before any is written into a model
+    const all: tf.Tensor[][] = [];
+    for (const [i, sub] of models.entries()) {
+      const listed = (j.models[i] as { weights?: unknown } | undefined)?.weights;
+      const values: tf.Tensor[] = [];
+      for (const [k, w] of sub.weights.entries()) {
+        const key = `${i}/${k}`;
+        const t = tensors[key];
+        if (!t) throw new CorruptFileError(file, `sub-model ${sub.name}: weight ${w.originalName} (tensor '${key}') is missing`);
+        if (Array.isArray(listed) && listed[k] !== w.originalName) {
+          throw new CorruptFileError(file, `models[${i}].weights[${k}]: the file names tensor '${key}' ${JSON.stringify(listed[k])}, this configuration's weight there is '${w.originalName}'`);
+        }
         const expected = w.shape as number[];
         if (t.shape.length !== expected.length || t.shape.some((s, q) => s !== expected[q])) {
-          throw new CorruptFileError(file, `sub-model ${sub.name}: weight ${w.originalName} has shape [${t.shape.join(", ")}], expected [${expected.join(", ")}]`);
+          throw new CorruptFileError(file, `sub-model ${sub.name}: weight ${w.originalName} (tensor '${key}') has shape [${t.shape.join(", ")}], expected [${expected.join(", ")}]`);
         }
-        return t;
-      });
+        if (checksums !== undefined && checksums[key] !== checksum((await t.data()) as Float32Array)) {
+          throw new CorruptFileError(file, `tensor '${key}' (${sub.name}: ${w.originalName}): checksum mismatch (the tensor was altered, truncated or swapped with another)`);
+        }
+        values.push(t);
+      }
       if (Object.keys(tensors).filter((key) => key.startsWith(`${i}/`)).length !== values.length) {
         throw new CorruptFileError(file, `sub-model ${sub.name}: the file has more weights than the model`);
       }
-      sub.setWeights(values);
-    });
+      all.push(values);
+    }
+    models.forEach((sub, i) => sub.setWeights(all[i] as tf.Tensor[]));
   } catch (error) {
     built?.discard();
     throw error;

@@ -164,7 +164,7 @@ export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: Train
 
 /** Options of {@link trainAtlasVae}. */
 export interface TrainAtlasVaeOptions extends AgmTrainCommonOptions {
-  /** Default 50. */
+  /** Default 50, at most 100 000. */
   epochs?: number;
   /** Default 64. */
   batchSize?: number;
@@ -187,7 +187,7 @@ export interface TrainAtlasVaeOptions extends AgmTrainCommonOptions {
 export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: TrainAtlasVaeOptions = {}): Promise<TrainHistory> {
   if (!(model instanceof AtlasVae)) throw new InvalidArgumentError("model", `expected an AtlasVae, got ${describeValue(model)}`);
   checkCommon(options, ["epochs", "batchSize", "learningRate", "halveAfter"]);
-  const epochs = checkInteger("options.epochs", options.epochs ?? 50, { min: 1 });
+  const epochs = checkInteger("options.epochs", options.epochs ?? 50, { min: 1, max: 100_000 });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 64, { min: 1 });
   const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
   const halveAfter = checkHalveAfter(options.halveAfter ?? []);

@@ -173,12 +173,42 @@ export async function saveModel(dir: string | tf.io.IOHandler, model: tf.LayersM
         if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
         if (artifacts.modelInitializer) modelJson.modelInitializer = artifacts.modelInitializer;
         checkWeightsFinite(artifacts.weightSpecs ?? [], weightData, (w, i) => new InvalidArgumentError("model", `weight '${w}' holds ${i}; a model with non-finite weights cannot be saved (it would not load)`));
+        const json = { ...modelJson, [CHECKSUMS_KEY]: weightChecksums(artifacts.weightSpecs ?? [], weightData) };
         await writeFileSynced(joinPath(temp, MODEL_WEIGHTS), new Uint8Array(weightData));
-        await writeFileSynced(joinPath(temp, MODEL_JSON), JSON.stringify(modelJson));
+        await writeFileSynced(joinPath(temp, MODEL_JSON), JSON.stringify(json));
         return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData }) };
       }),
     );
   }, { argument: "dir" });
+}
+
+/** The model.json field where saveModel records each weight's checksum (tfjs ignores it). */
+const CHECKSUMS_KEY = "atlasWeightChecksums";
+
+/** The byte length of each weight of a manifest, in order. */
+function weightByteLengths(specs: readonly tf.io.WeightsManifestEntry[]): number[] {
+  return specs.map((spec) => {
+    const size = sizeOf(spec.shape);
+    const q = spec.quantization;
+    return q ? size * (QUANT_BYTES[String(q.dtype)] ?? 0) : size * (DTYPE_BYTES[spec.dtype] ?? 0);
+  });
+}
+
+/** FNV-1a of each weight's bytes by weight name, 8 hex digits each. */
+function weightChecksums(specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  const bytes = new Uint8Array(data);
+  let offset = 0;
+  weightByteLengths(specs).forEach((length, i) => {
+    let h = 0x811c9dc5;
+    for (let b = offset; b < offset + length; b++) {
+      h ^= bytes[b] as number;
+      h = Math.imul(h, 0x01000193);
+    }
+    out[(specs[i] as tf.io.WeightsManifestEntry).name] = (h >>> 0).toString(16).padStart(8, "0");
+    offset += length;
+  });
+  return out;
 }
 
 /**
@@ -310,7 +340,19 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     view.set(c, offset);
     offset += c.byteLength;
   }
-  checkWeightsFinite(specs, weightData, (w, what) => new CorruptFileError(weightFiles.length === 1 ? (weightFiles[0] as string) : jsonFile, `weight '${w}' holds ${what}; the file is corrupt (a model with non-finite weights computes NaN)`));
+  const weightsFile = weightFiles.length === 1 ? (weightFiles[0] as string) : jsonFile;
+  checkWeightsFinite(specs, weightData, (w, what) => new CorruptFileError(weightsFile, `weight '${w}' holds ${what}; the file is corrupt (a model with non-finite weights computes NaN)`));
+  // files saved by saveModel record each weight's checksum: weights altered, or renamed / swapped
+  // with another of the same shape (which tfjs would load into the wrong layer), are refused
+  const recorded = parsed[CHECKSUMS_KEY];
+  if (recorded !== undefined) {
+    if (!isRecord(recorded)) throw new CorruptFileError(jsonFile, `${CHECKSUMS_KEY}: expected an object of per-weight checksums`);
+    const actual = weightChecksums(specs, weightData);
+    for (const [name, sum] of Object.entries(actual)) {
+      if (!(name in recorded)) throw new CorruptFileError(jsonFile, `weight '${name}' is not among the weights the model was saved with (${CHECKSUMS_KEY}); the manifest was edited`);
+      if (recorded[name] !== sum) throw new CorruptFileError(weightsFile, `weight '${name}': checksum mismatch (the weight was altered, or its name swapped with another weight's in ${MODEL_JSON})`);
+    }
+  }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: parsed.modelTopology as tf.io.ModelArtifacts["modelTopology"],
     weightSpecs: specs,
@@ -349,6 +391,25 @@ interface TensorEntry {
   shape: number[];
   byteOffset: number;
   byteLength: number;
+  /**
+   * FNV-1a of the tensor's name (UTF-8), a NUL, then its bytes (8 hex digits): bound to the name, so
+   * names swapped in the manifest are caught. Files written before it existed have none.
+   */
+  fnv1a?: string;
+}
+
+/** FNV-1a over `name`, a NUL byte and `bytes`, as 8 hex digits. */
+function fnv1aHex(name: string, bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of [...new TextEncoder().encode(name), 0]) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193);
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i] as number;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /**
@@ -384,9 +445,9 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
     list.push(t);
     offset += byteLength;
   }
-  let jsonText: string;
+  const manifest = (): string => JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, tensors: entries, totalBytes: offset, json: state.json ?? null, hasJson: state.json !== undefined });
   try {
-    jsonText = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, tensors: entries, totalBytes: offset, json: state.json ?? null, hasJson: state.json !== undefined });
+    manifest(); // checked before any work; written (with the checksums) once the data is
   } catch (error) {
     throw new InvalidArgumentError("state.json", `must be JSON-serialisable: ${(error as Error).message}`, { cause: error });
   }
@@ -399,12 +460,13 @@ export async function saveState(dir: string, state: SavedState): Promise<void> {
       }
       const bytes = toUint8(data as Float32Array | Int32Array | Uint8Array);
       if (bytes.byteLength !== entries[i]?.byteLength) throw new InvalidArgumentError(`state.tensors.${entries[i]?.name}`, "tensor data has an unexpected length");
+      (entries[i] as TensorEntry).fnv1a = fnv1aHex((entries[i] as TensorEntry).name, bytes);
       yield bytes;
     }
   }
   await writeDirAtomic(target, async (temp) => {
     await writeFileSynced(joinPath(temp, STATE_TENSORS), chunks());
-    await writeFileSynced(joinPath(temp, STATE_JSON), jsonText);
+    await writeFileSynced(joinPath(temp, STATE_JSON), manifest());
   }, { argument: "dir" });
 }
 
@@ -445,7 +507,8 @@ export async function loadState(dir: string): Promise<LoadedState> {
         `tensor '${e.name}': shape [${shape.join(",")}] ${e.dtype} needs ${byteLength} bytes at offset ${expected}, manifest says ${JSON.stringify(e.byteLength)} at ${JSON.stringify(e.byteOffset)}`,
       );
     }
-    entries.push({ name: e.name, dtype: e.dtype as string, shape, byteOffset: expected, byteLength });
+    if (e.fnv1a !== undefined && (typeof e.fnv1a !== "string" || !/^[0-9a-f]{8}$/.test(e.fnv1a))) throw new CorruptFileError(jsonFile, `tensor '${e.name}': fnv1a must be 8 hex digits, got ${JSON.stringify(e.fnv1a)}`);
+    entries.push({ name: e.name, dtype: e.dtype as string, shape, byteOffset: expected, byteLength, ...(e.fnv1a !== undefined ? { fnv1a: e.fnv1a as string } : {}) });
     expected += byteLength;
   }
   const bin = await readFileOrThrow(binFile);
@@ -460,6 +523,10 @@ export async function loadState(dir: string): Promise<LoadedState> {
     if (values instanceof Float32Array && !allFinite(values)) {
       const at = values.findIndex((v) => !Number.isFinite(v));
       throw new CorruptFileError(binFile, `tensor '${e.name}' holds ${values[at]} at index ${at}; the file is corrupt (non-finite values are never saved)`);
+    }
+    // values altered, or two tensors' names swapped in state.json (which would load them into each other's place)
+    if (e.fnv1a !== undefined && fnv1aHex(e.name, bytes) !== e.fnv1a) {
+      throw new CorruptFileError(binFile, `tensor '${e.name}': checksum mismatch (its bytes were altered, or its name was swapped with another tensor's in ${STATE_JSON})`);
     }
     arrays.push([e, values]);
   }

@@ -18,7 +18,7 @@ export type ImageBatch = tf.Tensor4D | ImagePixels;
 export interface ImageGridOptions {
   /** Images per row (default `⌈√n⌉`). */
   columns?: number;
-  /** Pixels of background between images and around the grid, before scaling (default 2). */
+  /** Pixels of background between images and around the grid, before scaling (default 2, at most 4096). */
   padding?: number;
   /** Integer upscaling factor, nearest neighbour (default 1). */
   scale?: number;
@@ -82,7 +82,7 @@ export function imageGridLayout(n: number, h: number, w: number, options: ImageG
   checkInteger("w", w, { min: 1 });
   checkOptions("options", options, GRID_KEYS);
   const columns = options.columns === undefined ? Math.ceil(Math.sqrt(n)) : checkInteger("options.columns", options.columns, { min: 1 });
-  const padding = checkInteger("options.padding", options.padding ?? 2, { min: 0 });
+  const padding = checkInteger("options.padding", options.padding ?? 2, { min: 0, max: 4096 });
   const scale = checkInteger("options.scale", options.scale ?? 1, { min: 1, max: 64 });
   const cols = Math.min(columns, n);
   const rows = Math.ceil(n / cols);

@@ -338,8 +338,9 @@ export function convEncoder(options: ConvEncoderOptions): tf.Sequential {
       params += k * k * c * units + units + (s.batchNorm ? 4 * units : 0);
       [h, w, c] = [convOut(h, k, s.strides[i] as number, s.padding), convOut(w, k, s.strides[i] as number, s.padding), units];
     });
-    if (options.latentDim !== undefined) params += Math.max(1, h * w * c) * options.latentDim + options.latentDim;
     checkModelSize("options.filters", params, "the conv encoder");
+    // the latent layer's size is the latentDim's doing: named apart
+    if (options.latentDim !== undefined) checkModelSize("options.latentDim", params + Math.max(1, h * w * c) * options.latentDim + options.latentDim, "the conv encoder");
   }
 
   return building(tf.sequential({ name: options.name ?? "conv_encoder" }), (model) => {
@@ -418,7 +419,7 @@ export function convDecoder(options: ConvDecoderOptions): tf.Sequential {
   const [h0, w0] = sizes[0] as [number, number];
   const c0 = scaled(filters[0] as number, s.multiplier);
   {
-    let params = latentDim * h0 * w0 * c0 + h0 * w0 * c0;
+    let params = h0 * w0 * c0 + h0 * w0 * c0;
     let cin = c0;
     filters.forEach((_, i) => {
       const units = i === filters.length - 1 ? outputShape[2] : scaled(filters[i + 1] as number, s.multiplier);
@@ -426,7 +427,9 @@ export function convDecoder(options: ConvDecoderOptions): tf.Sequential {
       params += k * k * units * cin + units + (s.batchNorm ? 4 * units : 0);
       cin = units;
     });
+    // with a 1-dimensional latent space first (the shape's doing), then the latentDim's
     checkModelSize("options.outputShape", params, "the conv decoder");
+    checkModelSize("options.latentDim", params + (latentDim - 1) * h0 * w0 * c0, "the conv decoder");
   }
 
   return building(tf.sequential({ name: options.name ?? "conv_decoder" }), (model) => {
@@ -495,8 +498,11 @@ export function gtnMnistAutoencoder(options: GtnAutoencoderOptions): { encoder: 
   if (options.latentBatchNorm !== undefined) checkBoolean("options.latentBatchNorm", options.latentBatchNorm);
   const seeds = new Seeds(options.seed);
   const init = checkOneOf("options.init", options.init ?? "torch", ["glorot", "he", "torch"] as const);
-  // both networks' weights (the encoder's dense and the decoder's dense dominate: 2·(H/4)(W/4)·128·d)
-  checkModelSize("options.imageShape", 2 * Math.ceil(imageShape[0] / 4) * Math.ceil(imageShape[1] / 4) * 128 * (latentDim + 1) + 16 * (imageShape[2] * 64 + 64 * 128) * 2, "the autoencoder");
+  // both networks' weights (the encoder's dense and the decoder's dense dominate: 2·(H/4)(W/4)·128·d);
+  // the error names the image shape when even a 1-dimensional latent space is too big, else latentDim
+  const weights = (d: number): number => 2 * Math.ceil(imageShape[0] / 4) * Math.ceil(imageShape[1] / 4) * 128 * (d + 1) + 16 * (imageShape[2] * 64 + 64 * 128) * 2;
+  checkModelSize("options.imageShape", weights(1), "the autoencoder");
+  checkModelSize("options.latentDim", weights(latentDim), "the autoencoder");
   const common = { kernelSize: 4, strides: 2, padding: "same", activation: "relu", init } as const;
   const encoder = convEncoder({
     ...common,

@@ -184,3 +184,34 @@ describe("trainLoop checks its checkpoint directory before training", () => {
     expect(seen).toEqual([2, 3]);
   });
 });
+
+describe("found by the slow bad-input harness (seed 2)", () => {
+  it("sizes name the argument that makes them too big", async () => {
+    const { convEncoder, convDecoder } = await import("./nn.js");
+    const { randomOrthonormalMap, uniformSquare } = await import("./datasets/synthetic.js");
+    const { imageGridLayout } = await import("./image.js");
+    const argumentOf = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return (e as InvalidArgumentError).argument;
+      }
+      return "no error";
+    };
+    // before: options.filters / options.outputShape, although the latent layer was the big one
+    expect(argumentOf(() => convEncoder({ inputShape: [8, 8, 1], filters: [2], latentDim: 1e9 }))).toBe("options.latentDim");
+    expect(argumentOf(() => convDecoder({ latentDim: 1e9, outputShape: [8, 8, 1], filters: [2] }))).toBe("options.latentDim");
+    expect(argumentOf(() => convEncoder({ inputShape: [8, 8, 1], filters: [100_000, 100_000], latentDim: 2 }))).toBe("options.filters");
+    // before: "m: expected an integer ≥ 1e9" (a ShapeMismatchError naming both now)
+    expect(() => randomOrthonormalMap(1e9, 4, 0)).toThrow(/m \(4\) must be at least k \(1000000000\)/);
+    // before: named n (the allocation); dim has a documented bound like embedDim (65 536)
+    expect(argumentOf(() => uniformSquare(10, 0, { dim: 1e9 }))).toBe("options.dim");
+    expect(argumentOf(() => imageGridLayout(4, 4, 4, { padding: 1e9 }))).toBe("options.padding");
+  });
+
+  it("trainLoop refuses a size whose permutation cannot be allocated, naming size (before: n)", async () => {
+    const err = await trainLoop({ size: 1e9, batchSize: 2, epochs: 1, step: () => 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).argument).toBe("size");
+  });
+});

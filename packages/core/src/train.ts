@@ -6,7 +6,7 @@ import { statPath } from "./platform/io.js";
 import { dirnamePath, joinPath, resolvePath } from "./platform/paths.js";
 import { Rng, type RngLike, type RngState, toRng } from "./rng.js";
 import { LossQueue, splitStepLosses, type StepLossTensors } from "./train-losses.js";
-import { checkBoolean, checkInteger, checkNumber, checkOptions, checkPath, checkSignal } from "./validate.js";
+import { checkAllocation, checkBoolean, checkInteger, checkNumber, checkOptions, checkPath, checkSignal } from "./validate.js";
 
 /** A step's loss: one number, or several named ones (e.g. `{ d, g }` for adversarial training). */
 export type StepLosses = number | Record<string, number>;
@@ -337,6 +337,8 @@ function checkLoopOptions(o: TrainLoopOptions): { rng: Rng; stepsPerEpoch: numbe
   checkOptions("options", o, LOOP_KEYS);
   if (o.leakCheck !== undefined) checkBoolean("leakCheck", o.leakCheck);
   const size = checkInteger("size", o.size, { min: 1 });
+  // each epoch's order is a permutation of 0…size−1 (an Int32Array)
+  checkAllocation("size", size, 4);
   const batchSize = checkInteger("batchSize", o.batchSize, { min: 1 });
   checkInteger("epochs", o.epochs, { min: 1 });
   if (o.dropLast !== undefined && typeof o.dropLast !== "boolean") throw new InvalidArgumentError("dropLast", `expected a boolean, got ${describeValue(o.dropLast)}`);

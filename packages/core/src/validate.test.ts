@@ -38,6 +38,9 @@ describe("validation helpers", () => {
     expect(() => checkNumber("epsilon", 1, { min: 0, below: 1 })).toThrow("epsilon: expected a number ≥ 0 and < 1, got 1");
     expect(() => checkNumber("lr", Number.NaN)).toThrow("lr: expected a finite number, got NaN");
     expect(() => checkInteger("k", 2.5, { min: 1 })).toThrow("k: expected an integer ≥ 1, got 2.5");
+    // 2^53 + 2 passes Number.isInteger but is not a count anything can hold (before: accepted, e.g. batchSize)
+    expect(() => checkInteger("options.batchSize", 2 ** 53 + 2, { min: 1 })).toThrow(/options\.batchSize: expected an integer of magnitude at most 2\^53 − 1/);
+    expect(checkInteger("seed", 2 ** 53 - 1, { min: 0 })).toBe(2 ** 53 - 1);
     expect(() => checkChart("chart", 2, 2)).toThrow("chart: expected an integer ≥ 0 and ≤ 1, got 2");
     expect(() => checkOneOf("method", "slow", ["scan", "fast"])).toThrow("method: expected one of 'scan', 'fast', got \"slow\"");
     expect(() => checkFinite("x", [1, Number.POSITIVE_INFINITY])).toThrow("x: expected finite values, found Infinity at index 1");

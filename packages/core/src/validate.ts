@@ -70,6 +70,8 @@ export function checkInteger(name: string, value: unknown, bounds: NumberBounds 
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new InvalidArgumentError(name, `expected an integer${Object.keys(bounds).length ? ` ${boundsText(bounds)}` : ""}, got ${describeValue(value)}`);
   }
+  // beyond 2^53 integers are not exact (2^53 + 1 === 2^53): no count, size or index can be one
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(name, `expected an integer of magnitude at most 2^53 − 1 (exactly representable), got ${describeValue(value)}`);
   checkBounds(name, value, "an integer", bounds);
   return value;
 }

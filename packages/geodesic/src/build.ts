@@ -88,6 +88,7 @@ async function dataSource(model: AtlasModel, data: tf.Tensor | MatrixInput): Pro
   const shape = [...model.dataShape];
   const D = shape.reduce((a, b) => a * b, 1);
   if (data instanceof tf.Tensor) {
+    if (data.isDisposed) throw new InvalidArgumentError("data", "the tensor is disposed");
     const s = data.shape;
     const flat = s.length === 2 && s[1] === D;
     const full = s.length === shape.length + 1 && shape.every((v, i) => s[i + 1] === v);

@@ -7,6 +7,7 @@ import {
   joinPath,
   readFileBytes,
   readTextFile,
+  resolveSavedDir,
   writeDirAtomic,
   writeFileSynced,
   type AtlasModel,
@@ -122,8 +123,10 @@ function fail(path: string, msg: string): never {
 /** Read and validate a graph directory written by {@link writeGraph}; checks it fits `model`. */
 export async function readGraph(dir: string, model: AtlasModel): Promise<GraphArrays> {
   if (typeof dir !== "string" || dir.length === 0) throw new InvalidArgumentError("dir", "expected a directory path");
-  const jsonPath = joinPath(dir, "graph.json");
-  const binPath = joinPath(dir, "graph.bin");
+  // core's recovery rule: a save killed between its renames left the complete version beside `dir`
+  const root = await resolveSavedDir("dir", dir);
+  const jsonPath = joinPath(root, "graph.json");
+  const binPath = joinPath(root, "graph.bin");
   let text: string;
   let bin: Uint8Array;
   try {
@@ -213,6 +216,11 @@ export async function readGraph(dir: string, model: AtlasModel): Promise<GraphAr
   expect(a.nodeProj.length === n * r, "nodeProj has the wrong length");
   expect(a.pointStart.length === pointCount + 1 && a.pointStart[pointCount] === n && a.pointNodes.length === n, "point → node index is inconsistent");
   for (const v of a.pointNodes) expect(v >= 0 && v < n, "point → node index out of range");
+  const latentScale = checkLatentScale(jsonPath, m.latentScale, a, d);
+  // crossEdges decides whether A* may use the latent heuristic: it must be what the edges say
+  let crossings = 0;
+  for (let i = 0; i < n; i++) for (let e = a.offsets[i] as number; e < (a.offsets[i + 1] as number); e++) if (a.nodeChart[i] !== a.nodeChart[a.targets[e] as number]) crossings++;
+  if (crossings !== 2 * crossEdges) fail(jsonPath, `crossEdges is ${crossEdges}, but the graph has ${crossings / 2} chart-crossing edges; the file was edited or is damaged`);
   return {
     ...a,
     charts,
@@ -224,7 +232,31 @@ export async function readGraph(dir: string, model: AtlasModel): Promise<GraphAr
     epsilon: m.epsilon,
     pointCount,
     projDim: r,
-    latentScale: m.latentScale === null ? Infinity : m.latentScale,
+    latentScale,
     crossEdges,
   };
+}
+
+/**
+ * The A* heuristic's scale must be what the graph implies — min over in-chart edges of (stored
+ * weight / latent length), as the builder computes it: a larger value makes the heuristic
+ * inadmissible (A* then returns non-optimal paths), so an edited one is refused, not trusted.
+ */
+function checkLatentScale(jsonPath: string, stored: unknown, a: Pick<GraphArrays, "nodeChart" | "nodeLatent" | "offsets" | "targets" | "weights">, d: number): number {
+  if (stored !== null && (typeof stored !== "number" || !Number.isFinite(stored) || stored < 0)) fail(jsonPath, `latentScale must be a finite number ≥ 0 or null, got ${JSON.stringify(stored)}`);
+  let scale = Infinity;
+  const n = a.nodeChart.length;
+  for (let i = 0; i < n; i++) {
+    for (let e = a.offsets[i] as number; e < (a.offsets[i + 1] as number); e++) {
+      const j = a.targets[e] as number;
+      if (a.nodeChart[i] !== a.nodeChart[j]) continue;
+      let s = 0;
+      for (let c = 0; c < d; c++) s += ((a.nodeLatent[i * d + c] as number) - (a.nodeLatent[j * d + c] as number)) ** 2;
+      if (s > 0) scale = Math.min(scale, (a.weights[e] as number) / Math.sqrt(s));
+    }
+  }
+  const value = stored === null ? Infinity : (stored as number);
+  const same = value === scale || (Number.isFinite(scale) && Math.abs(value - scale) <= 1e-9 * scale);
+  if (!same) fail(jsonPath, `latentScale is ${JSON.stringify(stored)}, but the graph's edges give ${Number.isFinite(scale) ? scale : "null (no in-chart edge)"} (min of weight / latent length over in-chart edges); the file was edited or is damaged`);
+  return scale;
 }

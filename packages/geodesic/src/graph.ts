@@ -443,6 +443,7 @@ export class GeodesicGraph {
       return { kind: "point", name, point: checkInteger(name, end, { min: 0, max: a.pointCount - 1 }) };
     }
     if (end instanceof tf.Tensor) {
+      if (end.isDisposed) throw new InvalidArgumentError(name, "the tensor is disposed");
       const D = a.dataDim;
       if (end.size !== D) {
         throw new ShapeMismatchError(name, `expected one data sample of shape [${a.dataShape.join(", ")}] (${D} values), got a tensor [${end.shape.join(", ")}]`);

@@ -23,6 +23,7 @@ import {
   saveOptimizer,
   toRng,
   trainLoop,
+  resolveSavedDir,
   writeDirAtomic,
   type Dataset,
   type RngLike,
@@ -38,7 +39,7 @@ export type ImageInput = Dataset | tf.Tensor4D;
 export interface LatentAutoencoderOptions {
   /** Latent dimension d (the paper: 5 for MNIST). */
   latentDim: number;
-  /** Epochs (default 10). */
+  /** Epochs (default 10, at most 100 000). */
   epochs?: number;
   /** Batch size (default 128). */
   batchSize?: number;
@@ -95,6 +96,9 @@ function checkAutoencoderParts(encoder: unknown, decoder: unknown, latentDim: un
     throw new ShapeMismatchError("decoder", `expected [n, ${d}] → [n, ${img.join(", ")}], got [${dIn?.join(", ")}] → [${dOut?.join(", ")}]`);
   }
 }
+
+/** Most epochs {@link trainLatentAutoencoder} takes (1e9 epochs would train for ever). */
+export const MAX_AUTOENCODER_EPOCHS = 100_000;
 
 const AE_KEYS = ["latentDim", "epochs", "batchSize", "learningRate", "weightDecay", "seed", "onProgress", "checkpoint", "signal"] as const;
 
@@ -185,10 +189,12 @@ export class LatentAutoencoder {
   /** Load an autoencoder saved by {@link LatentAutoencoder.save}. */
   static async load(dir: string): Promise<LatentAutoencoder> {
     checkPath("dir", dir);
-    const encoder = await loadModel(joinPath(dir, "encoder"));
+    // core's recovery rule: a save killed between its renames left the complete version beside `dir`
+    const root = await resolveSavedDir("dir", dir);
+    const encoder = await loadModel(joinPath(root, "encoder"));
     let decoder: tf.LayersModel;
     try {
-      decoder = await loadModel(joinPath(dir, "decoder"));
+      decoder = await loadModel(joinPath(root, "decoder"));
     } catch (error) {
       encoder.dispose();
       throw error;
@@ -231,7 +237,7 @@ export async function trainLatentAutoencoder(images: ImageInput, options: Latent
   checkOptions("options", options, AE_KEYS);
   checkTrainerOptions(options);
   const latentDim = checkInteger("options.latentDim", options.latentDim, { min: 1 });
-  const epochs = checkInteger("options.epochs", options.epochs ?? 10, { min: 1 });
+  const epochs = checkInteger("options.epochs", options.epochs ?? 10, { min: 1, max: MAX_AUTOENCODER_EPOCHS });
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 128, { min: 1 });
   const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
   const weightDecay = checkNumber("options.weightDecay", options.weightDecay ?? 1e-5, { min: 0 });

@@ -5,6 +5,7 @@ import {
   CorruptFileError,
   checkAllocation,
   checkArray,
+  checkModelSize,
   checkBoolean,
   checkOptions,
   checkPath,
@@ -26,6 +27,7 @@ import {
   toMatrix,
   toRng,
   trainLoop,
+  resolveSavedDir,
   writeDirAtomic,
   type MatrixInput,
   type RngLike,
@@ -261,9 +263,11 @@ export class GTN {
   /** Load a GTN saved by {@link GTN.save}; CorruptFileError when the files do not describe one. */
   static async load(dir: string): Promise<GTN> {
     checkPath("dir", dir);
-    const { json, tensors } = await loadState(joinPath(dir, "gtn"));
+    // core's recovery rule: a save killed between its renames left the complete version beside `dir`
+    const root = await resolveSavedDir("dir", dir);
+    const { json, tensors } = await loadState(joinPath(root, "gtn"));
     for (const t of Object.values(tensors)) t.dispose();
-    const file = joinPath(dir, "gtn", "state.json");
+    const file = joinPath(root, "gtn", "state.json");
     const j = json as Record<string, unknown> | null;
     if (!j || j.format !== GTN_FORMAT) throw new CorruptFileError(file, `not a GTN (expected format '${GTN_FORMAT}')`);
     const d = j.latentDim;
@@ -274,25 +278,30 @@ export class GTN {
       }
       return Float64Array.from(v as number[]);
     };
+    const positive = (v: Float64Array, what: string): Float64Array => {
+      const i = v.findIndex((s) => !(s > 0));
+      if (i >= 0) throw new CorruptFileError(file, `${what}[${i}] must be > 0 (a standard deviation), got ${v[i]}`);
+      return v;
+    };
     const mean = vec(j.mean, "mean");
-    const std = vec(j.std, "std");
+    const std = positive(vec(j.std, "std"), "std");
     let clusters: GtnCluster[] | null = null;
     if (j.clusters !== null) {
       if (!Array.isArray(j.clusters) || j.clusters.length < 1) throw new CorruptFileError(file, "clusters must be null or a non-empty array");
       clusters = j.clusters.map((c: unknown, i: number) => {
         const r = c as Record<string, unknown>;
-        if (typeof r?.weight !== "number" || !(r.weight >= 0)) throw new CorruptFileError(file, `clusters[${i}].weight must be a number ≥ 0`);
-        return { weight: r.weight, mean: vec(r.mean, `clusters[${i}].mean`), std: vec(r.std, `clusters[${i}].std`) };
+        if (typeof r?.weight !== "number" || !Number.isFinite(r.weight) || !(r.weight >= 0)) throw new CorruptFileError(file, `clusters[${i}].weight must be a finite number ≥ 0`);
+        return { weight: r.weight, mean: vec(r.mean, `clusters[${i}].mean`), std: positive(vec(r.std, `clusters[${i}].std`), `clusters[${i}].std`) };
       });
     }
     const a = j.architecture as GtnArchitecture | undefined;
     if (!a || typeof a.hiddenLayers !== "number" || typeof a.width !== "number") throw new CorruptFileError(file, "architecture missing");
-    const h = await loadModel(joinPath(dir, "h"));
+    const h = await loadModel(joinPath(root, "h"));
     const inShape = h.inputs[0]?.shape;
     const outShape = h.outputs[0]?.shape;
     if (inShape?.[1] !== d || outShape?.[1] !== d) {
       h.dispose();
-      throw new CorruptFileError(joinPath(dir, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
+      throw new CorruptFileError(joinPath(root, "h", "model.json"), `h must map [n, ${d}] to [n, ${d}]`);
     }
     try {
       return new GTN(h, d, mean, std, clusters, a);
@@ -413,7 +422,8 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   const preset = checkOneOf("options.preset", options.preset ?? "mnist", Object.keys(GTN_PRESETS) as GtnPreset[]);
   const base = GTN_PRESETS[preset];
   const architecture: GtnArchitecture = {
-    hiddenLayers: checkInteger("options.hiddenLayers", options.hiddenLayers ?? base.hiddenLayers, { min: 0 }),
+    // core's mlp allows at most 1000 hidden layers: checked here, before the labelling
+    hiddenLayers: checkInteger("options.hiddenLayers", options.hiddenLayers ?? base.hiddenLayers, { min: 0, max: 1000 }),
     width: checkInteger("options.width", options.width ?? base.width, { min: 1 }),
     batchNorm: options.batchNorm ?? base.batchNorm,
     learningRate: checkNumber("options.learningRate", options.learningRate ?? base.learningRate, { above: 0 }),
@@ -434,6 +444,15 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
   if (options.checkpoint) checkInteger("options.checkpoint.every", options.checkpoint.every ?? 1, { min: 1 });
   const rng = toRng(options.seed ?? 0, "options.seed");
   const { n, dim: d } = X;
+  // h is built after the labelling: its size is checked now, before any work (a width of 1e9 was
+  // refused only by mlp(), after the labelling, leaving the labelled tensors behind)
+  const hWeights = (layers: number): number => {
+    const w = architecture.width;
+    if (layers === 0) return d * d + d;
+    return d * w + w + (layers - 1) * (w * w + w) + (architecture.batchNorm ? 4 * w * layers : 0) + w * d + d;
+  };
+  checkModelSize("options.width", hWeights(Math.min(1, architecture.hiddenLayers)), "the GTN's network h");
+  checkModelSize("options.hiddenLayers", hWeights(architecture.hiddenLayers), "the GTN's network h");
 
   // standardisation (the paper standardises before labelling)
   const { mean, std } = options.standardize === false ? { mean: new Float64Array(d), std: new Float64Array(d).fill(1) } : meanStd(X.data, null, n, d);

@@ -4,7 +4,7 @@ import { checkOptions, checkSameDim, commonExtractor, readFeatures, type Feature
 
 /** Options for {@link kid}. */
 export interface KidOptions {
-  /** Number of random subsets (default 100). */
+  /** Number of random subsets (default 100, at most 1 000 000). */
   subsets?: number;
   /** Rows drawn (without replacement) from each set per subset (default 1000; must not exceed either set). */
   subsetSize?: number;
@@ -34,13 +34,16 @@ export interface KidResult extends Provenance {
  * @example
  * const { mean, std } = kid(realFeatures, fakeFeatures, { subsets: 100, subsetSize: 1000, seed: 0 });
  */
+/** Most subsets {@link kid} draws (each costs a subsetSize² kernel sum; 1e9 would run for ever). */
+const MAX_KID_SUBSETS = 1_000_000;
+
 export function kid(featuresA: FeatureInput, featuresB: FeatureInput, options: KidOptions = {}): KidResult {
   checkOptions("options", options, ["subsets", "subsetSize", "seed"]);
   const a = readFeatures("featuresA", featuresA, { minRows: 2 });
   const b = readFeatures("featuresB", featuresB, { minRows: 2 });
   checkSameDim("featuresA", a.dim, "featuresB", b.dim);
   const extractor = commonExtractor("featuresA", a.extractor, "featuresB", b.extractor);
-  const subsets = checkInteger("subsets", options.subsets ?? 100, { min: 1 });
+  const subsets = checkInteger("subsets", options.subsets ?? 100, { min: 1, max: MAX_KID_SUBSETS });
   const m = checkInteger("subsetSize", options.subsetSize ?? 1000, { min: 2 });
   if (m > a.n) throw new InvalidArgumentError("subsetSize", `expected at most the size of featuresA (${a.n}), got ${m}`);
   if (m > b.n) throw new InvalidArgumentError("subsetSize", `expected at most the size of featuresB (${b.n}), got ${m}`);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { AtlasError, InvalidArgumentError, ShapeMismatchError, initBackend, sphere } from "@atlas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,6 +109,8 @@ describe("trainVqFlow refuses bad input before any work", () => {
     [data, { patience: 2 }, "options.patience"],
     [data, { validation: { data: new Float32Array(3), n: 1, dim: 2 } }, "options.validation.dim"],
     [data, { checkpointDir: "" }, "options.checkpointDir"],
+    // a path under a regular file (this test file): before, stage 1 ran and the error named checkpoint.dir
+    [data, { checkpointDir: `${fileURLToPath(import.meta.url)}/ck` }, "options.checkpointDir"],
     [data, { onProgress: "yes" }, "options.onProgress"],
     [data, { signal: {} }, "options.signal"],
     [data, { halveLearningRateAt: [3, 2] }, "options.halveLearningRateAt"],

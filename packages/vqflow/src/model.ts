@@ -443,6 +443,7 @@ export class VqFlow implements AtlasModel {
     checkChart("chart", chart, this.charts);
     if (!(z instanceof tf.Tensor)) throw new InvalidArgumentError("z", `expected a tf.Tensor2D [n, ${this.latentDim}], got ${describeValue(z)}`);
     if (z.isDisposed) throw new InvalidArgumentError("z", "the tensor is disposed");
+    if (z.dtype !== "float32" && z.dtype !== "int32") throw new InvalidArgumentError("z", `expected a float32 or int32 tensor, got dtype ${z.dtype}`);
     if (z.rank !== 2 || z.shape[1] !== this.latentDim || z.shape[0] < 1) {
       throw new ShapeMismatchError("z", `expected shape [n, ${this.latentDim}] with n ≥ 1, got [${z.shape.join(", ")}]`);
     }

@@ -45,7 +45,8 @@ const dataKind = () =>
     ...xKind(2).bad(),
     bad.reject("{ data, n, dim } with NaN", { data: [Number.NaN, 0, 0, 0, 1, 1, 1, 1], n: 2, dim: D }),
     bad.reject("{ data, n, dim } with n too large", { data: [0, 0, 0, 0], n: 3, dim: D }),
-    bad.reject("{ images, shape } of the wrong size", { images: new Float32Array(8), shape: [2, 2, 2, 1] }),
+    // 8 values for a [2, 3, 3, 1] set (18 needed); [2, 2, 2, 1] would be 2 samples of 4 values, valid for dataShape [4]
+    bad.reject("{ images, shape } of the wrong size", { images: new Float32Array(8), shape: [2, 3, 3, 1] }),
     bad.reject("{ images: number[] }", { images: [0, 0], shape: [2, 1] }),
   ]);
 
@@ -54,7 +55,9 @@ const ganConfigKeys = () =>
     {
       charts: K.int({ min: 1, size: true }),
       latentDim: optInt(1, undefined, true),
-      h: optInt(1, undefined, true),
+      // issue 16 item 3: h = 4096 is inside the documented range, but this configuration would have
+      // ~4.5·10⁹ weights (it allocated for 35 s, then broke the wasm backend): refused by size
+      h: K.custom("h", () => [bad.reject("4096 (in range; ~4.5e9 weights for charts 2, latentDim 2, dataShape [4])", 4096), ...optInt(1, undefined, true).bad()]),
       dataShape: K.shape({ optional: true }),
       outputActivation: K.oneOf(["sigmoid", "linear"]),
       seed: K.seed(),

@@ -112,7 +112,7 @@ const validator = (name: string, call: (args: unknown[]) => unknown, extra: Slot
     (a) => call(a),
   );
 
-const manifoldOptions = { noise: optNum({ min: 0 }), embedDim: optInt(1, 4096, true), embedSeed: K.seed() };
+const manifoldOptions = { noise: optNum({ min: 0 }), embedDim: optInt(1, 65_536, true), embedSeed: K.seed() };
 
 const synthetic = (name: "swissRoll" | "circle" | "sphere" | "torus" | "uniformSquare" | "disjointUniforms" | "twoRings", options: Record<string, ReturnType<typeof K.int>>) =>
   entry<Fx>(
@@ -386,9 +386,9 @@ const entries = [
   // synthetic sets
   synthetic("swissRoll", manifoldOptions as never),
   synthetic("circle", { ...manifoldOptions, radius: optNum({ above: 0 }) } as never),
-  synthetic("sphere", { ...manifoldOptions, radius: optNum({ above: 0 }), ambientDim: optInt(2, 4096, true) } as never),
+  synthetic("sphere", { ...manifoldOptions, radius: optNum({ above: 0 }), ambientDim: optInt(2, 65_536, true) } as never),
   synthetic("torus", { ...manifoldOptions, majorRadius: optNum({ above: 0 }), minorRadius: optNum({ above: 0 }), sampling: K.oneOf(["area", "angles"]) } as never),
-  synthetic("uniformSquare", { low: optNum(), high: optNum(), dim: optInt(1, 4096, true) } as never),
+  synthetic("uniformSquare", { low: optNum(), high: optNum(), dim: optInt(1, 65_536, true) } as never),
   synthetic("disjointUniforms", { gap: optNum({ min: 0 }), side: optNum({ above: 0 }) } as never),
   synthetic("twoRings", { ...manifoldOptions, radius: optNum({ above: 0 }), linked: K.bool() } as never),
   entry<Fx>("core.cpuCount", () => [], () => core.cpuCount()),
@@ -409,7 +409,7 @@ const entries = [
       (fx) => [
         ...(name === "saveImageGrid" ? [s("path", K.filePath(paths(fx)), () => `${fx.sc.fresh("grid")}.png`)] : []),
         name === "saveImageGrid"
-          ? s("images", K.tensor({ inner: [4, 4, 1], make: (n) => tf.fill([n, 4, 4, 1], 0.5), minRows: 1 }), (own) => own(tf.fill([3, 4, 4, 1], 0.5)))
+          ? s("images", K.tensor({ inner: [4, 4, 1], make: (n) => tf.fill([n, 4, 4, 1], 0.5), minRows: 1, allowInt: true }), (own) => own(tf.fill([3, 4, 4, 1], 0.5)))
           : s("images", pixelsKind, () => pixels(3)),
         s("options", opts({ columns: optInt(1, undefined, true), padding: optInt(0, undefined, true), scale: optInt(1, undefined, true), background: K.custom("background", () => [bad.reject("NaN", Number.NaN), bad.reject("2", 2), bad.reject("[1, 1]", [1, 1]), bad.reject("'white'", "white")]) }), () => ({ columns: 2 })),
       ],
@@ -442,6 +442,30 @@ const entries = [
     () => [s("options", opts({ latentDim: K.int({ min: 1, size: true }), imageShape: K.shape({ optional: true }), init: K.oneOf(["glorot", "he", "torch"]), seed: K.seed(), latentBatchNorm: K.bool() }, ["latentDim"]), () => ({ latentDim: 2, imageShape: [8, 8, 1] }))],
     (a) => core.gtnMnistAutoencoder(a[0] as core.GtnAutoencoderOptions),
   ),
+  // the worker seam of the thread pools: a spawned thread is terminated before the call returns
+  entry<Fx>(
+    "core.spawnWorker",
+    () => [
+      c("body", K.str(), "Atomics.store(new Int32Array(workerData), 0, 1);"),
+      s("workerData", K.custom("workerData", () => [bad.reject("a function", () => 1), bad.reject("an object holding a function", { f: () => 1 }), bad.reject("a symbol", Symbol("s"))]), () => new SharedArrayBuffer(4)),
+      c("name", K.name(false), "atlas-harness"),
+    ],
+    async (a) => {
+      const w = core.spawnWorker(a[0] as string, a[1], a[2] as string);
+      await w?.terminate();
+      return w?.kind ?? "none";
+    },
+  ),
+  entry<Fx>(
+    "core.atomicsWait",
+    () => [
+      s("array", K.custom("array", () => [bad.reject("an Int32Array over an ArrayBuffer (not shared)", new Int32Array(2)), bad.reject("a Float32Array", new Float32Array(new SharedArrayBuffer(8))), bad.reject("an empty shared Int32Array", new Int32Array(new SharedArrayBuffer(0))), bad.reject("number[]", [0, 0]), bad.reject("null", null), bad.reject("undefined", undefined)]), () => new Int32Array(new SharedArrayBuffer(8))),
+      c("index", K.int({ min: 0, max: 1 }), 1),
+      c("value", K.int({ min: -(2 ** 31), max: 2 ** 31 - 1 }), 0),
+      c("timeoutMs", K.num({ min: 0 }), 1),
+    ],
+    (a) => core.atomicsWait(a[0] as Int32Array, a[1] as number, a[2] as number, a[3] as number),
+  ),
 ];
 
 void flat;
@@ -460,8 +484,6 @@ const pe: PackageEntries<Fx> = {
     FileStoreError: "error class (of file stores)",
     UnsupportedError: "error class",
     "Rng#normalUnchecked": "private (TypeScript)",
-    spawnWorker: "not covered yet: the worker seam of the thread pools (96ddc37), takes a worker's source text",
-    atomicsWait: "not covered yet: the worker seam of the thread pools (96ddc37), blocks on a shared Int32Array",
   },
 };
 export default pe;

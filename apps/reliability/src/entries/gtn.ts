@@ -105,13 +105,15 @@ const entries = [
   entry<Fx>("gtn.gapFraction", () => [s("points", K.array({ make: () => [0.1, 0.2, 2.5, 0.5, 1.5, 0.3] }), () => [0.1, 0.2, 2.5, 0.5, 1.5, 0.3]), c("side", optNum({ above: 0 }), 1), c("gap", optNum({ min: 0 }), 1)], (a) => gtn.gapFraction(a[0] as number[], a[1] as number, a[2] as number)),
   entry<Fx>(
     "gtn.trainGTN",
-    (fx) => [s("latents", matrix(2, 2), () => rows(30, 2)), s("options", trainGtnKeys(fx), () => ({ preset: "swissRoll", epochs: 1 }))],
+    // a GTN learns latents of any dimension: rows of another dimension are valid (not a bad value)
+    (fx) => [s("latents", K.matrix({ minRows: 2, make: (n) => rows(n, 2) }), () => rows(30, 2)), s("options", trainGtnKeys(fx), () => ({ preset: "swissRoll", epochs: 1 }))],
     (a) => gtn.trainGTN(a[0] as number[][], a[1] as gtn.TrainGtnOptions),
     { maxFast: 70, timeoutMs: 30_000 },
   ),
   entry<Fx>(
     "gtn.trainLatentAutoencoder",
-    (fx) => [s("images", imageKind(), (own) => own(images(4))), s("options", aeKeys(fx), () => ({ latentDim: 2, epochs: 1, batchSize: 4 }))],
+    // a new autoencoder takes images of any shape (2 channels are valid, not a bad value)
+    (fx) => [s("images", K.tensor({ inner: [8, 8, 1], make: (n) => images(n), anyInner: true }), (own) => own(images(4))), s("options", aeKeys(fx), () => ({ latentDim: 2, epochs: 1, batchSize: 4 }))],
     (a) => gtn.trainLatentAutoencoder(a[0] as tf.Tensor4D, a[1] as gtn.LatentAutoencoderOptions),
     { maxFast: 50, timeoutMs: 30_000 },
   ),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, describeValue } from "../errors.js";
+import { InvalidArgumentError, ShapeMismatchError, describeValue } from "../errors.js";
 import type { Matrix } from "../matrix.js";
 import { type Rng, type RngLike, toRng } from "../rng.js";
 import { checkAllocation, checkArray, checkInteger, checkNumber, checkOneOf, checkOptions } from "../validate.js";
@@ -76,7 +76,8 @@ function finish(
  */
 export function randomOrthonormalMap(k: number, m: number, seed: RngLike): Float64Array {
   checkInteger("k", k, { min: 1 });
-  checkInteger("m", m, { min: k });
+  checkInteger("m", m, { min: 1 });
+  if (m < k) throw new ShapeMismatchError("m", `m (${m}) must be at least k (${k}): k orthonormal rows need k ≤ m dimensions`);
   checkAllocation("m", k * m, 8);
   const rng = toRng(seed);
   const q = new Float64Array(k * m);
@@ -186,7 +187,7 @@ export function uniformSquare(
   checkOptions("options", options, ["low", "high", "dim"]);
   const low = checkNumber("options.low", options.low ?? 0, { min: -MAX_SCALE, max: MAX_SCALE });
   const high = checkNumber("options.high", options.high ?? 1, { above: low, max: MAX_SCALE });
-  const dim = checkInteger("options.dim", options.dim ?? 2, { min: 1 });
+  const dim = checkInteger("options.dim", options.dim ?? 2, { min: 1, max: 65_536 });
   checkAllocation("n", n * dim, 4);
   const data = new Float32Array(n * dim);
   for (let i = 0; i < data.length; i++) {

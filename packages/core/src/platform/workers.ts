@@ -9,6 +9,8 @@
  * synchronously, a browser worker never has any — pass everything in `workerData`) in scope.
  * Blocking with `Atomics.wait` is allowed in every worker.
  */
+import { InvalidArgumentError, describeValue } from "../errors.js";
+import { checkInteger, checkNumber, checkString } from "../validate.js";
 import { platform } from "./platform.js";
 
 /** A spawned worker thread. */
@@ -72,23 +74,51 @@ export function workerThreadsAvailable(): boolean {
 /**
  * Start a worker thread running `body` with `workerData` (see the module comment), or undefined
  * where threads with shared memory are unavailable (a page without cross-origin isolation).
+ * `body` must be a string (a script; its own errors surface through `onFailure`), `name` a
+ * non-empty string, and `workerData` structured-cloneable (no functions, symbols or class
+ * instances with private state): anything else is an InvalidArgumentError naming the argument,
+ * and no thread is started.
  *
  * @example
  * const w = spawnWorker(`Atomics.store(new Int32Array(workerData), 0, 1);`, sab, "demo");
  */
 export function spawnWorker(body: string, workerData: unknown, name: string): SpawnedWorker | undefined {
+  checkString("body", body, { allowEmpty: true });
+  checkString("name", name);
   const node = platform().spawnWorker;
-  if (node) return node(body, workerData, name);
-  return webWorkersUsable() ? spawnWeb(body, workerData, name) : undefined;
+  const spawn = node ?? (webWorkersUsable() ? spawnWeb : undefined);
+  if (!spawn) return undefined;
+  try {
+    return spawn(body, workerData, name);
+  } catch (error) {
+    // structured cloning fails synchronously, before a thread exists (Node and browsers alike)
+    if ((error as { name?: string })?.name === "DataCloneError") {
+      throw new InvalidArgumentError("workerData", `must be structured-cloneable (shared memories, typed arrays, plain objects…), got ${describeValue(workerData)}: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 let canBlock: boolean | undefined;
 
 /**
  * `Atomics.wait(array, index, value, timeoutMs)` where this thread may block; on a browser's main
- * thread, which may not, a spin on `Atomics.load` with the same result and timeout.
+ * thread, which may not, a spin on `Atomics.load` with the same result and timeout. `array` must be
+ * an Int32Array over a SharedArrayBuffer, `index` within it, `value` an int32 and `timeoutMs` a
+ * finite number ≥ 0 (NaN or Infinity would wait forever); checked before waiting.
+ *
+ * @example
+ * atomicsWait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // "timed-out" after 10 ms
  */
 export function atomicsWait(array: Int32Array, index: number, value: number, timeoutMs: number): "ok" | "not-equal" | "timed-out" {
+  const Shared = (globalThis as { SharedArrayBuffer?: new (n: number) => ArrayBufferLike }).SharedArrayBuffer;
+  if (!(array instanceof Int32Array) || Shared === undefined || !(array.buffer instanceof Shared)) {
+    throw new InvalidArgumentError("array", `expected an Int32Array over a SharedArrayBuffer, got ${describeValue(array)}`);
+  }
+  if (array.length === 0) throw new InvalidArgumentError("array", "expected at least one element, got an empty Int32Array");
+  checkInteger("index", index, { min: 0, max: array.length - 1 });
+  checkInteger("value", value, { min: -(2 ** 31), max: 2 ** 31 - 1 });
+  checkNumber("timeoutMs", timeoutMs, { min: 0 });
   if (canBlock !== false) {
     try {
       const r = Atomics.wait(array, index, value, timeoutMs);

@@ -1,6 +1,6 @@
 // The built-in extractors' cache (issue 17): custom training data must never be cached under a
 // standard id, and every load is checked against pinned / recorded fingerprints.
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CorruptFileError, Rng, initBackend, loadMnist, type Dataset } from "@atlas/core";
@@ -91,6 +91,22 @@ describe("built-in extractor cache", () => {
     err = await mnistExtractor({ cacheDir, data, train: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptFileError);
     expect((err as Error).message).toContain(path.join(customDir, "model"));
+  }, 300_000);
+
+  it("a cache write killed between its renames: the complete classifier is found, not retrained (issue 16)", async () => {
+    const cacheDir = path.join(dir, "killed");
+    const ext = await mnistExtractor({ cacheDir, data, epochs: 1 });
+    const target = ext.cachePath;
+    const weights = ext.weights;
+    ext.dispose();
+    // the layout a killed first write leaves: the complete directory under its .ready name, no target
+    const ready = `${target}.ready-${Date.now().toString(36)}00-999999-0badc0de`;
+    await rename(target, ready);
+    // before: info.json was looked for only under the target, so this was "no cached classifier" (or a retraining)
+    const found = await mnistExtractor({ cacheDir, data, epochs: 1, train: false });
+    expect(found.trainedNow).toBe(false);
+    expect(found.weights).toBe(weights);
+    found.dispose();
   }, 300_000);
 
   it("pins the standard training splits' fingerprints (recomputed independently by scripts/dataset_fingerprints.py)", async () => {

@@ -12,6 +12,7 @@ import {
   loadModel,
   saveModel,
   trainLoop,
+  findSavedDir,
   writeDirAtomic,
   writeFileSynced,
   type Dataset,
@@ -39,7 +40,7 @@ export interface BuiltinExtractorOptions {
   cacheDir?: string;
   /** Train when nothing is cached (default true); with false a missing cache is an error. */
   train?: boolean;
-  /** Training epochs (default 2 for MNIST, 4 for Fashion-MNIST). Part of the id when not the default. */
+  /** Training epochs (default 2 for MNIST, 4 for Fashion-MNIST; at most 1000). Part of the id when not the default. */
   epochs?: number;
   /** Seed of the initial weights and the batch order (default 0). Part of the id when not the default. */
   seed?: number;
@@ -163,7 +164,10 @@ function checkData(name: string, ds: Dataset): void {
 }
 
 /** Read and verify a cached classifier; undefined when there is none. Any mismatch is a CorruptFileError. */
-async function loadCached(dir: string, expect: { id: string; dataset: BuiltinDataset; epochs: number; seed: number; trainingData: string }): Promise<{ model: tf.LayersModel; info: CacheInfo } | undefined> {
+async function loadCached(target: string, expect: { id: string; dataset: BuiltinDataset; epochs: number; seed: number; trainingData: string }): Promise<{ model: tf.LayersModel; info: CacheInfo } | undefined> {
+  // core's recovery rule: a cache write killed between its renames left the complete version beside `target`
+  const dir = await findSavedDir(target);
+  if (dir === null) return undefined;
   const infoPath = joinPath(dir, "info.json");
   let text: string;
   try {
@@ -216,7 +220,7 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
   if (options.train !== undefined) checkBoolean("options.train", options.train);
   if (options.log !== undefined) checkFunction("options.log", options.log);
   if (options.data !== undefined) checkOptions("options.data", options.data, ["train", "test"]);
-  const epochs = checkInteger("options.epochs", options.epochs ?? DEFAULT_EPOCHS[dataset], { min: 1 });
+  const epochs = checkInteger("options.epochs", options.epochs ?? DEFAULT_EPOCHS[dataset], { min: 1, max: 1000 });
   const seed = checkInteger("options.seed", options.seed ?? 0, { min: 0 });
   const log = options.log ?? (() => {});
   if (options.data !== undefined) {

@@ -94,7 +94,10 @@ export function checkImages(name: string, images: unknown): { n: number; shape: 
       throw new ShapeMismatchError(name, `images has ${r.images.length} values, shape [${s.join(", ")}] needs ${s[0] * s[1] * s[2] * s[3]}`);
     }
     for (let i = 0; i < r.images.length; i++) {
-      if (!Number.isFinite(r.images[i] as number)) throw new InvalidArgumentError(name, `expected finite pixel values, found ${describeValue(r.images[i])} at ${i}`);
+      const v = r.images[i] as number;
+      if (!Number.isFinite(v)) throw new InvalidArgumentError(name, `expected finite pixel values, found ${describeValue(v)} at ${i}`);
+      // the extractors take pixels in [0, 1] (bytes 0–255 divided by 255): a byte image would give plausible but wrong features
+      if (v < 0 || v > 1) throw new InvalidArgumentError(name, `expected pixel values in [0, 1], found ${v} at ${i} (divide bytes by 255)`);
     }
     return { n: s[0], shape: s };
   }

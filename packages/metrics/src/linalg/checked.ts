@@ -19,6 +19,13 @@ function size(name: string, value: unknown, min = 1): number {
   return checkInteger(name, value, { min, max: 2 ** 31 - 1 });
 }
 
+/** A row stride: an integer, at least the row length `rowName` (a mismatch names both). */
+function stride(name: string, value: unknown, rowName: string, row: number): number {
+  const s = size(name, value);
+  if (s < Math.max(1, row)) throw new ShapeMismatchError(name, `${name} (${s}) must be at least ${rowName} (${row}), the length of a row`);
+  return s;
+}
+
 /** `array` holds at least `need` values; the message names every size that sets `need`. */
 function holds(name: string, array: Float64Array, need: number, how: string): void {
   if (need > array.length) throw new ShapeMismatchError(name, `needs ${how} = ${need} values, has ${array.length}`);
@@ -67,13 +74,13 @@ export function gemmNT(
   size("k", k, 0);
   float64("A", A);
   size("aOff", aOff, 0);
-  size("lda", lda, Math.max(1, k));
+  stride("lda", lda, "k", k);
   float64("B", B);
   size("bOff", bOff, 0);
-  size("ldb", ldb, Math.max(1, k));
+  stride("ldb", ldb, "k", k);
   float64("C", C, false);
   size("cOff", cOff, 0);
-  size("ldc", ldc, Math.max(1, n));
+  stride("ldc", ldc, "n", n);
   const o = checkOptions("options", options, ["alpha", "accumulate", "lower", "threads"]);
   if (o.alpha !== undefined) checkNumber("options.alpha", o.alpha);
   if (o.accumulate !== undefined) checkBoolean("options.accumulate", o.accumulate);
@@ -99,7 +106,7 @@ export function transpose(a: Float64Array, m: number, n: number, out?: Float64Ar
   float64("a", a);
   size("m", m);
   size("n", n);
-  holds("a", a, m * n, `m * n with m = ${m}, n = ${n}`);
+  if (a.length !== m * n) throw new ShapeMismatchError("a", `expected m * n = ${m * n} values (m = ${m}, n = ${n}), got ${a.length}`);
   if (out !== undefined) {
     float64("out", out, false);
     holds("out", out, m * n, `m * n with m = ${m}, n = ${n}`);
