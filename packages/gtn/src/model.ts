@@ -3,6 +3,7 @@ import {
   adam,
   joinPath,
   CorruptFileError,
+  FileNotFoundError,
   checkAllocation,
   checkArray,
   checkModelSize,
@@ -585,15 +586,24 @@ export async function trainGTN(latents: MatrixInput, options: TrainGtnOptions = 
                 h.setWeights(saved.getWeights());
                 saved.dispose();
                 await loadOptimizer(joinPath(dir, "adam"), optimizer);
+                let bestSaved: Record<string, tf.Tensor>;
                 try {
-                  const { tensors } = await loadState(joinPath(dir, "best"));
-                  if (best) for (const t of best) t.dispose();
-                  best = Object.keys(tensors)
-                    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
-                    .map((key) => tensors[key] as tf.Tensor);
-                } catch {
-                  // no best weights saved yet
+                  ({ tensors: bestSaved } = await loadState(joinPath(dir, "best")));
+                } catch (error) {
+                  // no best weights bestSaved yet is normal; a corrupt best/ is not (it would silently
+                  // restore the wrong weights at the end)
+                  if (error instanceof FileNotFoundError) return;
+                  throw error;
                 }
+                const shapes = h.getWeights().map((w) => w.shape);
+                const keys = Object.keys(bestSaved).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+                const fits = keys.length === shapes.length && keys.every((key, i) => key === `w${i}` && tf.util.arraysEqual(bestSaved[key]!.shape, shapes[i]!));
+                if (!fits) {
+                  for (const t of Object.values(bestSaved)) t.dispose();
+                  throw new CorruptFileError(joinPath(dir, "best", "state.json"), `the best weights (${keys.length} tensors) do not match h's ${shapes.length} weights`);
+                }
+                if (best) for (const t of best) t.dispose();
+                best = keys.map((key) => bestSaved[key] as tf.Tensor);
               },
             },
           }
