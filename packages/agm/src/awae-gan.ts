@@ -355,11 +355,6 @@ export interface AwaeGanForward {
   reconstructions: tf.Tensor[];
 }
 
-/**
- * An Atlas WAE-GAN (AGM paper, section 2.1 eq. (6) and Appendix A): chart encoders F_y sharing a
- * convolutional trunk with the partition of unity ψ, chart decoders G_y sharing a tail, and one
- * latent discriminator per chart. An {@link AtlasModel}; train it with `trainAwaeGan`.
- */
 /** The constructor's parts: a resolved config and the networks built for it (one per chart where per chart). */
 function checkGanParts(config: unknown, nets: unknown): void {
   if (config === null || typeof config !== "object") throw new InvalidArgumentError("config", `expected a resolved AwaeGanConfig, got ${describeValue(config)}`);
@@ -391,6 +386,11 @@ function checkGanParts(config: unknown, nets: unknown): void {
   if (codeDim !== c.latentDim) throw new ShapeMismatchError("nets", `the chart decoders take codes of ${codeDim} values, config.latentDim is ${c.latentDim}`);
 }
 
+/**
+ * An Atlas WAE-GAN (AGM paper, section 2.1 eq. (6) and Appendix A): chart encoders F_y sharing a
+ * convolutional trunk with the partition of unity ψ, chart decoders G_y sharing a tail, and one
+ * latent discriminator per chart. An {@link AtlasModel}; train it with `trainAwaeGan`.
+ */
 export class AwaeGan implements AtlasModel {
   readonly charts: number;
   readonly latentDim: number;

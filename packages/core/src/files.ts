@@ -200,12 +200,7 @@ function weightChecksums(specs: readonly tf.io.WeightsManifestEntry[], data: Arr
   const bytes = new Uint8Array(data);
   let offset = 0;
   weightByteLengths(specs).forEach((length, i) => {
-    let h = 0x811c9dc5;
-    for (let b = offset; b < offset + length; b++) {
-      h ^= bytes[b] as number;
-      h = Math.imul(h, 0x01000193);
-    }
-    out[(specs[i] as tf.io.WeightsManifestEntry).name] = (h >>> 0).toString(16).padStart(8, "0");
+    out[(specs[i] as tf.io.WeightsManifestEntry).name] = hex8(fnv1a(bytes.subarray(offset, offset + length)));
     offset += length;
   });
   return out;
@@ -398,18 +393,20 @@ interface TensorEntry {
   fnv1a?: string;
 }
 
-/** FNV-1a over `name`, a NUL byte and `bytes`, as 8 hex digits. */
-function fnv1aHex(name: string, bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (const b of [...new TextEncoder().encode(name), 0]) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193);
-  }
+/** FNV-1a (32-bit) of `bytes`, continuing from `h` (the offset basis by default). */
+function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
   for (let i = 0; i < bytes.length; i++) {
     h ^= bytes[i] as number;
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0).toString(16).padStart(8, "0");
+  return h >>> 0;
+}
+
+const hex8 = (h: number): string => h.toString(16).padStart(8, "0");
+
+/** FNV-1a over `name`, a NUL byte and `bytes`, as 8 hex digits. */
+function fnv1aHex(name: string, bytes: Uint8Array): string {
+  return hex8(fnv1a(bytes, fnv1a(new Uint8Array([...new TextEncoder().encode(name), 0]))));
 }
 
 /**
