@@ -6,7 +6,8 @@
  * checked for form, then gtn-uniform reusing the ablation's sorted runs; vqflow-toy and vqflow-mnist
  * at their quick sizes, and a vqflow-mnist training resumed after a crash mid-epoch.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
@@ -20,10 +21,10 @@ import { TOY_SETS, onManifoldFraction, type ToySet } from "./experiments/vqflow-
 import { experimentMnistExtractor } from "./experiments/mnist-extractor.js";
 import { vqflowMnist } from "./experiments/vqflow-mnist.js";
 import { MNIST_SIZES, loadMnistEvaluation, mnistVerdict, runMnistTrial, type MnistSummary, type MnistTrial } from "../suites/vqflow-mnist-trials.js";
-import { readJson } from "./files.js";
+import { acquireLock, pidAlive, readJson, releaseLock } from "./files.js";
 import { Canvas, histogram } from "./plot.js";
 import { formatNumber, writeReport } from "./report.js";
-import { resultPath, runExperiments } from "./runner.js";
+import { resultPath, rotate, runExperiments } from "./runner.js";
 import type { Experiment, ExperimentResult } from "./types.js";
 
 let tmp: string;
@@ -89,13 +90,22 @@ describe("parseReproduceArgs", () => {
     expect(() => parseReproduceArgs(["--out"])).toThrow(UsageError);
   });
 
+  it("takes --jobs N (a whole number ≥ 1) and the internal --job K/N, naming a bad value", () => {
+    expect(parseReproduceArgs([]).jobs).toBe(1);
+    expect(parseReproduceArgs(["--jobs", "2"])).toMatchObject({ jobs: 2 });
+    expect(parseReproduceArgs(["--jobs=3"]).job).toBeUndefined();
+    expect(parseReproduceArgs(["--job", "1/2"])).toMatchObject({ jobs: 2, job: { index: 1, count: 2 } });
+    for (const bad of ["0", "1.5", "x", "-1", "65"]) expect(() => parseReproduceArgs(["--jobs", bad]), bad).toThrow(new RegExp(`--jobs must be a whole number from 1 to 64, got '${bad}'`));
+    for (const bad of ["0/2", "2/2", "1", "a/b"]) expect(() => parseReproduceArgs(["--job", bad]), bad).toThrow(/--job \(internal, set by --jobs\) must be K\/N/);
+  });
+
   it("lists every experiment of the issue, with estimates", async () => {
     const ids = EXPERIMENTS.map((e) => e.id);
     expect(ids).toEqual(["agm-table1", "agm-fig2", "agm-fig3", "gtn-swiss-roll", "gtn-uniform", "gtn-squares", "gtn-no-sorting", "gtn-mnist", "gtn-labelling-scale", "vqflow-toy", "vqflow-mnist"]);
     let out = "";
     expect(await main(["--list"], (s) => void (out += s))).toBe(0);
     for (const id of ids) expect(out).toContain(id);
-    expect(out).toMatch(/total at cpu scale \(idle 2-core machine\): \d+\.\d h/);
+    expect(out).toMatch(/total at cpu scale \(idle 2-core machine\): \d+\.\d h in one process; about half that with --jobs 2/);
   });
 });
 
@@ -148,6 +158,116 @@ describe("runner: resumable and crash-safe", () => {
     const all = await readdir(work, { recursive: true });
     expect(all.filter((f) => String(f).endsWith(".tmp"))).toEqual([]);
     expect(lines.some((l) => l.includes("fake/a: finished in an earlier run"))).toBe(true);
+  });
+});
+
+describe("runner: --jobs runners share one work directory", () => {
+  const fakeUnits = (calls: string[], order: string[][], job: number): Experiment => ({
+    id: "shared",
+    title: "shared",
+    paper: "GTN",
+    description: "d",
+    estimate: { cpu: "1 s", paper: "1 s", quick: "1 s" },
+    cpuSeconds: 1,
+    parallel: true,
+    async run(ctx) {
+      const units = [0, 1, 2, 3, 4, 5];
+      const values = new Map<number, number>();
+      for (const u of ctx.order(units)) {
+        const part = await ctx.part(`shared/u${u}`, { u }, async () => {
+          calls.push(`job${job}:u${u}`);
+          order[job]!.push(`u${u}`);
+          // the last unit is slow: the first runner reaches it while the second is computing it
+          await new Promise((r) => setTimeout(r, u === 5 ? 400 : 40));
+          return u * u;
+        });
+        values.set(u, part.value);
+      }
+      return { rows: units.map((u) => ({ quantity: `u${u}`, paper: null, ours: values.get(u)!, scale: "tiny", seeds: "0", seconds: 0, backend: ctx.backend })), figures: [], settings: {} };
+    },
+  });
+
+  it("rotate starts runner k of n at its share of the list", () => {
+    expect(rotate([0, 1, 2, 3, 4, 5], 0, 2)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(rotate([0, 1, 2, 3, 4, 5], 1, 2)).toEqual([3, 4, 5, 0, 1, 2]);
+    expect(rotate([0, 1, 2], 2, 3)).toEqual([2, 0, 1]);
+    expect(rotate([0, 1], 0, 1)).toEqual([0, 1]);
+    expect(rotate([], 1, 2)).toEqual([]);
+  });
+
+  it("two runners at once compute every part exactly once, start at different units, and both report every value in order", async () => {
+    const out = join(tmp, "jobs-out");
+    const work = join(tmp, "jobs-work");
+    const calls: string[] = [];
+    const order: string[][] = [[], []];
+    const lines: string[][] = [[], []];
+    const run = (job: number) =>
+      runExperiments({ experiments: [fakeUnits(calls, order, job)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    expect(a.ran).toEqual(["shared"]);
+    expect(b.ran).toEqual(["shared"]);
+    // each unit computed once in all, by one runner or the other
+    expect(calls.map((c) => c.split(":")[1]).sort()).toEqual(["u0", "u1", "u2", "u3", "u4", "u5"]);
+    expect(order[0]![0]).toBe("u0");
+    expect(order[1]![0]).toBe("u3");
+    expect(order[0]!.length).toBeGreaterThan(0);
+    expect(order[1]!.length).toBeGreaterThan(0);
+    const result = (await readJson<ExperimentResult>(resultPath(out, "cpu", true, "shared")))!;
+    expect(result.rows.map((r) => r.ours)).toEqual([0, 1, 4, 9, 16, 25]);
+    // the runner that needed a part the other was computing said so and took its result
+    expect([...lines[0]!, ...lines[1]!].some((l) => / being computed by another job; waiting for it/.test(l))).toBe(true);
+    expect([...lines[0]!, ...lines[1]!].some((l) => / finished by another job \(\d+ s\), reused/.test(l))).toBe(true);
+    // no lock is left behind
+    expect((await readdir(work, { recursive: true })).filter((f) => String(f).includes(".lock"))).toEqual([]);
+  });
+
+  it("an experiment that is not `parallel` is run by one runner; the other comes back to it at the end and takes its result", async () => {
+    const out = join(tmp, "serial-out");
+    const work = join(tmp, "serial-work");
+    const runs: number[] = [];
+    const make = (job: number): Experiment => ({
+      id: "serial",
+      title: "serial",
+      paper: "GTN",
+      description: "d",
+      estimate: { cpu: "1 s", paper: "1 s", quick: "1 s" },
+      cpuSeconds: 1,
+      async run(ctx) {
+        runs.push(job);
+        await new Promise((r) => setTimeout(r, 80));
+        return { rows: [{ quantity: "q", paper: null, ours: job, scale: "tiny", seeds: "0", seconds: 0, backend: ctx.backend }], figures: [], settings: {} };
+      },
+    });
+    const lines: string[][] = [[], []];
+    const run = (job: number) => runExperiments({ experiments: [make(job)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    expect(runs).toHaveLength(1);
+    expect([...a.ran, ...b.ran]).toEqual(["serial"]);
+    expect([...a.skipped, ...b.skipped]).toEqual(["serial"]);
+    const waiter = runs[0] === 0 ? 1 : 0;
+    expect(lines[waiter]!.some((l) => /serial: being run by another job; coming back to it at the end/.test(l))).toBe(true);
+    expect(lines[waiter]!.some((l) => /serial: finished by another job → /.test(l))).toBe(true);
+    // --force with a start time before the result: the result counts as this run's, not re-run
+    const forced = await runExperiments({ experiments: [make(2)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", force: true, since: Date.now() - 60_000, write: () => undefined });
+    expect(forced.skipped).toEqual(["serial"]);
+    expect(runs).toHaveLength(1);
+  });
+
+  it("takes over the lock of a runner that died mid-part, and waits for a live one", async () => {
+    const work = join(tmp, "lock-work");
+    const file = join(work, "part.json");
+    // a process that has exited: its pid is free
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    await mkdir(`${file}.lock`, { recursive: true });
+    await writeFile(join(`${file}.lock`, "owner"), `${dead}\n`);
+    expect(pidAlive(dead)).toBe(false);
+    expect(await acquireLock(file)).toBe(true);
+    expect((await readFile(join(`${file}.lock`, "owner"), "utf8")).trim()).toBe(String(process.pid));
+    // held by a live process (this one): a second taker is refused until it is released
+    expect(await acquireLock(file)).toBe(false);
+    await releaseLock(file);
+    expect(await acquireLock(file)).toBe(true);
+    await releaseLock(file);
   });
 });
 
@@ -383,6 +503,33 @@ describe("pnpm reproduce --quick (three experiments end to end, then one sharing
       expect(again.results.map((r) => r.id).sort()).toEqual([...ids].sort());
     },
     600_000,
+  );
+});
+
+describe("pnpm reproduce --jobs 2 (two processes)", () => {
+  it(
+    "starts a second process that takes the experiments from the other end; both results and one report come back",
+    async () => {
+      const out = join(tmp, "jobs2-out");
+      const work = join(tmp, "jobs2-work");
+      const logged: string[] = [];
+      let printed = "";
+      const code = await main(["gtn-swiss-roll", "gtn-labelling-scale", "--quick", "--jobs", "2", "--out", out, "--work", work], (s) => void (printed += s), (l) => void logged.push(l));
+      expect(code, `${printed}\n${logged.join("\n")}`).toBe(0);
+      const started = (second: boolean) => logged.filter((l) => l.startsWith("[job 1] ") === second && / starting \(/.test(l)).map((l) => /\] ([\w-]+): starting/.exec(l)![1]);
+      // the first process starts with the first experiment; the second (its lines prefixed) starts a
+      // few seconds later on the other one, or finds it done; between them each runs exactly once
+      expect(started(false)[0]).toBe("gtn-swiss-roll");
+      expect([...started(false), ...started(true)].sort(), logged.join("\n")).toEqual(["gtn-labelling-scale", "gtn-swiss-roll"]);
+      expect(logged.some((l) => l.startsWith("[job 1] backend ") && l.endsWith("; job 1 of 2"))).toBe(true);
+      expect(logged.some((l) => l.startsWith("[job 1] ran: "))).toBe(true);
+      for (const id of ["gtn-swiss-roll", "gtn-labelling-scale"]) expect((await readJson<ExperimentResult>(resultPath(out, "cpu", true, id)))?.id).toBe(id);
+      const md = await readFile(join(out, "reproductions.md"), "utf8");
+      expect(md).toContain('<a id="gtn-swiss-roll-cpu-quick"></a>');
+      expect(md).toContain('<a id="gtn-labelling-scale-cpu-quick"></a>');
+      expect(printed).toMatch(/report: .*reproductions\.md/);
+    },
+    300_000,
   );
 });
 

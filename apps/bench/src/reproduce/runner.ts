@@ -2,10 +2,17 @@
  * Runs experiments resumably: a finished experiment (its `result.json` exists for this scale) is not
  * run again; an interrupted one resumes from its finished parts (see `ExperimentContext.part`) and
  * from its training checkpoints. Every file is written atomically.
+ *
+ * Several runners (processes: `pnpm reproduce --jobs N`) can share one work directory: a part is
+ * computed under a lock by whichever runner reaches it first, and another runner that needs it
+ * waits for its result instead of computing it again. Each runner takes the experiments, and the
+ * independent units inside an experiment (`ctx.order`), starting at a different place, so they
+ * meet only at the end.
  */
+import { stat } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { exists, readJson, settingsHash, writeJsonAtomic } from "./files.js";
+import { acquireLock, readJson, releaseLock, settingsHash, writeJsonAtomic } from "./files.js";
 import { makeProgress } from "./progress.js";
 import type { Experiment, ExperimentContext, ExperimentResult, Scale } from "./types.js";
 
@@ -26,6 +33,18 @@ export interface RunOptions {
   write?: (line: string) => void;
   /** Called after each experiment that finished (e.g. to rebuild the report as results arrive). */
   onFinished?: (id: string) => Promise<void>;
+  /** This runner's place among `count` runners sharing the work directory (default: the only one). */
+  job?: { index: number; count: number };
+  /** How often a runner waiting for another's part or experiment looks for its result (ms; default 2000). */
+  pollMs?: number;
+  /** When this run began (ms since the epoch; default now): with `force`, results written since are this run's. */
+  since?: number;
+}
+
+/** `items` starting at runner `index`'s share of `count` (rotated), so that parallel runners start on different items. */
+export function rotate<T>(items: readonly T[], index: number, count: number): T[] {
+  const start = count > 1 ? Math.floor((index * items.length) / count) : 0;
+  return [...items.slice(start), ...items.slice(0, start)];
 }
 
 /** What {@link runExperiments} did. */
@@ -50,17 +69,65 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
   const summary: RunSummary = { ran: [], skipped: [], failed: [] };
   const label = scaleLabel(options.scale, options.quick);
   const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  for (const exp of options.experiments) {
+  const job = options.job ?? { index: 0, count: 1 };
+  const pollMs = options.pollMs ?? 2000;
+  const since = options.since ?? Date.now();
+  // a result counts as finished when it exists, or with --force when this run (any of its jobs) wrote it
+  const finished = async (path: string): Promise<boolean> => {
+    try {
+      const written = (await stat(path)).mtimeMs;
+      return !options.force || written >= since;
+    } catch {
+      return false;
+    }
+  };
+  const deferred: Experiment[] = [];
+  const runOne = async (exp: Experiment, mayDefer: boolean): Promise<void> => {
     const path = resultPath(options.out, options.scale, options.quick, exp.id);
     const progress = makeProgress(exp.id, write);
-    if (!options.force && (await exists(path))) {
-      progress.log(`finished earlier (${path}); not re-run (--force runs it again)`);
+    if (await finished(path)) {
+      progress.log(options.force ? `finished by another job → ${path}` : `finished earlier (${path}); not re-run (--force runs it again)`);
       summary.skipped.push(exp.id);
-      continue;
+      return;
     }
+    // one runner per experiment, unless its units are parts that runners can share (`parallel`)
+    const lockPath = join(options.work, label, "experiments", exp.id);
+    let locked = await acquireLock(lockPath);
+    if (!locked && !exp.parallel) {
+      if (mayDefer) {
+        progress.log("being run by another job; coming back to it at the end");
+        deferred.push(exp);
+        return;
+      }
+      progress.log("being run by another job; waiting for it");
+      while (!locked) {
+        await new Promise((r) => setTimeout(r, pollMs));
+        if (await finished(path)) {
+          progress.log(`finished by another job → ${path}`);
+          summary.skipped.push(exp.id);
+          return;
+        }
+        // the other job stopped without a result (failed, killed): run it here
+        locked = await acquireLock(lockPath);
+      }
+    }
+    try {
+      if (locked && (await finished(path))) {
+        progress.log(`finished by another job → ${path}`);
+        summary.skipped.push(exp.id);
+        return;
+      }
+      await runExperiment(exp, path, progress);
+    } finally {
+      if (locked) await releaseLock(lockPath);
+    }
+  };
+  const runExperiment = async (exp: Experiment, path: string, progress: ReturnType<typeof makeProgress>): Promise<void> => {
     const dir = join(options.out, "reproductions", label, exp.id);
     const work = join(options.work, label);
     let reusedSeconds = 0;
+    // time spent waiting for parts that another runner was computing (their time counts in reusedSeconds)
+    let waitedSeconds = 0;
     const announced = new Set<string>();
     const ctx: ExperimentContext = {
       ...progress,
@@ -69,23 +136,47 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
       dir,
       work,
       backend: options.backend,
+      order: <T>(items: readonly T[]) => rotate(items, job.index, job.count),
       async part<T>(key: string, settings: unknown, fn: () => Promise<T>) {
         // keys are paths ("<experiment>/<part>"): experiments that run the same part with the same settings share it
         const file = join(work, "parts", `${key}-${settingsHash(settings)}.json`);
-        const saved = await readJson<{ key: string; settings: unknown; value: T; seconds: number }>(file);
-        if (saved !== undefined && JSON.stringify(saved.settings) === JSON.stringify(settings)) {
-          if (!announced.has(key)) {
-            announced.add(key);
-            progress.log(`${key}: finished in an earlier run (${saved.seconds.toFixed(0)} s), reused`);
-            if ((exp.owns ?? [`${exp.id}/`]).some((prefix) => key.startsWith(prefix))) reusedSeconds += saved.seconds;
+        const waitStart = performance.now();
+        let waited = false;
+        for (;;) {
+          const saved = await readJson<{ key: string; settings: unknown; value: T; seconds: number; date?: string }>(file);
+          if (saved !== undefined && JSON.stringify(saved.settings) === JSON.stringify(settings)) {
+            if (waited) waitedSeconds += (performance.now() - waitStart) / 1000;
+            if (waited || !announced.has(key)) {
+              const byThisRun = saved.date !== undefined && Date.parse(saved.date) >= since;
+              progress.log(`${key}: ${byThisRun ? "finished by another job" : "finished in an earlier run"} (${saved.seconds.toFixed(0)} s), reused`);
+            }
+            if (!announced.has(key)) {
+              announced.add(key);
+              if ((exp.owns ?? [`${exp.id}/`]).some((prefix) => key.startsWith(prefix))) reusedSeconds += saved.seconds;
+            }
+            return { value: saved.value, seconds: saved.seconds, reused: true };
           }
-          return { value: saved.value, seconds: saved.seconds, reused: true };
+          if (await acquireLock(file)) {
+            // another runner may have finished it between the read above and the lock
+            const again = await readJson<{ settings: unknown }>(file);
+            if (again === undefined || JSON.stringify(again.settings) !== JSON.stringify(settings)) break;
+            await releaseLock(file);
+            continue;
+          }
+          if (!waited) progress.log(`${key}: being computed by another job; waiting for it`);
+          waited = true;
+          await new Promise((r) => setTimeout(r, pollMs));
         }
-        const t0 = performance.now();
-        const value = await fn();
-        const seconds = (performance.now() - t0) / 1000;
-        await writeJsonAtomic(file, { key, settings, value, seconds, date: new Date().toISOString() });
-        return { value, seconds, reused: false };
+        try {
+          if (waited) waitedSeconds += (performance.now() - waitStart) / 1000;
+          const t0 = performance.now();
+          const value = await fn();
+          const seconds = (performance.now() - t0) / 1000;
+          await writeJsonAtomic(file, { key, settings, value, seconds, date: new Date().toISOString() });
+          return { value, seconds, reused: false };
+        } finally {
+          await releaseLock(file);
+        }
       },
     };
     progress.log(`starting (${label}; estimated ${options.quick ? exp.estimate.quick : exp.estimate[options.scale]})`);
@@ -100,7 +191,7 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
         scale: options.scale,
         quick: options.quick,
         wallSeconds,
-        totalSeconds: wallSeconds + reusedSeconds,
+        totalSeconds: wallSeconds - waitedSeconds + reusedSeconds,
         backend: options.backend,
         date: new Date().toISOString(),
         host: { cpus: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}`, cpuModel: cpus()[0]?.model ?? "unknown", loadAverage: loadavg().map((v) => Math.round(v * 100) / 100) },
@@ -117,6 +208,8 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
       if (error instanceof Error && error.stack) write(error.stack);
       summary.failed.push({ id: exp.id, error: message });
     }
-  }
+  };
+  for (const exp of rotate(options.experiments, job.index, job.count)) await runOne(exp, true);
+  for (const exp of deferred) await runOne(exp, false);
   return summary;
 }

@@ -91,6 +91,12 @@ export interface ExperimentContext extends Progress {
    * `"<experiment id>/<part>"`; two experiments that need the same part use the same key.
    */
   part<T>(key: string, settings: unknown, fn: () => Promise<T>): Promise<{ value: T; seconds: number; reused: boolean }>;
+  /**
+   * The independent units of an experiment (trainings, models) in the order this runner should take
+   * them: as given for a single runner; started at a different place by each of `--jobs N` runners,
+   * so they compute different parts at once. Report rows keep the given order.
+   */
+  order<T>(items: readonly T[]): T[];
 }
 
 /** An experiment module. */
@@ -109,5 +115,10 @@ export interface Experiment {
    * earlier run (default `["<id>/"]`); parts it shares with others (trained models) count once.
    */
   owns?: readonly string[];
+  /**
+   * True when the experiment's independent units are parts taken through `ctx.order`: several
+   * `--jobs` runners then work on it at once. Otherwise one runner runs it and the others wait.
+   */
+  parallel?: boolean;
   run(ctx: ExperimentContext): Promise<ExperimentOutput>;
 }

@@ -1,5 +1,5 @@
 /** Helpers shared by the experiments. */
-import { writeFile, mkdir } from "node:fs/promises";
+import { writeTextAtomic } from "../files.js";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Canvas } from "../plot.js";
@@ -21,8 +21,8 @@ export async function take(t: tf.Tensor): Promise<Float32Array> {
 
 /** Write a canvas as `<ctx.dir>/<file>` and return its figure reference. */
 export async function saveFigure(ctx: ExperimentContext, file: string, canvas: Canvas, caption: string): Promise<FigureRef> {
-  await mkdir(ctx.dir, { recursive: true });
-  await writeFile(join(ctx.dir, file), canvas.png());
+  // atomic: a crash leaves the old figure or the new one, and two `--jobs` runners may write the same file
+  await writeTextAtomic(join(ctx.dir, file), canvas.png());
   return { file, caption };
 }
 

@@ -5,7 +5,7 @@
  * The training and evaluation live in `suites/vqflow-mnist-trials.ts`, shared with the vqflow
  * bench suite's `--parts=mnist`.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   MNIST_SIZES,
@@ -20,7 +20,7 @@ import {
   type MnistTrial,
 } from "../../suites/vqflow-mnist-trials.js";
 import { savePanels } from "../../suites/vqflow-plots.js";
-import { settingsHash, writeJsonAtomic } from "../files.js";
+import { settingsHash, writeJsonAtomic, writeTextAtomic } from "../files.js";
 import type { Experiment, FigureRef, ReportRow } from "../types.js";
 import { pick } from "./common.js";
 import { experimentMnistExtractor } from "./mnist-extractor.js";
@@ -44,24 +44,30 @@ export const vqflowMnist: Experiment = {
   // (sampling is sequential over the 784 pixels), VQ-MAF 105 s + 87 s; stage 1 (3 epochs, 10 000 images) 38 s.
   // Per seed: 5 × (5 × train + eval) (+ 38 s for the VQ variants) = 1 350 + 1 888 + 3 335 + 3 098 s; × 3 seeds.
   cpuSeconds: 29_000,
+  parallel: true,
   async run(ctx) {
     const s = pick(ctx, MNIST_SIZES);
     const ext = await experimentMnistExtractor(ctx);
     const ev = await loadMnistEvaluation(s, ext);
     const trials: MnistTrial[] = [];
     const secondsOf = new Map<string, number>();
-    for (const v of MNIST_VARIANTS.filter((x) => s.variants.includes(x.name))) {
-      for (let seed = 0; seed < s.seeds; seed++) {
-        const settings = { ...s, variant: v.name, seed, extractor: ext.id };
-        const checkpointDir = join(ctx.work, "checkpoints", `vqflow-mnist-${v.name}-seed${seed}-${settingsHash(settings)}`);
-        const part = await ctx.part(`vqflow-mnist/${v.name}-seed${seed}`, settings, () =>
-          runMnistTrial(ev, s, v.name, seed, { checkpointDir, log: (l) => ctx.log(l), onProgress: ctx.training(`${v.name} seed ${seed}`) }),
-        );
-        // the part is stored: its checkpoints are no longer needed
-        if (!part.reused) await rm(checkpointDir, { recursive: true, force: true });
-        trials.push(part.value);
-        secondsOf.set(v.name, (secondsOf.get(v.name) ?? 0) + part.seconds);
-      }
+    // the 12 trainings in report order; `--jobs` runners take them from different starting points
+    const units = MNIST_VARIANTS.filter((x) => s.variants.includes(x.name)).flatMap((v) => Array.from({ length: s.seeds }, (_, seed) => ({ variant: v.name, seed })));
+    const done = new Map<string, { value: MnistTrial; seconds: number }>();
+    for (const { variant, seed } of ctx.order(units)) {
+      const settings = { ...s, variant, seed, extractor: ext.id };
+      const checkpointDir = join(ctx.work, "checkpoints", `vqflow-mnist-${variant}-seed${seed}-${settingsHash(settings)}`);
+      const part = await ctx.part(`vqflow-mnist/${variant}-seed${seed}`, settings, () =>
+        runMnistTrial(ev, s, variant, seed, { checkpointDir, log: (l) => ctx.log(l), onProgress: ctx.training(`${variant} seed ${seed}`) }),
+      );
+      // the part is stored: its checkpoints are no longer needed
+      if (!part.reused) await rm(checkpointDir, { recursive: true, force: true });
+      done.set(`${variant}/${seed}`, part);
+    }
+    for (const { variant, seed } of units) {
+      const part = done.get(`${variant}/${seed}`)!;
+      trials.push(part.value);
+      secondsOf.set(variant, (secondsOf.get(variant) ?? 0) + part.seconds);
     }
     const summary = summarizeMnist(trials, s.variants);
     const { verdict, sentences } = mnistVerdict(summary);
@@ -113,7 +119,7 @@ export const vqflowMnist: Experiment = {
     figures.push({ file: "fid.png", caption: `The poster's figure: FID (lower is better; y) after each epoch (x = 1, 2, …), mean over seeds with ±1 std shaded; left (a) the RealNVP pair, right (b) the MAF pair; ${shown}.` });
     await savePanels(join(ctx.dir, "bits-per-dim.png"), mnistPanels(summary, "bitsPerDim"), 2);
     figures.push({ file: "bits-per-dim.png", caption: `Bits/dim on the test images (y) after each epoch (x), mean ± 1 std shaded; left the RealNVP pair, right the MAF pair; ${shown}.` });
-    await writeFile(join(ctx.dir, "table.md"), `${mnistTable(summary)}\n`);
+    await writeTextAtomic(join(ctx.dir, "table.md"), `${mnistTable(summary)}\n`);
     await writeJsonAtomic(join(ctx.dir, "trials.json"), { summary, trials });
 
     const notes = [
