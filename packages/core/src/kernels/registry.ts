@@ -10,7 +10,8 @@ import { makeTile } from "./tile.js";
 import { makeWebGpuConv2DBackpropFilter } from "./webgpu/conv2d-backprop-filter.js";
 import { makeWebGpuConv2DBackpropInput } from "./webgpu/conv2d-backprop-input.js";
 import { makeWebGpuBatchNormGrad } from "./webgpu/batch-norm-grad.js";
-import { BATCH_NORM_GRAD_KERNEL } from "../batch-norm.js";
+import { BATCH_NORM_GRAD_KERNEL, MOVING_AVERAGE_KERNEL } from "../batch-norm.js";
+import { makeWebGpuMovingAverage } from "./webgpu/moving-average.js";
 import { makeWebGpuAdamUpdate } from "./webgpu/adam-update.js";
 import { ADAM_UPDATE_KERNEL } from "../adam.js";
 import { makeWebGpuActivationGrad } from "./webgpu/activation-grad.js";
@@ -37,7 +38,8 @@ export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu", "webgpu"
  * layer differentiates through while it is registered (batch-norm.ts), and `AtlasAdamUpdate`, one
  * variable's Adam step in 3 dispatches instead of ~14, which core's `adam()` uses (adam.ts), and
  * `AtlasActivationGrad`, the gradient of ReLU, LeakyReLU and Swish in one dispatch instead of 2–7,
- * which core's `activate()` and activation layers differentiate through (activation.ts).
+ * which core's `activate()` and activation layers differentiate through (activation.ts), and
+ * `AtlasMovingAverage`, the batch-norm layer's moving-statistic update in one dispatch instead of 3.
  */
 const FACTORIES: ReadonlyArray<{
   name: string;
@@ -50,6 +52,7 @@ const FACTORIES: ReadonlyArray<{
   { name: BATCH_NORM_GRAD_KERNEL, make: () => makeWebGpuBatchNormGrad(), backends: ["webgpu"] },
   { name: ADAM_UPDATE_KERNEL, make: () => makeWebGpuAdamUpdate(), backends: ["webgpu"] },
   { name: ACTIVATION_GRAD_KERNEL, make: () => makeWebGpuActivationGrad(), backends: ["webgpu"] },
+  { name: MOVING_AVERAGE_KERNEL, make: () => makeWebGpuMovingAverage(), backends: ["webgpu"] },
 ];
 
 /** The names of the kernels Atlas registers on `backendName` (`'wasm'`, `'cpu'` or `'webgpu'`). */
@@ -112,7 +115,7 @@ function checkBackendName(backendName: unknown): string {
  * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`;
  * on webgpu both convolution gradients as WGSL implicit matrix products, and the fused batch-norm
  * gradient `AtlasBatchNormGrad`, Adam's update `AtlasAdamUpdate` and the activation gradient
- * `AtlasActivationGrad`. Idempotent. On `'webgpu'`
+ * `AtlasActivationGrad`, and the batch-norm layer's moving-average update `AtlasMovingAverage`. Idempotent. On `'webgpu'`
  * it registers nothing (returns `[]`) until `@tensorflow/tfjs-backend-webgpu` has been imported;
  * `initBackend()` calls it after loading a backend.
  *

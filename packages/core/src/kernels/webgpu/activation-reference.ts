@@ -22,7 +22,7 @@
  */
 
 /** u = 2⁻²⁴, float32's unit roundoff. */
-export const UNIT_ROUNDOFF = 2 ** -24;
+export const UNIT_ROUNDOFF: number = 2 ** -24;
 
 /** σ(x) in float64. */
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
