@@ -36,6 +36,7 @@ export {
   type AwaeGanStepStats,
   type AwaeGanStepLosses,
 } from "./awae-gan-trainer.js";
+export { awaeGanStepBytes, awaeGanActivationCount } from "./awae-gan-size.js";
 export {
   AtlasVae,
   createAtlasVae,

@@ -10,6 +10,7 @@ export {
   CorruptFileError,
   FileNotFoundError,
   MissingDependencyError,
+  OutOfMemoryError,
   describeValue,
   type AtlasErrorCode,
 } from "./errors.js";
@@ -43,6 +44,7 @@ export {
   type CheckOptionsSettings,
 } from "./validate.js";
 export { backendCapacityBytes, checkModelSize } from "./capacity.js";
+export { guardWasmHeap } from "./wasm-heap.js";
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, readMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, wasmRelaxedSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";

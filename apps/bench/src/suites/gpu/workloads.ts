@@ -335,8 +335,8 @@ const geodesicWorkload: Workload = {
 };
 
 /** Every workload, by name, in the order they run. */
-// the AWAE-GAN last: at m = 4 and 8 it can exhaust wasm's 4 GB heap, which aborts the wasm module
-// for every later workload of the run
+// the AWAE-GAN last: at m = 4 and 8, batch 100, a step does not fit wasm's 4 GiB heap (agm refuses
+// it up front; before, tfjs-wasm wrote the unallocatable tensor at address 0 and the module aborted)
 export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, activationWorkload, adamWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
 
 /** The workload names (for `--workloads=`). */
