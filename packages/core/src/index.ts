@@ -71,7 +71,7 @@ export {
   type AtlasKernelOptions,
 } from "./kernels/registry.js";
 export { adam, fusedAdamActive, ADAM_UPDATE_KERNEL } from "./adam.js";
-export { activate, activation, leakyReLU, fusedActivationGradActive, ACTIVATION_GRAD_KERNEL, type FusedActivation } from "./activation.js";
+export { activate, activation, leakyReLU, fusedActivationGradActive, ACTIVATION_GRAD_KERNEL, SWISH_KERNEL, type FusedActivation } from "./activation.js";
 export { batchNormalization, batchNormTraining, fusedBatchNormGradActive, BATCH_NORM_GRAD_KERNEL, MOVING_AVERAGE_KERNEL, type BatchNormTrainingResult } from "./batch-norm.js";
 export {
   saveModel,

@@ -14,8 +14,8 @@ import { BATCH_NORM_GRAD_KERNEL, MOVING_AVERAGE_KERNEL } from "../batch-norm.js"
 import { makeWebGpuMovingAverage } from "./webgpu/moving-average.js";
 import { makeWebGpuAdamUpdate } from "./webgpu/adam-update.js";
 import { ADAM_UPDATE_KERNEL } from "../adam.js";
-import { makeWebGpuActivationGrad } from "./webgpu/activation-grad.js";
-import { ACTIVATION_GRAD_KERNEL } from "../activation.js";
+import { makeWebGpuActivationGrad, makeWebGpuSwish } from "./webgpu/activation-grad.js";
+import { ACTIVATION_GRAD_KERNEL, SWISH_KERNEL } from "../activation.js";
 import { checkOptions, checkString } from "../validate.js";
 
 /**
@@ -39,7 +39,8 @@ export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu", "webgpu"
  * variable's Adam step in 3 dispatches instead of ~14, which core's `adam()` uses (adam.ts), and
  * `AtlasActivationGrad`, the gradient of ReLU, LeakyReLU and Swish in one dispatch instead of 2–7,
  * which core's `activate()` and activation layers differentiate through (activation.ts), and
- * `AtlasMovingAverage`, the batch-norm layer's moving-statistic update in one dispatch instead of 3.
+ * `AtlasMovingAverage`, the batch-norm layer's moving-statistic update in one dispatch instead of 3,
+ * and `AtlasSwish`, Swish's forward x·σ(x) in one dispatch instead of 3 (activation.ts).
  */
 const FACTORIES: ReadonlyArray<{
   name: string;
@@ -53,6 +54,7 @@ const FACTORIES: ReadonlyArray<{
   { name: ADAM_UPDATE_KERNEL, make: () => makeWebGpuAdamUpdate(), backends: ["webgpu"] },
   { name: ACTIVATION_GRAD_KERNEL, make: () => makeWebGpuActivationGrad(), backends: ["webgpu"] },
   { name: MOVING_AVERAGE_KERNEL, make: () => makeWebGpuMovingAverage(), backends: ["webgpu"] },
+  { name: SWISH_KERNEL, make: () => makeWebGpuSwish(), backends: ["webgpu"] },
 ];
 
 /** The names of the kernels Atlas registers on `backendName` (`'wasm'`, `'cpu'` or `'webgpu'`). */
@@ -115,7 +117,7 @@ function checkBackendName(backendName: unknown): string {
  * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`;
  * on webgpu both convolution gradients as WGSL implicit matrix products, and the fused batch-norm
  * gradient `AtlasBatchNormGrad`, Adam's update `AtlasAdamUpdate` and the activation gradient
- * `AtlasActivationGrad`, and the batch-norm layer's moving-average update `AtlasMovingAverage`. Idempotent. On `'webgpu'`
+ * `AtlasActivationGrad`, the batch-norm layer's moving-average update `AtlasMovingAverage` and Swish's forward `AtlasSwish`. Idempotent. On `'webgpu'`
  * it registers nothing (returns `[]`) until `@tensorflow/tfjs-backend-webgpu` has been imported;
  * `initBackend()` calls it after loading a backend.
  *

@@ -77,6 +77,12 @@ export function describeActivationGrad(title: string, cases: readonly Activation
         expect(stock).not.toContain("AtlasActivationGrad");
         expect(atlas.filter((k) => k === "AtlasActivationGrad")).toHaveLength(1);
         for (const k of STOCK_BACKWARD[c.activation]) expect(atlas).not.toContain(k);
+        // Swish's forward: tfjs's Multiply, Sigmoid, Multiply; Atlas's one AtlasSwish
+        if (c.activation === "swish") {
+          expect(stock).toContain("Sigmoid");
+          expect(atlas).not.toContain("Sigmoid");
+          expect(atlas.filter((k) => k === "AtlasSwish")).toHaveLength(1);
+        }
         console.info(`${c.name}: kernels stock ${stock.length} (${stock.join(", ")}), Atlas ${atlas.length} (${atlas.join(", ")}); error of the bound: stock ${Number(r.stockError).toExponential(2)}, Atlas ${Number(r.atlasError).toExponential(2)}; ${r.bitDifferences} of ${r.size} elements differ from stock in their bits`);
       });
     }

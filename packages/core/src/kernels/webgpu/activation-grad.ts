@@ -91,3 +91,42 @@ export function makeWebGpuActivationGrad(expression: Expression = activationGrad
     return { dataId: out.dataId, shape: [...x.shape], dtype: "float32" };
   };
 }
+
+/**
+ * Make the `kernelFunc` of `AtlasSwish` for the WebGPU backend: y = σ(x)·x in one dispatch, with
+ * tfjs-webgpu's Sigmoid formula on x·1 (= x exactly) and the product in the order of tfjs-layers'
+ * mul(sigmoid(mul(x, 1)), x): the stock forward's value bit for bit, where tfjs runs Multiply,
+ * Sigmoid, Multiply. Input x (float32); output y (x's shape).
+ */
+export function makeWebGpuSwish(): tf.KernelFunc {
+  return (args) => {
+    const backend = args.backend as unknown as WebGpuBackendLike;
+    const { x } = args.inputs as Record<"x", TensorInfo>;
+    if (x.dtype !== "float32") throw new Error(`AtlasSwish on 'webgpu': x must be float32, got ${x.dtype}`);
+    const size = x.shape.reduce((a, b) => a * b, 1);
+    if (size >= 2 ** 31) throw new Error(`AtlasSwish on 'webgpu': x has ${size} elements; at most 2³¹ − 1 (int32 indices)`);
+    const groups = Math.max(1, Math.ceil(size / 64));
+    const gx = Math.min(groups, backend.device?.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+    const program: WebGpuProgram = {
+      outputShape: [size],
+      shaderKey: `atlasSwish_${gx}`,
+      dispatchLayout: { x: [0] },
+      dispatch: [gx, Math.ceil(groups / gx), 1],
+      variableNames: ["x"],
+      workgroupSize: [64, 1, 1],
+      size: true,
+      getUserCode: () => `
+  fn main(i : i32) {
+    if (i < uniforms.size) {
+      let a = x[i];
+      let s = 1.0 / (1.0 + exp(-1.0 * a));
+      result[i] = s * a;
+    }
+  }
+`,
+    };
+    const out = backend.runWebGPUProgram(program, [{ ...x, shape: [size] }], "float32");
+    return { dataId: out.dataId, shape: [...x.shape], dtype: "float32" };
+  };
+}
+
