@@ -36,7 +36,6 @@ export {
   type AwaeGanStepStats,
   type AwaeGanStepLosses,
 } from "./awae-gan-trainer.js";
-export { awaeGanStepBytes, awaeGanActivationCount } from "./awae-gan-size.js";
 export {
   AtlasVae,
   createAtlasVae,

@@ -122,6 +122,9 @@ function atlasLeakyReluClass(): LayerClass<LeakyReluArgs> {
   return leakyReluClass;
 }
 
+/** tfjs-layers' activation names (its `ActivationIdentifier`). */
+const ACTIVATION_NAMES = ["elu", "hard_sigmoid", "linear", "relu", "relu6", "selu", "sigmoid", "softmax", "softplus", "softsign", "tanh", "swish", "mish", "gelu", "gelu_new"] as const;
+
 const LAYER_ARGS = ["inputShape", "batchInputShape", "batchSize", "dtype", "name", "trainable", "weights", "inputDType"] as const;
 
 /**
@@ -136,7 +139,7 @@ const LAYER_ARGS = ["inputShape", "batchInputShape", "batchSize", "dtype", "name
 export function activation(args: ActivationArgs): tf.layers.Layer {
   if (args === null || typeof args !== "object") throw new InvalidArgumentError("args", `expected an options object, got ${describeValue(args)}`);
   checkOptions("args", args, ["activation", ...LAYER_ARGS]);
-  checkString("args.activation", args.activation);
+  checkOneOf("args.activation", args.activation, ACTIVATION_NAMES);
   if (args.name !== undefined) checkString("args.name", args.name);
   return new (atlasActivationClass())(args);
 }
