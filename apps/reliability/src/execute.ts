@@ -10,7 +10,7 @@ import type { CallRecord, Entry, Outcome, Slot } from "./entry.js";
 import type { Disposable, Kind } from "./kinds.js";
 import { describeMutation, type Mutation, type PlannedCall } from "./plan.js";
 
-const CODES = new Set(["INVALID_ARGUMENT", "SHAPE_MISMATCH", "CORRUPT_FILE", "FILE_NOT_FOUND", "MISSING_DEPENDENCY", "BACKEND_UNAVAILABLE", "NOT_TRAINED", "DISCONNECTED", "UNSUPPORTED"]);
+const CODES = new Set(["INVALID_ARGUMENT", "SHAPE_MISMATCH", "CORRUPT_FILE", "FILE_NOT_FOUND", "MISSING_DEPENDENCY", "BACKEND_UNAVAILABLE", "NOT_TRAINED", "DISCONNECTED", "UNSUPPORTED", "OUT_OF_MEMORY"]);
 
 /** Replace the value at `path` (kinds[i] is the kind at path[i]; a missing nested object starts from its kind's example). */
 function setPath(base: unknown, path: readonly string[], kinds: readonly Kind[], value: unknown, merge: boolean): unknown {

@@ -45,3 +45,36 @@ export function awaeGanWeightCount(c: AwaeGanSizeFields): number {
   const discriminator = dense(d, 4 * h) + 3 * dense(4 * h, 4 * h) + 4 * bn(4 * h) + dense(4 * h, 1);
   return encoders + m * decoder + tail + m * discriminator;
 }
+
+/**
+ * Elements per sample of the main layer outputs one training step computes for `c` (trunk, the
+ * m + 1 heads, the m chart decoders and the shared tail on all m codes of a sample): the activations
+ * the step keeps for its backward pass, each in a few forms (batch-norm and Swish intermediates).
+ */
+export function awaeGanActivationCount(c: AwaeGanSizeFields): number {
+  const { charts: m, h } = c;
+  const heads = m + (m > 1 ? 1 : 0);
+  if (c.dataShape.length === 3) {
+    const [H, W, C] = c.dataShape as [number, number, number];
+    const at = (s: number, ch: number): number => Math.ceil(H / s) * Math.ceil(W / s) * ch;
+    const trunk = at(2, h) + at(4, 2 * h) + at(8, 4 * h);
+    const decoder = (H / 4) * (W / 4) * 8 * h + at(2, 4 * h);
+    const tail = H * W * (2 * h + C);
+    return trunk + heads * at(16, 8 * h) + m * (decoder + tail);
+  }
+  const D = c.dataShape[0] as number;
+  return 7 * h + heads * 8 * h + m * (12 * h + 2 * h + D);
+}
+
+/**
+ * Bytes a training step (`AwaeGanTrainer.step`) on `n` samples needs on the wasm backend beyond the
+ * model's weights, estimated from below: 14 float32 copies of {@link awaeGanActivationCount} per
+ * sample plus 9 × the weights' bytes (gradients, both optimizers' slots, kernel workspaces).
+ * Measured on wasm (apps/bench/src/scripts/awae-memory.ts, the heap's growth between batch 10 and
+ * 20): 14.7 copies a sample at the paper's m = 4 (h = 64), 23 at m = 8 (h = 48); a fixed part of
+ * 10.4 × the weights at m = 4. A step whose estimate exceeds what the heap can still hold cannot
+ * run; one below it may still not fit.
+ */
+export function awaeGanStepBytes(c: AwaeGanSizeFields, n: number): number {
+  return 14 * 4 * awaeGanActivationCount(c) * n + 9 * 4 * awaeGanWeightCount(c);
+}

@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, Rng, adam, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, describeValue, toRng, type RngLike } from "@atlas/core";
+import { InvalidArgumentError, Rng, adam, backendCapacityBytes, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, describeValue, toRng, type RngLike } from "@atlas/core";
 import { AwaeGan, type TailStatistics } from "./awae-gan.js";
 import { chartBalanceDivergence, discriminatorLoss, encoderAdversarial, weightedReconstruction, type ReconstructionCost } from "./awae-gan-loss.js";
 import { checkBatch, checkFiniteTensor } from "./check.js";
+import { awaeGanStepBytes } from "./awae-gan-size.js";
 
 /** A learning-rate schedule of the AGM paper (Appendix A). */
 export interface AwaeGanSchedule {
@@ -240,6 +241,7 @@ export class AwaeGanTrainer {
     const t = checkTensor("x", x, { inner: this.model.dataShape });
     if ((t.shape[0] ?? 0) < 2) throw new InvalidArgumentError("x", `a training batch needs at least 2 samples (batch normalisation), got ${t.shape[0]}`);
     if (rng !== undefined && !(rng instanceof Rng)) throw new InvalidArgumentError("rng", `expected an Rng, got ${describeValue(rng)}`);
+    checkStepMemory("x", this.model, t.shape[0] ?? 0);
   }
 
   /** Free the optimizers' slots (not the model); a second call does nothing. */
@@ -262,4 +264,27 @@ export function resolveSchedule(options: Partial<AwaeGanSchedule>, base: AwaeGan
   if (!Array.isArray(halveAfter)) throw new InvalidArgumentError("options.halveAfter", "expected an array of epoch counts");
   halveAfter.forEach((k, i) => checkInteger(`options.halveAfter[${i}]`, k, { min: 1 }));
   return { epochs, batchSize, learningRate, discriminatorLearningRate, halveAfter: [...halveAfter] };
+}
+
+/**
+ * On the wasm backend (one 4 GiB heap), refuse a training step on `n` samples that cannot fit:
+ * {@link awaeGanStepBytes}, an estimate from below, more than the heap can still hold. Without it,
+ * such a step allocated until the heap was full and then died inside tfjs-wasm (which writes a
+ * tensor it could not allocate at address 0: "memory access out of bounds"); core's guardWasmHeap
+ * turns any later failure into an OutOfMemoryError. Other backends have no such fixed limit here.
+ */
+export function checkStepMemory(name: string, model: AwaeGan, n: number): void {
+  if (tf.getBackend() !== "wasm") return;
+  const need = awaeGanStepBytes(model.config, n);
+  const room = backendCapacityBytes();
+  if (need <= room) return;
+  const perSample = awaeGanStepBytes(model.config, 1) - awaeGanStepBytes(model.config, 0);
+  const fits = Math.max(0, Math.floor((room - awaeGanStepBytes(model.config, 0)) / perSample));
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const { charts, h } = model.config;
+  throw new InvalidArgumentError(
+    name,
+    `a training step of this AWAE-GAN (charts ${charts}, h ${h}) on ${n} samples needs at least ~${mib(need)} of the wasm backend's memory (~${mib(perSample)} a sample), ` +
+      `more than its 4 GiB heap can still hold (${mib(room)}); use a batch of at most ${fits}, fewer charts or a smaller h, or a backend with more memory (webgpu, tensorflow)`,
+  );
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {
+  activation,
   batchNormalization,
   InvalidArgumentError,
   ShapeMismatchError,
@@ -240,7 +241,8 @@ class LayerFactory {
   }
   swish(name: string): tf.layers.Layer {
     // tfjs-layers ≥ 4.x ships the 'swish' activation: x · sigmoid(x).
-    return tf.layers.activation({ activation: "swish", name });
+    // core's layer: tfjs-layers' own, whose gradient is one kernel on webgpu (AtlasActivationGrad)
+    return activation({ activation: "swish", name });
   }
 }
 

@@ -22,7 +22,7 @@ import {
   type TrainProgress,
 } from "@atlas/core";
 import { AwaeGan } from "./awae-gan.js";
-import { AWAE_GAN_SCHEDULES, AwaeGanTrainer, resolveSchedule, type AwaeGanLossOptions, type AwaeGanSchedule } from "./awae-gan-trainer.js";
+import { AWAE_GAN_SCHEDULES, AwaeGanTrainer, checkStepMemory, resolveSchedule, type AwaeGanLossOptions, type AwaeGanSchedule } from "./awae-gan-trainer.js";
 import { AtlasVae } from "./atlas-vae.js";
 import { toSampleTable, type AgmData } from "./data.js";
 import { reconstructionError } from "./evaluate.js";
@@ -111,6 +111,7 @@ export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: Train
   if (schedule.batchSize > table.n) throw new InvalidArgumentError("options.batchSize", `must be at most the number of samples (${table.n}), got ${schedule.batchSize}`);
   const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
   const loss = Object.fromEntries(LOSS_KEYS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]])) as AwaeGanLossOptions;
+  checkStepMemory("options.batchSize", model, schedule.batchSize);
   const trainer = new AwaeGanTrainer(model, { ...loss, ...(options.seed !== undefined ? { seed: options.seed } : {}), learningRate: schedule.learningRate, discriminatorLearningRate: schedule.discriminatorLearningRate });
   const ckDir = options.checkpointDir;
   try {

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { AtlasError, InvalidArgumentError, describeValue } from "./errors.js";
 import { ATLAS_KERNEL_BACKENDS, registerAtlasKernels } from "./kernels/registry.js";
+import { guardWasmHeap } from "./wasm-heap.js";
 import { environment } from "./platform/platform.js";
 import { checkOptions } from "./validate.js";
 
@@ -347,6 +348,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       kernelsLoaded ??= import("./kernels/kernels.js");
       await kernelsLoaded;
       for (const b of ATLAS_KERNEL_BACKENDS) registerAtlasKernels(b);
+      // a full wasm heap: an OutOfMemoryError instead of tfjs-wasm writing a tensor at address 0
+      if (tf.getBackend() === "wasm") guardWasmHeap();
       const tried = failures.length ? `; passed over: ${failures.join("; ")}` : "";
       const why = forced === "auto" ? `first backend that loaded (${runtime} order: ${BACKEND_ORDER[runtime].join(" → ")})` : `forced by ${forcedBy}`;
       const on = result.adapter ? `, ${describeAdapter(result.adapter)}` : "";

@@ -14,6 +14,9 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError, describeValue } from "./errors.js";
 import { checkBoolean, checkInteger, checkNumber, checkOptions, checkString, checkTensor } from "./validate.js";
 
+/** The kernel name of the one-dispatch moving-statistic update (inputs moving, value; attribute momentum). */
+export const MOVING_AVERAGE_KERNEL = "AtlasMovingAverage";
+
 /** The kernel name of the fused batch-norm gradient (inputs x, dy, mean, variance, scale). */
 export const BATCH_NORM_GRAD_KERNEL = "AtlasBatchNormGrad";
 
@@ -131,11 +134,13 @@ function atlasBatchNormalizationClass(): new (args?: BatchNormArgs) => tf.layers
       return tf.tidy(() => {
         const { y, mean, variance } = batchNormTraining(input, self.gamma.read() as tf.Tensor1D, self.beta.read() as tf.Tensor1D, self.epsilon);
         try {
-          // as tfjs-layers: moving ← moving − (moving − batch)·(1 − momentum)
+          // as tfjs-layers: moving ← moving − (moving − batch)·(1 − momentum); one kernel where the
+          // backend has Atlas's (webgpu: the same float32 operations, one dispatch instead of three)
+          const fusedAverage = tf.getKernel(MOVING_AVERAGE_KERNEL, tf.getBackend()) !== undefined;
           for (const [v, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
             tf.tidy(() => {
               const orig = v.read();
-              v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - self.momentum)));
+              v.write(fusedAverage ? (tf.engine().runKernel(MOVING_AVERAGE_KERNEL, { moving: orig, value }, { momentum: self.momentum }) as tf.Tensor) : tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - self.momentum)));
             });
           }
         } finally {

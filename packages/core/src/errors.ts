@@ -11,7 +11,8 @@ export type AtlasErrorCode =
   | "BACKEND_UNAVAILABLE"
   | "NOT_TRAINED"
   | "DISCONNECTED"
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  | "OUT_OF_MEMORY";
 
 /** Base class of every error thrown by an `@atlas/*` package. */
 export class AtlasError extends Error {
@@ -57,6 +58,19 @@ export class FileNotFoundError extends AtlasError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super("FILE_NOT_FOUND", `${path}: ${message}`, options);
     this.path = path;
+  }
+}
+
+/**
+ * The backend could not allocate a tensor (e.g. the wasm backend's 4 GiB heap is full). The work in
+ * progress is abandoned; tensors that existed before it stay valid.
+ */
+export class OutOfMemoryError extends AtlasError {
+  /** Bytes of the allocation that failed. */
+  readonly bytes: number;
+  constructor(bytes: number, message: string, options?: { cause?: unknown }) {
+    super("OUT_OF_MEMORY", message, options);
+    this.bytes = bytes;
   }
 }
 

@@ -10,6 +10,7 @@ export {
   CorruptFileError,
   FileNotFoundError,
   MissingDependencyError,
+  OutOfMemoryError,
   describeValue,
   type AtlasErrorCode,
 } from "./errors.js";
@@ -43,6 +44,7 @@ export {
   type CheckOptionsSettings,
 } from "./validate.js";
 export { backendCapacityBytes, checkModelSize } from "./capacity.js";
+export { guardWasmHeap } from "./wasm-heap.js";
 export { Rng, toRng, type RngLike, type RngState } from "./rng.js";
 export { toMatrix, readMatrix, type Matrix, type MatrixInput, type RowMajor, type ToMatrixOptions } from "./matrix.js";
 export { uleb, sleb, section, wasmName, WASM_HEADER, wasmSimdAvailable, wasmRelaxedSimdAvailable, localGet, localSet, localTee, i32Const, simdOp, memarg } from "./wasm-bytes.js";
@@ -69,7 +71,8 @@ export {
   type AtlasKernelOptions,
 } from "./kernels/registry.js";
 export { adam, fusedAdamActive, ADAM_UPDATE_KERNEL } from "./adam.js";
-export { batchNormalization, batchNormTraining, fusedBatchNormGradActive, BATCH_NORM_GRAD_KERNEL, type BatchNormTrainingResult } from "./batch-norm.js";
+export { activate, activation, leakyReLU, fusedActivationGradActive, ACTIVATION_GRAD_KERNEL, SWISH_KERNEL, type FusedActivation } from "./activation.js";
+export { batchNormalization, batchNormTraining, fusedBatchNormGradActive, BATCH_NORM_GRAD_KERNEL, MOVING_AVERAGE_KERNEL, type BatchNormTrainingResult } from "./batch-norm.js";
 export {
   saveModel,
   loadModel,

@@ -4,6 +4,7 @@
  * for the GTN MNIST autoencoder.
  */
 import * as tf from "@tensorflow/tfjs";
+import { activation as activationLayerOf, leakyReLU } from "./activation.js";
 import { batchNormalization } from "./batch-norm.js";
 import { InvalidArgumentError, describeValue } from "./errors.js";
 import { type RngLike, toRng } from "./rng.js";
@@ -170,8 +171,9 @@ function initializers(init: Init, seeds: Seeds, fanIn: number): { kernelInitiali
 
 function activationLayer(activation: Activation, alpha: number, name?: string): tf.layers.Layer | undefined {
   if (activation === "linear") return undefined;
-  if (activation === "leakyRelu") return tf.layers.leakyReLU({ alpha, name });
-  return tf.layers.activation({ activation, name });
+  // core's layers: tfjs-layers' own, with a one-kernel gradient on webgpu (activation.ts)
+  if (activation === "leakyRelu") return leakyReLU({ alpha, name });
+  return activationLayerOf({ activation, name });
 }
 
 /** Activation (+ batch norm in the requested order) after a linear/conv layer. */

@@ -242,8 +242,8 @@ interface LoopState {
  * RMSProp read their protected `learningRate` field at every `applyGradients`, so it is assigned.
  *
  * @example
- * const adam = tf.train.adam(1e-3);
- * setLearningRate(adam, 5e-4);
+ * const opt = adam(1e-3); // core's adam(), or any tf.train optimiser
+ * setLearningRate(opt, 5e-4);
  */
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
   checkNumber("learningRate", learningRate, { above: 0 });
@@ -491,7 +491,7 @@ function checkLoopState(file: string, s: LoopState): void {
  * step draws its randomness from `ctx.rng`.
  *
  * @example
- * const opt = tf.train.adam(1e-3);
+ * const opt = adam(1e-3); // core's adam(): tfjs's Adam, with a fused update on webgpu
  * const history = await trainLoop({
  *   size: x.shape[0], batchSize: 128, epochs: 60, seed: 1,
  *   learningRate: { initial: 1e-3, halveAtEpochs: [5, 25, 50] }, optimizers: opt,

@@ -1,43 +1,44 @@
 /**
- * Which tfjs kernels one training step runs, by name and count (tf.profile), on the active
+ * Which tfjs kernels one training step runs, by name and count (tf.profile). In Node on the active
  * backend (`--backend=cpu` by default here): the op decomposition (and so the kernel names and
  * counts) comes from tfjs-core's gradients and the optimizer, the same on every backend except for
- * the kernels a backend fuses itself. Used to pick what to fuse on WebGPU (issue 14 §4).
- * Run: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/scripts/kernel-counts.ts [ae|awae] [--backend=cpu]`
+ * the kernels a backend fuses itself. With `--where=chromium`: on headless Chromium's WebGPU
+ * (SwiftShader without a GPU), once with the stock kernels and once with Atlas's (fused batch-norm
+ * gradient, Adam update and activation gradients), and once with Atlas's but the activation gradient
+ * (`--variants=` picks some of `stock,atlas-without-activation,atlas`). Used to pick what to fuse on
+ * WebGPU (issue 14 §4).
+ * Run: `pnpm --filter @atlas/bench exec tsx --conditions=@atlas/source src/scripts/kernel-counts.ts [ae|awae] [--backend=cpu] [--where=chromium [--variants=…]]`
  */
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { AwaeGanTrainer, createAwaeGan, cpuAwaeGanOptions } from "@atlas/agm";
-import { Rng, gtnMnistAutoencoder } from "@atlas/core";
+import { countStepKernels } from "./kernel-count-steps.js";
 
-const which = process.argv[2] ?? "ae";
-const backend = process.argv.find((a) => a.startsWith("--backend="))?.slice(10) ?? "cpu";
-await tf.setBackend(backend);
+const which = process.argv[2] === "awae" ? "awae" : "ae";
+const where = process.argv.find((a) => a.startsWith("--where="))?.slice(8) ?? "node";
 
-async function aeStep(): Promise<() => Promise<void>> {
-  const { encoder, decoder } = gtnMnistAutoencoder({ latentDim: 5, seed: 1 });
-  const optimizer = tf.train.adam(1e-3);
-  const x = tf.tensor4d(new Rng(0).uniformArray(8 * 28 * 28), [8, 28, 28, 1]);
-  return async () => {
-    const l = optimizer.minimize(() => tf.losses.meanSquaredError(x, decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor) as tf.Scalar, true)!;
-    await l.data();
-    l.dispose();
-  };
+type Counts = Awaited<ReturnType<typeof countStepKernels>>;
+
+function print(title: string, c: Counts): void {
+  console.log(`${title}: ${c.total} kernels, ${c.dispatching} without Identity, Reshape and customGrad wrappers (which never dispatch on webgpu)`);
+  for (const [name, n] of c.counts) console.log(`${String(n).padStart(6)}  ${name}`);
 }
 
-async function awaeStep(): Promise<() => Promise<void>> {
-  const model = createAwaeGan(cpuAwaeGanOptions(4, { seed: 1 }));
-  const trainer = new AwaeGanTrainer(model, { seed: 2 });
-  const x = tf.tensor4d(new Rng(3).uniformArray(8 * 28 * 28), [8, 28, 28, 1]);
-  return async () => {
-    await trainer.step(x);
-  };
+if (where === "chromium") {
+  const { openPage } = await import("@atlas/browser-test");
+  const page = await openPage({ entry: fileURLToPath(new URL("./kernel-counts.page.ts", import.meta.url)), loadTimeoutMs: 120_000 });
+  try {
+    const variants = (process.argv.find((a) => a.startsWith("--variants="))?.slice(11) ?? "stock,atlas-without-activation,atlas").split(",");
+    for (const kernels of variants) {
+      if (!["stock", "atlas", "atlas-without-activation"].includes(kernels)) throw new Error(`--variants: unknown variant '${kernels}'`);
+      const r = await page.call<Counts & { backend: string; gpuErrors: string[] }>("counts", which, kernels);
+      if (r.gpuErrors.length > 0) throw new Error(`WebGPU errors: ${r.gpuErrors.join("; ")}`);
+      print(`${which} step on ${r.backend} (Chromium), ${kernels} kernels`, r);
+    }
+  } finally {
+    await page.close();
+  }
+} else {
+  const backend = process.argv.find((a) => a.startsWith("--backend="))?.slice(10) ?? "cpu";
+  await tf.setBackend(backend);
+  print(`${which} step on ${backend}`, await countStepKernels(which));
 }
-
-const step = which === "awae" ? await awaeStep() : await aeStep();
-await step();
-const info = await tf.profile(() => step());
-const counts = new Map<string, number>();
-for (const k of info.kernels) if (!k.name.endsWith("__op")) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
-const total = [...counts.values()].reduce((a, b) => a + b, 0);
-console.log(`${which} step on ${backend}: ${total} kernels`);
-for (const [name, n] of [...counts.entries()].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(6)}  ${name}`);

@@ -249,6 +249,23 @@ const entries = [
   entry<Fx>("core.atlasKernelNames", () => [c("backendName", K.name(false), "wasm")], (a) => core.atlasKernelNames(a[0] as string)),
   entry<Fx>("core.fusedBatchNormGradActive", () => [], () => core.fusedBatchNormGradActive()),
   entry<Fx>("core.fusedAdamActive", () => [], () => core.fusedAdamActive()),
+  entry<Fx>("core.fusedActivationGradActive", () => [], () => core.fusedActivationGradActive()),
+  entry<Fx>("core.guardWasmHeap", () => [], () => core.guardWasmHeap()),
+  entry<Fx>(
+    "core.activate",
+    () => [
+      s("x", K.custom("x", () => [bad.reject("null", null), bad.reject("array", [1, -2]), bad.reject("number", 3)]), (own) => own(tf.tensor2d([1, -2, 3, -4, 5, 0], [2, 3]))),
+      c("activation", K.oneOf(["relu", "leakyRelu", "swish"], false), "swish"),
+      c("alpha", K.num({ optional: true }), 0.2),
+    ],
+    (a) => core.activate(a[0] as tf.Tensor, a[1] as core.FusedActivation, a[2] as number).dispose(),
+  ),
+  entry<Fx>(
+    "core.activation",
+    () => [s("args", opts({ activation: K.oneOf(["relu", "swish", "sigmoid", "tanh", "linear"], false), name: K.str(true) }, ["activation"]), () => ({ activation: "swish" }))],
+    (a) => core.activation(a[0] as Parameters<typeof core.activation>[0]),
+  ),
+  entry<Fx>("core.leakyReLU", () => [s("args", opts({ alpha: K.num({ optional: true }), name: K.str(true) }), () => ({ alpha: 0.3 }))], (a) => core.leakyReLU(a[0] as Parameters<typeof core.leakyReLU>[0])),
   entry<Fx>(
     "core.adam",
     () => [c("learningRate", K.num({ above: 0, optional: true }), 1e-3), c("beta1", K.num({ min: 0, below: 1, optional: true }), 0.9), c("beta2", K.num({ min: 0, below: 1, optional: true }), 0.999), c("epsilon", K.num({ above: 0, optional: true }), 1e-7)],
@@ -481,6 +498,7 @@ const pe: PackageEntries<Fx> = {
     CorruptFileError: "error class",
     FileNotFoundError: "error class",
     MissingDependencyError: "error class",
+    OutOfMemoryError: "error class",
     FileStoreError: "error class (of file stores)",
     UnsupportedError: "error class",
     "Rng#normalUnchecked": "private (TypeScript)",

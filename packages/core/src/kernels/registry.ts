@@ -10,9 +10,12 @@ import { makeTile } from "./tile.js";
 import { makeWebGpuConv2DBackpropFilter } from "./webgpu/conv2d-backprop-filter.js";
 import { makeWebGpuConv2DBackpropInput } from "./webgpu/conv2d-backprop-input.js";
 import { makeWebGpuBatchNormGrad } from "./webgpu/batch-norm-grad.js";
-import { BATCH_NORM_GRAD_KERNEL } from "../batch-norm.js";
+import { BATCH_NORM_GRAD_KERNEL, MOVING_AVERAGE_KERNEL } from "../batch-norm.js";
+import { makeWebGpuMovingAverage } from "./webgpu/moving-average.js";
 import { makeWebGpuAdamUpdate } from "./webgpu/adam-update.js";
 import { ADAM_UPDATE_KERNEL } from "../adam.js";
+import { makeWebGpuActivationGrad, makeWebGpuSwish } from "./webgpu/activation-grad.js";
+import { ACTIVATION_GRAD_KERNEL, SWISH_KERNEL } from "../activation.js";
 import { checkOptions, checkString } from "../validate.js";
 
 /**
@@ -33,7 +36,11 @@ export const ATLAS_KERNEL_BACKENDS: readonly string[] = ["wasm", "cpu", "webgpu"
  * `AtlasBatchNormGrad`, a kernel of Atlas's own (no stock one): the whole backward pass of a
  * training-mode batch-norm layer in two passes over the data, which core's `batchNormalization`
  * layer differentiates through while it is registered (batch-norm.ts), and `AtlasAdamUpdate`, one
- * variable's Adam step in 3 dispatches instead of ~14, which core's `adam()` uses (adam.ts).
+ * variable's Adam step in 3 dispatches instead of ~14, which core's `adam()` uses (adam.ts), and
+ * `AtlasActivationGrad`, the gradient of ReLU, LeakyReLU and Swish in one dispatch instead of 2–7,
+ * which core's `activate()` and activation layers differentiate through (activation.ts), and
+ * `AtlasMovingAverage`, the batch-norm layer's moving-statistic update in one dispatch instead of 3,
+ * and `AtlasSwish`, Swish's forward x·σ(x) in one dispatch instead of 3 (activation.ts).
  */
 const FACTORIES: ReadonlyArray<{
   name: string;
@@ -45,6 +52,9 @@ const FACTORIES: ReadonlyArray<{
   { name: "Tile", make: makeTile, backends: ["wasm"] },
   { name: BATCH_NORM_GRAD_KERNEL, make: () => makeWebGpuBatchNormGrad(), backends: ["webgpu"] },
   { name: ADAM_UPDATE_KERNEL, make: () => makeWebGpuAdamUpdate(), backends: ["webgpu"] },
+  { name: ACTIVATION_GRAD_KERNEL, make: () => makeWebGpuActivationGrad(), backends: ["webgpu"] },
+  { name: MOVING_AVERAGE_KERNEL, make: () => makeWebGpuMovingAverage(), backends: ["webgpu"] },
+  { name: SWISH_KERNEL, make: () => makeWebGpuSwish(), backends: ["webgpu"] },
 ];
 
 /** The names of the kernels Atlas registers on `backendName` (`'wasm'`, `'cpu'` or `'webgpu'`). */
@@ -106,7 +116,8 @@ function checkBackendName(backendName: unknown): string {
  * `Conv2DBackpropFilter` (which wasm lacks) and `Conv2DBackpropInput` (stock is a plain loop), both
  * built from the backend's XNNPACK Conv2D, and `Tile` (block copies); on cpu `Conv2DBackpropFilter`;
  * on webgpu both convolution gradients as WGSL implicit matrix products, and the fused batch-norm
- * gradient `AtlasBatchNormGrad` and Adam's update `AtlasAdamUpdate`. Idempotent. On `'webgpu'`
+ * gradient `AtlasBatchNormGrad`, Adam's update `AtlasAdamUpdate` and the activation gradient
+ * `AtlasActivationGrad`, the batch-norm layer's moving-average update `AtlasMovingAverage` and Swish's forward `AtlasSwish`. Idempotent. On `'webgpu'`
  * it registers nothing (returns `[]`) until `@tensorflow/tfjs-backend-webgpu` has been imported;
  * `initBackend()` calls it after loading a backend.
  *

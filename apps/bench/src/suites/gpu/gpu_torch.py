@@ -2,7 +2,7 @@
 workloads with the same networks, on CUDA when present, else the CPU. Prints one JSON object:
 {"device", "version", "rows": [{workload, msPerStep, batch, steps, note}]}.
 
-Usage: python3 gpu_torch.py [--device cuda|cpu] [--workloads ae-128,ae-1024,bn-grad,adam-ae,awae-m1,awae-m4,awae-m8,geodesic-decode]
+Usage: python3 gpu_torch.py [--device cuda|cpu] [--workloads ae-128,ae-1024,bn-grad,act-grad,adam-ae,awae-m1,awae-m4,awae-m8,geodesic-decode]
                             [--steps N] [--warmup N] [--quick] [--threads N]
 
 Networks (as Atlas builds them):
@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-p.add_argument("--workloads", default="ae-128,ae-1024,bn-grad,adam-ae,awae-m1,awae-m4,awae-m8,geodesic-decode")
+p.add_argument("--workloads", default="ae-128,ae-1024,bn-grad,act-grad,adam-ae,awae-m1,awae-m4,awae-m8,geodesic-decode")
 p.add_argument("--steps", type=int, default=0)
 p.add_argument("--warmup", type=int, default=2)
 p.add_argument("--quick", action="store_true")
@@ -214,6 +214,29 @@ def bn_grad(steps, warmup):
     return ms, 100, "BatchNorm2d(64) forward + backward, 100x64x14x14"
 
 
+def act_grad(steps, warmup):
+    """A Swish activation's forward + backward (the gpu suite's act-grad), 100x64x14x14."""
+    g = torch.Generator().manual_seed(7)
+    x = (torch.randn(100, 64, 14, 14, generator=g) * 2).to(dev).requires_grad_(True)
+    w = torch.randn(100, 64, 14, 14, generator=g).to(dev)
+
+    def step():
+        x.grad = None
+        (x * torch.sigmoid(x) * w).sum().backward()
+        return x.grad.sum()
+
+    for _ in range(warmup):
+        step().item()
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        s = step()
+    s.item()
+    sync()
+    ms = (time.perf_counter() - t0) * 1000 / steps
+    return ms, 100, "x * sigmoid(x) forward + backward, 100x64x14x14"
+
+
 def adam_ae(steps, warmup):
     """Adam's update alone of the App. F autoencoder's weights (the gpu suite's adam-ae)."""
     enc, dec = ae_nets()
@@ -244,6 +267,9 @@ for w in [s for s in args.workloads.split(",") if s]:
     elif w == "bn-grad":
         steps = args.steps or (3 if args.quick else 20)
         res = bn_grad(steps, args.warmup)
+    elif w == "act-grad":
+        steps = args.steps or (3 if args.quick else 20)
+        res = act_grad(steps, args.warmup)
     elif w == "adam-ae":
         steps = args.steps or (3 if args.quick else 20)
         res = adam_ae(steps, args.warmup)

@@ -11,6 +11,9 @@
  * - `bn-grad`: one batch-norm layer (core's `batchNormalization`, as the AWAE-GAN and the AE's latent
  *   use it) in training, forward + backward to x, γ and β, on a 100×14×14×64 activation: Atlas's
  *   fused `AtlasBatchNormGrad` (webgpu) against tfjs's composed gradient (`--kernels=stock`).
+ * - `act-grad`: a Swish activation (core's `activate`, as after each AWAE-GAN batch norm), forward +
+ *   backward, on a 100×14×14×64 activation: Atlas's one-kernel `AtlasActivationGrad` (webgpu) against
+ *   tfjs's 7-kernel chain (`--kernels=stock`).
  * - `adam-ae`: Adam's update alone (core's `adam()`) of the App. F autoencoder's weights with fixed
  *   gradients: the fused `AtlasAdamUpdate` (webgpu) against tfjs's per-variable chain (`--kernels=stock`).
  * - `geodesic-decode`: the decoding of a geodesic graph build's edge weights — `decodedCurveLengths`
@@ -25,7 +28,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { AwaeGanTrainer, createAwaeGan, paperAwaeGanOptions } from "@atlas/agm";
-import { Rng, adam, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
+import { Rng, activate, adam, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
 import { decodedCurveLengths } from "@atlas/geodesic";
 
 /** One measured workload on one backend/kernel variant. */
@@ -215,6 +218,44 @@ const bnWorkload: Workload = {
   },
 };
 
+/** A Swish activation's forward + backward (core's `activate`, as after each AWAE-GAN batch norm) on a 100×14×14×64 activation. */
+const activationWorkload: Workload = {
+  name: "act-grad",
+  batch: 100,
+  unit: "samples",
+  describe: "Swish x·σ(x) (core's activate, as the AWAE-GAN's layers), forward + backward to x, activation 100×14×14×64",
+  steps: [20, 3],
+  async run(steps, warmup) {
+    const shape: [number, number, number, number] = [100, 14, 14, 64];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const rng = new Rng(7);
+    const x = tf.tensor4d(rng.normalArray(size, 0, 2), shape);
+    const w = tf.tensor4d(rng.normalArray(size), shape);
+    // Σ of the gradient: one scalar that depends on all of the step's kernels
+    const step = (): tf.Scalar => tf.tidy(() => tf.sum(tf.grad((v: tf.Tensor) => activate(v, "swish"))(x, w)) as tf.Scalar);
+    try {
+      for (let i = 0; i < warmup; i++) {
+        const s = step();
+        await s.data();
+        s.dispose();
+      }
+      const t0 = performance.now();
+      let last: tf.Scalar | undefined;
+      for (let i = 0; i < steps; i++) {
+        last?.dispose();
+        last = step();
+      }
+      const check = (await last!.data())[0]!;
+      last!.dispose();
+      const ms = (performance.now() - t0) / steps;
+      if (!Number.isFinite(check)) throw new Error(`non-finite gradient sum ${check}`);
+      return { msPerStep: ms, note: `${tf.getKernel("AtlasActivationGrad", tf.getBackend()) ? "fused AtlasActivationGrad" : "tfjs's composed gradient"}` };
+    } finally {
+      tf.dispose([x, w]);
+    }
+  },
+};
+
 /** Adam's update of the App. F autoencoder's weights (fixed gradients), one update per step. */
 const adamWorkload: Workload = {
   name: "adam-ae",
@@ -294,9 +335,9 @@ const geodesicWorkload: Workload = {
 };
 
 /** Every workload, by name, in the order they run. */
-// the AWAE-GAN last: at m = 4 and 8 it can exhaust wasm's 4 GB heap, which aborts the wasm module
-// for every later workload of the run
-export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, adamWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
+// the AWAE-GAN last: at m = 4 and 8, batch 100, a step does not fit wasm's 4 GiB heap (agm refuses
+// it up front; before, tfjs-wasm wrote the unallocatable tensor at address 0 and the module aborted)
+export const GPU_WORKLOADS: readonly Workload[] = [aeWorkload(128), aeWorkload(1024), bnWorkload, activationWorkload, adamWorkload, geodesicWorkload, awaeWorkload(1), awaeWorkload(4), awaeWorkload(8)];
 
 /** The workload names (for `--workloads=`). */
 export const GPU_WORKLOAD_NAMES: readonly string[] = GPU_WORKLOADS.map((w) => w.name);

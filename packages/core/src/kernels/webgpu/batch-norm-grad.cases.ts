@@ -69,12 +69,19 @@ export function describeBatchNormGrad(title: string, cases: readonly BatchNormCa
     if (withLayerAndProfile) {
       it("core's batchNormalization layer: same moving statistics as the stock path, gradients within the bound", async () => {
         const c: BatchNormCase = { name: "layer", shape: [3, 4, 5, 6], offset: 2, epsilon: 1e-5 };
-        const r = await page.call<Record<string, number | boolean | string | number[]>>("layerCase", c, 300);
+        const r = await page.call<Record<string, number | boolean | string | number[] | string[]>>("layerCase", c, 300);
         expect(r.gpuErrors).toBe("");
         // same forward kernels on both paths: the moving averages agree exactly
         expect(r.atlasMoving).toEqual(r.stockMoving);
         expect((r.stockMoving as number[]).length).toBe(12);
         expect(r.atlasClassName).toBe("BatchNormalization");
+        // the moving statistics' update: Sub, Multiply, Sub per statistic on the stock path, one AtlasMovingAverage each on Atlas's
+        const stockApply = r.stockApplyKernels as unknown as string[];
+        const atlasApply = r.atlasApplyKernels as unknown as string[];
+        expect(stockApply.filter((k) => k === "Sub").length).toBeGreaterThanOrEqual(4);
+        expect(stockApply).not.toContain("AtlasMovingAverage");
+        expect(atlasApply.filter((k) => k === "AtlasMovingAverage")).toHaveLength(2);
+        expect(atlasApply.filter((k) => k === "Sub").length).toBe(stockApply.filter((k) => k === "Sub").length - 4);
         const tol = batchNormTolerance(r.rows as number);
         for (const v of ["stock", "atlas"]) for (const g of ["Dx", "Dgamma", "Dbeta"]) expect(r[`${v}${g}`], `${v} ${g}`).toBeLessThanOrEqual(tol);
       });

@@ -128,11 +128,11 @@ async function kernelsRun(c: BatchNormCase): Promise<{ stock: string[]; atlas: s
  * core's `batchNormalization` layer in training, stock vs Atlas path, on the same data: gradients
  * (x, γ, β) as scaled errors against float64, and the moving mean/variance after one call.
  */
-async function layerCase(c: BatchNormCase, seed: number): Promise<Record<string, number | boolean | string | number[]>> {
+async function layerCase(c: BatchNormCase, seed: number): Promise<Record<string, number | boolean | string | number[] | string[]>> {
   await ready;
   const d = makeData(c, seed);
   const ref = batchNormReference(d.x, d.dy, d.gamma, c.epsilon, d.channels);
-  const result: Record<string, number | boolean | string | number[]> = { rows: ref.rows };
+  const result: Record<string, number | boolean | string | number[] | string[]> = { rows: ref.rows };
   const x = tf.tensor(d.x, c.shape);
   const dy = tf.tensor(d.dy, c.shape);
   try {
@@ -160,6 +160,10 @@ async function layerCase(c: BatchNormCase, seed: number): Promise<Record<string,
         const weights = layer.getWeights();
         result[`${variant}Moving`] = Array.from(await weights[2]!.data()).concat(Array.from(await weights[3]!.data()));
         result[`${variant}ClassName`] = layer.getClassName();
+        // the kernels of one more training call (forward and the moving averages' update)
+        const info = await tf.profile(() => layer.apply(x, { training: true }) as tf.Tensor);
+        tf.dispose(info.result as tf.Tensor);
+        result[`${variant}ApplyKernels`] = info.kernels.map((k) => k.name).filter((n) => !n.endsWith("__op"));
       } finally {
         for (const w of layer.weights) w.dispose();
       }

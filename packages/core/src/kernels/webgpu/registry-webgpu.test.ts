@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest";
 import { ATLAS_KERNEL_BACKENDS, atlasKernelNames, atlasKernelsRegistered, registerAtlasKernels, restoreStockKernels } from "../registry.js";
 
 describe("registerAtlasKernels('webgpu') without the WebGPU backend", () => {
-  it("names the two convolution-gradient kernels and the batch-norm gradient and Adam update, and registers none of them", () => {
+  it("names the two convolution-gradient kernels the batch-norm gradient, Adam update, activation gradient, moving average and Swish, and registers none of them", () => {
     expect(ATLAS_KERNEL_BACKENDS).toContain("webgpu");
-    expect(atlasKernelNames("webgpu")).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "AtlasBatchNormGrad", "AtlasAdamUpdate"]);
+    expect(atlasKernelNames("webgpu")).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "AtlasBatchNormGrad", "AtlasAdamUpdate", "AtlasActivationGrad", "AtlasMovingAverage", "AtlasSwish"]);
     expect(tf.findBackendFactory("webgpu")).toBeNull();
     expect(registerAtlasKernels("webgpu")).toEqual([]);
     expect(tf.getKernel("Conv2DBackpropFilter", "webgpu")).toBeUndefined();

@@ -85,7 +85,7 @@ export function describeWebGpuConvKernels(title: string, cases: readonly ConvCas
       expect(s.ok).toBe(true);
       expect(s.backend).toBe("webgpu");
       expect(s.adapter).toBeDefined();
-      expect(s.kernels).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "AtlasBatchNormGrad", "AtlasAdamUpdate"]);
+      expect(s.kernels).toEqual(["Conv2DBackpropFilter", "Conv2DBackpropInput", "AtlasBatchNormGrad", "AtlasAdamUpdate", "AtlasActivationGrad", "AtlasMovingAverage", "AtlasSwish"]);
       expect(s.registered).toBe(true);
     });
 
