@@ -35,15 +35,15 @@ export const vqflowMnist: Experiment = {
   description:
     "The VQ-Flows poster plots the FID of samples (lower is better) after each training epoch of RealNVP and VQ-RealNVP (panel a) and of MAF and VQ-MAF (panel b) on MNIST, mean ± std over 3 trials, and claims that the VQ variants reach lower FID; it gives no numbers and no sizes. We train the four variants with the package's `mnist` preset (RealNVP/MAF with L = 5 layers, hidden 512, logit transform; the VQ variants with K = 10 charts, m = 1, ε = 0.1, a conv VQ autoencoder trained 3 epochs first; the plain flows are `codebookSize: 1`), seeds 0, 1 and 2, and after every epoch measure bits/dim on the held-out images (dequantised, the logit transform's Jacobian included) and the FID of samples against held-out images with the built-in MNIST extractor of @atlas/metrics (a classifier trained by the package, not Inception: our FIDs are comparable with each other, not with Inception FIDs). At cpu scale: the first 10 000 training images, 1 000 test images, 5 epochs, 1 000 samples per FID; `--scale paper`: all 60 000 / 10 000 images, 30 epochs, 10 000 samples.",
   estimate: {
-    cpu: "≈ 8 h (12 trainings, each RealNVP 23 min, VQ-RealNVP 31, MAF 56, VQ-MAF 52; extrapolated from one 2 000-image epoch of each, measured at load 6–13)",
+    cpu: "≈ 4.1 h (12 trainings, each RealNVP ≈ 14 min, VQ-RealNVP ≈ 13, MAF ≈ 28, VQ-MAF ≈ 29; measured in the cpu-scale run of 2026-12-05, two processes on the 2 cores at load 3–9)",
     paper: "GPU (12 trainings of 60 000 images × 30 epochs, FID of 10 000 samples after each)",
     quick: "≈ 1 min",
   },
-  // measured 2026-12-04 on the shared 2-core machine (load 6–13, nice -n 10), per 2 000 training images
-  // of stage 2 and per cpu-scale evaluation: RealNVP 53 s + 5 s, VQ-RealNVP 73 s + 5 s, MAF 119 s + 72 s
-  // (sampling is sequential over the 784 pixels), VQ-MAF 105 s + 87 s; stage 1 (3 epochs, 10 000 images) 38 s.
-  // Per seed: 5 × (5 × train + eval) (+ 38 s for the VQ variants) = 1 350 + 1 888 + 3 335 + 3 098 s; × 3 seeds.
-  cpuSeconds: 29_000,
+  // measured 2026-12-05 in the cpu-scale run (two processes sharing the shared 2-core machine, load
+  // 3–9): 5 × (train + evaluation) per training, mean of the 3 seeds — RealNVP 14.3 min, VQ-RealNVP
+  // 12.9 (with stage 1), MAF 28.0 and VQ-MAF 29.4 (MAF's evaluation samples pixel by pixel: 30–110 s
+  // an epoch); the result's total, every part's time summed: 14 661 s.
+  cpuSeconds: 14_700,
   parallel: true,
   async run(ctx) {
     const s = pick(ctx, MNIST_SIZES);
