@@ -49,6 +49,20 @@ def sync():
         torch.cuda.synchronize()
 
 
+
+def time_scalar_steps(step, steps, warmup):
+    """ms per call of `step` (which returns a scalar tensor) after `warmup` calls, and the last value:
+    the timed steps are queued back to back and only the last scalar is read (then synchronised)."""
+    for _ in range(warmup):
+        step().item()
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        s = step()
+    value = s.item()
+    sync()
+    return (time.perf_counter() - t0) * 1000 / steps, value
+
 def ae_nets(d=5):
     enc = nn.Sequential(
         nn.Conv2d(1, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(),
@@ -71,14 +85,8 @@ def ae(batch, steps, warmup):
         opt.step()
         return loss
 
-    for _ in range(warmup):
-        step().item()
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        loss = step()
-    last = loss.item()
-    return (time.perf_counter() - t0) * 1000 / steps, batch, f"loss {last:.4f}"
+    ms, last = time_scalar_steps(step, steps, warmup)
+    return ms, batch, f"loss {last:.4f}"
 
 
 def bn_swish2d(c):
@@ -202,15 +210,7 @@ def bn_grad(steps, warmup):
         (bn(x) * w).sum().backward()
         return x.grad.sum()
 
-    for _ in range(warmup):
-        step().item()
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        s = step()
-    s.item()
-    sync()
-    ms = (time.perf_counter() - t0) * 1000 / steps
+    ms, _ = time_scalar_steps(step, steps, warmup)
     return ms, 100, "BatchNorm2d(64) forward + backward, 100x64x14x14"
 
 
@@ -225,15 +225,7 @@ def act_grad(steps, warmup):
         (x * torch.sigmoid(x) * w).sum().backward()
         return x.grad.sum()
 
-    for _ in range(warmup):
-        step().item()
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        s = step()
-    s.item()
-    sync()
-    ms = (time.perf_counter() - t0) * 1000 / steps
+    ms, _ = time_scalar_steps(step, steps, warmup)
     return ms, 100, "x * sigmoid(x) forward + backward, 100x64x14x14"
 
 

@@ -31,6 +31,31 @@ import { AwaeGanTrainer, createAwaeGan, paperAwaeGanOptions } from "@atlas/agm";
 import { Rng, activate, adam, batchNormalization, gtnMnistAutoencoder, singleChartAtlas } from "@atlas/core";
 import { decodedCurveLengths } from "@atlas/geodesic";
 
+/**
+ * Time `steps` calls of `step` after `warmup` (each warm-up read back, so compilation is done):
+ * the timed steps are dispatched back to back and only the last one's scalar is read, so the time
+ * covers the whole queue without a read per step. Returns ms per step and that last value.
+ */
+async function timeScalarSteps(step: () => tf.Scalar, steps: number, warmup: number): Promise<{ ms: number; value: number }> {
+  for (let i = 0; i < warmup; i++) {
+    const s = step();
+    await s.data();
+    s.dispose();
+  }
+  const t0 = performance.now();
+  let last: tf.Scalar | undefined;
+  try {
+    for (let i = 0; i < steps; i++) {
+      last?.dispose();
+      last = step();
+    }
+    const value = (await last!.data())[0]!;
+    return { ms: (performance.now() - t0) / steps, value };
+  } finally {
+    last?.dispose();
+  }
+}
+
 /** One measured workload on one backend/kernel variant. */
 export interface GpuRow {
   workload: string;
@@ -102,20 +127,7 @@ function aeWorkload(batch: number): Workload {
       const x = tf.tensor4d(new Rng(0).uniformArray(batch * 28 * 28), [batch, 28, 28, 1]);
       const step = (): tf.Scalar => optimizer.minimize(() => tf.losses.meanSquaredError(x, decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor) as tf.Scalar, true)!;
       try {
-        for (let i = 0; i < warmup; i++) {
-          const l = step();
-          await l.data();
-          l.dispose();
-        }
-        const t0 = performance.now();
-        let last: tf.Scalar | undefined;
-        for (let i = 0; i < steps; i++) {
-          last?.dispose();
-          last = step();
-        }
-        const loss = (await last!.data())[0]!;
-        const ms = (performance.now() - t0) / steps;
-        last!.dispose();
+        const { ms, value: loss } = await timeScalarSteps(step, steps, warmup);
         if (!Number.isFinite(loss)) throw new Error(`training diverged (loss ${loss})`);
         return { msPerStep: ms, note: `loss ${loss.toFixed(4)}` };
       } finally {
@@ -194,20 +206,7 @@ const bnWorkload: Workload = {
         return tf.addN([value, ...vars.map((v) => tf.sum(grads[v.name]!))]) as tf.Scalar;
       });
     try {
-      for (let i = 0; i < warmup; i++) {
-        const s = step();
-        await s.data();
-        s.dispose();
-      }
-      const t0 = performance.now();
-      let last: tf.Scalar | undefined;
-      for (let i = 0; i < steps; i++) {
-        last?.dispose();
-        last = step();
-      }
-      const check = (await last!.data())[0]!;
-      last!.dispose();
-      const ms = (performance.now() - t0) / steps;
+      const { ms, value: check } = await timeScalarSteps(step, steps, warmup);
       if (!Number.isFinite(check)) throw new Error(`non-finite gradient sum ${check}`);
       return { msPerStep: ms, note: `${tf.getKernel("AtlasBatchNormGrad", tf.getBackend()) ? "fused AtlasBatchNormGrad" : "tfjs's composed gradient"}` };
     } finally {
@@ -234,20 +233,7 @@ const activationWorkload: Workload = {
     // Σ of the gradient: one scalar that depends on all of the step's kernels
     const step = (): tf.Scalar => tf.tidy(() => tf.sum(tf.grad((v: tf.Tensor) => activate(v, "swish"))(x, w)) as tf.Scalar);
     try {
-      for (let i = 0; i < warmup; i++) {
-        const s = step();
-        await s.data();
-        s.dispose();
-      }
-      const t0 = performance.now();
-      let last: tf.Scalar | undefined;
-      for (let i = 0; i < steps; i++) {
-        last?.dispose();
-        last = step();
-      }
-      const check = (await last!.data())[0]!;
-      last!.dispose();
-      const ms = (performance.now() - t0) / steps;
+      const { ms, value: check } = await timeScalarSteps(step, steps, warmup);
       if (!Number.isFinite(check)) throw new Error(`non-finite gradient sum ${check}`);
       return { msPerStep: ms, note: `${tf.getKernel("AtlasActivationGrad", tf.getBackend()) ? "fused AtlasActivationGrad" : "tfjs's composed gradient"}` };
     } finally {
