@@ -11,15 +11,13 @@ import {
   checkPath,
   checkSignal,
   describeValue,
-  dirnamePath,
   loadOptimizer,
-  resolvePath,
-  statPath,
   saveOptimizer,
   trainLoop,
   type EpochRecord,
   type TrainHistory,
   type TrainProgress,
+  checkCreatableDir,
 } from "@atlas/core";
 import { AwaeGan } from "./awae-gan.js";
 import { AWAE_GAN_SCHEDULES, AwaeGanTrainer, checkStepMemory, resolveSchedule, type AwaeGanLossOptions, type AwaeGanSchedule } from "./awae-gan-trainer.js";
@@ -66,20 +64,6 @@ function checkCommon(options: AgmTrainCommonOptions, keys: readonly string[]): v
   if (options.signal !== undefined) checkSignal("options.signal", options.signal);
 }
 
-/** A checkpoint directory must be creatable: no regular file where it or a parent should be. */
-async function checkCheckpointDir(dir: string | undefined): Promise<void> {
-  if (dir === undefined) return;
-  for (let p = resolvePath(dir), i = 0; i < 64; i++) {
-    const st = await statPath(p).catch(() => undefined);
-    if (st) {
-      if (st.kind !== "directory") throw new InvalidArgumentError("options.checkpointDir", `${p} is a file, not a directory`);
-      return;
-    }
-    const up = dirnamePath(p);
-    if (up === p) return;
-    p = up;
-  }
-}
 
 /** Epoch counts after which the learning rate halves: strictly increasing integers ≥ 1. */
 function checkHalveAfter(value: unknown): number[] {
@@ -106,7 +90,7 @@ export async function trainAwaeGan(model: AwaeGan, data: AgmData, options: Train
   if (options.halveAfter !== undefined) checkHalveAfter(options.halveAfter);
   const base = AWAE_GAN_SCHEDULES[checkOneOf("options.schedule", options.schedule ?? "cpu", ["mnist", "fashionMnist", "cpu"])];
   const schedule = resolveSchedule(options, base);
-  await checkCheckpointDir(options.checkpointDir);
+  if (options.checkpointDir !== undefined) await checkCreatableDir("options.checkpointDir", options.checkpointDir);
   const table = await toSampleTable("data", data, model.dataShape, 2);
   if (schedule.batchSize > table.n) throw new InvalidArgumentError("options.batchSize", `must be at most the number of samples (${table.n}), got ${schedule.batchSize}`);
   const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
@@ -192,7 +176,7 @@ export async function trainAtlasVae(model: AtlasVae, data: AgmData, options: Tra
   const batchSize = checkInteger("options.batchSize", options.batchSize ?? 64, { min: 1 });
   const learningRate = checkNumber("options.learningRate", options.learningRate ?? 1e-3, { above: 0 });
   const halveAfter = checkHalveAfter(options.halveAfter ?? []);
-  await checkCheckpointDir(options.checkpointDir);
+  if (options.checkpointDir !== undefined) await checkCreatableDir("options.checkpointDir", options.checkpointDir);
   const table = await toSampleTable("data", data, model.dataShape);
   const validation = options.validation === undefined ? undefined : await toSampleTable("options.validation", options.validation, model.dataShape);
   const optimizer = adam(learningRate);

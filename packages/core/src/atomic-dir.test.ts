@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findSavedDir, makeDirs, resolveSavedDir, writeDirAtomic } from "./atomic-dir.js";
+import { checkCreatableDir, findSavedDir, makeDirs, resolveSavedDir, writeDirAtomic } from "./atomic-dir.js";
 import { FileNotFoundError, InvalidArgumentError } from "./errors.js";
 
 const root = await mkdtemp(path.join(tmpdir(), "atlas-atomic-"));
@@ -90,5 +90,21 @@ describe("the recovery rule for atomic directories", () => {
     // Node's recursive mkdir never returns for paths under /proc; ours stops at the first level
     const proc = await makeDirs("out", "/proc/atlas-no-such/x").catch((e: unknown) => e);
     expect(proc).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it("checkCreatableDir accepts a directory or a creatable path without creating it, and refuses a file in the way naming the argument", async () => {
+    const fresh = path.join(root, "creatable", "a", "b");
+    await checkCreatableDir("options.checkpointDir", fresh);
+    await checkCreatableDir("options.checkpointDir", root);
+    expect((await readdir(root)).includes("creatable")).toBe(false); // nothing created
+    const file = path.join(root, "in-the-way");
+    await writeFile(file, "x");
+    for (const dir of [file, path.join(file, "sub", "deeper")]) {
+      const err = await checkCreatableDir("options.cacheDir", dir).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).argument).toBe("options.cacheDir");
+      expect((err as Error).message).toContain(`${file} is a file, not a directory`);
+    }
+    await expect(checkCreatableDir("options.cacheDir", "")).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });

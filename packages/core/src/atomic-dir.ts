@@ -122,6 +122,31 @@ function checkPathArg(name: string, value: unknown): string {
 }
 
 /**
+ * Check, before any work, that `dir` is a directory or could be created: no regular file where it
+ * or one of its parents should be. Creates nothing. Errors are InvalidArgumentErrors naming `name`
+ * (a trainer's `options.checkpointDir`, a cache's `options.cacheDir`).
+ *
+ * @example
+ * await checkCreatableDir("options.checkpointDir", "runs/ckpt");
+ */
+export async function checkCreatableDir(name: string, dir: string): Promise<void> {
+  if (typeof name !== "string" || name === "") throw new InvalidArgumentError("name", `expected the argument's name, got ${describeValue(name)}`);
+  checkPathArg(name, dir);
+  const store = fileStoreFor(dir, "checkCreatableDir");
+  let p = resolvePath(dir);
+  for (let depth = 0; depth < 4096; depth++) {
+    const st = await store.stat(p).catch(() => undefined);
+    if (st) {
+      if (st.kind !== "directory") throw new InvalidArgumentError(name, `${p} is a file, not a directory`);
+      return;
+    }
+    const up = dirnamePath(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
+/**
  * Create `dir` and its missing parents one level at a time (Node's recursive mkdir never returns on
  * some paths, e.g. under /proc). Errors are InvalidArgumentErrors naming `name`.
  *

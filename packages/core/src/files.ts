@@ -5,7 +5,7 @@ import { fileStoreFor } from "./platform/store.js";
 import { resolveSavedDir, writeDirAtomic } from "./atomic-dir.js";
 import { allFinite, checkOptions, checkPath } from "./validate.js";
 
-export { writeDirAtomic, resolveSavedDir, findSavedDir, type WriteDirAtomicOptions } from "./atomic-dir.js";
+export { writeDirAtomic, resolveSavedDir, findSavedDir, checkCreatableDir, type WriteDirAtomicOptions } from "./atomic-dir.js";
 
 /** File names inside a model directory written by {@link saveModel}. */
 export const MODEL_JSON = "model.json";

@@ -84,6 +84,7 @@ export {
   writeDirAtomic,
   resolveSavedDir,
   findSavedDir,
+  checkCreatableDir,
   writeFileSynced,
   MODEL_JSON,
   MODEL_WEIGHTS,

@@ -13,14 +13,12 @@ import {
   checkOptions,
   checkSignal,
   describeValue,
-  dirnamePath,
   joinPath,
-  resolvePath,
-  statPath,
   trainLoop,
   type EpochRecord,
   type TrainHistory,
   type TrainProgress,
+  checkCreatableDir,
 } from "@atlas/core";
 import { FlatAdam } from "./adam.js";
 import { segmentLogSumExp } from "./charts.js";
@@ -203,7 +201,7 @@ export async function trainVqFlow(model: VqFlow, data: VqFlowData, options: Trai
   requireAlive(model);
   const o = checkOptions("options", options, OPTION_KEYS);
   const s = settings(model, o);
-  if (s.ckDir !== null) await checkCheckpointDir(s.ckDir);
+  if (s.ckDir !== null) await checkCreatableDir("options.checkpointDir", s.ckDir);
   const rows = await readData(model, "data", data);
   const validation = o.validation === undefined ? null : await readData(model, "options.validation", o.validation);
   const result: VqFlowTrainResult = { stage1: null, stage2: null };
@@ -212,22 +210,6 @@ export async function trainVqFlow(model: VqFlow, data: VqFlowData, options: Trai
   return result;
 }
 
-/**
- * Before any work: `options.checkpointDir` must be creatable — no regular file where it or one of
- * its parents should be (an error naming the option, not the stage's `checkpoint.dir` after stage 1).
- */
-async function checkCheckpointDir(dir: string): Promise<void> {
-  for (let p = resolvePath(dir), i = 0; i < 4096; i++) {
-    const st = await statPath(p).catch(() => undefined);
-    if (st) {
-      if (st.kind !== "directory") throw new InvalidArgumentError("options.checkpointDir", `${p} is a file, not a directory`);
-      return;
-    }
-    const up = dirnamePath(p);
-    if (up === p) return;
-    p = up;
-  }
-}
 
 /** Encodings E(x) of (up to) `count` rows drawn by `rng`, as host rows `[m, e]`. */
 async function sampleEncodings(model: VqFlow, rows: Rows, count: number, rng: Rng): Promise<{ codes: Float32Array; n: number }> {

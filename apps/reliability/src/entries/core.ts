@@ -176,6 +176,7 @@ const entries = [
   entry<Fx>("core.joinPath", () => [c("first", K.str(), "a"), c("parts", K.custom("part", () => [bad.reject("null", null), bad.reject("number", 3)]), "b")], (a) => core.joinPath(a[0] as string, a[1] as string)),
   entry<Fx>("core.platformName", () => [], () => core.platformName()),
   entry<Fx>("core.indexedDbFileStore", () => [c("name", K.name(), "atlas-harness"), c("factory", K.custom("factory", () => [bad.reject("{}", {}), bad.reject("number", 3)]), { open: () => ({}) })], (a) => Object.keys(core.indexedDbFileStore(a[0] as string, a[1] as IDBFactory)).length),
+  entry<Fx>("core.checkCreatableDir", (fx) => [c("name", K.name(false), "dir"), s("dir", K.dir("write", paths(fx)), () => fx.sc.fresh("creatable"))], (a) => core.checkCreatableDir(a[0] as string, a[1] as string)),
   entry<Fx>("core.packDirectory", (fx) => [c("dir", K.dir("read", paths(fx)), fx.stateDir)], (a) => core.packDirectory(a[0] as string)),
   entry<Fx>("core.unpackDirectory", (fx) => [s("bundle", K.custom("bundle", () => [bad.reject("null", null), bad.reject("number[]", [1, 2]), bad.reject("garbage bytes", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])), bad.reject("empty", new Uint8Array(0))]), () => fx.bundle), s("dir", K.dir("write", paths(fx)), () => fx.sc.fresh("unpacked"))], (a) => core.unpackDirectory(a[0] as Uint8Array, a[1] as string), { fileArgs: ["bundle"] }),
   entry<Fx>("core.memoryFileStore", () => [], () => Object.keys(core.memoryFileStore()).length),

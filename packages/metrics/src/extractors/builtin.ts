@@ -21,9 +21,7 @@ import {
   checkPath,
   checkBoolean,
   checkFunction,
-  resolvePath,
-  statPath,
-  dirnamePath,
+  checkCreatableDir,
 } from "@atlas/core";
 import type { FeatureExtractor } from "./extractor.js";
 import { datasetFingerprint, weightsFingerprint } from "./fingerprint.js";
@@ -200,24 +198,13 @@ async function loadCached(target: string, expect: { id: string; dataset: Builtin
   return { model, info };
 }
 
-/** The cache root must be creatable: no regular file where it or one of its parents should be. */
-async function checkCacheDir(dir: unknown): Promise<void> {
-  checkPath("options.cacheDir", dir);
-  for (let p = resolvePath(dir as string), i = 0; i < 64; i++) {
-    const st = await statPath(p).catch(() => undefined);
-    if (st) {
-      if (st.kind !== "directory") throw new InvalidArgumentError("options.cacheDir", `${p} is a file, not a directory`);
-      return;
-    }
-    const up = dirnamePath(p);
-    if (up === p) return;
-    p = up;
-  }
-}
 
 async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions): Promise<BuiltinExtractor> {
   checkOptions("options", options, ["cacheDir", "train", "epochs", "seed", "log", "data"]);
-  if (options.cacheDir !== undefined) await checkCacheDir(options.cacheDir);
+  if (options.cacheDir !== undefined) {
+    checkPath("options.cacheDir", options.cacheDir);
+    await checkCreatableDir("options.cacheDir", options.cacheDir as string);
+  }
   if (options.train !== undefined) checkBoolean("options.train", options.train);
   if (options.log !== undefined) checkFunction("options.log", options.log);
   if (options.data !== undefined) checkOptions("options.data", options.data, ["train", "test"]);
