@@ -8,10 +8,14 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+let tmpCounter = 0;
+
 /** Write text (or bytes) to `path` atomically. */
 export async function writeTextAtomic(path: string, text: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  // unique per call, not only per process and millisecond: two writers of one file in the same
+  // process (runners sharing a work directory finish an experiment together) must not share a temp
+  const tmp = `${path}.${process.pid}.${Date.now()}.${++tmpCounter}.tmp`;
   const handle = await open(tmp, "w");
   try {
     await handle.writeFile(text);

@@ -21,7 +21,7 @@ import { TOY_SETS, onManifoldFraction, type ToySet } from "./experiments/vqflow-
 import { experimentMnistExtractor } from "./experiments/mnist-extractor.js";
 import { vqflowMnist } from "./experiments/vqflow-mnist.js";
 import { MNIST_SIZES, loadMnistEvaluation, mnistVerdict, runMnistTrial, type MnistSummary, type MnistTrial } from "../suites/vqflow-mnist-trials.js";
-import { acquireLock, pidAlive, readJson, releaseLock } from "./files.js";
+import { acquireLock, pidAlive, readJson, releaseLock, writeJsonAtomic } from "./files.js";
 import { Canvas, histogram } from "./plot.js";
 import { formatNumber, writeReport } from "./report.js";
 import { resultPath, rotate, runExperiments } from "./runner.js";
@@ -187,6 +187,12 @@ describe("runner: --jobs runners share one work directory", () => {
     },
   });
 
+  it("two writes of one file at once in one process both succeed (each has its own temp file)", async () => {
+    const file = join(tmp, "same-file.json");
+    for (let i = 0; i < 20; i++) await Promise.all([writeJsonAtomic(file, { who: 0 }), writeJsonAtomic(file, { who: 1 })]);
+    expect([0, 1]).toContain((await readJson<{ who: number }>(file))!.who);
+  });
+
   it("rotate starts runner k of n at its share of the list", () => {
     expect(rotate([0, 1, 2, 3, 4, 5], 0, 2)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(rotate([0, 1, 2, 3, 4, 5], 1, 2)).toEqual([3, 4, 5, 0, 1, 2]);
@@ -204,8 +210,8 @@ describe("runner: --jobs runners share one work directory", () => {
     const run = (job: number) =>
       runExperiments({ experiments: [fakeUnits(calls, order, job)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
     const [a, b] = await Promise.all([run(0), run(1)]);
-    expect(a.ran).toEqual(["shared"]);
-    expect(b.ran).toEqual(["shared"]);
+    expect(a.ran, JSON.stringify(a.failed)).toEqual(["shared"]);
+    expect(b.ran, JSON.stringify(b.failed)).toEqual(["shared"]);
     // each unit computed once in all, by one runner or the other
     expect(calls.map((c) => c.split(":")[1]).sort()).toEqual(["u0", "u1", "u2", "u3", "u4", "u5"]);
     expect(order[0]![0]).toBe("u0");
