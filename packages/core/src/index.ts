@@ -18,6 +18,7 @@ export { UnsupportedError, platformName } from "./platform/platform.js";
 export { joinPath, resolvePath, dirnamePath, basenamePath } from "./platform/paths.js";
 export { memoryFileStore, registerFileStore, FileStoreError, type FileStore, type FileStat } from "./platform/store.js";
 export { readFileBytes, readTextFile, statPath } from "./platform/io.js";
+export { yieldToEventLoop, eventLoopYielder } from "./platform/event-loop.js";
 export { indexedDbFileStore } from "./platform/indexeddb-store.js";
 export { packDirectory, unpackDirectory } from "./platform/bundle.js";
 export {

@@ -429,6 +429,28 @@ describe("checkpoints and resume", () => {
     expect(h.globalStep).toBeLessThan(2500);
   });
 
+  it("without a signal, timers still run during a long run of steps that never wait (at least every 100 ms)", async () => {
+    // 40 steps of 10 ms busy-waiting (≥ 400 ms) that await nothing: a timer set before the run
+    // (progress output, a parent reading this process's pipe) must fire during the run, not after.
+    let fired = -1;
+    let step = 0;
+    setTimeout(() => (fired = step), 0);
+    await trainLoop({
+      size: 40,
+      batchSize: 1,
+      epochs: 1,
+      step: () => {
+        step++;
+        const t = performance.now();
+        while (performance.now() - t < 10);
+        return 0;
+      },
+    });
+    expect(fired).toBeGreaterThanOrEqual(1);
+    // 100 ms have passed by the 11th step at the latest; generous bound for a loaded machine
+    expect(fired).toBeLessThan(30);
+  });
+
   it("with tensor losses read 3 steps at a time, an aborted run resumes to exactly the weights and history of the plain run", async () => {
     const plain = makeRun(undefined);
     const reference = await trainLoop(plain.options);

@@ -3,6 +3,7 @@ import { writeDirAtomic } from "./atomic-dir.js";
 import { InvalidArgumentError } from "./errors.js";
 import { STATE_JSON, saveState } from "./files.js";
 import { joinPath, resolvePath } from "./platform/paths.js";
+import { eventLoopYielder, yieldToEventLoop } from "./platform/event-loop.js";
 import { Rng, type RngLike } from "./rng.js";
 import { CHECKPOINT_FORMAT, TRAINER_DIR, checkCheckpointDir, checkLoopState, readCheckpoint, type CheckpointJson, type LoopState } from "./train-checkpoint.js";
 import { LossQueue, splitStepLosses, type StepLossTensors } from "./train-losses.js";
@@ -209,10 +210,6 @@ export interface TrainLoopOptions {
   leakCheck?: boolean;
 }
 
-/** Resolve after pending timers and I/O callbacks (signal handlers included) have had their turn. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The loop
@@ -248,6 +245,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
   const { rng, stepsPerEpoch, optimizers } = checkLoopOptions(options);
   if (options.checkpoint) await checkCheckpointDir(resolvePath(options.checkpoint.dir));
   const { size, batchSize, epochs, step: stepFn, validate, learningRate: schedule, earlyStopping: es, checkpoint: ck, signal } = options;
+  const breathe = eventLoopYielder();
   const dropLast = options.dropLast ?? false;
   const samplesPerEpoch = dropLast ? stepsPerEpoch * batchSize : size;
 
@@ -398,9 +396,12 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
 
       while (st.step < stepsPerEpoch) {
         // Let timers and OS signal handlers run between steps: steps that never wait on I/O would
-        // otherwise keep the event loop busy for the whole epoch, and a Ctrl-C handler that aborts
-        // `signal` would only run after it (a resolved promise yields to microtasks only).
+        // otherwise keep the event loop busy for the whole run, and a Ctrl-C handler that aborts
+        // `signal` would only run after it (a resolved promise yields to microtasks only). With a
+        // signal every step; without, at least every 100 ms (progress timers, a parent process
+        // reading this one's output, a browser's rendering).
         if (signal) await yieldToEventLoop();
+        else await breathe();
         if (signal?.aborted) {
           const stop = await readSteps(queue.length);
           if (stop) return result(stop);

@@ -115,6 +115,22 @@ describe("two-chart atlas of the circle (explicit F_y, G_y, ψ)", () => {
 });
 
 describe("hygiene", () => {
+  it("lets the event loop turn between batches: a timer set before a build fires during it, not after", async () => {
+    // On the cpu/wasm backends every read resolves as a microtask, so without a turn of the event
+    // loop between batches, timers, I/O (a parent reading this process's output) and Ctrl-C
+    // handlers would wait for the whole build (11 minutes for the cpu-scale m = 16 graph).
+    const model = circleAtlas();
+    const data = circlePoints(Array.from({ length: 60 }, (_, i) => (TAU * i) / 60));
+    let fired = false;
+    const seen: string[] = [];
+    setImmediate(() => (fired = true));
+    await buildGeodesicGraph(model, data, { k: 5, epsilon: 0.15, batchSize: 20, onProgress: (e) => seen.push(`${e.phase}:${fired}`) });
+    // the first encode batch reports before any turn; every later event comes after one
+    expect(seen[0]).toBe("encode:false");
+    expect(seen.slice(1).every((s) => s.endsWith(":true"))).toBe(true);
+    expect(seen.some((s) => s.startsWith("weights"))).toBe(true);
+  });
+
   it("a build and queries leak no tensors; progress covers every phase; tensor data work like rows", async () => {
     const model = circleAtlas();
     const data = circlePoints(Array.from({ length: 100 }, (_, i) => (TAU * i) / 100));

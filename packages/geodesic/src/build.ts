@@ -11,6 +11,7 @@ import {
   hasEncoder,
   toMatrix,
   toRng,
+  yieldToEventLoop,
   type AtlasModel,
   type MatrixInput,
 } from "@atlas/core";
@@ -293,6 +294,7 @@ async function chartNodes(model: EncodingModel, source: DataSource, opt: Resolve
     });
     chartCrossingEdges(batch, seen, D, crossing);
     progress({ phase: "encode", done: i1, total: N });
+    await yieldToEventLoop();
   }
   checkChartSizes(countByChart, opt);
   const chartStart = new Int32Array(m + 1);
@@ -414,6 +416,7 @@ async function knnEdges(nodes: ChartNodeSet, d: number, opt: ResolvedOptions, pr
     }
     keyParts.push(keys);
     progress({ phase: "knn", done: y + 1, total: m });
+    await yieldToEventLoop();
   }
   let total = 0;
   for (const p of keyParts) total += p.length;
@@ -471,6 +474,7 @@ async function curveLengthWeights(model: AtlasModel, nodes: ChartNodeSet, edges:
       edgeW.set(w, e0 + s0);
       doneEdges += s1 - s0;
       progress({ phase: "weights", done: doneEdges, total: E });
+      await yieldToEventLoop();
     }
     e0 = e1;
   }

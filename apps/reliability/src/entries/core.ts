@@ -148,6 +148,7 @@ const trainLoopKeys = (fx: Fx) =>
 const progressEvent = (): core.TrainProgress => ({ phase: "step", epoch: 0, epochs: 2, step: 1, stepsPerEpoch: 4, globalStep: 1, losses: { loss: 0.5 }, learningRate: 0.001, samplesPerSecond: 100, etaSeconds: 3 });
 
 const entries = [
+  entry<Fx>("core.eventLoopYielder", () => [c("everyMs", optNum({ min: 0 }), 100), c("now", K.fn(), undefined)], (a) => core.eventLoopYielder(a[0] as number, a[1] as () => number)),
   entry<Fx>("core.describeValue", () => [c("value", K.free(), 1)], (a) => core.describeValue(a[0])),
   validator("checkNumber", (a) => core.checkNumber(a[0] as string, a[1], a[2] as core.NumberBounds), [s("bounds", boundsKind, () => ({ min: 0 }))]),
   validator("checkInteger", (a) => core.checkInteger(a[0] as string, a[1], a[2] as core.NumberBounds), [s("bounds", boundsKind, () => ({ min: 0 }))]),
@@ -503,6 +504,7 @@ const pe: PackageEntries<Fx> = {
     FileStoreError: "error class (of file stores)",
     UnsupportedError: "error class",
     "Rng#normalUnchecked": "private (TypeScript)",
+    yieldToEventLoop: "takes no arguments",
   },
 };
 export default pe;
