@@ -162,7 +162,7 @@ describe("runner: resumable and crash-safe", () => {
 });
 
 describe("runner: --jobs runners share one work directory", () => {
-  const fakeUnits = (calls: string[], order: string[][], job: number): Experiment => ({
+  const fakeUnits = (calls: string[], order: string[][], job: number, slow = 5): Experiment => ({
     id: "shared",
     title: "shared",
     paper: "GTN",
@@ -173,16 +173,16 @@ describe("runner: --jobs runners share one work directory", () => {
     async run(ctx) {
       const units = [0, 1, 2, 3, 4, 5];
       const values = new Map<number, number>();
-      for (const u of ctx.order(units)) {
+      await ctx.units(units, async (u) => {
         const part = await ctx.part(`shared/u${u}`, { u }, async () => {
           calls.push(`job${job}:u${u}`);
           order[job]!.push(`u${u}`);
-          // the last unit is slow: the first runner reaches it while the second is computing it
-          await new Promise((r) => setTimeout(r, u === 5 ? 400 : 40));
+          // the slow unit: the first runner reaches it while the second is computing it
+          await new Promise((r) => setTimeout(r, u === slow ? 400 : 40));
           return u * u;
         });
         values.set(u, part.value);
-      }
+      });
       return { rows: units.map((u) => ({ quantity: `u${u}`, paper: null, ours: values.get(u)!, scale: "tiny", seeds: "0", seconds: 0, backend: ctx.backend })), figures: [], settings: {} };
     },
   });
@@ -224,6 +224,29 @@ describe("runner: --jobs runners share one work directory", () => {
     expect([...lines[0]!, ...lines[1]!].some((l) => / being computed by another job; waiting for it/.test(l))).toBe(true);
     expect([...lines[0]!, ...lines[1]!].some((l) => / finished by another job \(\d+ s\), reused/.test(l))).toBe(true);
     // no lock is left behind
+    expect((await readdir(work, { recursive: true })).filter((f) => String(f).includes(".lock"))).toEqual([]);
+  });
+
+  it("a runner that reaches a unit the other is computing goes on with the units after it instead of waiting in step", async () => {
+    // units 0–5; runner 1 starts at u3, which is slow. Runner 0 does u0–u2, finds u3 busy, and must
+    // compute u4 and u5 itself meanwhile (waiting would leave it idle, then racing runner 1 for each
+    // later unit in turn), then come back to u3 and take runner 1's result.
+    const out = join(tmp, "skip-out");
+    const work = join(tmp, "skip-work");
+    const calls: string[] = [];
+    const order: string[][] = [[], []];
+    const lines: string[][] = [[], []];
+    const run = (job: number) =>
+      runExperiments({ experiments: [fakeUnits(calls, order, job, 3)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    expect(a.ran, JSON.stringify(a.failed)).toEqual(["shared"]);
+    expect(b.ran, JSON.stringify(b.failed)).toEqual(["shared"]);
+    expect(calls.map((c) => c.split(":")[1]).sort()).toEqual(["u0", "u1", "u2", "u3", "u4", "u5"]);
+    expect(order[0]).toEqual(["u0", "u1", "u2", "u4", "u5"]);
+    expect(order[1]).toEqual(["u3"]);
+    expect(lines[0]!.some((l) => /shared\/u3: being computed by another job; doing the others first/.test(l))).toBe(true);
+    const result = (await readJson<ExperimentResult>(resultPath(out, "cpu", true, "shared")))!;
+    expect(result.rows.map((r) => r.ours)).toEqual([0, 1, 4, 9, 16, 25]);
     expect((await readdir(work, { recursive: true })).filter((f) => String(f).includes(".lock"))).toEqual([]);
   });
 

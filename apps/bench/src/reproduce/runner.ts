@@ -47,6 +47,13 @@ export function rotate<T>(items: readonly T[], index: number, count: number): T[
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
+/** Thrown by `ctx.part` inside `ctx.units` when another runner is computing the part: the unit is put off. */
+class PartBusy extends Error {
+  constructor(readonly key: string) {
+    super(`${key}: being computed by another job`);
+  }
+}
+
 /** What {@link runExperiments} did. */
 export interface RunSummary {
   ran: string[];
@@ -129,6 +136,9 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
     // time spent waiting for parts that another runner was computing (their time counts in reusedSeconds)
     let waitedSeconds = 0;
     const announced = new Set<string>();
+    // inside ctx.units' first passes, an outermost part that another runner holds is put off, not waited for
+    let skipBusy = false;
+    let depth = 0;
     const ctx: ExperimentContext = {
       ...progress,
       scale: options.scale,
@@ -137,6 +147,32 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
       work,
       backend: options.backend,
       order: <T>(items: readonly T[]) => rotate(items, job.index, job.count),
+      async units<T>(items: readonly T[], fn: (item: T) => Promise<void>) {
+        let pending = rotate(items, job.index, job.count);
+        while (pending.length > 0) {
+          const busy: T[] = [];
+          for (const item of pending) {
+            skipBusy = true;
+            try {
+              await fn(item);
+            } catch (error) {
+              if (!(error instanceof PartBusy)) throw error;
+              progress.log(`${error.key}: being computed by another job; doing the others first`);
+              busy.push(item);
+            } finally {
+              skipBusy = false;
+            }
+          }
+          if (busy.length === 0) return;
+          if (busy.length === pending.length) {
+            // everything left is being computed elsewhere: wait for the first, then go round again
+            await fn(busy[0] as T);
+            pending = busy.slice(1);
+          } else {
+            pending = busy;
+          }
+        }
+      },
       async part<T>(key: string, settings: unknown, fn: () => Promise<T>) {
         // keys are paths ("<experiment>/<part>"): experiments that run the same part with the same settings share it
         const file = join(work, "parts", `${key}-${settingsHash(settings)}.json`);
@@ -163,6 +199,8 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
             await releaseLock(file);
             continue;
           }
+          // only an outermost part is put off: a nested one would throw away its caller's work
+          if (skipBusy && depth === 0) throw new PartBusy(key);
           if (!waited) progress.log(`${key}: being computed by another job; waiting for it`);
           waited = true;
           await new Promise((r) => setTimeout(r, pollMs));
@@ -170,7 +208,13 @@ export async function runExperiments(options: RunOptions): Promise<RunSummary> {
         try {
           if (waited) waitedSeconds += (performance.now() - waitStart) / 1000;
           const t0 = performance.now();
-          const value = await fn();
+          depth++;
+          let value: T;
+          try {
+            value = await fn();
+          } finally {
+            depth--;
+          }
           const seconds = (performance.now() - t0) / 1000;
           await writeJsonAtomic(file, { key, settings, value, seconds, date: new Date().toISOString() });
           return { value, seconds, reused: false };

@@ -97,6 +97,13 @@ export interface ExperimentContext extends Progress {
    * so they compute different parts at once. Report rows keep the given order.
    */
   order<T>(items: readonly T[]): T[];
+  /**
+   * Run `fn` on each independent unit, in {@link order}'s order; a unit whose (outermost) part
+   * another `--jobs` runner is computing is put off and this runner goes on with the others, coming
+   * back to it at the end (waiting for it only when nothing else is left). Without this, two
+   * runners that meet in the list would go on through the same units in step, one always waiting.
+   */
+  units<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void>;
 }
 
 /** An experiment module. */
@@ -116,7 +123,7 @@ export interface Experiment {
    */
   owns?: readonly string[];
   /**
-   * True when the experiment's independent units are parts taken through `ctx.order`: several
+   * True when the experiment's independent units are parts taken through `ctx.units`: several
    * `--jobs` runners then work on it at once. Otherwise one runner runs it and the others wait.
    */
   parallel?: boolean;

@@ -53,7 +53,7 @@ export const agmTable1: Experiment = {
     );
     const evaluations = new Map<string, Awaited<ReturnType<typeof evaluation>>>();
     const specs = [...tableSpecs, ...tailSpecs.filter((t) => !tableSpecs.some((x) => modelKey(x) === modelKey(t)))];
-    for (const spec of ctx.order(specs)) evaluations.set(modelKey(spec), await evaluation(ctx, s, spec));
+    await ctx.units(specs, async (spec) => void evaluations.set(modelKey(spec), await evaluation(ctx, s, spec)));
     for (const dataset of s.datasets) {
       const col = dataset === "mnist" ? 0 : 1;
       for (const m of s.charts) {

@@ -54,7 +54,7 @@ export const vqflowMnist: Experiment = {
     // the 12 trainings in report order; `--jobs` runners take them from different starting points
     const units = MNIST_VARIANTS.filter((x) => s.variants.includes(x.name)).flatMap((v) => Array.from({ length: s.seeds }, (_, seed) => ({ variant: v.name, seed })));
     const done = new Map<string, { value: MnistTrial; seconds: number }>();
-    for (const { variant, seed } of ctx.order(units)) {
+    await ctx.units(units, async ({ variant, seed }) => {
       const settings = { ...s, variant, seed, extractor: ext.id };
       const checkpointDir = join(ctx.work, "checkpoints", `vqflow-mnist-${variant}-seed${seed}-${settingsHash(settings)}`);
       const part = await ctx.part(`vqflow-mnist/${variant}-seed${seed}`, settings, () =>
@@ -63,7 +63,7 @@ export const vqflowMnist: Experiment = {
       // the part is stored: its checkpoints are no longer needed
       if (!part.reused) await rm(checkpointDir, { recursive: true, force: true });
       done.set(`${variant}/${seed}`, part);
-    }
+    });
     for (const { variant, seed } of units) {
       const part = done.get(`${variant}/${seed}`)!;
       trials.push(part.value);
