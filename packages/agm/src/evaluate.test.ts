@@ -86,6 +86,40 @@ describe("reconstructionError", () => {
   });
 });
 
+describe("long evaluations", () => {
+  it("reconstructionError and chartConfidence let a timer run between batches (reads resolve at once on cpu/wasm)", async () => {
+    const busy = (ms: number): void => {
+      const t = performance.now();
+      while (performance.now() - t < ms);
+    };
+    for (const which of ["reconstructionError", "chartConfidence"] as const) {
+      let calls = 0;
+      let firedAt = -1;
+      // 20 batches of ≥ 15 ms each: a timer set before the call must fire during it
+      const slow = singleChartAtlas({
+        latentDim: 2,
+        dataShape: [2],
+        encode: (x) => {
+          calls++;
+          busy(15);
+          return x as tf.Tensor2D;
+        },
+        decode: (z) => z,
+      });
+      const rows = { data: Float32Array.from({ length: 40 }, (_, i) => i / 40), n: 20, dim: 2 };
+      setTimeout(() => (firedAt = calls), 0);
+      if (which === "reconstructionError") await reconstructionError(slow, rows, { batchSize: 1 });
+      else {
+        // partition of a single-chart atlas does not encode: time its batches through the data instead
+        const wrapped = Object.assign(Object.create(slow) as AtlasModel, { partition: (x: tf.Tensor) => (calls++, busy(15), slow.partition(x)) });
+        await chartConfidence(wrapped, rows, { batchSize: 1 });
+      }
+      expect(firedAt, which).toBeGreaterThanOrEqual(1);
+      expect(firedAt, which).toBeLessThan(20);
+    }
+  });
+});
+
 describe("chartConfidence", () => {
   it("histograms max_y ψ_y over [1/m, 1] and counts chart wins", async () => {
     // ψ_0 = σ(2x₀): x₀ = 0 → 0.5 (bin 0); x₀ = 3 → σ(6) ≈ 0.9975 (last bin); x₀ = −0.3 → ψ_1 = σ(0.6) ≈ 0.646 (bin 1 of 5)

@@ -12,6 +12,7 @@ import {
   hasEncoder,
   saveImageGrid,
   toRng,
+  eventLoopYielder,
   type AtlasModel,
   type RngLike,
 } from "@atlas/core";
@@ -71,9 +72,12 @@ export async function reconstructionError(model: AtlasModel, data: AgmData, opti
   const parts: tf.Tensor1D[] = [];
   let perPoint: Float32Array;
   try {
+    const breathe = eventLoopYielder();
     for (let start = 0; start < table.n; start += batchSize) {
       const end = Math.min(table.n, start + batchSize);
       parts.push(batchErrors(model, table, start, end, D, mode));
+      // on cpu/wasm each batch is computed as it is dispatched: let timers, I/O and rendering run
+      await breathe();
     }
     perPoint = await readConcatenated(parts);
   } finally {
@@ -148,9 +152,11 @@ export async function chartConfidence(model: AtlasModel, data: AgmData, options:
   const parts: tf.Tensor[] = [];
   let values: Float32Array;
   try {
+    const breathe = eventLoopYielder();
     for (let start = 0; start < table.n; start += batchSize) {
       const end = Math.min(table.n, start + batchSize);
       parts.push(tf.tidy(() => model.partition(table.slice(start, end))));
+      await breathe();
     }
     values = await readConcatenated(parts);
   } finally {

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError, ShapeMismatchError, checkArray, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, checkTensorFinite, describeValue } from "@atlas/core";
+import { InvalidArgumentError, ShapeMismatchError, checkArray, checkInteger, checkNumber, checkOneOf, checkOptions, checkTensor, checkTensorFinite, describeValue, eventLoopYielder } from "@atlas/core";
 import type { LabelledFeatures } from "../features.js";
 
 /** Images for an extractor: NHWC pixel values in [0, 1], as a tensor or as a `Dataset`-like record. */
@@ -153,7 +153,10 @@ export async function extractRows(
   if (images instanceof tf.Tensor) await checkTensorFinite(name, images);
   let out: Float32Array | undefined;
   let dim = 0;
+  // every read resolves at once on cpu/wasm: let timers, I/O and rendering run between batches
+  const breathe = eventLoopYielder();
   for (let start = 0; start < n; start += batchSize) {
+    if (start > 0) await breathe();
     const end = Math.min(n, start + batchSize);
     const x = tf.tidy(() => prepare(sliceImages(images, shape, start, end), p));
     let t: tf.Tensor | undefined;

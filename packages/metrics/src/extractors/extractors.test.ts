@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AtlasError, FileNotFoundError, InvalidArgumentError, ShapeMismatchError, saveModel } from "@atlas/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildClassifier, fid, inceptionScore, loadFeatureExtractor, mnistExtractor } from "../index.js";
+import { extractRows } from "./extractor.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -22,6 +23,25 @@ function tinyModel(): tf.LayersModel {
   const logits = tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }), name: "logits" }).apply(feat) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits });
 }
+
+describe("extractRows (the batch loop of every extractor)", () => {
+  it("lets a timer run between batches (reads resolve at once on cpu/wasm)", async () => {
+    let calls = 0;
+    let firedAt = -1;
+    const images = { images: new Float32Array(20 * 4), shape: [20, 2, 2, 1] };
+    setTimeout(() => (firedAt = calls), 0);
+    // 20 batches of ≥ 15 ms each: a timer set before the call must fire during it
+    const { dim } = await extractRows("images", images, { batchSize: 1 }, (x) => {
+      calls++;
+      const t = performance.now();
+      while (performance.now() - t < 15);
+      return tf.reshape(x, [x.shape[0], -1]);
+    }, { inputSize: [2, 2, 1] });
+    expect(dim).toBe(4);
+    expect(firedAt).toBeGreaterThanOrEqual(1);
+    expect(firedAt).toBeLessThan(20);
+  });
+});
 
 describe("loadFeatureExtractor (layers model from a directory)", () => {
   it("gives the named layer's rows for resized, normalised images, tagged with the id, without leaking tensors", async () => {
