@@ -156,7 +156,7 @@ export async function writeReport(out: string, registry: readonly Experiment[], 
     html.push(`<h2 id="${anchor}">${escapeHtml(head)}</h2>`);
     if (r.quick) para("Smoke-test scale (`--quick`): tiny data and a few training steps. These numbers only show that the code path runs end to end; they are NOT comparable with the paper's.");
     if (exp) para(exp.description);
-    para(`Run ${r.date.slice(0, 16).replace("T", " ")} UTC: ${formatSeconds(r.totalSeconds)} of wall time (${formatSeconds(r.wallSeconds)} in the run that finished it), backend ${r.backend}, ${r.host.cpus} × ${r.host.cpuModel}, Node ${r.host.node}, load average at the end ${r.host.loadAverage.join(" / ")}. Reproduce: \`${r.command}\`.`);
+    para(`Run ${r.date.slice(0, 16).replace("T", " ")} UTC: ${formatSeconds(r.totalSeconds)} of computing, summed over the runs and \`--jobs\` processes that made its parts (${formatSeconds(r.wallSeconds)} of wall time in the run that finished it), backend ${r.backend}, ${r.host.cpus} × ${r.host.cpuModel}, Node ${r.host.node}, load average at the end ${r.host.loadAverage.join(" / ")}. Reproduce: \`${r.command}\`.`);
     md.push(`| ${ROW_HEADER.join(" | ")} |`, `|${ROW_HEADER.map(() => "---").join("|")}|`, ...r.rows.map((row) => `| ${rowCells(row).map(escapeMd).join(" | ")} |`), "");
     html.push("<table>", `<tr>${ROW_HEADER.map((h) => `<th>${h}</th>`).join("")}</tr>`);
     for (const row of r.rows) html.push(`<tr>${rowCells(row).map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`);
