@@ -3,7 +3,7 @@ import { writeDirAtomic } from "./atomic-dir.js";
 import { InvalidArgumentError } from "./errors.js";
 import { STATE_JSON, saveState } from "./files.js";
 import { joinPath, resolvePath } from "./platform/paths.js";
-import { eventLoopYielder, yieldToEventLoop } from "./platform/event-loop.js";
+import { eventLoopYielder } from "./platform/event-loop.js";
 import { Rng, type RngLike } from "./rng.js";
 import { CHECKPOINT_FORMAT, TRAINER_DIR, checkCheckpointDir, checkLoopState, readCheckpoint, type CheckpointJson, type LoopState } from "./train-checkpoint.js";
 import { LossQueue, splitStepLosses, type StepLossTensors } from "./train-losses.js";
@@ -245,7 +245,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
   const { rng, stepsPerEpoch, optimizers } = checkLoopOptions(options);
   if (options.checkpoint) await checkCheckpointDir(resolvePath(options.checkpoint.dir));
   const { size, batchSize, epochs, step: stepFn, validate, learningRate: schedule, earlyStopping: es, checkpoint: ck, signal } = options;
-  const breathe = eventLoopYielder();
+  // with a signal, a turn of the event loop before every step (an abort lands at the next step); else every 100 ms
+  const breathe = eventLoopYielder(signal ? 0 : 100);
   const dropLast = options.dropLast ?? false;
   const samplesPerEpoch = dropLast ? stepsPerEpoch * batchSize : size;
 
@@ -400,8 +401,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainHistory
         // `signal` would only run after it (a resolved promise yields to microtasks only). With a
         // signal every step; without, at least every 100 ms (progress timers, a parent process
         // reading this one's output, a browser's rendering).
-        if (signal) await yieldToEventLoop();
-        else await breathe();
+        await breathe();
         if (signal?.aborted) {
           const stop = await readSteps(queue.length);
           if (stop) return result(stop);

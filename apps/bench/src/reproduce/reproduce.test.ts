@@ -187,6 +187,19 @@ describe("runner: --jobs runners share one work directory", () => {
     },
   });
 
+  /** Runners 0 and 1 of 2 at once on the fake experiment (unit `slow` takes 400 ms), in their own directories. */
+  const runTwo = async (name: string, slow: number) => {
+    const out = join(tmp, `${name}-out`);
+    const work = join(tmp, `${name}-work`);
+    const calls: string[] = [];
+    const order: string[][] = [[], []];
+    const lines: string[][] = [[], []];
+    const run = (job: number) =>
+      runExperiments({ experiments: [fakeUnits(calls, order, job, slow)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
+    const [a, b] = await Promise.all([run(0), run(1)]);
+    return { out, work, calls, order, lines, a, b };
+  };
+
   it("two writes of one file at once in one process both succeed (each has its own temp file)", async () => {
     const file = join(tmp, "same-file.json");
     for (let i = 0; i < 20; i++) await Promise.all([writeJsonAtomic(file, { who: 0 }), writeJsonAtomic(file, { who: 1 })]);
@@ -202,14 +215,7 @@ describe("runner: --jobs runners share one work directory", () => {
   });
 
   it("two runners at once compute every part exactly once, start at different units, and both report every value in order", async () => {
-    const out = join(tmp, "jobs-out");
-    const work = join(tmp, "jobs-work");
-    const calls: string[] = [];
-    const order: string[][] = [[], []];
-    const lines: string[][] = [[], []];
-    const run = (job: number) =>
-      runExperiments({ experiments: [fakeUnits(calls, order, job)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
-    const [a, b] = await Promise.all([run(0), run(1)]);
+    const { out, work, calls, order, lines, a, b } = await runTwo("jobs", 5);
     expect(a.ran, JSON.stringify(a.failed)).toEqual(["shared"]);
     expect(b.ran, JSON.stringify(b.failed)).toEqual(["shared"]);
     // each unit computed once in all, by one runner or the other
@@ -231,14 +237,7 @@ describe("runner: --jobs runners share one work directory", () => {
     // units 0–5; runner 1 starts at u3, which is slow. Runner 0 does u0–u2, finds u3 busy, and must
     // compute u4 and u5 itself meanwhile (waiting would leave it idle, then racing runner 1 for each
     // later unit in turn), then come back to u3 and take runner 1's result.
-    const out = join(tmp, "skip-out");
-    const work = join(tmp, "skip-work");
-    const calls: string[] = [];
-    const order: string[][] = [[], []];
-    const lines: string[][] = [[], []];
-    const run = (job: number) =>
-      runExperiments({ experiments: [fakeUnits(calls, order, job, 3)], scale: "cpu", quick: true, out, work, backend: "cpu", command: "test", job: { index: job, count: 2 }, pollMs: 10, write: (l) => void lines[job]!.push(l) });
-    const [a, b] = await Promise.all([run(0), run(1)]);
+    const { out, work, calls, order, lines, a, b } = await runTwo("skip", 3);
     expect(a.ran, JSON.stringify(a.failed)).toEqual(["shared"]);
     expect(b.ran, JSON.stringify(b.failed)).toEqual(["shared"]);
     expect(calls.map((c) => c.split(":")[1]).sort()).toEqual(["u0", "u1", "u2", "u3", "u4", "u5"]);

@@ -18,7 +18,6 @@ import {
   writeFileSynced,
   type Dataset,
   checkOptions,
-  checkPath,
   checkBoolean,
   checkFunction,
   checkCreatableDir,
@@ -201,10 +200,8 @@ async function loadCached(target: string, expect: { id: string; dataset: Builtin
 
 async function builtin(dataset: BuiltinDataset, options: BuiltinExtractorOptions): Promise<BuiltinExtractor> {
   checkOptions("options", options, ["cacheDir", "train", "epochs", "seed", "log", "data"]);
-  if (options.cacheDir !== undefined) {
-    checkPath("options.cacheDir", options.cacheDir);
-    await checkCreatableDir("options.cacheDir", options.cacheDir as string);
-  }
+  // checkCreatableDir checks the value is a path, then that it is creatable
+  if (options.cacheDir !== undefined) await checkCreatableDir("options.cacheDir", options.cacheDir);
   if (options.train !== undefined) checkBoolean("options.train", options.train);
   if (options.log !== undefined) checkFunction("options.log", options.log);
   if (options.data !== undefined) checkOptions("options.data", options.data, ["train", "test"]);
